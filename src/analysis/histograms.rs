@@ -1,0 +1,164 @@
+//! HdrHistograms of poll durations, scheduling delays and sample gaps
+//! (histograms.csv).
+
+use hdrhistogram::Histogram;
+
+use crate::trace::{FutureTrace, RunTrace};
+
+/// What a histogram measures, ns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// `end - start` of each poll.
+    PollDuration,
+    /// `start - woken` of each poll that had a wake since the previous poll
+    /// began: tokio-metrics' "scheduled duration". It depends on the flavor:
+    /// `yield_now` wakes at once when called on the `block_on` thread of a
+    /// multi_thread runtime (so the delay spans the rest of the poll and the
+    /// wait for the next), but elsewhere tokio defers the wake until the task
+    /// is back in the scheduler (so the delay is only the queueing). Use
+    /// [`Metric::SampleGap`] for a flavor-independent measure of waiting.
+    SchedDelay,
+    /// `start` of a sample minus `end` of the previous sample of the same
+    /// future: how long the producer waited between two of its steps.
+    SampleGap,
+}
+
+impl Metric {
+    /// All metrics, in file order.
+    pub const ALL: [Metric; 3] = [Metric::PollDuration, Metric::SchedDelay, Metric::SampleGap];
+
+    /// The metric's name in histograms.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::PollDuration => "poll_duration",
+            Metric::SchedDelay => "sched_delay",
+            Metric::SampleGap => "sample_gap",
+        }
+    }
+
+    /// The metric's values for one future, in recording order.
+    pub fn values(self, future: &FutureTrace) -> Vec<u64> {
+        match self {
+            Metric::PollDuration => future.polls.iter().map(|p| p.duration_ns()).collect(),
+            Metric::SchedDelay => future
+                .polls
+                .iter()
+                .filter_map(|p| p.woken_ns.map(|w| p.start_ns.saturating_sub(w)))
+                .collect(),
+            Metric::SampleGap => future
+                .samples
+                .windows(2)
+                .map(|w| w[1].start_ns.saturating_sub(w[0].end_ns))
+                .collect(),
+        }
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown metric `{s}`"))
+    }
+}
+
+/// One metric's distribution for one future (or `*`: all of the run's).
+#[derive(Debug, Clone)]
+pub struct MetricHistogram {
+    /// The future's name, or `*`.
+    pub future: String,
+    /// What was measured.
+    pub metric: Metric,
+    /// The recorded values (3 significant digits).
+    pub histogram: Histogram<u64>,
+}
+
+/// One row of HdrHistogram's percentile distribution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantileRow {
+    /// Percentile level iterated to, 0–100.
+    pub percentile: f64,
+    /// The value at that percentile, ns.
+    pub value_ns: u64,
+    /// Recorded values ≤ `value_ns` (cumulative).
+    pub count: u64,
+}
+
+impl MetricHistogram {
+    /// The percentile distribution (`iter_quantiles` with 5 steps per half
+    /// distance, HdrHistogram's usual output), ending at 100.
+    ///
+    /// ```
+    /// use pollscope::analysis::{Metric, MetricHistogram};
+    /// let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1_000_000, 3).unwrap();
+    /// for v in 1..=100 { histogram.record(v).unwrap(); }
+    /// let h = MetricHistogram { future: "*".into(), metric: Metric::PollDuration, histogram };
+    /// let rows = h.quantile_rows();
+    /// let last = rows.last().unwrap();
+    /// assert_eq!((last.percentile, last.value_ns, last.count), (100.0, 100, 100));
+    /// assert!(rows.windows(2).all(|w| w[0].count <= w[1].count));
+    /// ```
+    pub fn quantile_rows(&self) -> Vec<QuantileRow> {
+        let mut cumulative = 0;
+        self.histogram
+            .iter_quantiles(5)
+            .map(|step| {
+                cumulative += step.count_since_last_iteration();
+                QuantileRow {
+                    percentile: step.quantile_iterated_to() * 100.0,
+                    value_ns: step.value_iterated_to(),
+                    count: cumulative,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The largest value a histogram tracks: one hour in ns (larger values are
+/// recorded as one hour).
+const HIGHEST_TRACKABLE_NS: u64 = 3_600_000_000_000;
+
+/// An empty 3-significant-digit histogram of 1 ns to one hour.
+fn empty_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_NS, 3).expect("bounds are valid")
+}
+
+/// A histogram of `values`.
+pub(crate) fn histogram_of(values: &[u64]) -> Histogram<u64> {
+    let mut histogram = empty_histogram();
+    for &v in values {
+        histogram.saturating_record(v);
+    }
+    histogram
+}
+
+/// Every metric for every future, then for `*`; metrics without values are
+/// left out.
+pub(crate) fn of_run(trace: &RunTrace) -> Vec<MetricHistogram> {
+    let mut out = Vec::new();
+    for metric in Metric::ALL {
+        let mut all = empty_histogram();
+        for future in &trace.futures {
+            let histogram = histogram_of(&metric.values(future));
+            all.add(&histogram).expect("histograms of equal bounds add");
+            if !histogram.is_empty() {
+                out.push(MetricHistogram {
+                    future: future.name.clone(),
+                    metric,
+                    histogram,
+                });
+            }
+        }
+        if !all.is_empty() {
+            out.push(MetricHistogram {
+                future: "*".to_string(),
+                metric,
+                histogram: all,
+            });
+        }
+    }
+    out
+}

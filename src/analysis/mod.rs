@@ -1,0 +1,88 @@
+//! From a trace to numbers: per-future and per-thread statistics,
+//! HdrHistograms, the makespan's lower bound and efficiency.
+//!
+//! Every number here has its definition next to the code that computes it;
+//! `results/README.md` repeats them for readers of the CSV files.
+
+mod bounds;
+mod future_stats;
+mod histograms;
+mod thread_stats;
+
+pub use bounds::lower_bound_ns;
+pub use future_stats::{FutureStats, Summary};
+pub use histograms::{Metric, MetricHistogram, QuantileRow};
+pub use thread_stats::ThreadStats;
+
+use crate::trace::RunTrace;
+
+/// The analysis of one run.
+#[derive(Debug)]
+pub struct RunAnalysis {
+    /// From the run's start (its first future created) to the completion of
+    /// its last future, ns.
+    pub makespan_ns: u64,
+    /// The least makespan any schedule could reach ([`lower_bound_ns`]).
+    pub lower_bound_ns: u64,
+    /// `lower_bound / makespan`, at most 1 (1 = no schedule could do
+    /// better). Clamped: a `cpu` cost that ran faster than calibrated could
+    /// otherwise push it above 1.
+    pub efficiency: f64,
+    /// One entry per future, in scenario order.
+    pub futures: Vec<FutureStats>,
+    /// One entry per thread, by index.
+    pub threads: Vec<ThreadStats>,
+    /// `poll_duration`, `sched_delay` and `sample_gap` per future, then for
+    /// all futures together (`*`).
+    pub histograms: Vec<MetricHistogram>,
+}
+
+/// Analyses one run.
+///
+/// ```
+/// use pollscope::scenario::{journey, JourneyParams};
+/// use std::time::Duration;
+///
+/// let params = JourneyParams { samples: 20, light_cost: Duration::from_micros(20), ..Default::default() };
+/// let trace = pollscope::runner::run(&journey::two_futures(&params), 0).unwrap();
+/// let analysis = pollscope::analysis::analyze(&trace);
+/// assert!(analysis.makespan_ns >= analysis.lower_bound_ns || analysis.efficiency == 1.0);
+/// assert_eq!(analysis.lower_bound_ns, 2 * 20 * 20_000); // both futures confined to thread 0
+/// assert!(analysis.efficiency > 0.0 && analysis.efficiency <= 1.0);
+/// ```
+pub fn analyze(trace: &RunTrace) -> RunAnalysis {
+    let futures: Vec<FutureStats> = trace.futures.iter().map(FutureStats::of).collect();
+    let makespan_ns = futures
+        .iter()
+        .filter_map(|f| f.completed_ns.or(f.last_poll_end_ns))
+        .max()
+        .unwrap_or(0);
+    let lower_bound_ns = lower_bound_ns(trace);
+    let efficiency = if makespan_ns == 0 {
+        0.0
+    } else {
+        (lower_bound_ns as f64 / makespan_ns as f64).min(1.0)
+    };
+    RunAnalysis {
+        makespan_ns,
+        lower_bound_ns,
+        efficiency,
+        threads: ThreadStats::of_run(trace),
+        histograms: histograms::of_run(trace),
+        futures,
+    }
+}
+
+impl RunAnalysis {
+    /// Statistics of the future called `name`.
+    pub fn future(&self, name: &str) -> Option<&FutureStats> {
+        self.futures.iter().find(|f| f.name == name)
+    }
+
+    /// The histogram of `metric` for `future` (`*` for all futures).
+    pub fn histogram(&self, future: &str, metric: Metric) -> Option<&MetricHistogram> {
+        self.histograms
+            .iter()
+            .find(|h| h.future == future && h.metric == metric)
+    }
+}

@@ -1,0 +1,108 @@
+//! The command line (clap).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cost::CostKind;
+use crate::duration::parse_duration;
+use crate::scenario::Flavor;
+use crate::scenario::journey::BUILTINS;
+
+/// Shows and measures how the tokio runtime schedules futures, tasks and
+/// blocking work. Without a subcommand: `pollscope run`, the whole journey
+/// at the defaults into results/latest.
+#[derive(Debug, Parser)]
+#[command(name = "pollscope", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do (default: run).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in scenarios, one line each.
+    List,
+    /// Run scenarios (default: the journey's five) and write a result folder.
+    Run(RunArgs),
+}
+
+/// Options of `pollscope run`.
+#[derive(Debug, Args, Default)]
+pub struct RunArgs {
+    /// Scenarios to run (see `pollscope list`); default: the journey's five.
+    #[arg(value_name = "SCENARIO", value_parser = parse_scenario)]
+    pub scenarios: Vec<String>,
+    /// Worker counts, e.g. 1,2,4 (default: tokio's, one per core).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_count)]
+    pub workers: Vec<usize>,
+    /// Runtime flavor: multi_thread or current_thread.
+    #[arg(long, value_parser = parse_flavor)]
+    pub flavor: Option<Flavor>,
+    /// Cost of a light step, e.g. 100us.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub light_cost: Option<Duration>,
+    /// Costs of a heavy step, e.g. 100us,500us.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration)]
+    pub heavy_cost: Vec<Duration>,
+    /// How a step spends its cost: cpu, spin or sleep.
+    #[arg(long, value_parser = parse_cost_kind)]
+    pub cost_kind: Option<CostKind>,
+    /// Steps per future (default 500).
+    #[arg(long, value_name = "N", value_parser = parse_count_u32)]
+    pub samples: Option<u32>,
+    /// Heavy tasks T of the many_* scenarios (default 6).
+    #[arg(long, value_name = "T", value_parser = parse_count_u32)]
+    pub tasks: Option<u32>,
+    /// Runs per configuration (run ids end in -r0, -r1, ...).
+    #[arg(long, value_name = "K", value_parser = parse_count_u32, default_value = "1")]
+    pub repeat: u32,
+    /// Cap of tokio's blocking pool (default 512).
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_blocking_threads: Option<usize>,
+    /// Output folder, replaced whole.
+    #[arg(long, value_name = "DIR", default_value = "results/latest")]
+    pub out: PathBuf,
+    /// Skip the plots and the HTML report.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// No progress bar and no summary.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_scenario(name: &str) -> Result<String, String> {
+    if BUILTINS.iter().any(|b| b.name == name) {
+        Ok(name.to_string())
+    } else {
+        let known: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+        Err(format!(
+            "unknown scenario `{name}` (known: {})",
+            known.join(", ")
+        ))
+    }
+}
+
+fn parse_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err(format!("`{text}` must be at least 1")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
+fn parse_count_u32(text: &str) -> Result<u32, String> {
+    let n = parse_count(text)?;
+    u32::try_from(n).map_err(|_| format!("`{text}` is too large"))
+}
+
+fn parse_flavor(text: &str) -> Result<Flavor, String> {
+    text.parse()
+}
+
+fn parse_cost_kind(text: &str) -> Result<CostKind, String> {
+    text.parse()
+}

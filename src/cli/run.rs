@@ -1,0 +1,60 @@
+//! `pollscope run`: plan the matrix, run it, write the result folder.
+
+use crate::error::{Error, Result};
+use crate::export::{ResultFolder, RunResult, write_csv_files};
+use crate::matrix::{Matrix, ScenarioSource};
+use crate::runner;
+use crate::scenario::JourneyParams;
+use crate::scenario::journey::JOURNEY;
+
+use super::args::RunArgs;
+use super::{progress, summary};
+
+pub(crate) fn run(args: &RunArgs) -> Result<()> {
+    let defaults = JourneyParams::default();
+    let matrix = Matrix {
+        params: JourneyParams {
+            samples: args.samples.unwrap_or(defaults.samples),
+            light_cost: args.light_cost.unwrap_or(defaults.light_cost),
+            heavy_cost: defaults.heavy_cost,
+            tasks: args.tasks.unwrap_or(defaults.tasks),
+            cost_kind: args.cost_kind.unwrap_or(defaults.cost_kind),
+        },
+        heavy_costs: args.heavy_cost.clone(),
+        workers: args.workers.clone(),
+        flavor: args.flavor,
+        max_blocking_threads: args.max_blocking_threads,
+        repeat: args.repeat,
+    };
+    let names: Vec<&str> = if args.scenarios.is_empty() {
+        JOURNEY.to_vec()
+    } else {
+        args.scenarios.iter().map(String::as_str).collect()
+    };
+    let sources = names
+        .iter()
+        .map(|name| {
+            ScenarioSource::builtin(name)
+                .ok_or_else(|| Error::bad_input(format!("unknown scenario `{name}`")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let plans = matrix.plan(&sources)?;
+    let folder = ResultFolder::create(&args.out)?;
+
+    let bar = progress::bar(plans.len(), args.quiet);
+    let mut results = Vec::with_capacity(plans.len());
+    for plan in &plans {
+        bar.set_message(plan.run_id());
+        results.push(RunResult::new(runner::run(&plan.scenario, plan.repeat)?));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    write_csv_files(folder.path(), &results)?;
+    let dir = folder.commit()?;
+    if !args.quiet {
+        print!("{}", summary::table(&results));
+        println!("results: {}", dir.display());
+    }
+    Ok(())
+}

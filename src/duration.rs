@@ -1,0 +1,96 @@
+//! Human durations: `100us`, `0.5ms`, `2ms`, `1s`, `250ns`.
+//!
+//! humantime parses whole numbers only (`500us`, not `0.5ms`), so pollscope
+//! parses the short, fractional forms its flags and TOML files use itself.
+
+use std::time::Duration;
+
+/// Parses a positive duration: a decimal number followed by a unit, one of
+/// `ns`, `us` (or `µs`), `ms`, `s`.
+///
+/// ```
+/// use pollscope::duration::parse_duration;
+/// use std::time::Duration;
+/// assert_eq!(parse_duration("100us"), Ok(Duration::from_micros(100)));
+/// assert_eq!(parse_duration("0.5ms"), Ok(Duration::from_micros(500)));
+/// assert_eq!(parse_duration("2ms"), Ok(Duration::from_millis(2)));
+/// assert!(parse_duration("0ms").is_err());
+/// assert!(parse_duration("fast").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("`{text}` has no unit (use ns, us, ms or s, e.g. 100us)"))?;
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (e.g. 100us, 0.5ms, 2ms)"))?;
+    let nanos_per_unit = match unit.trim() {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        other => {
+            return Err(format!(
+                "`{text}` has an unknown unit `{other}` (use ns, us, ms or s)"
+            ));
+        }
+    };
+    let nanos = (number * nanos_per_unit).round();
+    if !(1.0..1e15).contains(&nanos) {
+        return Err(format!("`{text}` must be a positive duration"));
+    }
+    Ok(Duration::from_nanos(nanos as u64))
+}
+
+/// Formats a duration in the shortest exact form of [`parse_duration`]:
+/// whole milliseconds as `ms`, whole microseconds as `us`, else `ns`.
+///
+/// ```
+/// use pollscope::duration::format_duration;
+/// use std::time::Duration;
+/// assert_eq!(format_duration(Duration::from_micros(500)), "500us");
+/// assert_eq!(format_duration(Duration::from_millis(2)), "2ms");
+/// assert_eq!(format_duration(Duration::from_micros(1500)), "1500us");
+/// assert_eq!(format_duration(Duration::from_nanos(250)), "250ns");
+/// ```
+pub fn format_duration(duration: Duration) -> String {
+    let nanos = duration.as_nanos();
+    if nanos != 0 && nanos.is_multiple_of(1_000_000) {
+        format!("{}ms", nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1_000) {
+        format!("{}us", nanos / 1_000)
+    } else {
+        format!("{nanos}ns")
+    }
+}
+
+/// Formats nanoseconds for people: `812ns`, `12.3µs`, `4.56ms`, `1.23s`.
+///
+/// ```
+/// assert_eq!(pollscope::duration::human_ns(12_345), "12.3µs");
+/// assert_eq!(pollscope::duration::human_ns(4_560_000), "4.56ms");
+/// ```
+pub fn human_ns(nanos: u64) -> String {
+    let n = nanos as f64;
+    if nanos < 1_000 {
+        format!("{nanos}ns")
+    } else if nanos < 1_000_000 {
+        format!("{}µs", three_digits(n / 1e3))
+    } else if nanos < 1_000_000_000 {
+        format!("{}ms", three_digits(n / 1e6))
+    } else {
+        format!("{}s", three_digits(n / 1e9))
+    }
+}
+
+fn three_digits(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}

@@ -1,0 +1,28 @@
+//! The result folder: CSV files (and, later stages, pictures), written into
+//! a temporary sibling and moved into place whole.
+
+mod csv_files;
+mod folder;
+
+pub use csv_files::{CSV_FILES, columns, write_csv_files};
+pub use folder::ResultFolder;
+
+use crate::analysis::{RunAnalysis, analyze};
+use crate::trace::RunTrace;
+
+/// A run's trace together with its analysis: what the exporters write.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The recording.
+    pub trace: RunTrace,
+    /// Numbers computed from it.
+    pub analysis: RunAnalysis,
+}
+
+impl RunResult {
+    /// Analyses `trace`.
+    pub fn new(trace: RunTrace) -> Self {
+        let analysis = analyze(&trace);
+        Self { trace, analysis }
+    }
+}

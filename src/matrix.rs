@@ -1,0 +1,131 @@
+//! The cross product of runs: every scenario × workers × heavy cost ×
+//! repeat is one run.
+
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::scenario::journey::{BUILTINS, Builtin};
+use crate::scenario::{Flavor, JourneyParams, Scenario};
+
+/// Where a scenario of the matrix comes from.
+#[derive(Clone, Debug)]
+pub enum ScenarioSource {
+    /// A built-in scenario, rebuilt for each heavy cost.
+    Builtin(Builtin),
+    /// A fixed scenario (a TOML experiment); heavy costs do not apply.
+    Custom(Scenario),
+}
+
+impl ScenarioSource {
+    /// The built-in scenario called `name`.
+    pub fn builtin(name: &str) -> Option<Self> {
+        BUILTINS
+            .iter()
+            .find(|b| b.name == name)
+            .copied()
+            .map(Self::Builtin)
+    }
+}
+
+/// The knobs that span the matrix, plus those applied to every run.
+#[derive(Clone, Debug, Default)]
+pub struct Matrix {
+    /// Knobs of the built-in scenarios (the heavy cost is overridden by
+    /// `heavy_costs` when that is not empty).
+    pub params: JourneyParams,
+    /// Heavy costs to sweep; empty = the params' one.
+    pub heavy_costs: Vec<Duration>,
+    /// Worker counts to sweep; empty = tokio's default.
+    pub workers: Vec<usize>,
+    /// Flavor for every run; `None` = the scenario's.
+    pub flavor: Option<Flavor>,
+    /// Blocking pool cap for every run; `None` = the scenario's.
+    pub max_blocking_threads: Option<usize>,
+    /// Runs per configuration (at least 1).
+    pub repeat: u32,
+}
+
+/// One run of the matrix.
+#[derive(Clone, Debug)]
+pub struct RunPlan {
+    /// The fully configured scenario.
+    pub scenario: Scenario,
+    /// Repeat number, from 0.
+    pub repeat: u32,
+}
+
+impl RunPlan {
+    /// The run's id.
+    pub fn run_id(&self) -> String {
+        self.scenario.run_id(self.repeat)
+    }
+}
+
+impl Matrix {
+    /// Every run, scenario-major, then workers, heavy cost and repeat.
+    /// Worker counts collapse to one for current_thread runs. Every scenario
+    /// is validated, so a bad combination fails before anything runs.
+    ///
+    /// ```
+    /// use pollscope::matrix::{Matrix, ScenarioSource};
+    /// use std::time::Duration;
+    ///
+    /// let matrix = Matrix {
+    ///     workers: vec![1, 2],
+    ///     heavy_costs: vec![Duration::from_micros(100), Duration::from_micros(500)],
+    ///     repeat: 2,
+    ///     ..Default::default()
+    /// };
+    /// let runs = matrix.plan(&[ScenarioSource::builtin("two_futures").unwrap()]).unwrap();
+    /// assert_eq!(runs.len(), 8);
+    /// assert_eq!(runs[0].run_id(), "two_futures-w1-cpu100us-r0");
+    /// assert_eq!(runs[7].run_id(), "two_futures-w2-cpu500us-r1");
+    /// ```
+    pub fn plan(&self, sources: &[ScenarioSource]) -> Result<Vec<RunPlan>> {
+        let workers: Vec<Option<usize>> = if self.workers.is_empty() {
+            vec![None]
+        } else {
+            self.workers.iter().copied().map(Some).collect()
+        };
+        let heavy_costs = if self.heavy_costs.is_empty() {
+            vec![self.params.heavy_cost]
+        } else {
+            self.heavy_costs.clone()
+        };
+        let mut plans: Vec<RunPlan> = Vec::new();
+        for source in sources {
+            for &w in &workers {
+                for &heavy in &heavy_costs {
+                    let mut scenario = match source {
+                        ScenarioSource::Builtin(b) => (b.build)(&JourneyParams {
+                            heavy_cost: heavy,
+                            ..self.params.clone()
+                        }),
+                        ScenarioSource::Custom(s) => s.clone(),
+                    };
+                    if let Some(flavor) = self.flavor {
+                        scenario.runtime.flavor = flavor;
+                    }
+                    if w.is_some() {
+                        scenario.runtime.workers = w;
+                    }
+                    if self.max_blocking_threads.is_some() {
+                        scenario.runtime.max_blocking_threads = self.max_blocking_threads;
+                    }
+                    scenario.validate()?;
+                    for repeat in 0..self.repeat.max(1) {
+                        let plan = RunPlan {
+                            scenario: scenario.clone(),
+                            repeat,
+                        };
+                        let id = plan.run_id();
+                        if !plans.iter().any(|p| p.run_id() == id) {
+                            plans.push(plan);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(plans)
+    }
+}

@@ -1,0 +1,81 @@
+//! The thread-local "future being polled": where [`record_sample`] writes.
+
+use std::cell::Cell;
+use std::ptr;
+
+use super::clock::Ticks;
+use super::records::SampleRecord;
+
+thread_local! {
+    static CURRENT: Cell<(*mut Vec<SampleRecord>, u16)> = const { Cell::new((ptr::null_mut(), 0)) };
+}
+
+/// Marks a sample buffer as the current one on this thread for the duration
+/// of one poll; restores the previous one (nested instrumented futures) when
+/// dropped, also on unwind.
+pub(crate) struct PollScope {
+    previous: (*mut Vec<SampleRecord>, u16),
+}
+
+impl PollScope {
+    /// `samples` must stay valid and otherwise unused until the scope drops.
+    #[inline]
+    pub(crate) fn enter(samples: &mut Vec<SampleRecord>, thread: u16) -> Self {
+        let previous = CURRENT.replace((samples as *mut _, thread));
+        Self { previous }
+    }
+}
+
+impl Drop for PollScope {
+    #[inline]
+    fn drop(&mut self) {
+        CURRENT.set(self.previous);
+    }
+}
+
+/// Records a sample computed on this thread by the instrumented future being
+/// polled here. Returns false (and records nothing) outside such a poll.
+///
+/// `start` and `end` are [`clock::now`](super::clock::now) readings.
+///
+/// ```
+/// use pollscope::probe::{clock, record_sample, Recording};
+///
+/// let recording = Recording::new();
+/// let fut = recording.instrument("producer", 8, async {
+///     let start = clock::now();
+///     let value = 0.5_f64.sin();
+///     assert!(record_sample(0, value, start, clock::now()));
+/// });
+/// futures::executor::block_on(fut);
+/// assert!(!record_sample(1, 0.0, 0, 0)); // not inside a poll
+/// assert_eq!(recording.take_logs()[0].samples.len(), 1);
+/// ```
+#[inline]
+pub fn record_sample(seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
+    let (_, thread) = CURRENT.get();
+    record_sample_on(thread, seq, value, start, end)
+}
+
+/// Records a sample that was computed on another thread (a `spawn_blocking`
+/// closure or a pool), identified by its index in the recording, into the
+/// instrumented future being polled here.
+#[inline]
+pub fn record_sample_on(thread: u16, seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
+    let (samples, _) = CURRENT.get();
+    if samples.is_null() {
+        return false;
+    }
+    // SAFETY: a non-null pointer was set by `PollScope::enter` from a live
+    // `&mut Vec` that the instrumented future does not touch until the scope
+    // (which is still alive on this thread, since the pointer is set) drops.
+    let samples = unsafe { &mut *samples };
+    samples.push(SampleRecord {
+        seq,
+        value,
+        start,
+        end,
+        thread,
+    });
+    true
+}

@@ -1,0 +1,140 @@
+//! The instrumented future: records each poll and the wake that led to it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use futures::task::{ArcWake, AtomicWaker, waker_ref};
+use pin_project_lite::pin_project;
+
+use super::clock::{self, Ticks};
+use super::context::PollScope;
+use super::recording::{FutureLog, Recording};
+use super::records::PollRecord;
+use super::threads::ThreadKind;
+
+/// The waker the wrapped future sees: it notes when it was invoked, then
+/// wakes the task's real waker (the technique of tokio-metrics' TaskMonitor).
+#[derive(Debug, Default)]
+struct WakeTracker {
+    /// Latest wake since the last poll began; 0 when none.
+    woken_at: AtomicU64,
+    task_waker: AtomicWaker,
+}
+
+impl ArcWake for WakeTracker {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.woken_at.store(clock::now(), Ordering::Release);
+        arc_self.task_waker.wake();
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    recording: Recording,
+    wake: Arc<WakeTracker>,
+    log: FutureLog,
+}
+
+pin_project! {
+    /// A future wrapped by the probe. Each poll appends one
+    /// [`PollRecord`] (start, end, thread, wake time, readiness) to a
+    /// buffer this wrapper owns; the buffer goes to the [`Recording`] when
+    /// the future completes or is dropped.
+    ///
+    /// Made by [`Recording::instrument`] or [`instrument`].
+    #[derive(Debug)]
+    pub struct Instrumented<F> {
+        #[pin]
+        inner: F,
+        state: Option<State>,
+    }
+
+    impl<F> PinnedDrop for Instrumented<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(state) = this.project().state.take() {
+                state.recording.submit(state.log);
+            }
+        }
+    }
+}
+
+impl<F> Instrumented<F> {
+    pub(crate) fn new(inner: F, recording: Recording, log: FutureLog) -> Self {
+        Self {
+            inner,
+            state: Some(State {
+                recording,
+                wake: Arc::new(WakeTracker::default()),
+                log,
+            }),
+        }
+    }
+}
+
+impl<F: Future> Future for Instrumented<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(state) = this.state.as_mut() else {
+            // Polled after completion: nothing left to record.
+            return this.inner.poll(cx);
+        };
+        // Read the wake slot before taking the poll's start time, so a wake
+        // is never later than the start of the poll it led to.
+        let woken: Ticks = state.wake.woken_at.swap(0, Ordering::Acquire);
+        state.task_waker_register(cx);
+        let thread = state.recording.thread_index(ThreadKind::Worker);
+        let scope = PollScope::enter(&mut state.log.samples, thread);
+        let waker = waker_ref(&state.wake);
+        let mut tracked = Context::from_waker(&waker);
+        let start = clock::now();
+        let result = this.inner.poll(&mut tracked);
+        let end = clock::now();
+        drop(scope);
+        let ready = result.is_ready();
+        state.log.polls.push(PollRecord {
+            start,
+            end,
+            // Cross-core TSC skew can put a wake a few ticks after `start`.
+            woken: woken.min(start),
+            thread,
+            ready,
+        });
+        if ready {
+            let mut state = this.state.take().expect("state is present");
+            state.log.completed = true;
+            state.recording.submit(state.log);
+        }
+        result
+    }
+}
+
+impl State {
+    #[inline]
+    fn task_waker_register(&self, cx: &Context<'_>) {
+        self.wake.task_waker.register(cx.waker());
+    }
+}
+
+/// Wraps `future` so that its polls are recorded under `name` into
+/// `recording`; shorthand for [`Recording::instrument`] with a default
+/// buffer size.
+///
+/// ```
+/// use pollscope::probe::Recording;
+///
+/// let recording = Recording::new();
+/// futures::executor::block_on(pollscope::instrument(&recording, "ready", async {}));
+/// assert_eq!(recording.take_logs()[0].polls.len(), 1);
+/// ```
+pub fn instrument<F: Future>(
+    recording: &Recording,
+    name: impl Into<String>,
+    future: F,
+) -> Instrumented<F> {
+    recording.instrument(name, 256, future)
+}

@@ -1,0 +1,129 @@
+//! A recording session: the time origin, the thread registry and the logs of
+//! the instrumented futures.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::clock::{self, Ticks};
+use super::instrument::Instrumented;
+use super::records::{PollRecord, SampleRecord};
+use super::threads::{ThreadInfo, ThreadKind, ThreadRegistry};
+
+/// Everything recorded for one instrumented future.
+#[derive(Clone, Debug, Default)]
+pub struct FutureLog {
+    /// Order of instrumentation within the recording, from 0.
+    pub id: u32,
+    /// The name given to [`Recording::instrument`].
+    pub name: String,
+    /// Every poll, in order.
+    pub polls: Vec<PollRecord>,
+    /// Every sample recorded while this future was being polled (or handed
+    /// to it with [`record_sample_on`](super::record_sample_on)), in order.
+    pub samples: Vec<SampleRecord>,
+    /// Whether the future returned `Ready` (false when it was dropped first).
+    pub completed: bool,
+}
+
+/// One recording session, typically one run of a scenario.
+///
+/// Cloning is cheap (an `Arc`); all clones record into the same session.
+///
+/// ```
+/// use pollscope::probe::{Recording, ThreadKind};
+///
+/// let recording = Recording::new();
+/// assert_eq!(recording.thread_index(ThreadKind::Main), 0);
+/// let answer = futures::executor::block_on(recording.instrument("answer", 4, async { 42 }));
+/// assert_eq!(answer, 42);
+/// let logs = recording.take_logs();
+/// assert_eq!(logs[0].name, "answer");
+/// assert_eq!(logs[0].polls.len(), 1);
+/// assert!(logs[0].completed);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Recording {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    origin: Ticks,
+    threads: ThreadRegistry,
+    next_future: AtomicU32,
+    logs: Mutex<Vec<FutureLog>>,
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recording {
+    /// Starts a recording; its time origin is now.
+    pub fn new() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Self {
+            inner: Arc::new(Inner {
+                origin: clock::now(),
+                threads: ThreadRegistry::new(id),
+                next_future: AtomicU32::new(0),
+                logs: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The clock reading that is time 0 of this recording.
+    pub fn origin(&self) -> Ticks {
+        self.inner.origin
+    }
+
+    /// The calling thread's index in this recording, registering it with
+    /// `kind` the first time. The first thread registered gets index 0.
+    #[inline]
+    pub fn thread_index(&self, kind: ThreadKind) -> u16 {
+        self.inner.threads.index(kind)
+    }
+
+    /// Wraps `future` so that its polls and samples are recorded under
+    /// `name`; `capacity` pre-sizes its buffers (polls and samples expected).
+    pub fn instrument<F: Future>(
+        &self,
+        name: impl Into<String>,
+        capacity: usize,
+        future: F,
+    ) -> Instrumented<F> {
+        let log = FutureLog {
+            id: self.inner.next_future.fetch_add(1, Ordering::Relaxed),
+            name: name.into(),
+            polls: Vec::with_capacity(capacity + 1),
+            samples: Vec::with_capacity(capacity),
+            completed: false,
+        };
+        Instrumented::new(future, self.clone(), log)
+    }
+
+    /// Stores a finished future's log (called once per future, off the hot
+    /// path).
+    pub(crate) fn submit(&self, log: FutureLog) {
+        let mut logs = self.inner.logs.lock().unwrap_or_else(|e| e.into_inner());
+        logs.push(log);
+    }
+
+    /// The threads seen so far, in index order.
+    pub fn threads(&self) -> Vec<ThreadInfo> {
+        self.inner.threads.snapshot()
+    }
+
+    /// Removes and returns the logs of the futures that completed or were
+    /// dropped so far, in instrumentation order.
+    pub fn take_logs(&self) -> Vec<FutureLog> {
+        let mut logs =
+            std::mem::take(&mut *self.inner.logs.lock().unwrap_or_else(|e| e.into_inner()));
+        logs.sort_by_key(|log| log.id);
+        logs
+    }
+}

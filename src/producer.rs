@@ -1,0 +1,120 @@
+//! The sine producers: each step computes one value, spends its cost where
+//! the placement says, records the sample and yields.
+
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::cost::Cost;
+use crate::probe::{Recording, ThreadKind, clock, record_sample, record_sample_on};
+use crate::scenario::Placement;
+
+/// Step `seq` of `samples`: `sin(16·π·seq / samples)`.
+///
+/// ```
+/// assert_eq!(pollscope::producer::sine(0, 500), 0.0);
+/// assert!((pollscope::producer::sine(125, 500) - 0.0).abs() < 1e-9); // 4π
+/// ```
+pub fn sine(seq: u32, samples: u32) -> f64 {
+    (16.0 * std::f64::consts::PI * f64::from(seq) / f64::from(samples)).sin()
+}
+
+/// What a producer needs besides its own spec: the recording (to register
+/// off-task threads), and the shared blocking semaphore and pool, if any.
+#[derive(Debug)]
+pub(crate) struct StepEnv {
+    pub(crate) recording: Recording,
+    pub(crate) blocking_permits: Option<Arc<Semaphore>>,
+    pub(crate) pool: Option<Arc<rayon::ThreadPool>>,
+}
+
+/// One producer, resolved from its spec.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Producer {
+    pub(crate) placement: Placement,
+    pub(crate) cost: Cost,
+    pub(crate) samples: u32,
+    pub(crate) yields: bool,
+}
+
+/// A step run off the task: its value and where and when it ran.
+struct OffTaskStep {
+    value: f64,
+    start: clock::Ticks,
+    end: clock::Ticks,
+    thread: u16,
+}
+
+fn step_off_task(
+    recording: &Recording,
+    kind: ThreadKind,
+    producer: &Producer,
+    seq: u32,
+) -> OffTaskStep {
+    let thread = recording.thread_index(kind);
+    let start = clock::now();
+    let value = sine(seq, producer.samples);
+    producer.cost.burn();
+    let end = clock::now();
+    OffTaskStep {
+        value,
+        start,
+        end,
+        thread,
+    }
+}
+
+impl Producer {
+    /// Runs every step. Must be polled inside an instrumented future, where
+    /// the samples are recorded.
+    pub(crate) async fn run(self, env: Arc<StepEnv>) {
+        for seq in 0..self.samples {
+            match self.placement {
+                Placement::Inline | Placement::Spawn => {
+                    let start = clock::now();
+                    let value = sine(seq, self.samples);
+                    self.cost.burn();
+                    record_sample(seq, value, start, clock::now());
+                }
+                Placement::BlockInPlace => {
+                    let (value, start, end) = tokio::task::block_in_place(|| {
+                        let start = clock::now();
+                        let value = sine(seq, self.samples);
+                        self.cost.burn();
+                        (value, start, clock::now())
+                    });
+                    record_sample(seq, value, start, end);
+                }
+                Placement::SpawnBlocking => {
+                    let _permit = match &env.blocking_permits {
+                        Some(semaphore) => Some(semaphore.acquire().await.expect("never closed")),
+                        None => None,
+                    };
+                    let recording = env.recording.clone();
+                    let step = tokio::task::spawn_blocking(move || {
+                        step_off_task(&recording, ThreadKind::Blocking, &self, seq)
+                    })
+                    .await
+                    .expect("a blocking step cannot panic");
+                    record_sample_on(step.thread, seq, step.value, step.start, step.end);
+                }
+                Placement::Pool => {
+                    let pool = env
+                        .pool
+                        .as_ref()
+                        .expect("the runner builds a pool for pool steps");
+                    let (tx, rx) = oneshot::channel();
+                    let recording = env.recording.clone();
+                    pool.spawn(move || {
+                        let _ = tx.send(step_off_task(&recording, ThreadKind::Pool, &self, seq));
+                    });
+                    let step = rx.await.expect("a pool step cannot panic");
+                    record_sample_on(step.thread, seq, step.value, step.start, step.end);
+                }
+            }
+            if self.yields {
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+}

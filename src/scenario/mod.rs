@@ -1,0 +1,329 @@
+//! What to run: a runtime setup plus a list of producer futures.
+//!
+//! A [`Scenario`] is plain data. The journey's scenarios are built-in values
+//! ([`journey`]); experiments loaded from TOML are values of the same type,
+//! so one engine ([`crate::runner`]) runs both.
+
+pub mod journey;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cost::CostKind;
+use crate::duration::format_duration;
+use crate::error::{Error, Result};
+
+pub use journey::JourneyParams;
+
+/// tokio's runtime flavor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavor {
+    /// Worker threads plus the `block_on` thread.
+    #[default]
+    MultiThread,
+    /// Everything async on the `block_on` thread.
+    CurrentThread,
+}
+
+impl Flavor {
+    /// The flavor's name on the command line and in CSV files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::MultiThread => "multi_thread",
+            Flavor::CurrentThread => "current_thread",
+        }
+    }
+}
+
+impl fmt::Display for Flavor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Flavor {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "multi_thread" => Ok(Flavor::MultiThread),
+            "current_thread" => Ok(Flavor::CurrentThread),
+            _ => Err(format!(
+                "unknown flavor `{s}` (use multi_thread or current_thread)"
+            )),
+        }
+    }
+}
+
+/// Where a producer's steps run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// Joined with `join_all` inside the task that `block_on` drives.
+    Inline,
+    /// Its own task via `tokio::spawn`, awaited through the `JoinHandle`.
+    Spawn,
+    /// Joined inline; each step runs inside `tokio::task::spawn_blocking`.
+    SpawnBlocking,
+    /// Its own spawned task; each step runs inside
+    /// `tokio::task::block_in_place` (needs worker threads).
+    BlockInPlace,
+    /// Joined inline; each step runs on a dedicated rayon pool and comes
+    /// back through a oneshot channel.
+    Pool,
+}
+
+impl Placement {
+    /// All placements, in documentation order.
+    pub const ALL: [Placement; 5] = [
+        Placement::Inline,
+        Placement::Spawn,
+        Placement::SpawnBlocking,
+        Placement::BlockInPlace,
+        Placement::Pool,
+    ];
+
+    /// The placement's name in TOML and CSV files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Inline => "inline",
+            Placement::Spawn => "spawn",
+            Placement::SpawnBlocking => "spawn_blocking",
+            Placement::BlockInPlace => "block_in_place",
+            Placement::Pool => "pool",
+        }
+    }
+
+    /// Whether the steps run off the future's own task (on blocking or pool
+    /// threads), outside the future's polls.
+    pub fn steps_off_task(self) -> bool {
+        matches!(self, Placement::SpawnBlocking | Placement::Pool)
+    }
+
+    /// Whether the future is its own spawned task.
+    pub fn is_spawned(self) -> bool {
+        matches!(self, Placement::Spawn | Placement::BlockInPlace)
+    }
+}
+
+impl fmt::Display for Placement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Placement {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Placement::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown placement `{s}` (use inline, spawn, spawn_blocking, block_in_place or pool)"
+                )
+            })
+    }
+}
+
+/// The runtime a scenario is run on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuntimeSpec {
+    /// Runtime flavor.
+    pub flavor: Flavor,
+    /// Worker threads (multi_thread only); `None` = tokio's default, one per
+    /// core.
+    pub workers: Option<usize>,
+    /// Cap of the blocking pool; `None` = tokio's default, 512.
+    pub max_blocking_threads: Option<usize>,
+    /// When set, `spawn_blocking` steps first take a permit from a semaphore
+    /// of this size (the `bounded_blocking` scenario).
+    pub blocking_permits: Option<usize>,
+    /// Threads of the dedicated pool for `pool` steps; `None` = one per core.
+    pub pool_threads: Option<usize>,
+}
+
+/// tokio's default cap of the blocking pool.
+pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+
+impl RuntimeSpec {
+    /// Worker threads the runtime will have: 1 for current_thread, else the
+    /// requested count or one per core.
+    pub fn effective_workers(&self) -> usize {
+        match self.flavor {
+            Flavor::CurrentThread => 1,
+            Flavor::MultiThread => self.workers.unwrap_or_else(cores),
+        }
+    }
+
+    /// The blocking pool's cap.
+    pub fn effective_max_blocking_threads(&self) -> usize {
+        self.max_blocking_threads
+            .unwrap_or(DEFAULT_MAX_BLOCKING_THREADS)
+    }
+
+    /// Threads of the dedicated pool.
+    pub fn effective_pool_threads(&self) -> usize {
+        self.pool_threads.unwrap_or_else(cores)
+    }
+}
+
+/// The cores this process may use (`std::thread::available_parallelism`).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// One producer future: it computes `samples` values of
+/// `sin(16·π·i / samples)`, each step costing `cost`, yielding after each
+/// step (unless `yields` is false).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FutureSpec {
+    /// Name, unique within the scenario.
+    pub name: String,
+    /// Where its steps run.
+    pub placement: Placement,
+    /// Cost of one step.
+    pub cost: Duration,
+    /// How the cost is spent; `None` = the scenario's.
+    pub cost_kind: Option<CostKind>,
+    /// Steps; `None` = the scenario's.
+    pub samples: Option<u32>,
+    /// Whether it yields (`tokio::task::yield_now`) after every step.
+    pub yields: bool,
+}
+
+impl FutureSpec {
+    /// A yielding producer with the scenario's cost kind and samples.
+    ///
+    /// ```
+    /// use pollscope::scenario::{FutureSpec, Placement};
+    /// use std::time::Duration;
+    /// let spec = FutureSpec::new("fut0", Placement::Inline, Duration::from_micros(100));
+    /// assert!(spec.yields);
+    /// ```
+    pub fn new(name: impl Into<String>, placement: Placement, cost: Duration) -> Self {
+        Self {
+            name: name.into(),
+            placement,
+            cost,
+            cost_kind: None,
+            samples: None,
+            yields: true,
+        }
+    }
+}
+
+/// A runtime setup plus the producers to run on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Scenario name (`two_futures`, or a TOML experiment's `name`).
+    pub name: String,
+    /// One line saying what it shows.
+    pub description: String,
+    /// The runtime to build.
+    pub runtime: RuntimeSpec,
+    /// Default cost kind of its futures.
+    pub cost_kind: CostKind,
+    /// Default steps per future.
+    pub samples: u32,
+    /// The light cost knob (reported in runs.csv).
+    pub light_cost: Duration,
+    /// The heavy cost knob (reported in runs.csv and the run id).
+    pub heavy_cost: Duration,
+    /// The task-count knob `T` (reported in runs.csv).
+    pub tasks: u32,
+    /// The producers, in order.
+    pub futures: Vec<FutureSpec>,
+}
+
+impl Scenario {
+    /// Steps of `future`.
+    pub fn samples_of(&self, future: &FutureSpec) -> u32 {
+        future.samples.unwrap_or(self.samples)
+    }
+
+    /// Cost kind of `future`.
+    pub fn cost_kind_of(&self, future: &FutureSpec) -> CostKind {
+        future.cost_kind.unwrap_or(self.cost_kind)
+    }
+
+    /// The run id of this scenario's `repeat`-th run:
+    /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`.
+    ///
+    /// ```
+    /// use pollscope::scenario::{journey, JourneyParams, Flavor};
+    /// let mut s = journey::many_spawn_task(&JourneyParams::default());
+    /// s.runtime.workers = Some(2);
+    /// assert_eq!(s.run_id(0), "many_spawn_task-w2-cpu500us-r0");
+    /// s.runtime.flavor = Flavor::CurrentThread;
+    /// assert_eq!(s.run_id(1), "many_spawn_task-ct-cpu500us-r1");
+    /// ```
+    pub fn run_id(&self, repeat: u32) -> String {
+        let threads = match self.runtime.flavor {
+            Flavor::CurrentThread => "ct".to_string(),
+            Flavor::MultiThread => format!("w{}", self.runtime.effective_workers()),
+        };
+        format!(
+            "{}-{}-{}{}-r{}",
+            self.name,
+            threads,
+            self.cost_kind,
+            format_duration(self.heavy_cost),
+            repeat
+        )
+    }
+
+    /// Checks that the scenario can be run: a name, at least one future,
+    /// unique future names, positive samples and costs, worker counts of at
+    /// least one, and no `block_in_place` on a current_thread runtime.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(Error::bad_input(format!("scenario `{}`: {msg}", self.name)));
+        if self.name.is_empty() {
+            return Err(Error::bad_input("a scenario needs a name"));
+        }
+        if self.futures.is_empty() {
+            return bad("has no futures".into());
+        }
+        if self.samples == 0 {
+            return bad("samples must be at least 1".into());
+        }
+        for (key, value) in [
+            ("workers", self.runtime.workers),
+            ("max_blocking_threads", self.runtime.max_blocking_threads),
+            ("blocking permits", self.runtime.blocking_permits),
+            ("pool threads", self.runtime.pool_threads),
+        ] {
+            if value == Some(0) {
+                return bad(format!("{key} must be at least 1"));
+            }
+        }
+        for (i, future) in self.futures.iter().enumerate() {
+            if self.futures[..i].iter().any(|f| f.name == future.name) {
+                return bad(format!("future name `{}` is used twice", future.name));
+            }
+            if future.samples == Some(0) {
+                return bad(format!(
+                    "future `{}`: samples must be at least 1",
+                    future.name
+                ));
+            }
+            if future.cost.is_zero() {
+                return bad(format!("future `{}`: cost must be positive", future.name));
+            }
+            if future.placement == Placement::BlockInPlace
+                && self.runtime.flavor == Flavor::CurrentThread
+            {
+                return bad(format!(
+                    "future `{}` uses block_in_place, which needs worker threads: not available on a current_thread runtime",
+                    future.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}

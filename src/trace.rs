@@ -1,0 +1,133 @@
+//! The recording of one run, in nanoseconds since the run's start: what the
+//! runner returns, what the CSV files hold, and what analysis reads.
+
+use std::time::Duration;
+
+use crate::cost::CostKind;
+use crate::probe::ThreadInfo;
+use crate::scenario::{Flavor, Placement};
+
+/// The configuration a run was made under (one row of runs.csv, less the
+/// results).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`.
+    pub run_id: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Runtime flavor.
+    pub flavor: Flavor,
+    /// Worker threads (1 for current_thread).
+    pub workers: usize,
+    /// Cap of the blocking pool.
+    pub max_blocking_threads: usize,
+    /// The scenario's cost kind.
+    pub cost_kind: CostKind,
+    /// Light cost knob.
+    pub light_cost: Duration,
+    /// Heavy cost knob.
+    pub heavy_cost: Duration,
+    /// Steps per future (the scenario's default).
+    pub samples: u32,
+    /// The task-count knob `T`.
+    pub tasks: u32,
+    /// Repeat number, from 0.
+    pub repeat: u32,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// The `cpu` cost's calibration, iterations per µs.
+    pub calibration: f64,
+    /// Semaphore permits in front of `spawn_blocking` steps, if any.
+    pub blocking_permits: Option<usize>,
+    /// Threads of the dedicated pool.
+    pub pool_threads: usize,
+}
+
+/// One poll of an instrumented future.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Poll {
+    /// Start, ns since the run's start.
+    pub start_ns: u64,
+    /// End, ns since the run's start.
+    pub end_ns: u64,
+    /// Index of the thread that ran it.
+    pub thread: u16,
+    /// Latest wake of the future since the previous poll began, if any.
+    pub woken_ns: Option<u64>,
+    /// Whether it returned `Ready`.
+    pub ready: bool,
+}
+
+impl Poll {
+    /// The poll's duration.
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+}
+
+/// One computed sample.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// Step number, from 0.
+    pub seq: u32,
+    /// `sin(16·π·seq / samples)`.
+    pub value: f64,
+    /// Start of the step, ns since the run's start.
+    pub start_ns: u64,
+    /// End of the step, ns since the run's start.
+    pub end_ns: u64,
+    /// Index of the thread that ran the step.
+    pub thread: u16,
+}
+
+impl Sample {
+    /// The step's duration.
+    pub fn duration_ns(&self) -> u64 {
+        self.end_ns.saturating_sub(self.start_ns)
+    }
+}
+
+/// Everything recorded for one future of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FutureTrace {
+    /// The future's name.
+    pub name: String,
+    /// Where its steps ran.
+    pub placement: Placement,
+    /// Cost of one step.
+    pub cost: Duration,
+    /// How the cost was spent.
+    pub cost_kind: CostKind,
+    /// Steps it was asked for.
+    pub planned_samples: u32,
+    /// Every poll, in order.
+    pub polls: Vec<Poll>,
+    /// Every sample, in order.
+    pub samples: Vec<Sample>,
+}
+
+/// The recording of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunTrace {
+    /// The configuration it ran under.
+    pub info: RunInfo,
+    /// Its futures, in scenario order.
+    pub futures: Vec<FutureTrace>,
+    /// The threads seen, by index.
+    pub threads: Vec<ThreadInfo>,
+}
+
+impl RunTrace {
+    /// The future called `name`, if any.
+    pub fn future(&self, name: &str) -> Option<&FutureTrace> {
+        self.futures.iter().find(|f| f.name == name)
+    }
+
+    /// Recorded events (polls plus samples).
+    pub fn events(&self) -> usize {
+        self.futures
+            .iter()
+            .map(|f| f.polls.len() + f.samples.len())
+            .sum()
+    }
+}

@@ -1,0 +1,246 @@
+//! The command line's contract: subcommands, flags, exit codes, messages.
+
+mod common;
+
+use common::{SMALL, Table, pollscope, pollscope_ok};
+
+const CONTRACT_COLUMNS: [(&str, &str); 6] = [
+    (
+        "runs.csv",
+        "run_id,scenario,flavor,workers,max_blocking_threads,cost_kind,light_cost_us,heavy_cost_us,samples,tasks,repeat,cores,calibration,makespan_us,lower_bound_us,efficiency",
+    ),
+    (
+        "futures.csv",
+        "run_id,future,placement,cost_us,samples,first_poll_ns,completed_ns,polls,busy_ns,threads,poll_p50_ns,poll_p99_ns,poll_max_ns,sched_delay_p50_ns,sched_delay_p99_ns,sched_delay_max_ns",
+    ),
+    (
+        "samples.csv",
+        "run_id,future,seq,value,start_ns,end_ns,thread",
+    ),
+    (
+        "polls.csv",
+        "run_id,future,poll,start_ns,end_ns,thread,woken_ns,ready",
+    ),
+    (
+        "threads.csv",
+        "run_id,thread,os_thread_id,name,kind,polls,busy_ns",
+    ),
+    (
+        "histograms.csv",
+        "run_id,future,metric,percentile,value_ns,count",
+    ),
+];
+
+#[test]
+fn list_names_every_journey_scenario_with_a_description() {
+    let out = pollscope_ok(&["list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "two_futures",
+        "cpu_intensive",
+        "spawn_task",
+        "many_spawn_task",
+        "many_spawn_blocking",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name));
+        let line = line.unwrap_or_else(|| panic!("{name} missing from:\n{text}"));
+        assert!(
+            line.split_whitespace().count() > 3,
+            "{name} has no description"
+        );
+    }
+}
+
+#[test]
+fn csv_headers_start_with_the_contract_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "--workers",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+    for (file, columns) in CONTRACT_COLUMNS {
+        let table = Table::read(&out.join(file));
+        let expected: Vec<&str> = columns.split(',').collect();
+        assert_eq!(&table.header[..expected.len()], &expected[..], "{file}");
+        assert!(!table.rows.is_empty(), "{file} has no rows");
+    }
+}
+
+#[test]
+fn list_flags_form_the_cross_product_with_contract_run_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "spawn_task",
+        "--workers",
+        "1,2",
+        "--repeat",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    args.extend_from_slice(&["--heavy-cost", "60us,0.1ms"]);
+    pollscope_ok(&args);
+    let runs = Table::read(&out.join("runs.csv"));
+    let ids: Vec<&str> = runs.rows.iter().map(|r| r["run_id"].as_str()).collect();
+    assert_eq!(ids.len(), 2 * 2 * 2 * 2);
+    assert!(ids.contains(&"two_futures-w1-cpu60us-r0"), "{ids:?}");
+    assert!(ids.contains(&"spawn_task-w2-cpu100us-r1"), "{ids:?}");
+}
+
+#[test]
+fn current_thread_runs_are_named_ct_with_one_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "--flavor",
+        "current_thread",
+        "--cost-kind",
+        "sleep",
+        "--workers",
+        "1,2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+    let runs = Table::read(&out.join("runs.csv"));
+    assert_eq!(runs.rows.len(), 1);
+    assert_eq!(runs.rows[0]["run_id"], "two_futures-ct-sleep60us-r0");
+    assert_eq!(runs.rows[0]["workers"], "1");
+    assert_eq!(runs.rows[0]["flavor"], "current_thread");
+}
+
+#[test]
+fn summary_names_each_run_and_the_folder_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let args = [
+        "run",
+        "spawn_task",
+        "--samples",
+        "10",
+        "--light-cost",
+        "20us",
+        "--heavy-cost",
+        "40us",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let text = String::from_utf8(pollscope_ok(&args).stdout).unwrap();
+    assert!(text.contains("spawn_task-w"), "{text}");
+    assert!(
+        text.contains("makespan") && text.contains("sched p99"),
+        "{text}"
+    );
+    assert!(text.contains(out.to_str().unwrap()), "{text}");
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    let output = pollscope_ok(&quiet);
+    assert!(output.stdout.is_empty());
+    assert!(output.stderr.is_empty(), "no progress bar off a terminal");
+}
+
+/// Each bad input exits 2 with one line naming the bad value, without a
+/// panic, and writes nothing.
+#[test]
+fn bad_input_exits_2_naming_the_value_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let out_arg = out.to_str().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let under_file = blocker.join("sub");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", "no_such_scenario"], "no_such_scenario"),
+        (vec!["run", "--light-cost", "fast"], "fast"),
+        (vec!["run", "--light-cost", "0us"], "0us"),
+        (vec!["run", "--heavy-cost", "100us,12parsecs"], "12parsecs"),
+        (vec!["run", "--workers", "0"], "0"),
+        (vec!["run", "--workers", "2,x"], "x"),
+        (vec!["run", "--samples", "0"], "0"),
+        (vec!["run", "--cost-kind", "gpu"], "gpu"),
+        (vec!["run", "--flavor", "single"], "single"),
+        (vec!["run", "--max-blocking-threads", "0"], "0"),
+        (
+            vec![
+                "run",
+                "--out",
+                under_file.to_str().unwrap(),
+                "--samples",
+                "2",
+            ],
+            "sub",
+        ),
+        (vec!["frobnicate"], "frobnicate"),
+    ];
+    for (mut args, needle) in cases {
+        if !args.contains(&"--out") {
+            args.extend_from_slice(&["--out", out_arg]);
+        }
+        let output = pollscope(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(stderr.contains("error"), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
+}
+
+#[test]
+fn block_in_place_on_current_thread_is_bad_input() {
+    let output = pollscope(&[
+        "run",
+        "block_in_place",
+        "--flavor",
+        "current_thread",
+        "--samples",
+        "2",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("block_in_place") && stderr.contains("current_thread"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_new_result_replaces_the_old_folder_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("stale.txt"), "old").unwrap();
+    let mut args = vec!["run", "two_futures", "--out", out.to_str().unwrap()];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+    assert!(!out.join("stale.txt").exists());
+    assert!(out.join("runs.csv").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "r")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary folders left: {leftovers:?}"
+    );
+}

@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests: run the binary, read CSV files.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `pollscope` with `args`.
+pub fn pollscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pollscope"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs `pollscope` and asserts it succeeded.
+pub fn pollscope_ok(args: &[&str]) -> Output {
+    let out = pollscope(args);
+    assert!(
+        out.status.success(),
+        "pollscope {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A CSV file as its header and rows of column → value.
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<HashMap<String, String>>,
+}
+
+impl Table {
+    pub fn read(path: &Path) -> Table {
+        let mut reader =
+            csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                header
+                    .iter()
+                    .cloned()
+                    .zip(r.iter().map(String::from))
+                    .collect()
+            })
+            .collect();
+        Table { header, rows }
+    }
+
+    pub fn for_run<'a>(
+        &'a self,
+        run_id: &'a str,
+    ) -> impl Iterator<Item = &'a HashMap<String, String>> + 'a {
+        self.rows.iter().filter(move |r| r["run_id"] == run_id)
+    }
+}
+
+/// Parses a numeric cell.
+pub fn num(row: &HashMap<String, String>, column: &str) -> u64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {:?} is not a number", row[column]))
+}
+
+/// The small knobs that keep tests fast.
+pub const SMALL: &[&str] = &[
+    "--samples",
+    "12",
+    "--light-cost",
+    "20us",
+    "--heavy-cost",
+    "60us",
+    "--tasks",
+    "3",
+    "--quiet",
+];

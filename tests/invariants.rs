@@ -1,0 +1,302 @@
+//! Invariants that hold for every run, whatever the machine's load: checked
+//! on the CSV files the binary writes for every built-in scenario.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+
+use common::{SMALL, Table, num, pollscope_ok};
+
+struct Results {
+    runs: Table,
+    futures: Table,
+    samples: Table,
+    polls: Table,
+    threads: Table,
+    histograms: Table,
+}
+
+fn run(extra: &[&str]) -> (tempfile::TempDir, Results) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let scenarios = [
+        "two_futures",
+        "cpu_intensive",
+        "spawn_task",
+        "many_spawn_task",
+        "many_spawn_blocking",
+        "block_in_place",
+        "bounded_blocking",
+        "rayon_pool",
+        "no_yield",
+    ];
+    let mut args = vec!["run"];
+    args.extend_from_slice(&scenarios);
+    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    args.extend_from_slice(SMALL);
+    args.extend_from_slice(extra);
+    pollscope_ok(&args);
+    let read = |f: &str| Table::read(&out.join(f));
+    let results = Results {
+        runs: read("runs.csv"),
+        futures: read("futures.csv"),
+        samples: read("samples.csv"),
+        polls: read("polls.csv"),
+        threads: read("threads.csv"),
+        histograms: read("histograms.csv"),
+    };
+    (dir, results)
+}
+
+type Row = HashMap<String, String>;
+/// (future, metric) → rows of (percentile, value_ns, count).
+type HistogramGroups = BTreeMap<(String, String), Vec<(f64, u64, u64)>>;
+
+fn thread_kinds(r: &Results, run_id: &str) -> HashMap<u64, String> {
+    r.threads
+        .for_run(run_id)
+        .map(|t| (num(t, "thread"), t["kind"].clone()))
+        .collect()
+}
+
+fn check_run(r: &Results, run: &Row) {
+    let run_id = run["run_id"].as_str();
+    let samples_per_future = num(run, "samples");
+    let futures: Vec<&Row> = r.futures.for_run(run_id).collect();
+    let polls: Vec<&Row> = r.polls.for_run(run_id).collect();
+    let samples: Vec<&Row> = r.samples.for_run(run_id).collect();
+    let kinds = thread_kinds(r, run_id);
+    assert!(!futures.is_empty(), "{run_id}: no futures");
+
+    // Nothing lost: every future has all its samples, in order, and
+    // completes exactly once, in its last poll.
+    assert_eq!(
+        samples.len() as u64,
+        futures.len() as u64 * samples_per_future,
+        "{run_id}"
+    );
+    for f in &futures {
+        let name = &f["future"];
+        let seqs: Vec<u64> = samples
+            .iter()
+            .filter(|s| &s["future"] == name)
+            .map(|s| num(s, "seq"))
+            .collect();
+        assert_eq!(
+            seqs,
+            (0..samples_per_future).collect::<Vec<_>>(),
+            "{run_id} {name}"
+        );
+        let fp: Vec<&&Row> = polls.iter().filter(|p| &p["future"] == name).collect();
+        assert_eq!(fp.len() as u64, num(f, "polls"), "{run_id} {name}");
+        let ready: Vec<bool> = fp.iter().map(|p| p["ready"] == "1").collect();
+        assert_eq!(ready.iter().filter(|&&x| x).count(), 1, "{run_id} {name}");
+        assert!(
+            *ready.last().unwrap(),
+            "{run_id} {name}: Ready is the last poll"
+        );
+        assert_eq!(num(f, "completed_ns"), num(fp.last().unwrap(), "end_ns"));
+    }
+
+    // Every thread that appears is listed, with a known kind; thread 0 is main.
+    assert_eq!(kinds.get(&0).map(String::as_str), Some("main"), "{run_id}");
+    for row in polls.iter().chain(samples.iter()) {
+        let kind = kinds
+            .get(&num(row, "thread"))
+            .unwrap_or_else(|| panic!("{run_id}: unlisted thread"));
+        assert!(["main", "worker", "blocking", "pool"].contains(&kind.as_str()));
+    }
+
+    // Polls: end ≥ start, sched_delay = start - woken ≥ 0, and no two polls
+    // overlap on one thread.
+    let mut by_thread: BTreeMap<u64, Vec<(u64, u64)>> = BTreeMap::new();
+    for p in &polls {
+        let (start, end) = (num(p, "start_ns"), num(p, "end_ns"));
+        assert!(end >= start, "{run_id}: poll ends before it starts");
+        if !p["woken_ns"].is_empty() {
+            assert!(
+                num(p, "woken_ns") <= start,
+                "{run_id}: negative sched_delay"
+            );
+        }
+        by_thread
+            .entry(num(p, "thread"))
+            .or_default()
+            .push((start, end));
+    }
+    for (thread, mut spans) in by_thread {
+        spans.sort();
+        for w in spans.windows(2) {
+            assert!(
+                w[0].1 <= w[1].0,
+                "{run_id}: polls overlap on thread {thread}: {w:?}"
+            );
+        }
+    }
+
+    // Samples: inline and spawned steps lie inside a poll of their future on
+    // the same thread; spawn_blocking steps on blocking threads, pool steps
+    // on pool threads.
+    for f in &futures {
+        let name = &f["future"];
+        let placement = f["placement"].as_str();
+        let fp: Vec<(u64, u64, u64)> = polls
+            .iter()
+            .filter(|p| &p["future"] == name)
+            .map(|p| (num(p, "start_ns"), num(p, "end_ns"), num(p, "thread")))
+            .collect();
+        for s in samples.iter().filter(|s| &s["future"] == name) {
+            let (start, end, thread) = (num(s, "start_ns"), num(s, "end_ns"), num(s, "thread"));
+            assert!(end >= start);
+            match placement {
+                "spawn_blocking" => assert_eq!(kinds[&thread], "blocking", "{run_id} {name}"),
+                "pool" => assert_eq!(kinds[&thread], "pool", "{run_id} {name}"),
+                _ => assert!(
+                    fp.iter()
+                        .any(|&(ps, pe, pt)| pt == thread && ps <= start && end <= pe),
+                    "{run_id} {name}: sample {} outside its polls",
+                    s["seq"]
+                ),
+            }
+            if placement == "block_in_place" {
+                assert_eq!(kinds[&thread], "worker", "{run_id} {name}");
+            }
+        }
+        if placement == "inline" {
+            assert!(
+                fp.iter().all(|&(_, _, t)| t == 0),
+                "{run_id} {name}: inline polls off thread 0"
+            );
+        }
+    }
+
+    // Runs: efficiency in (0, 1], makespan ≥ every completion.
+    let efficiency: f64 = run["efficiency"].parse().unwrap();
+    assert!(
+        efficiency > 0.0 && efficiency <= 1.0,
+        "{run_id}: efficiency {efficiency}"
+    );
+    let makespan_us = num(run, "makespan_us");
+    for f in &futures {
+        assert!(num(f, "completed_ns") / 1000 <= makespan_us, "{run_id}");
+        let p50 = num(f, "poll_p50_ns");
+        assert!(p50 <= num(f, "poll_p99_ns") && num(f, "poll_p99_ns") <= num(f, "poll_max_ns"));
+    }
+
+    // Histograms: each metric's rows are cumulative and end at 100 %.
+    let mut groups = HistogramGroups::new();
+    for h in r.histograms.for_run(run_id) {
+        groups
+            .entry((h["future"].clone(), h["metric"].clone()))
+            .or_default()
+            .push((
+                h["percentile"].parse().unwrap(),
+                num(h, "value_ns"),
+                num(h, "count"),
+            ));
+    }
+    assert!(
+        groups.contains_key(&("*".to_string(), "poll_duration".to_string())),
+        "{run_id}"
+    );
+    assert!(
+        groups.contains_key(&("*".to_string(), "sample_gap".to_string())),
+        "{run_id}"
+    );
+    for ((future, metric), rows) in &groups {
+        assert!(["poll_duration", "sched_delay", "sample_gap"].contains(&metric.as_str()));
+        for w in rows.windows(2) {
+            assert!(
+                w[0].0 <= w[1].0 && w[0].1 <= w[1].1 && w[0].2 <= w[1].2,
+                "{run_id} {future} {metric}"
+            );
+        }
+        assert_eq!(rows.last().unwrap().0, 100.0, "{run_id} {future} {metric}");
+    }
+    let total_polls = rows_total(&groups, "*", "poll_duration");
+    assert_eq!(total_polls, polls.len() as u64, "{run_id}");
+}
+
+fn rows_total(groups: &HistogramGroups, future: &str, metric: &str) -> u64 {
+    groups[&(future.to_string(), metric.to_string())]
+        .last()
+        .unwrap()
+        .2
+}
+
+#[test]
+fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
+    let (_dir, r) = run(&["--workers", "2"]);
+    assert_eq!(r.runs.rows.len(), 9);
+    for run in &r.runs.rows {
+        check_run(&r, run);
+    }
+    // two_futures: only thread 0 ever runs anything.
+    let two = r
+        .runs
+        .rows
+        .iter()
+        .find(|r| r["scenario"] == "two_futures")
+        .unwrap();
+    assert!(r.polls.for_run(&two["run_id"]).all(|p| p["thread"] == "0"));
+    assert!(
+        r.samples
+            .for_run(&two["run_id"])
+            .all(|p| p["thread"] == "0")
+    );
+    // rayon_pool: pool threads are named and of kind pool.
+    let rayon = r
+        .runs
+        .rows
+        .iter()
+        .find(|r| r["scenario"] == "rayon_pool")
+        .unwrap();
+    assert!(
+        r.threads
+            .for_run(&rayon["run_id"])
+            .any(|t| t["kind"] == "pool" && t["name"].starts_with("pollscope-pool"))
+    );
+}
+
+#[test]
+fn every_builtin_scenario_keeps_the_invariants_current_thread() {
+    // block_in_place needs worker threads, so it is left out here.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "cpu_intensive",
+        "spawn_task",
+        "many_spawn_task",
+        "many_spawn_blocking",
+        "bounded_blocking",
+        "rayon_pool",
+        "no_yield",
+        "--flavor",
+        "current_thread",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+    let read = |f: &str| Table::read(&out.join(f));
+    let r = Results {
+        runs: read("runs.csv"),
+        futures: read("futures.csv"),
+        samples: read("samples.csv"),
+        polls: read("polls.csv"),
+        threads: read("threads.csv"),
+        histograms: read("histograms.csv"),
+    };
+    assert_eq!(r.runs.rows.len(), 8);
+    for run in &r.runs.rows {
+        check_run(&r, run);
+        // Everything async runs on thread 0.
+        assert!(
+            r.polls.for_run(&run["run_id"]).all(|p| p["thread"] == "0"),
+            "{}",
+            run["run_id"]
+        );
+    }
+}
