@@ -12,7 +12,9 @@
 //! * [`trace`] — the raw recording of one run: polls, samples, threads.
 //! * [`analysis`] — per-future and per-thread statistics, HdrHistograms,
 //!   the makespan's lower bound and efficiency.
-//! * [`export`] — the result folder: CSV files written whole or not at all.
+//! * [`export`] — the result folder: CSV files and trace.json, written whole
+//!   or not at all, and read back.
+//! * [`render`] — timelines, latency and summary charts (SVG), index.html.
 //!
 //! ```
 //! use pollscope::scenario::{journey, JourneyParams};
@@ -40,6 +42,8 @@ pub mod export;
 pub mod matrix;
 pub mod probe;
 pub mod producer;
+pub mod publish;
+pub mod render;
 pub mod runner;
 pub mod scenario;
 pub mod trace;

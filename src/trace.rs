@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::cost::CostKind;
-use crate::probe::ThreadInfo;
+use crate::probe::{ThreadInfo, ThreadKind};
 use crate::scenario::{Flavor, Placement};
 
 /// The configuration a run was made under (one row of runs.csv, less the
@@ -130,4 +130,32 @@ impl RunTrace {
             .map(|f| f.polls.len() + f.samples.len())
             .sum()
     }
+}
+
+/// A readable name per thread, in index order: `main`, `worker 1`,
+/// `blocking 3`, `pool 2` (numbered from 1 within each kind, in index
+/// order).
+///
+/// ```
+/// use pollscope::probe::{ThreadInfo, ThreadKind};
+/// let t = |index, kind| ThreadInfo { index, os_thread_id: 1, name: String::new(), kind };
+/// let labels = pollscope::trace::thread_labels(&[
+///     t(0, ThreadKind::Main), t(1, ThreadKind::Worker), t(2, ThreadKind::Blocking), t(3, ThreadKind::Worker),
+/// ]);
+/// assert_eq!(labels, ["main", "worker 1", "blocking 1", "worker 2"]);
+/// ```
+pub fn thread_labels(threads: &[ThreadInfo]) -> Vec<String> {
+    let mut counts = [0usize; 4];
+    threads
+        .iter()
+        .map(|t| {
+            let slot = t.kind as usize;
+            counts[slot] += 1;
+            if t.kind == ThreadKind::Main && counts[slot] == 1 {
+                "main".to_string()
+            } else {
+                format!("{} {}", t.kind.as_str(), counts[slot])
+            }
+        })
+        .collect()
 }

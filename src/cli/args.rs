@@ -28,6 +28,12 @@ pub enum Command {
     List,
     /// Run scenarios (default: the journey's five) and write a result folder.
     Run(RunArgs),
+    /// Re-render trace.json, the plots and index.html of DIR from its CSV files.
+    Plot {
+        /// A result folder written by `pollscope run`.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 /// Options of `pollscope run`.

@@ -30,6 +30,10 @@ pub fn main() -> i32 {
             Ok(0)
         }
         Command::Run(args) => run::run(&args).map(|()| 0),
+        Command::Plot { dir } => crate::publish::replot(&dir).map(|dir| {
+            println!("re-rendered: {}", dir.display());
+            0
+        }),
     };
     match outcome {
         Ok(code) => code,
@@ -54,7 +58,7 @@ impl RunArgs {
             .command
             .and_then(|c| match c {
                 Command::Run(args) => Some(args),
-                Command::List => None,
+                _ => None,
             })
             .expect("`pollscope run` parses")
     }

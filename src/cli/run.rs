@@ -1,8 +1,9 @@
 //! `pollscope run`: plan the matrix, run it, write the result folder.
 
 use crate::error::{Error, Result};
-use crate::export::{ResultFolder, RunResult, write_csv_files};
+use crate::export::{ResultFolder, RunResult};
 use crate::matrix::{Matrix, ScenarioSource};
+use crate::publish::{Pictures, publish};
 use crate::runner;
 use crate::scenario::JourneyParams;
 use crate::scenario::journey::JOURNEY;
@@ -50,8 +51,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     }
     bar.finish_and_clear();
 
-    write_csv_files(folder.path(), &results)?;
-    let dir = folder.commit()?;
+    let pictures = if args.no_plots {
+        Pictures::No
+    } else {
+        Pictures::Yes
+    };
+    let dir = publish(folder, &results, pictures)?;
     if !args.quiet {
         print!("{}", summary::table(&results));
         println!("results: {}", dir.display());

@@ -3,9 +3,13 @@
 
 mod csv_files;
 mod folder;
+mod load;
+mod trace_json;
 
 pub use csv_files::{CSV_FILES, columns, write_csv_files};
 pub use folder::ResultFolder;
+pub use load::load_results;
+pub use trace_json::write_trace_json;
 
 use crate::analysis::{RunAnalysis, analyze};
 use crate::trace::RunTrace;

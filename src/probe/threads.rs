@@ -40,6 +40,22 @@ impl ThreadKind {
     }
 }
 
+impl std::str::FromStr for ThreadKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            ThreadKind::Main,
+            ThreadKind::Worker,
+            ThreadKind::Blocking,
+            ThreadKind::Pool,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| format!("unknown thread kind `{s}`"))
+    }
+}
+
 /// A thread seen during a recording.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadInfo {

@@ -1,0 +1,308 @@
+//! The pictures, the report and the Perfetto trace: structure, not pixels.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use common::{SMALL, Table, num, pollscope, pollscope_ok};
+
+fn small_run(dir: &Path) -> PathBuf {
+    let out = dir.join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "spawn_task",
+        "many_spawn_blocking",
+        "--workers",
+        "1,2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+    out
+}
+
+fn parse_svg(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    roxmltree::Document::parse(&text)
+        .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
+    text
+}
+
+#[test]
+fn plots_exist_parse_and_show_every_poll_and_future() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let runs = Table::read(&out.join("runs.csv"));
+    let futures = Table::read(&out.join("futures.csv"));
+    let polls = Table::read(&out.join("polls.csv"));
+    for run in &runs.rows {
+        let id = &run["run_id"];
+        for suffix in ["", "_zoom", "_latency"] {
+            parse_svg(&out.join(format!("plots/{id}{suffix}.svg")));
+        }
+        let zoom = parse_svg(&out.join(format!("plots/{id}_zoom.svg")));
+        let doc = roxmltree::Document::parse(&zoom).unwrap();
+        // The zoom view shows the first 5 % of the makespan in full detail:
+        // one bar per poll that starts in it.
+        let makespan = futures
+            .for_run(id)
+            .map(|f| num(f, "completed_ns"))
+            .max()
+            .unwrap();
+        let zoom_end = (makespan as f64 * 0.05).ceil() as u64;
+        let expected = polls
+            .for_run(id)
+            .filter(|p| num(p, "start_ns") <= zoom_end)
+            .count();
+        let bars: usize = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
+            .map(|g| g.children().filter(|n| n.has_tag_name("rect")).count())
+            .sum();
+        assert_eq!(bars, expected, "{id}: poll bars in the zoom view");
+        for view in [String::new(), "_zoom".to_string()] {
+            let svg = std::fs::read_to_string(out.join(format!("plots/{id}{view}.svg"))).unwrap();
+            let doc = roxmltree::Document::parse(&svg).unwrap();
+            for f in futures.for_run(id) {
+                let labels = doc
+                    .descendants()
+                    .filter(|n| {
+                        n.has_tag_name("text")
+                            && n.text().map(str::trim) == Some(f["future"].as_str())
+                    })
+                    .count();
+                assert_eq!(labels, 1, "{id}{view}: label of {}", f["future"]);
+            }
+        }
+    }
+    // Several worker counts of one scenario: a summary chart per scenario.
+    for scenario in ["two_futures", "spawn_task", "many_spawn_blocking"] {
+        parse_svg(&out.join(format!("plots/{scenario}_summary.svg")));
+    }
+}
+
+#[test]
+fn index_html_is_self_contained_and_references_every_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        !html.contains("http"),
+        "index.html must not reference any URL"
+    );
+    assert!(!html.contains("<script"), "no script");
+    for entry in std::fs::read_dir(out.join("plots")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            html.contains(&format!("plots/{name}")),
+            "{name} not referenced"
+        );
+    }
+    let runs = Table::read(&out.join("runs.csv"));
+    for run in &runs.rows {
+        assert!(html.contains(&format!("id=\"{}\"", run["run_id"])));
+    }
+}
+
+#[test]
+fn trace_json_has_a_track_per_thread_and_an_event_per_poll_and_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("trace.json")).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let runs = Table::read(&out.join("runs.csv"));
+    let threads = Table::read(&out.join("threads.csv"));
+    let polls = Table::read(&out.join("polls.csv"));
+    let samples = Table::read(&out.join("samples.csv"));
+
+    let mut process_names: HashMap<u64, String> = HashMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "process_name")
+    {
+        process_names.insert(
+            e["pid"].as_u64().unwrap(),
+            e["args"]["name"].as_str().unwrap().to_string(),
+        );
+    }
+    assert_eq!(process_names.len(), runs.rows.len());
+    for (pid, run_id) in &process_names {
+        let on = |e: &&serde_json::Value| e["pid"].as_u64() == Some(*pid);
+        let thread_names = events
+            .iter()
+            .filter(on)
+            .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+            .count();
+        assert_eq!(thread_names, threads.for_run(run_id).count(), "{run_id}");
+        let x: Vec<&serde_json::Value> = events
+            .iter()
+            .filter(on)
+            .filter(|e| e["ph"] == "X")
+            .collect();
+        let poll_events = x.iter().filter(|e| e["cat"] == "poll").count();
+        let sample_events = x.iter().filter(|e| e["cat"] == "sample").count();
+        assert_eq!(poll_events, polls.for_run(run_id).count(), "{run_id}");
+        assert_eq!(sample_events, samples.for_run(run_id).count(), "{run_id}");
+
+        // No two X events on one track overlap unless one contains the other.
+        let micros_to_ns = |v: &serde_json::Value| (v.as_f64().unwrap() * 1000.0).round() as i64;
+        let mut tracks: BTreeMap<u64, Vec<(i64, i64)>> = BTreeMap::new();
+        for e in &x {
+            let start = micros_to_ns(&e["ts"]);
+            tracks
+                .entry(e["tid"].as_u64().unwrap())
+                .or_default()
+                .push((start, start + micros_to_ns(&e["dur"])));
+        }
+        for (tid, mut spans) in tracks {
+            // Longest first at equal starts, so a container precedes its contents.
+            spans.sort_by_key(|&(s, e)| (s, -e));
+            let mut open: Vec<(i64, i64)> = Vec::new();
+            for (s, e) in spans {
+                while open.last().is_some_and(|&(_, oe)| oe <= s) {
+                    open.pop();
+                }
+                if let Some(&(os, oe)) = open.last() {
+                    assert!(
+                        os <= s && e <= oe,
+                        "{run_id} track {tid}: ({s},{e}) overlaps ({os},{oe})"
+                    );
+                }
+                open.push((s, e));
+            }
+        }
+    }
+}
+
+#[test]
+fn plot_regenerates_pictures_from_the_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+    assert!(
+        !out.join("index.html").exists()
+            && !out.join("plots").exists()
+            && !out.join("trace.json").exists()
+    );
+    pollscope_ok(&["plot", out.to_str().unwrap()]);
+    assert!(out.join("index.html").exists() && out.join("trace.json").exists());
+    let runs = Table::read(&out.join("runs.csv"));
+    let id = &runs.rows[0]["run_id"];
+    parse_svg(&out.join(format!("plots/{id}.svg")));
+    parse_svg(&out.join(format!("plots/{id}_zoom.svg")));
+}
+
+#[test]
+fn plot_of_a_missing_or_malformed_csv_exits_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let mut args = vec![
+        "run",
+        "two_futures",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(SMALL);
+    pollscope_ok(&args);
+
+    let missing = pollscope(&["plot", dir.path().join("nothing_here").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nothing_here"));
+
+    let polls = std::fs::read_to_string(out.join("polls.csv")).unwrap();
+    let mut lines: Vec<String> = polls.lines().map(String::from).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[3] = "soon"; // start_ns
+    lines[1] = cells.join(",");
+    std::fs::write(out.join("polls.csv"), lines.join("\n")).unwrap();
+    let malformed = pollscope(&["plot", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&malformed.stderr);
+    assert_eq!(malformed.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("polls.csv") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+
+    std::fs::write(out.join("polls.csv"), polls).unwrap();
+    std::fs::remove_file(out.join("threads.csv")).unwrap();
+    let gone = pollscope(&["plot", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&gone.stderr);
+    assert_eq!(gone.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("threads.csv"), "{stderr}");
+}
+
+/// Loads index.html from disk in a real headless Chromium and checks the
+/// screenshot is not blank. `.ci/run` installs Chromium; elsewhere the test
+/// is skipped (loudly) when Chromium is missing.
+#[test]
+fn index_html_renders_in_headless_chromium() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (see .ci/run)"
+        );
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = small_run(dir.path());
+    let shot = dir.path().join("shot.png");
+    let profile = dir.path().join("profile");
+    let status = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", out.join("index.html").display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let pixels = &buf[..info.buffer_size()];
+    let channels = info.line_size / info.width as usize;
+    let mut colors: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    for px in pixels.chunks(channels) {
+        colors.insert(px);
+        if colors.len() > 50 {
+            break;
+        }
+    }
+    assert!(
+        colors.len() > 50,
+        "the screenshot is (nearly) blank: {} colours",
+        colors.len()
+    );
+}
