@@ -2,6 +2,7 @@
 //! producers and returns the trace.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, join_all};
@@ -32,13 +33,98 @@ use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample};
 /// assert_eq!(trace.threads[0].kind, pollscope::probe::ThreadKind::Main);
 /// ```
 pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
-    scenario.validate()?;
     let run_id = scenario.run_id(repeat);
-    let run_error = |message: String| Error::Run {
+    let execution = execute(scenario, &run_id, Probe::On)?;
+    let recording = execution.recording;
+    let calibration = cost::calibration();
+    let info = RunInfo {
         run_id: run_id.clone(),
+        scenario: scenario.name.clone(),
+        flavor: scenario.runtime.flavor,
+        workers: scenario.runtime.effective_workers(),
+        max_blocking_threads: scenario.runtime.effective_max_blocking_threads(),
+        cost_kind: scenario.cost_kind,
+        light_cost: scenario.light_cost,
+        heavy_cost: scenario.heavy_cost,
+        samples: scenario.samples,
+        tasks: scenario.tasks,
+        repeat,
+        cores: cores(),
+        calibration,
+        blocking_permits: scenario.runtime.blocking_permits,
+        pool_threads: scenario.runtime.effective_pool_threads(),
+    };
+    let origin = recording.origin();
+    let logs = recording.take_logs();
+    if logs.len() != scenario.futures.len() {
+        return Err(Error::Run {
+            run_id,
+            message: format!(
+                "{} of {} futures reported back",
+                logs.len(),
+                scenario.futures.len()
+            ),
+        });
+    }
+    let futures = scenario
+        .futures
+        .iter()
+        .zip(logs)
+        .map(|(spec, log)| future_trace(origin, scenario, spec, log))
+        .collect();
+    Ok(RunTrace {
+        info,
+        futures,
+        threads: recording.threads(),
+    })
+}
+
+/// Whether a run's producers are wrapped by the probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// Every producer is instrumented: polls and samples are recorded.
+    On,
+    /// The same producers, spawned and joined the same way, unwrapped: the
+    /// baseline that shows what the probe costs.
+    Off,
+}
+
+/// Runs `scenario` once with the probe on or off and returns its wall time:
+/// from the moment the first future is created to the moment the last one
+/// has been joined. The benches compare the two to measure the probe's cost
+/// on a whole run.
+///
+/// ```
+/// use pollscope::runner::{timed_run, Probe};
+/// use pollscope::scenario::{journey, JourneyParams};
+///
+/// let scenario = journey::two_futures(&JourneyParams { samples: 10, ..Default::default() });
+/// let on = timed_run(&scenario, Probe::On).unwrap();
+/// let off = timed_run(&scenario, Probe::Off).unwrap();
+/// assert!(on.as_micros() >= 2_000 && off.as_micros() >= 2_000);
+/// ```
+pub fn timed_run(scenario: &Scenario, probe: Probe) -> Result<Duration> {
+    let execution = execute(scenario, &scenario.run_id(0), probe)?;
+    Ok(Duration::from_nanos(clock::ticks_to_ns(
+        execution.recording.origin(),
+        execution.joined,
+    )))
+}
+
+/// What a run leaves: the recording and when the last future was joined.
+struct Execution {
+    recording: Recording,
+    joined: clock::Ticks,
+}
+
+/// Builds the runtime (and pool) for `scenario`, creates its producers at
+/// time 0, spawns or joins them, and waits for all of them.
+fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution> {
+    scenario.validate()?;
+    let run_error = |message: String| Error::Run {
+        run_id: run_id.to_string(),
         message,
     };
-    let calibration = cost::calibration();
     let producers: Vec<Producer> = scenario
         .futures
         .iter()
@@ -67,7 +153,7 @@ pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
         None
     };
 
-    let recording = runtime.block_on(async {
+    let outcome = runtime.block_on(async {
         let recording = Recording::new();
         recording.thread_index(ThreadKind::Main);
         let env = Arc::new(StepEnv {
@@ -80,9 +166,13 @@ pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
         });
         let mut joined: Vec<BoxFuture<'static, Result<(), String>>> = Vec::new();
         for (spec, producer) in scenario.futures.iter().zip(&producers) {
-            let capacity = producer.samples as usize;
-            let future =
-                recording.instrument(spec.name.clone(), capacity, producer.run(Arc::clone(&env)));
+            let body = producer.run(Arc::clone(&env));
+            let future: BoxFuture<'static, ()> = match probe {
+                Probe::On => recording
+                    .instrument(spec.name.clone(), producer.samples as usize, body)
+                    .boxed(),
+                Probe::Off => body.boxed(),
+            };
             if spec.placement.is_spawned() {
                 let handle = tokio::spawn(future);
                 let name = spec.name.clone();
@@ -95,51 +185,14 @@ pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
             }
         }
         let outcomes = join_all(joined).await;
+        let joined = clock::now();
         outcomes
             .into_iter()
             .collect::<Result<(), String>>()
-            .map(|()| recording)
+            .map(|()| Execution { recording, joined })
     });
     drop(runtime);
-    let recording = recording.map_err(run_error)?;
-
-    let info = RunInfo {
-        run_id: run_id.clone(),
-        scenario: scenario.name.clone(),
-        flavor: scenario.runtime.flavor,
-        workers: scenario.runtime.effective_workers(),
-        max_blocking_threads: scenario.runtime.effective_max_blocking_threads(),
-        cost_kind: scenario.cost_kind,
-        light_cost: scenario.light_cost,
-        heavy_cost: scenario.heavy_cost,
-        samples: scenario.samples,
-        tasks: scenario.tasks,
-        repeat,
-        cores: cores(),
-        calibration,
-        blocking_permits: scenario.runtime.blocking_permits,
-        pool_threads: scenario.runtime.effective_pool_threads(),
-    };
-    let origin = recording.origin();
-    let logs = recording.take_logs();
-    if logs.len() != scenario.futures.len() {
-        return Err(run_error(format!(
-            "{} of {} futures reported back",
-            logs.len(),
-            scenario.futures.len()
-        )));
-    }
-    let futures = scenario
-        .futures
-        .iter()
-        .zip(logs)
-        .map(|(spec, log)| future_trace(origin, scenario, spec, log))
-        .collect();
-    Ok(RunTrace {
-        info,
-        futures,
-        threads: recording.threads(),
-    })
+    outcome.map_err(run_error)
 }
 
 fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> {

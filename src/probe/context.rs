@@ -53,8 +53,8 @@ impl Drop for PollScope {
 /// ```
 #[inline]
 pub fn record_sample(seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
-    let (_, thread) = CURRENT.get();
-    record_sample_on(thread, seq, value, start, end)
+    let (samples, thread) = CURRENT.get();
+    push(samples, thread, seq, value, start, end)
 }
 
 /// Records a sample that was computed on another thread (a `spawn_blocking`
@@ -63,6 +63,18 @@ pub fn record_sample(seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
 #[inline]
 pub fn record_sample_on(thread: u16, seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
     let (samples, _) = CURRENT.get();
+    push(samples, thread, seq, value, start, end)
+}
+
+#[inline]
+fn push(
+    samples: *mut Vec<SampleRecord>,
+    thread: u16,
+    seq: u32,
+    value: f64,
+    start: Ticks,
+    end: Ticks,
+) -> bool {
     if samples.is_null() {
         return false;
     }

@@ -3,7 +3,7 @@
 use super::clock::Ticks;
 
 /// One poll of an instrumented future.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PollRecord {
     /// Clock reading when the poll began.
     pub start: Ticks,
@@ -18,7 +18,7 @@ pub struct PollRecord {
 }
 
 /// One computed sample (one step of a producer).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SampleRecord {
     /// Step number, from 0.
     pub seq: u32,

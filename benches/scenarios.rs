@@ -1,0 +1,177 @@
+//! The scenario matrix as criterion benchmarks: every journey scenario ×
+//! worker counts × heavy costs, measured three ways:
+//!
+//! * `makespan/<scenario>/w<workers>-<kind><cost>` — the run's makespan;
+//! * `fut0_completion/...` — when the light future `fut0` completes (the
+//!   post's key effect);
+//! * `sched_delay_p99/...` — p99 wake → poll delay of all futures.
+//!
+//! Each value comes from one whole run (`iter_custom`, flat sampling), so
+//! criterion's statistics and `--save-baseline` / `--baseline` apply to
+//! scheduling metrics, not only to wall time. The matrix is widened through
+//! environment variables (see README): `POLLSCOPE_BENCH_WORKERS` (default
+//! `1,2,4`), `POLLSCOPE_BENCH_HEAVY_COSTS` (`100us,500us`),
+//! `POLLSCOPE_BENCH_COST_KIND` (`cpu`), `POLLSCOPE_BENCH_SAMPLES` (`100`).
+//! The last run of every point is written to `results/bench/`.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use criterion::{Criterion, SamplingMode};
+use pollscope::analysis::{Metric, RunAnalysis};
+use pollscope::cost::CostKind;
+use pollscope::duration::{format_duration, parse_duration};
+use pollscope::export::{ResultFolder, RunResult};
+use pollscope::publish::{Pictures, publish};
+use pollscope::scenario::journey::{JOURNEY, builtin};
+use pollscope::scenario::{JourneyParams, Scenario};
+
+/// The last run of each matrix point, by run id.
+static LAST_RUNS: Mutex<BTreeMap<String, RunResult>> = Mutex::new(BTreeMap::new());
+
+struct Matrix {
+    workers: Vec<usize>,
+    heavy_costs: Vec<Duration>,
+    cost_kind: CostKind,
+    samples: u32,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn fail(name: &str, value: &str, why: &str) -> ! {
+    eprintln!("error: {name}={value:?}: {why}");
+    std::process::exit(2);
+}
+
+fn matrix_from_env() -> Matrix {
+    let list = |name: &str, default: &str| -> Vec<String> {
+        env_or(name, default)
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let workers = list("POLLSCOPE_BENCH_WORKERS", "1,2,4")
+        .iter()
+        .map(|w| match w.parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => fail(
+                "POLLSCOPE_BENCH_WORKERS",
+                w,
+                "worker counts are whole numbers ≥ 1, e.g. 1,2,4",
+            ),
+        })
+        .collect();
+    let heavy_costs = list("POLLSCOPE_BENCH_HEAVY_COSTS", "100us,500us")
+        .iter()
+        .map(|c| parse_duration(c).unwrap_or_else(|e| fail("POLLSCOPE_BENCH_HEAVY_COSTS", c, &e)))
+        .collect();
+    let kind = env_or("POLLSCOPE_BENCH_COST_KIND", "cpu");
+    let cost_kind = kind
+        .parse()
+        .unwrap_or_else(|e: String| fail("POLLSCOPE_BENCH_COST_KIND", &kind, &e));
+    let samples = env_or("POLLSCOPE_BENCH_SAMPLES", "100");
+    let samples = match samples.parse::<u32>() {
+        Ok(n) if n > 0 => n,
+        _ => fail("POLLSCOPE_BENCH_SAMPLES", &samples, "a whole number ≥ 1"),
+    };
+    Matrix {
+        workers,
+        heavy_costs,
+        cost_kind,
+        samples,
+    }
+}
+
+type Measure = fn(&RunAnalysis) -> u64;
+
+const GROUPS: [(&str, Measure); 3] = [
+    ("makespan", |a| a.makespan_ns),
+    ("fut0_completion", |a| {
+        a.future("fut0").and_then(|f| f.completed_ns).unwrap_or(0)
+    }),
+    ("sched_delay_p99", |a| {
+        a.histogram("*", Metric::SchedDelay)
+            .map_or(0, |h| h.histogram.value_at_quantile(0.99))
+    }),
+];
+
+fn points(matrix: &Matrix) -> Vec<(String, Scenario)> {
+    let mut points = Vec::new();
+    for name in JOURNEY {
+        for &workers in &matrix.workers {
+            for &heavy in &matrix.heavy_costs {
+                let params = JourneyParams {
+                    samples: matrix.samples,
+                    heavy_cost: heavy,
+                    cost_kind: matrix.cost_kind,
+                    ..JourneyParams::default()
+                };
+                let mut scenario = builtin(name, &params).expect("journey scenarios are built in");
+                scenario.runtime.workers = Some(workers);
+                let id = format!(
+                    "{name}/w{workers}-{}{}",
+                    matrix.cost_kind,
+                    format_duration(heavy)
+                );
+                points.push((id, scenario));
+            }
+        }
+    }
+    points
+}
+
+fn bench_matrix(c: &mut Criterion, matrix: &Matrix) {
+    let points = points(matrix);
+    for (group_name, measure) in GROUPS {
+        let mut group = c.benchmark_group(group_name);
+        group.sampling_mode(SamplingMode::Flat);
+        for (id, scenario) in &points {
+            group.bench_function(id.as_str(), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let trace =
+                            pollscope::runner::run(scenario, 0).expect("a journey scenario runs");
+                        let result = RunResult::new(trace);
+                        total += Duration::from_nanos(measure(&result.analysis));
+                        let mut last = LAST_RUNS.lock().unwrap();
+                        last.insert(result.trace.info.run_id.clone(), result);
+                    }
+                    total
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+fn write_results() {
+    let results: Vec<RunResult> = std::mem::take(&mut *LAST_RUNS.lock().unwrap())
+        .into_values()
+        .collect();
+    if results.is_empty() {
+        return;
+    }
+    let written = ResultFolder::create("results/bench")
+        .and_then(|folder| publish(folder, &results, Pictures::Yes));
+    match written {
+        Ok(dir) => println!("last run of each point: {}", dir.display()),
+        Err(e) => eprintln!("warning: could not write results/bench: {e}"),
+    }
+}
+
+fn main() {
+    let matrix = matrix_from_env();
+    let mut criterion = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_millis(1500))
+        .configure_from_args();
+    bench_matrix(&mut criterion, &matrix);
+    criterion.final_summary();
+    write_results();
+}
