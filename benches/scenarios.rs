@@ -159,7 +159,7 @@ fn write_results() {
     let written = ResultFolder::create("results/bench")
         .and_then(|folder| publish(folder, &results, Pictures::Yes));
     match written {
-        Ok(dir) => println!("last run of each point: {}", dir.display()),
+        Ok(published) => println!("last run of each point: {}", published.dir.display()),
         Err(e) => eprintln!("warning: could not write results/bench: {e}"),
     }
 }

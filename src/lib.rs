@@ -14,6 +14,8 @@
 //!   the makespan's lower bound and efficiency.
 //! * [`export`] — the result folder: CSV files and trace.json, written whole
 //!   or not at all, and read back.
+//! * [`findings`] — the journey's claims checked on the recorded runs, and
+//!   the probe's busy time checked against the kernel and tokio.
 //! * [`render`] — timelines, latency and summary charts (SVG), index.html.
 //!
 //! ```
@@ -39,6 +41,7 @@ pub mod cost;
 pub mod duration;
 pub mod error;
 pub mod export;
+pub mod findings;
 pub mod matrix;
 pub mod probe;
 pub mod producer;

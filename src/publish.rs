@@ -1,6 +1,6 @@
-//! Writes a whole result folder: the CSV files, then (unless asked not to)
-//! trace.json, the plots and index.html. `pollscope run` and
-//! `pollscope plot` both end here.
+//! Writes a whole result folder: the CSV files and findings.md, then
+//! (unless asked not to) trace.json, the plots and index.html.
+//! `pollscope run` and `pollscope plot` both end here.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::export::{
     CSV_FILES, ResultFolder, RunResult, load_results, write_csv_files, write_trace_json,
 };
+use crate::findings::{Finding, findings, to_markdown, truth_checks};
 use crate::render::write_pictures;
 
 /// What to write besides the CSV files.
@@ -20,24 +21,47 @@ pub enum Pictures {
     No,
 }
 
+/// What a published folder holds besides its files.
+#[derive(Debug)]
+pub struct Published {
+    /// Where the folder now is.
+    pub dir: PathBuf,
+    /// The findings written to findings.md.
+    pub findings: Vec<Finding>,
+}
+
 /// Writes `results` into `folder` (still the temporary sibling) and moves it
-/// into place; returns the final path.
-pub fn publish(folder: ResultFolder, results: &[RunResult], pictures: Pictures) -> Result<PathBuf> {
+/// into place.
+pub fn publish(
+    folder: ResultFolder,
+    results: &[RunResult],
+    pictures: Pictures,
+) -> Result<Published> {
     write_csv_files(folder.path(), results)?;
+    let findings = write_derived(folder.path(), results, pictures)?;
+    Ok(Published {
+        dir: folder.commit()?,
+        findings,
+    })
+}
+
+/// findings.md and, with pictures, trace.json, the plots and index.html of
+/// `results` into `dir`.
+fn write_derived(dir: &Path, results: &[RunResult], pictures: Pictures) -> Result<Vec<Finding>> {
+    let findings = findings(results);
+    let markdown = to_markdown(results, &findings, &truth_checks(results));
+    let path = dir.join("findings.md");
+    fs::write(&path, &markdown).map_err(|e| Error::io(&path, e))?;
     if pictures == Pictures::Yes {
-        write_derived(folder.path(), results)?;
+        write_trace_json(&dir.join("trace.json"), results)?;
+        write_pictures(dir, results, Some(&markdown))?;
     }
-    folder.commit()
+    Ok(findings)
 }
 
-/// trace.json, the plots and index.html of `results` into `dir`.
-fn write_derived(dir: &Path, results: &[RunResult]) -> Result<()> {
-    write_trace_json(&dir.join("trace.json"), results)?;
-    write_pictures(dir, results, None)
-}
-
-/// Regenerates trace.json, the plots and index.html of the result folder
-/// `dir` from its CSV files alone; the folder is replaced whole, like a run's.
+/// Regenerates findings.md, trace.json, the plots and index.html of the
+/// result folder `dir` from its CSV files alone; the folder is replaced
+/// whole, like a run's.
 ///
 /// ```
 /// use pollscope::export::{ResultFolder, RunResult};
@@ -53,7 +77,7 @@ fn write_derived(dir: &Path, results: &[RunResult]) -> Result<()> {
 /// replot(&out).unwrap();
 /// assert!(out.join("index.html").exists() && out.join("trace.json").exists());
 /// ```
-pub fn replot(dir: &Path) -> Result<PathBuf> {
+pub fn replot(dir: &Path) -> Result<Published> {
     let results = load_results(dir)?;
     let folder = ResultFolder::create(dir)?;
     for name in CSV_FILES {
@@ -62,6 +86,9 @@ pub fn replot(dir: &Path) -> Result<PathBuf> {
             fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
         }
     }
-    write_derived(folder.path(), &results)?;
-    folder.commit()
+    let findings = write_derived(folder.path(), &results, Pictures::Yes)?;
+    Ok(Published {
+        dir: folder.commit()?,
+        findings,
+    })
 }

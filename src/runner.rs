@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::probe::{FutureLog, Recording, ThreadKind, clock};
 use crate::producer::{Producer, StepEnv};
 use crate::scenario::{Flavor, Placement, Scenario, cores};
-use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample};
+use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
 
 /// Runs `scenario` once (its `repeat`-th run) on a runtime built for it.
 ///
@@ -51,6 +51,7 @@ pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
         repeat,
         cores: cores(),
         calibration,
+        tokio_workers: execution.tokio_workers,
         blocking_permits: scenario.runtime.blocking_permits,
         pool_threads: scenario.runtime.effective_pool_threads(),
     };
@@ -115,6 +116,7 @@ pub fn timed_run(scenario: &Scenario, probe: Probe) -> Result<Duration> {
 struct Execution {
     recording: Recording,
     joined: clock::Ticks,
+    tokio_workers: Vec<TokioWorker>,
 }
 
 /// Builds the runtime (and pool) for `scenario`, creates its producers at
@@ -186,10 +188,22 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
         }
         let outcomes = join_all(joined).await;
         let joined = clock::now();
+        recording.capture_thread_cpu_times();
+        let metrics = tokio::runtime::Handle::current().metrics();
+        let tokio_workers = (0..metrics.num_workers())
+            .map(|w| TokioWorker {
+                busy_ns: metrics.worker_total_busy_duration(w).as_nanos() as u64,
+                parks: metrics.worker_park_count(w),
+            })
+            .collect();
         outcomes
             .into_iter()
             .collect::<Result<(), String>>()
-            .map(|()| Execution { recording, joined })
+            .map(|()| Execution {
+                recording,
+                joined,
+                tokio_workers,
+            })
     });
     drop(runtime);
     outcome.map_err(run_error)

@@ -37,10 +37,23 @@ pub struct RunInfo {
     pub cores: usize,
     /// The `cpu` cost's calibration, iterations per µs.
     pub calibration: f64,
+    /// tokio's own view of its workers: per worker, the busy time and the
+    /// number of times it parked (stable runtime metrics), read when the
+    /// last future was joined.
+    pub tokio_workers: Vec<TokioWorker>,
     /// Semaphore permits in front of `spawn_blocking` steps, if any.
     pub blocking_permits: Option<usize>,
     /// Threads of the dedicated pool.
     pub pool_threads: usize,
+}
+
+/// One tokio worker's stable runtime metrics over a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokioWorker {
+    /// `worker_total_busy_duration`, ns.
+    pub busy_ns: u64,
+    /// `worker_park_count`.
+    pub parks: u64,
 }
 
 /// One poll of an instrumented future.
@@ -138,7 +151,7 @@ impl RunTrace {
 ///
 /// ```
 /// use pollscope::probe::{ThreadInfo, ThreadKind};
-/// let t = |index, kind| ThreadInfo { index, os_thread_id: 1, name: String::new(), kind };
+/// let t = |index, kind| ThreadInfo { index, os_thread_id: 1, name: String::new(), kind, cpu_time_ns: None };
 /// let labels = pollscope::trace::thread_labels(&[
 ///     t(0, ThreadKind::Main), t(1, ThreadKind::Worker), t(2, ThreadKind::Blocking), t(3, ThreadKind::Worker),
 /// ]);

@@ -30,8 +30,9 @@ pub fn main() -> i32 {
             Ok(0)
         }
         Command::Run(args) => run::run(&args).map(|()| 0),
-        Command::Plot { dir } => crate::publish::replot(&dir).map(|dir| {
-            println!("re-rendered: {}", dir.display());
+        Command::Plot { dir } => crate::publish::replot(&dir).map(|published| {
+            print!("{}", crate::findings::summary_lines(&published.findings));
+            println!("re-rendered: {}", published.dir.display());
             0
         }),
     };

@@ -56,10 +56,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     } else {
         Pictures::Yes
     };
-    let dir = publish(folder, &results, pictures)?;
+    let published = publish(folder, &results, pictures)?;
     if !args.quiet {
         print!("{}", summary::table(&results));
-        println!("results: {}", dir.display());
+        print!("{}", crate::findings::summary_lines(&published.findings));
+        println!("results: {}", published.dir.display());
     }
     Ok(())
 }

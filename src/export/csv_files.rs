@@ -21,7 +21,7 @@ pub const CSV_FILES: [&str; 6] = [
     "histograms.csv",
 ];
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct RunRow<'a> {
     run_id: &'a str,
     scenario: &'a str,
@@ -44,9 +44,11 @@ struct RunRow<'a> {
     pool_threads: usize,
     light_cost_ns: u64,
     heavy_cost_ns: u64,
+    tokio_worker_busy_ns: String,
+    tokio_worker_parks: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct FutureRow<'a> {
     run_id: &'a str,
     future: &'a str,
@@ -70,7 +72,7 @@ struct FutureRow<'a> {
     planned_samples: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct SampleRow<'a> {
     run_id: &'a str,
     future: &'a str,
@@ -81,7 +83,7 @@ struct SampleRow<'a> {
     thread: u16,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct PollRow<'a> {
     run_id: &'a str,
     future: &'a str,
@@ -93,7 +95,7 @@ struct PollRow<'a> {
     ready: u8,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct ThreadRow<'a> {
     run_id: &'a str,
     thread: u16,
@@ -102,9 +104,10 @@ struct ThreadRow<'a> {
     kind: &'a str,
     polls: usize,
     busy_ns: u64,
+    cpu_time_ns: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct HistogramRow<'a> {
     run_id: &'a str,
     future: &'a str,
@@ -114,7 +117,9 @@ struct HistogramRow<'a> {
     count: u64,
 }
 
-/// The columns of each CSV file: the contract's, then pollscope's extras.
+/// The contract's columns of each CSV file, in order. The files may have
+/// more columns after these (pollscope's extras, defined by the row types
+/// below).
 pub mod columns {
     /// runs.csv
     pub const RUNS: &[&str] = &[
@@ -190,15 +195,33 @@ pub mod columns {
     ];
 }
 
+/// The header of a row type: its field names, in order.
+fn header_of<T: Serialize + Default>() -> Vec<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .serialize(T::default())
+        .expect("a default row serializes");
+    let bytes = writer.into_inner().expect("writing to memory");
+    let text = String::from_utf8(bytes).expect("field names are UTF-8");
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(String::from)
+        .collect()
+}
+
 /// A CSV writer for `dir/name` that names the file in its errors. The header
-/// is written up front, so a file with no rows still has one.
+/// (the row type's fields) is written up front, so a file with no rows still
+/// has one.
 struct CsvFile {
     path: std::path::PathBuf,
     writer: csv::Writer<BufWriter<File>>,
 }
 
 impl CsvFile {
-    fn create(dir: &Path, name: &str, header: &[&str]) -> Result<Self> {
+    fn create<Row: Serialize + Default>(dir: &Path, name: &str) -> Result<Self> {
+        let header = header_of::<Row>();
         let path = dir.join(name);
         let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
         let writer = csv::WriterBuilder::new()
@@ -228,6 +251,11 @@ fn us(ns: u64) -> u64 {
     (ns + 500) / 1_000
 }
 
+/// A list in one cell: values separated by `;`.
+fn join(values: impl Iterator<Item = u64>) -> String {
+    values.map(|v| v.to_string()).collect::<Vec<_>>().join(";")
+}
+
 fn round(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (x * scale).round() / scale
@@ -244,7 +272,7 @@ pub fn write_csv_files(dir: &Path, runs: &[RunResult]) -> Result<()> {
 }
 
 fn write_runs(dir: &Path, runs: &[RunResult]) -> Result<()> {
-    let mut file = CsvFile::create(dir, "runs.csv", columns::RUNS)?;
+    let mut file = CsvFile::create::<RunRow<'_>>(dir, "runs.csv")?;
     for run in runs {
         let info = &run.trace.info;
         let a = &run.analysis;
@@ -269,13 +297,15 @@ fn write_runs(dir: &Path, runs: &[RunResult]) -> Result<()> {
             pool_threads: info.pool_threads,
             light_cost_ns: info.light_cost.as_nanos() as u64,
             heavy_cost_ns: info.heavy_cost.as_nanos() as u64,
+            tokio_worker_busy_ns: join(info.tokio_workers.iter().map(|w| w.busy_ns)),
+            tokio_worker_parks: join(info.tokio_workers.iter().map(|w| w.parks)),
         })?;
     }
     file.finish()
 }
 
 fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
-    let mut file = CsvFile::create(dir, "futures.csv", columns::FUTURES)?;
+    let mut file = CsvFile::create::<FutureRow<'_>>(dir, "futures.csv")?;
     for run in runs {
         for (stats, future) in run.analysis.futures.iter().zip(&run.trace.futures) {
             let pick = |s: Option<Summary>, f: fn(Summary) -> u64| s.map(f);
@@ -306,7 +336,7 @@ fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
 }
 
 fn write_samples(dir: &Path, runs: &[RunResult]) -> Result<()> {
-    let mut file = CsvFile::create(dir, "samples.csv", columns::SAMPLES)?;
+    let mut file = CsvFile::create::<SampleRow<'_>>(dir, "samples.csv")?;
     for run in runs {
         for future in &run.trace.futures {
             for s in &future.samples {
@@ -326,7 +356,7 @@ fn write_samples(dir: &Path, runs: &[RunResult]) -> Result<()> {
 }
 
 fn write_polls(dir: &Path, runs: &[RunResult]) -> Result<()> {
-    let mut file = CsvFile::create(dir, "polls.csv", columns::POLLS)?;
+    let mut file = CsvFile::create::<PollRow<'_>>(dir, "polls.csv")?;
     for run in runs {
         for future in &run.trace.futures {
             for (i, p) in future.polls.iter().enumerate() {
@@ -347,7 +377,7 @@ fn write_polls(dir: &Path, runs: &[RunResult]) -> Result<()> {
 }
 
 fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
-    let mut file = CsvFile::create(dir, "threads.csv", columns::THREADS)?;
+    let mut file = CsvFile::create::<ThreadRow<'_>>(dir, "threads.csv")?;
     for run in runs {
         for (info, stats) in run.trace.threads.iter().zip(&run.analysis.threads) {
             file.row(ThreadRow {
@@ -358,6 +388,7 @@ fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
                 kind: info.kind.as_str(),
                 polls: stats.polls,
                 busy_ns: stats.busy_ns,
+                cpu_time_ns: info.cpu_time_ns,
             })?;
         }
     }
@@ -365,7 +396,7 @@ fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
 }
 
 fn write_histograms(dir: &Path, runs: &[RunResult]) -> Result<()> {
-    let mut file = CsvFile::create(dir, "histograms.csv", columns::HISTOGRAMS)?;
+    let mut file = CsvFile::create::<HistogramRow<'_>>(dir, "histograms.csv")?;
     for run in runs {
         for h in &run.analysis.histograms {
             for q in h.quantile_rows() {
@@ -381,4 +412,24 @@ fn write_histograms(dir: &Path, runs: &[RunResult]) -> Result<()> {
         }
     }
     file.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_starts_with_the_contract_columns() {
+        let cases: [(Vec<String>, &[&str]); 6] = [
+            (header_of::<RunRow<'_>>(), columns::RUNS),
+            (header_of::<FutureRow<'_>>(), columns::FUTURES),
+            (header_of::<SampleRow<'_>>(), columns::SAMPLES),
+            (header_of::<PollRow<'_>>(), columns::POLLS),
+            (header_of::<ThreadRow<'_>>(), columns::THREADS),
+            (header_of::<HistogramRow<'_>>(), columns::HISTOGRAMS),
+        ];
+        for (header, contract) in cases {
+            assert_eq!(&header[..contract.len()], contract);
+        }
+    }
 }

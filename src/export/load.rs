@@ -12,7 +12,7 @@ use super::RunResult;
 use super::csv_files::columns;
 use crate::error::{Error, Result};
 use crate::probe::{ThreadInfo, ThreadKind};
-use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample};
+use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
 
 #[derive(Deserialize)]
 struct RunRow {
@@ -37,6 +37,10 @@ struct RunRow {
     light_cost_ns: Option<u64>,
     #[serde(default)]
     heavy_cost_ns: Option<u64>,
+    #[serde(default)]
+    tokio_worker_busy_ns: Option<String>,
+    #[serde(default)]
+    tokio_worker_parks: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +87,8 @@ struct ThreadRow {
     os_thread_id: u64,
     name: String,
     kind: String,
+    #[serde(default)]
+    cpu_time_ns: Option<u64>,
 }
 
 /// Reads `dir/name`, checking that its header starts with the contract's
@@ -119,9 +125,18 @@ fn parse<T: std::str::FromStr<Err = String>>(dir: &Path, file: &str, text: &str)
     })
 }
 
-/// The contract's columns of a file: its columns up to the first extra one.
-fn contract(all: &'static [&'static str], count: usize) -> &'static [&'static str] {
-    &all[..count]
+/// A `;`-separated list of numbers in one cell of runs.csv.
+fn split_list(dir: &Path, cell: Option<&str>) -> Result<Vec<u64>> {
+    cell.unwrap_or("")
+        .split(';')
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse().map_err(|_| Error::Csv {
+                path: dir.join("runs.csv"),
+                message: format!("`{v}` is not a number"),
+            })
+        })
+        .collect()
 }
 
 /// Loads every run of the result folder `dir` and analyses it again.
@@ -135,8 +150,8 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             dir.display()
         )));
     }
-    let runs: Vec<RunRow> = read_rows(dir, "runs.csv", contract(columns::RUNS, 16))?;
-    let futures: Vec<FutureRow> = read_rows(dir, "futures.csv", contract(columns::FUTURES, 16))?;
+    let runs: Vec<RunRow> = read_rows(dir, "runs.csv", columns::RUNS)?;
+    let futures: Vec<FutureRow> = read_rows(dir, "futures.csv", columns::FUTURES)?;
     let samples: Vec<SampleRow> = read_rows(dir, "samples.csv", columns::SAMPLES)?;
     let polls: Vec<PollRow> = read_rows(dir, "polls.csv", columns::POLLS)?;
     let threads: Vec<ThreadRow> = read_rows(dir, "threads.csv", columns::THREADS)?;
@@ -144,7 +159,15 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
     let mut traces: Vec<RunTrace> = Vec::with_capacity(runs.len());
     let mut run_index: HashMap<String, usize> = HashMap::new();
     for row in runs {
+        let busy = split_list(dir, row.tokio_worker_busy_ns.as_deref())?;
+        let parks = split_list(dir, row.tokio_worker_parks.as_deref())?;
+        let tokio_workers = busy
+            .iter()
+            .zip(parks.iter().chain(std::iter::repeat(&0)))
+            .map(|(&busy_ns, &parks)| TokioWorker { busy_ns, parks })
+            .collect();
         let info = RunInfo {
+            tokio_workers,
             flavor: parse(dir, "runs.csv", &row.flavor)?,
             cost_kind: parse(dir, "runs.csv", &row.cost_kind)?,
             light_cost: Duration::from_nanos(
@@ -239,6 +262,7 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             os_thread_id: row.os_thread_id,
             name: row.name,
             kind,
+            cpu_time_ns: row.cpu_time_ns,
         });
     }
     for trace in &mut traces {

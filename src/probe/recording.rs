@@ -122,6 +122,13 @@ impl Recording {
         logs.push(log);
     }
 
+    /// Reads, for every thread seen so far, the CPU time the kernel charged
+    /// to it since it was first seen (see [`ThreadInfo::cpu_time_ns`]).
+    /// Call at the end of the recording, while the threads still exist.
+    pub fn capture_thread_cpu_times(&self) {
+        self.inner.threads.capture_cpu_times();
+    }
+
     /// The threads seen so far, in index order.
     pub fn threads(&self) -> Vec<ThreadInfo> {
         self.inner.threads.snapshot()

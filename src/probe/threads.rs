@@ -67,6 +67,30 @@ pub struct ThreadInfo {
     pub name: String,
     /// The role the probe first saw the thread in.
     pub kind: ThreadKind,
+    /// CPU time the kernel charged to the thread from its registration to
+    /// the end of the run (`CLOCK_THREAD_CPUTIME_ID` at registration, read
+    /// on the thread; `/proc/self/task/<tid>/schedstat` at the end); `None`
+    /// where the kernel does not say.
+    pub cpu_time_ns: Option<u64>,
+}
+
+/// CPU time the kernel has charged to the calling thread, ns.
+fn own_cpu_time_ns() -> Option<u64> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+/// CPU time the kernel has charged to thread `tid` of this process, ns: the
+/// first field of `/proc/self/task/<tid>/schedstat` (the same counter as
+/// `CLOCK_THREAD_CPUTIME_ID`), readable from any thread.
+fn cpu_time_of_ns(tid: u64) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }
 
 /// The kernel's id for the calling thread (gettid on Linux).
@@ -97,8 +121,9 @@ thread_local! {
 #[derive(Debug)]
 pub(crate) struct ThreadRegistry {
     id: u64,
-    /// (thread-id crate identity, info), in index order.
-    threads: Mutex<Vec<(usize, ThreadInfo)>>,
+    /// (thread-id crate identity, kernel CPU time at registration, info),
+    /// in index order.
+    threads: Mutex<Vec<(usize, Option<u64>, ThreadInfo)>>,
 }
 
 impl ThreadRegistry {
@@ -125,18 +150,20 @@ impl ThreadRegistry {
     fn register(&self, kind: ThreadKind) -> u16 {
         let identity = thread_id::get();
         let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        let index = match threads.iter().find(|(id, _)| *id == identity) {
-            Some((_, info)) => info.index,
+        let index = match threads.iter().find(|(id, _, _)| *id == identity) {
+            Some((_, _, info)) => info.index,
             None => {
                 let index = u16::try_from(threads.len()).unwrap_or(u16::MAX);
                 let name = std::thread::current().name().unwrap_or("").to_string();
                 threads.push((
                     identity,
+                    own_cpu_time_ns(),
                     ThreadInfo {
                         index,
                         os_thread_id: current_os_thread_id(),
                         name,
                         kind,
+                        cpu_time_ns: None,
                     },
                 ));
                 index
@@ -148,6 +175,17 @@ impl ThreadRegistry {
 
     pub(crate) fn snapshot(&self) -> Vec<ThreadInfo> {
         let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        threads.iter().map(|(_, info)| info.clone()).collect()
+        threads.iter().map(|(_, _, info)| info.clone()).collect()
+    }
+
+    /// Sets each thread's `cpu_time_ns` to the kernel's CPU time charged
+    /// to it since its registration. Call while the threads are alive.
+    pub(crate) fn capture_cpu_times(&self) {
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        for (_, start, info) in threads.iter_mut() {
+            info.cpu_time_ns = start.and_then(|start| {
+                cpu_time_of_ns(info.os_thread_id).map(|end| end.saturating_sub(start))
+            });
+        }
     }
 }
