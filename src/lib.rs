@@ -16,6 +16,8 @@
 //!   or not at all, and read back.
 //! * [`findings`] — the journey's claims checked on the recorded runs, and
 //!   the probe's busy time checked against the kernel and tokio.
+//! * [`session`] — the library API: instrument your own futures and write
+//!   them to the same result folder.
 //! * [`render`] — timelines, latency and summary charts (SVG), index.html.
 //!
 //! ```
@@ -49,9 +51,11 @@ pub mod publish;
 pub mod render;
 pub mod runner;
 pub mod scenario;
+pub mod session;
 pub mod trace;
 
 pub use error::Error;
-pub use probe::{Instrumented, instrument, record_sample};
+pub use probe::{Instrumented, record_sample};
 pub use scenario::Scenario;
+pub use session::{InstrumentExt, Session, instrument, sample, span};
 pub use trace::RunTrace;

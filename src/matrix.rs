@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::cost::CostKind;
 use crate::error::Result;
 use crate::scenario::journey::{BUILTINS, Builtin};
 use crate::scenario::{Flavor, JourneyParams, Scenario};
@@ -12,7 +13,9 @@ use crate::scenario::{Flavor, JourneyParams, Scenario};
 pub enum ScenarioSource {
     /// A built-in scenario, rebuilt for each heavy cost.
     Builtin(Builtin),
-    /// A fixed scenario (a TOML experiment); heavy costs do not apply.
+    /// A fixed scenario (a TOML experiment): heavy costs do not apply; the
+    /// flavor, workers, blocking cap, cost kind and samples of the matrix
+    /// override the file's.
     Custom(Scenario),
 }
 
@@ -43,6 +46,11 @@ pub struct Matrix {
     pub max_blocking_threads: Option<usize>,
     /// Runs per configuration (at least 1).
     pub repeat: u32,
+    /// Cost kind forced on custom scenarios (every future); built-ins take
+    /// theirs from `params`.
+    pub custom_cost_kind: Option<CostKind>,
+    /// Samples forced on custom scenarios (every future).
+    pub custom_samples: Option<u32>,
 }
 
 /// One run of the matrix.
@@ -101,7 +109,18 @@ impl Matrix {
                             heavy_cost: heavy,
                             ..self.params.clone()
                         }),
-                        ScenarioSource::Custom(s) => s.clone(),
+                        ScenarioSource::Custom(s) => {
+                            let mut s = s.clone();
+                            if let Some(kind) = self.custom_cost_kind {
+                                s.cost_kind = kind;
+                                s.futures.iter_mut().for_each(|f| f.cost_kind = None);
+                            }
+                            if let Some(samples) = self.custom_samples {
+                                s.samples = samples;
+                                s.futures.iter_mut().for_each(|f| f.samples = None);
+                            }
+                            s
+                        }
                     };
                     if let Some(flavor) = self.flavor {
                         scenario.runtime.flavor = flavor;

@@ -70,7 +70,12 @@ impl Producer {
     pub(crate) async fn run(self, env: Arc<StepEnv>) {
         for seq in 0..self.samples {
             match self.placement {
-                Placement::Inline | Placement::Spawn => {
+                // Library-API placements never reach a producer (scenarios
+                // reject them); they would run inline.
+                Placement::Inline
+                | Placement::Spawn
+                | Placement::Instrumented
+                | Placement::Span => {
                     let start = clock::now();
                     let value = sine(seq, self.samples);
                     self.cost.burn();

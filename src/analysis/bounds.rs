@@ -35,7 +35,9 @@ pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
     let on_thread0 = |f: &FutureTrace| match f.placement {
         Placement::Inline => true,
         Placement::Spawn | Placement::BlockInPlace => info.flavor == Flavor::CurrentThread,
-        Placement::SpawnBlocking | Placement::Pool => false,
+        Placement::SpawnBlocking | Placement::Pool | Placement::Instrumented | Placement::Span => {
+            false
+        }
     };
     let count =
         |pred: &dyn Fn(&FutureTrace) -> bool| trace.futures.iter().filter(|f| pred(f)).count();

@@ -69,6 +69,9 @@ pub struct RunArgs {
     /// Cap of tokio's blocking pool (default 512).
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub max_blocking_threads: Option<usize>,
+    /// A custom experiment (TOML); its values give way to the flags above.
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
     /// Output folder, replaced whole.
     #[arg(long, value_name = "DIR", default_value = "results/latest")]
     pub out: PathBuf,

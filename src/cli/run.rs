@@ -5,8 +5,8 @@ use crate::export::{ResultFolder, RunResult};
 use crate::matrix::{Matrix, ScenarioSource};
 use crate::publish::{Pictures, publish};
 use crate::runner;
-use crate::scenario::JourneyParams;
 use crate::scenario::journey::JOURNEY;
+use crate::scenario::{JourneyParams, experiment};
 
 use super::args::RunArgs;
 use super::{progress, summary};
@@ -26,19 +26,24 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         flavor: args.flavor,
         max_blocking_threads: args.max_blocking_threads,
         repeat: args.repeat,
+        custom_cost_kind: args.cost_kind,
+        custom_samples: args.samples,
     };
-    let names: Vec<&str> = if args.scenarios.is_empty() {
+    let names: Vec<&str> = if args.scenarios.is_empty() && args.config.is_none() {
         JOURNEY.to_vec()
     } else {
         args.scenarios.iter().map(String::as_str).collect()
     };
-    let sources = names
+    let mut sources = names
         .iter()
         .map(|name| {
             ScenarioSource::builtin(name)
                 .ok_or_else(|| Error::bad_input(format!("unknown scenario `{name}`")))
         })
         .collect::<Result<Vec<_>>>()?;
+    if let Some(path) = &args.config {
+        sources.push(ScenarioSource::Custom(experiment::load(path)?));
+    }
     let plans = matrix.plan(&sources)?;
     let folder = ResultFolder::create(&args.out)?;
 

@@ -91,3 +91,22 @@ fn push(
     });
     true
 }
+
+/// Records a point sample (start = end = now) with the next sequence number
+/// into the instrumented future being polled here; false outside a poll.
+#[inline]
+pub(crate) fn record_point(value: f64) -> bool {
+    let (samples, thread) = CURRENT.get();
+    if samples.is_null() {
+        return false;
+    }
+    // SAFETY: as in `push`.
+    let seq = unsafe { (*samples).len() } as u32;
+    let now = super::clock::now();
+    push(samples, thread, seq, value, now, now)
+}
+
+/// Whether this thread is inside a poll of an instrumented future.
+pub(crate) fn in_poll() -> bool {
+    !CURRENT.get().0.is_null()
+}

@@ -62,6 +62,11 @@ pin_project! {
 }
 
 impl<F> Instrumented<F> {
+    /// A wrapper that records nothing (no recording was active).
+    pub(crate) fn passthrough(inner: F) -> Self {
+        Self { inner, state: None }
+    }
+
     pub(crate) fn new(inner: F, recording: Recording, log: FutureLog) -> Self {
         Self {
             inner,
@@ -118,23 +123,4 @@ impl State {
     fn task_waker_register(&self, cx: &Context<'_>) {
         self.wake.task_waker.register(cx.waker());
     }
-}
-
-/// Wraps `future` so that its polls are recorded under `name` into
-/// `recording`; shorthand for [`Recording::instrument`] with a default
-/// buffer size.
-///
-/// ```
-/// use pollscope::probe::Recording;
-///
-/// let recording = Recording::new();
-/// futures::executor::block_on(pollscope::instrument(&recording, "ready", async {}));
-/// assert_eq!(recording.take_logs()[0].polls.len(), 1);
-/// ```
-pub fn instrument<F: Future>(
-    recording: &Recording,
-    name: impl Into<String>,
-    future: F,
-) -> Instrumented<F> {
-    recording.instrument(name, 256, future)
 }

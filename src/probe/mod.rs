@@ -19,8 +19,9 @@ mod recording;
 mod records;
 mod threads;
 
+pub(crate) use context::{in_poll, record_point};
 pub use context::{record_sample, record_sample_on};
-pub use instrument::{Instrumented, instrument};
+pub use instrument::Instrumented;
 pub use recording::{FutureLog, Recording};
 pub use records::{PollRecord, SampleRecord};
 pub use threads::{ThreadInfo, ThreadKind, current_os_thread_id};

@@ -62,6 +62,8 @@ struct Inner {
     threads: ThreadRegistry,
     next_future: AtomicU32,
     logs: Mutex<Vec<FutureLog>>,
+    /// Named spans (library API): name → calls, in order of first use.
+    spans: Mutex<Vec<(String, Vec<SampleRecord>)>>,
 }
 
 impl Default for Recording {
@@ -81,8 +83,14 @@ impl Recording {
                 threads: ThreadRegistry::new(id),
                 next_future: AtomicU32::new(0),
                 logs: Mutex::new(Vec::new()),
+                spans: Mutex::new(Vec::new()),
             }),
         }
+    }
+
+    /// Whether `other` is a clone of this recording (the same session).
+    pub fn same_as(&self, other: &Recording) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// The clock reading that is time 0 of this recording.
@@ -127,6 +135,32 @@ impl Recording {
     /// Call at the end of the recording, while the threads still exist.
     pub fn capture_thread_cpu_times(&self) {
         self.inner.threads.capture_cpu_times();
+    }
+
+    /// Records one call of the named span `name` (the library API's
+    /// `pollscope::span`); takes a lock, so it suits coarse regions.
+    pub fn record_span(&self, name: &str, thread: u16, start: Ticks, end: Ticks) {
+        let mut spans = self.inner.spans.lock().unwrap_or_else(|e| e.into_inner());
+        let index = match spans.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                spans.push((name.to_string(), Vec::new()));
+                spans.len() - 1
+            }
+        };
+        let calls = &mut spans[index].1;
+        calls.push(SampleRecord {
+            seq: calls.len() as u32,
+            value: 0.0,
+            start,
+            end,
+            thread,
+        });
+    }
+
+    /// Removes and returns the named spans recorded so far.
+    pub fn take_spans(&self) -> Vec<(String, Vec<SampleRecord>)> {
+        std::mem::take(&mut *self.inner.spans.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The threads seen so far, in index order.

@@ -4,6 +4,7 @@
 //! ([`journey`]); experiments loaded from TOML are values of the same type,
 //! so one engine ([`crate::runner`]) runs both.
 
+pub mod experiment;
 pub mod journey;
 
 use std::fmt;
@@ -75,16 +76,33 @@ pub enum Placement {
     /// Joined inline; each step runs on a dedicated rayon pool and comes
     /// back through a oneshot channel.
     Pool,
+    /// A user's future instrumented through the library API, polled
+    /// wherever the user put it (not runnable by a scenario).
+    Instrumented,
+    /// A user's named synchronous span (`pollscope::span`): its calls are
+    /// recorded as samples, it has no polls (not runnable by a scenario).
+    Span,
 }
 
 impl Placement {
-    /// All placements, in documentation order.
-    pub const ALL: [Placement; 5] = [
+    /// The placements a scenario can run, in documentation order.
+    pub const RUNNABLE: [Placement; 5] = [
         Placement::Inline,
         Placement::Spawn,
         Placement::SpawnBlocking,
         Placement::BlockInPlace,
         Placement::Pool,
+    ];
+
+    /// Every placement, including those of the library API.
+    pub const ALL: [Placement; 7] = [
+        Placement::Inline,
+        Placement::Spawn,
+        Placement::SpawnBlocking,
+        Placement::BlockInPlace,
+        Placement::Pool,
+        Placement::Instrumented,
+        Placement::Span,
     ];
 
     /// The placement's name in TOML and CSV files.
@@ -95,13 +113,18 @@ impl Placement {
             Placement::SpawnBlocking => "spawn_blocking",
             Placement::BlockInPlace => "block_in_place",
             Placement::Pool => "pool",
+            Placement::Instrumented => "instrumented",
+            Placement::Span => "span",
         }
     }
 
     /// Whether the steps run off the future's own task (on blocking or pool
     /// threads), outside the future's polls.
     pub fn steps_off_task(self) -> bool {
-        matches!(self, Placement::SpawnBlocking | Placement::Pool)
+        matches!(
+            self,
+            Placement::SpawnBlocking | Placement::Pool | Placement::Span
+        )
     }
 
     /// Whether the future is its own spawned task.
@@ -314,6 +337,12 @@ impl Scenario {
             }
             if future.cost.is_zero() {
                 return bad(format!("future `{}`: cost must be positive", future.name));
+            }
+            if !Placement::RUNNABLE.contains(&future.placement) {
+                return bad(format!(
+                    "future `{}`: placement {} cannot be run by a scenario",
+                    future.name, future.placement
+                ));
             }
             if future.placement == Placement::BlockInPlace
                 && self.runtime.flavor == Flavor::CurrentThread

@@ -1,0 +1,77 @@
+//! Puts a small tokio mpsc pipeline on pollscope's timeline.
+//!
+//! A producer sends readings through a bounded channel to a consumer that
+//! parses each one (a named span) and forwards it to a sink. Every stage is
+//! instrumented, so the timeline shows who ran where, and the latency plot
+//! shows how long each stage waited between being woken and being polled.
+//!
+//!     cargo run --release --example pipeline
+//!     open results/pipeline/index.html
+
+use std::time::Duration;
+
+use pollscope::cost::{Cost, CostKind};
+use pollscope::publish::Pictures;
+use pollscope::{InstrumentExt, Session};
+use tokio::sync::mpsc;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let parse_cost = Cost::new(CostKind::Cpu, Duration::from_micros(80));
+    // Time 0 and thread 0 (`main`) are taken here, on the thread that calls
+    // block_on.
+    let session = Session::start("pipeline");
+
+    runtime.block_on(async move {
+        let (readings, mut incoming) = mpsc::channel::<u32>(8);
+        let (parsed, mut outgoing) = mpsc::channel::<f64>(8);
+
+        // Each stage is its own task, wrapped by the probe.
+        let producer = tokio::spawn(
+            async move {
+                for i in 0..200u32 {
+                    readings.send(i).await.expect("the consumer is alive");
+                    tokio::time::sleep(Duration::from_micros(150)).await;
+                }
+            }
+            .instrument("producer"),
+        );
+        let consumer = tokio::spawn(
+            async move {
+                while let Some(reading) = incoming.recv().await {
+                    // A synchronous region of its own row on the timeline.
+                    let value = pollscope::span("parse", || {
+                        parse_cost.burn();
+                        (f64::from(reading) / 10.0).sin()
+                    });
+                    pollscope::sample(value); // the sine wave, as in the post
+                    parsed.send(value).await.expect("the sink is alive");
+                }
+            }
+            .instrument("consumer"),
+        );
+        // The sink runs inline, in the block_on task.
+        pollscope::instrument("sink", async move {
+            let mut total = 0.0;
+            while let Some(value) = outgoing.recv().await {
+                total += value;
+            }
+            total
+        })
+        .await;
+        producer.await.expect("producer");
+        consumer.await.expect("consumer");
+    });
+
+    let published = session
+        .finish_into("results/pipeline", Pictures::Yes)
+        .expect("results/pipeline is writable");
+    println!(
+        "timeline, latency plots and report: {}",
+        published.dir.display()
+    );
+}

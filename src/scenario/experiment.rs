@@ -1,0 +1,297 @@
+//! Custom experiments from TOML (`pollscope run --config FILE.toml`), parsed
+//! into the same [`Scenario`] type as the built-ins.
+//!
+//! ```toml
+//! name = "my_experiment"
+//! [runtime]
+//! flavor = "multi_thread"     # or "current_thread"
+//! workers = 2
+//! max_blocking_threads = 512  # optional
+//! [defaults]
+//! cost_kind = "cpu"
+//! samples = 300
+//! [[future]]
+//! name = "ticker"
+//! placement = "inline"        # inline | spawn | spawn_blocking | block_in_place | pool
+//! cost = "100us"
+//! count = 1                   # count > 1 makes ticker1..tickerN
+//! ```
+//!
+//! Beyond the contract, `[runtime]` also takes `blocking_permits` (a
+//! semaphore in front of spawn_blocking steps) and `pool_threads`; a
+//! `[[future]]` takes `cost_kind`, `samples` and `yields = false`; the file
+//! may carry a `description`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{FutureSpec, Placement, RuntimeSpec, Scenario};
+use crate::cost::CostKind;
+use crate::duration::parse_duration;
+use crate::error::{Error, Result};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    runtime: Option<RuntimeTable>,
+    #[serde(default)]
+    defaults: Option<DefaultsTable>,
+    #[serde(default)]
+    future: Vec<FutureTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuntimeTable {
+    flavor: Option<Spanned<String>>,
+    workers: Option<Spanned<u32>>,
+    max_blocking_threads: Option<Spanned<u32>>,
+    blocking_permits: Option<Spanned<u32>>,
+    pool_threads: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultsTable {
+    cost_kind: Option<Spanned<String>>,
+    samples: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FutureTable {
+    name: Spanned<String>,
+    placement: Spanned<String>,
+    cost: Spanned<String>,
+    cost_kind: Option<Spanned<String>>,
+    samples: Option<Spanned<u32>>,
+    count: Option<Spanned<u32>>,
+    yields: Option<bool>,
+}
+
+/// Turns byte offsets into `file:line: ` prefixes.
+struct Locator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn error(&self, offset: Option<usize>, message: impl std::fmt::Display) -> Error {
+        let place = match offset {
+            Some(offset) => {
+                let line = self.text[..offset.min(self.text.len())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                format!("{}:{line}", self.path.display())
+            }
+            None => self.path.display().to_string(),
+        };
+        Error::bad_input(format!("{place}: {message}"))
+    }
+
+    fn at<T>(&self, value: &Spanned<T>, key: &str, message: impl std::fmt::Display) -> Error {
+        self.error(Some(value.span().start), format!("`{key}`: {message}"))
+    }
+
+    fn count<T: Copy + Into<u64>>(
+        &self,
+        value: &Option<Spanned<T>>,
+        key: &str,
+    ) -> Result<Option<T>> {
+        match value {
+            Some(v) if (*v.get_ref()).into() == 0 => Err(self.at(v, key, "must be at least 1")),
+            Some(v) => Ok(Some(*v.get_ref())),
+            None => Ok(None),
+        }
+    }
+
+    fn parsed<T: std::str::FromStr<Err = String>>(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+    ) -> Result<T> {
+        value.get_ref().parse().map_err(|e| self.at(value, key, e))
+    }
+}
+
+/// The key of the `key = value` line holding byte `offset`, if any.
+fn key_on_line(text: &str, offset: usize) -> Option<&str> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty() && !key.starts_with('[')).then_some(key)
+}
+
+/// Reads the experiment in `path`.
+///
+/// Every problem is one line naming the file, the line where known and the
+/// key: unknown keys, unknown placements or cost kinds, malformed or zero
+/// costs, zero samples, counts or workers, duplicate future names (after
+/// `count` expansion), an empty future list, a missing file.
+pub fn load(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::bad_input(format!(
+            "{}: cannot read the experiment: {e}",
+            path.display()
+        ))
+    })?;
+    parse(path, &text)
+}
+
+/// Parses experiment `text` (read from `path`, which only names it in
+/// errors).
+///
+/// ```
+/// use std::path::Path;
+/// let toml = r#"
+/// name = "tickers"
+/// [runtime]
+/// workers = 2
+/// [[future]]
+/// name = "tick"
+/// placement = "inline"
+/// cost = "50us"
+/// count = 3
+/// "#;
+/// let scenario = pollscope::scenario::experiment::parse(Path::new("t.toml"), toml).unwrap();
+/// let names: Vec<&str> = scenario.futures.iter().map(|f| f.name.as_str()).collect();
+/// assert_eq!(names, ["tick1", "tick2", "tick3"]);
+///
+/// let bad = pollscope::scenario::experiment::parse(Path::new("t.toml"), "name = \"x\"\nspeed = 3\n");
+/// let message = bad.unwrap_err().to_string();
+/// assert!(message.starts_with("t.toml:2:") && message.contains("speed"), "{message}");
+/// ```
+pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
+    let at = Locator { path, text };
+    let file: File = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        let mut message = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("malformed TOML")
+            .to_string();
+        // Type errors do not say which key: take it from the line.
+        if let Some(key) = offset.and_then(|o| key_on_line(text, o))
+            && !message.contains(&format!("`{key}`"))
+        {
+            message = format!("`{key}`: {message}");
+        }
+        at.error(offset, message)
+    })?;
+    if file.name.get_ref().trim().is_empty() {
+        return Err(at.at(&file.name, "name", "must not be empty"));
+    }
+    if file.future.is_empty() {
+        return Err(at.error(
+            None,
+            "no [[future]] entries: an experiment needs at least one future",
+        ));
+    }
+    let mut runtime = RuntimeSpec::default();
+    if let Some(table) = &file.runtime {
+        if let Some(flavor) = &table.flavor {
+            runtime.flavor = at.parsed(flavor, "runtime.flavor")?;
+        }
+        let threads = |value: &Option<Spanned<u32>>, key: &str| -> Result<Option<usize>> {
+            Ok(at.count(value, key)?.map(|n| n as usize))
+        };
+        runtime.workers = threads(&table.workers, "runtime.workers")?;
+        runtime.max_blocking_threads =
+            threads(&table.max_blocking_threads, "runtime.max_blocking_threads")?;
+        runtime.blocking_permits = threads(&table.blocking_permits, "runtime.blocking_permits")?;
+        runtime.pool_threads = threads(&table.pool_threads, "runtime.pool_threads")?;
+    }
+    let defaults = file.defaults.as_ref();
+    let cost_kind = match defaults.and_then(|d| d.cost_kind.as_ref()) {
+        Some(kind) => at.parsed(kind, "defaults.cost_kind")?,
+        None => CostKind::default(),
+    };
+    let samples = at
+        .count(
+            &defaults.and_then(|d| d.samples.clone()),
+            "defaults.samples",
+        )?
+        .unwrap_or(500);
+
+    let mut futures: Vec<(FutureSpec, usize)> = Vec::new();
+    for table in &file.future {
+        let base = table.name.get_ref().trim();
+        if base.is_empty() {
+            return Err(at.at(&table.name, "future.name", "must not be empty"));
+        }
+        let placement: Placement = at.parsed(&table.placement, "future.placement")?;
+        if !Placement::RUNNABLE.contains(&placement) {
+            return Err(at.at(
+                &table.placement,
+                "future.placement",
+                format!("`{placement}` is not a placement an experiment can run"),
+            ));
+        }
+        let cost: Duration = parse_duration(table.cost.get_ref())
+            .map_err(|e| at.at(&table.cost, "future.cost", e))?;
+        let cost_kind = match &table.cost_kind {
+            Some(kind) => Some(at.parsed(kind, "future.cost_kind")?),
+            None => None,
+        };
+        let samples = at.count(&table.samples, "future.samples")?;
+        let count = at.count(&table.count, "future.count")?.unwrap_or(1);
+        let line = table.name.span().start;
+        for i in 1..=count {
+            let name = if count > 1 {
+                format!("{base}{i}")
+            } else {
+                base.to_string()
+            };
+            if let Some((_, first)) = futures.iter().find(|(f, _)| f.name == name) {
+                let first_line = text[..*first].matches('\n').count() + 1;
+                return Err(at.at(
+                    &table.name,
+                    "future.name",
+                    format!("`{name}` is used twice (first on line {first_line})"),
+                ));
+            }
+            let spec = FutureSpec {
+                name,
+                placement,
+                cost,
+                cost_kind,
+                samples,
+                yields: table.yields.unwrap_or(true),
+            };
+            futures.push((spec, line));
+        }
+    }
+    let futures: Vec<FutureSpec> = futures.into_iter().map(|(f, _)| f).collect();
+    let light_cost = futures.iter().map(|f| f.cost).min().unwrap_or_default();
+    let heavy_cost = futures.iter().map(|f| f.cost).max().unwrap_or_default();
+    let scenario = Scenario {
+        name: file.name.get_ref().trim().to_string(),
+        description: file
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("custom experiment from {}", path.display())),
+        runtime,
+        cost_kind,
+        samples,
+        light_cost,
+        heavy_cost,
+        tasks: futures
+            .iter()
+            .filter(|f| f.placement != Placement::Inline)
+            .count() as u32,
+        futures,
+    };
+    scenario.validate().map_err(|e| at.error(None, e))?;
+    Ok(scenario)
+}

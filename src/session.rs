@@ -1,0 +1,266 @@
+//! The library API: put your own futures on pollscope's timeline.
+//!
+//! Start a [`Session`] around your own runtime, wrap futures with
+//! [`instrument`] (or [`InstrumentExt::instrument`]), record values with
+//! [`sample`] and synchronous regions with [`span`], then finish the session
+//! into the same result folder `pollscope run` writes (CSV, findings,
+//! plots, trace.json, report).
+//!
+//! ```
+//! use pollscope::{InstrumentExt, Session};
+//!
+//! let session = Session::start("demo");
+//! let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! runtime.block_on(async {
+//!     let worker = tokio::spawn(
+//!         async {
+//!             for i in 0..3 {
+//!                 pollscope::sample(i as f64);
+//!                 tokio::task::yield_now().await;
+//!             }
+//!         }
+//!         .instrument("worker"),
+//!     );
+//!     pollscope::instrument("main_loop", async {
+//!         pollscope::span("parse", || (0..1000).sum::<u64>());
+//!     })
+//!     .await;
+//!     worker.await.unwrap();
+//! });
+//! let result = session.finish();
+//! let worker = result.trace.future("worker").unwrap();
+//! assert_eq!(worker.samples.len(), 3);
+//! assert_eq!(worker.polls.len(), 4); // three yields, then Ready
+//! assert_eq!(result.trace.future("parse").unwrap().samples.len(), 1);
+//! ```
+//!
+//! Wrappers made when no session is active record nothing and cost one
+//! branch per poll. A session's buffers grow as needed (an allocation when
+//! one doubles), unlike the scenarios', which are sized up front.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use crate::cost::{self, CostKind};
+use crate::error::Result;
+use crate::export::{ResultFolder, RunResult};
+use crate::probe::{
+    FutureLog, Instrumented, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
+};
+use crate::publish::{Pictures, Published, publish};
+use crate::scenario::{DEFAULT_MAX_BLOCKING_THREADS, Flavor, Placement, cores};
+use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
+
+/// The recording that [`instrument`], [`sample`] and [`span`] write into.
+static CURRENT: RwLock<Option<Recording>> = RwLock::new(None);
+
+/// Buffer size of a future wrapped through the library API, in records; it
+/// grows from there.
+const INITIAL_CAPACITY: usize = 64;
+
+fn current() -> Option<Recording> {
+    CURRENT.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// A recording of your own program: start it, run your futures, finish it.
+#[derive(Debug)]
+pub struct Session {
+    name: String,
+    recording: Recording,
+}
+
+impl Session {
+    /// Starts recording: time 0 is now, and the calling thread is thread 0
+    /// (kind `main`: call it on the thread that will call `block_on`). A
+    /// session started while another is active replaces it.
+    pub fn start(name: impl Into<String>) -> Self {
+        let recording = Recording::new();
+        recording.thread_index(ThreadKind::Main);
+        *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(recording.clone());
+        Self {
+            name: name.into(),
+            recording,
+        }
+    }
+
+    /// The session's recording (to wrap futures explicitly with
+    /// [`Recording::instrument`]).
+    pub fn recording(&self) -> &Recording {
+        &self.recording
+    }
+
+    /// Stops recording and turns what was recorded into a run: one future
+    /// per instrumented future (placement `instrumented`) and per named span
+    /// (placement `span`, one sample per call). Futures still alive are not
+    /// included; a future dropped before completing is, without a
+    /// completion time.
+    ///
+    /// Its run id is the session's name; flavor and workers are inferred
+    /// from the threads seen (workers = threads that polled, other than
+    /// thread 0). Costs are unknown, so the lower bound and efficiency are 0.
+    pub fn finish(self) -> RunResult {
+        {
+            let mut current = CURRENT.write().unwrap_or_else(|e| e.into_inner());
+            if current.as_ref().is_some_and(|r| r.same_as(&self.recording)) {
+                *current = None;
+            }
+        }
+        self.recording.capture_thread_cpu_times();
+        let origin = self.recording.origin();
+        let ns = |ticks| clock::ticks_to_ns(origin, ticks);
+        let sample = |s: &SampleRecord| Sample {
+            seq: s.seq,
+            value: s.value,
+            start_ns: ns(s.start),
+            end_ns: ns(s.end),
+            thread: s.thread,
+        };
+        let future =
+            |name: String, placement, polls: Vec<Poll>, samples: Vec<Sample>| FutureTrace {
+                name,
+                placement,
+                cost: Duration::ZERO,
+                cost_kind: CostKind::Cpu,
+                planned_samples: samples.len() as u32,
+                polls,
+                samples,
+            };
+        let mut futures: Vec<FutureTrace> = self
+            .recording
+            .take_logs()
+            .into_iter()
+            .map(|log: FutureLog| {
+                let polls = log
+                    .polls
+                    .iter()
+                    .map(|p| Poll {
+                        start_ns: ns(p.start),
+                        end_ns: ns(p.end),
+                        thread: p.thread,
+                        woken_ns: (p.woken != 0).then(|| ns(p.woken)),
+                        ready: p.ready,
+                    })
+                    .collect();
+                future(
+                    log.name,
+                    Placement::Instrumented,
+                    polls,
+                    log.samples.iter().map(sample).collect(),
+                )
+            })
+            .collect();
+        for (name, calls) in self.recording.take_spans() {
+            futures.push(future(
+                name,
+                Placement::Span,
+                Vec::new(),
+                calls.iter().map(sample).collect(),
+            ));
+        }
+        let threads = self.recording.threads();
+        let workers = threads
+            .iter()
+            .filter(|t| t.kind == ThreadKind::Worker)
+            .count();
+        let tokio_workers = tokio::runtime::Handle::try_current()
+            .map(|handle| {
+                let metrics = handle.metrics();
+                (0..metrics.num_workers())
+                    .map(|w| TokioWorker {
+                        busy_ns: metrics.worker_total_busy_duration(w).as_nanos() as u64,
+                        parks: metrics.worker_park_count(w),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let info = RunInfo {
+            run_id: self.name.clone(),
+            scenario: self.name,
+            flavor: if workers > 0 {
+                Flavor::MultiThread
+            } else {
+                Flavor::CurrentThread
+            },
+            workers: workers.max(1),
+            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
+            cost_kind: CostKind::Cpu,
+            light_cost: Duration::ZERO,
+            heavy_cost: Duration::ZERO,
+            samples: futures
+                .iter()
+                .map(|f| f.samples.len() as u32)
+                .max()
+                .unwrap_or(0),
+            tasks: 0,
+            repeat: 0,
+            cores: cores(),
+            calibration: cost::calibration(),
+            tokio_workers,
+            blocking_permits: None,
+            pool_threads: 0,
+        };
+        RunResult::new(RunTrace {
+            info,
+            futures,
+            threads,
+        })
+    }
+
+    /// [`finish`](Session::finish)es the session and writes it as a result
+    /// folder at `dir` (replaced whole), with pictures unless `pictures` is
+    /// [`Pictures::No`].
+    pub fn finish_into(self, dir: impl AsRef<Path>, pictures: Pictures) -> Result<Published> {
+        let folder = ResultFolder::create(dir)?;
+        publish(folder, &[self.finish()], pictures)
+    }
+}
+
+/// Wraps `future` so that its polls, wakes and samples are recorded under
+/// `name` into the active [`Session`]; without one, the wrapper records
+/// nothing. The wrapper is a plain `Future`, usable on any executor.
+pub fn instrument<F: Future>(name: impl Into<String>, future: F) -> Instrumented<F> {
+    match current() {
+        Some(recording) => recording.instrument(name, INITIAL_CAPACITY, future),
+        None => Instrumented::passthrough(future),
+    }
+}
+
+/// `future.instrument("name")`: the method form of [`instrument`].
+pub trait InstrumentExt: Future + Sized {
+    /// See [`instrument`].
+    fn instrument(self, name: impl Into<String>) -> Instrumented<Self> {
+        instrument(name, self)
+    }
+}
+
+impl<F: Future> InstrumentExt for F {}
+
+/// Records `value` as a sample (start = end = now, the next sequence number)
+/// of the instrumented future being polled on this thread. Returns false,
+/// recording nothing, outside such a poll.
+pub fn sample(value: f64) -> bool {
+    record_point(value)
+}
+
+/// Runs `f` and records the call as a sample of the named span `name` (one
+/// row per span name in the results, placement `span`). Inside an
+/// instrumented future the span nests in its poll on the same thread; a
+/// thread first seen in a span outside any poll counts as `blocking`.
+/// Without an active session it only runs `f`.
+pub fn span<R>(name: &str, f: impl FnOnce() -> R) -> R {
+    let Some(recording) = current() else {
+        return f();
+    };
+    let kind = if in_poll() {
+        ThreadKind::Worker
+    } else {
+        ThreadKind::Blocking
+    };
+    let thread = recording.thread_index(kind);
+    let start = clock::now();
+    let result = f();
+    recording.record_span(name, thread, start, clock::now());
+    result
+}

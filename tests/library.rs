@@ -1,0 +1,175 @@
+//! The library API on user futures: nesting, dropping, samples, spans, and
+//! the result folder it writes.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{Context, Poll};
+
+use pollscope::probe::ThreadKind;
+use pollscope::publish::Pictures;
+use pollscope::scenario::Placement;
+use pollscope::{InstrumentExt, Session};
+
+/// Sessions are process-wide: the tests take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Returns Pending `n` times (waking itself each time), then Ready.
+struct Countdown(u32);
+
+impl Future for Countdown {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn nested_dropped_and_spawned_futures_are_recorded() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let session = Session::start("user_code");
+    runtime.block_on(async {
+        // Nested: the inner future is polled inside the outer one's polls.
+        let outer = async {
+            pollscope::sample(1.0);
+            Countdown(2).instrument("inner").await;
+            pollscope::sample(2.0);
+        }
+        .instrument("outer");
+        outer.await;
+        // Dropped before completing: polled once, then abandoned.
+        let mut abandoned = Box::pin(Countdown(10).instrument("abandoned"));
+        let _ = futures::poll!(abandoned.as_mut());
+        drop(abandoned);
+        // Spawned onto a worker.
+        tokio::spawn(Countdown(3).instrument("spawned"))
+            .await
+            .unwrap();
+        // A span inside and one outside any instrumented future.
+        pollscope::instrument("with_span", async { pollscope::span("work", || 6 * 7) }).await;
+        tokio::task::spawn_blocking(|| pollscope::span("work", || ()))
+            .await
+            .unwrap();
+    });
+    let result = session.finish();
+    let trace = &result.trace;
+    let f = |name: &str| {
+        trace
+            .future(name)
+            .unwrap_or_else(|| panic!("{name} not recorded"))
+    };
+
+    let (outer, inner) = (f("outer"), f("inner"));
+    assert_eq!(inner.polls.len(), 3); // two Pending, one Ready
+    assert_eq!(outer.polls.len(), 3);
+    assert!(inner.polls.iter().all(|p| p.thread == 0));
+    // Every inner poll lies within an outer poll (nesting, not overlap).
+    for p in &inner.polls {
+        assert!(
+            outer
+                .polls
+                .iter()
+                .any(|o| o.start_ns <= p.start_ns && p.end_ns <= o.end_ns)
+        );
+    }
+    // Samples go to the innermost future being polled: outer's own here.
+    let values: Vec<f64> = outer.samples.iter().map(|s| s.value).collect();
+    assert_eq!(values, [1.0, 2.0]);
+    assert!(inner.samples.is_empty());
+    // Wakes were seen: every poll after the first had one.
+    assert!(
+        inner.polls[1..]
+            .iter()
+            .all(|p| p.woken_ns.is_some_and(|w| w <= p.start_ns))
+    );
+
+    let abandoned = f("abandoned");
+    assert_eq!(abandoned.polls.len(), 1);
+    assert!(!abandoned.polls[0].ready);
+    assert_eq!(
+        result.analysis.future("abandoned").unwrap().completed_ns,
+        None
+    );
+
+    let spawned = f("spawned");
+    assert_eq!(spawned.polls.len(), 4);
+    assert!(
+        spawned
+            .polls
+            .iter()
+            .all(|p| trace.threads[usize::from(p.thread)].kind == ThreadKind::Worker)
+    );
+    assert_eq!(spawned.placement, Placement::Instrumented);
+
+    let work = f("work");
+    assert_eq!(work.placement, Placement::Span);
+    assert_eq!(work.samples.len(), 2);
+    let blocking_thread = work.samples[1].thread;
+    assert_eq!(
+        trace.threads[usize::from(blocking_thread)].kind,
+        ThreadKind::Blocking
+    );
+    assert_eq!(trace.threads[0].kind, ThreadKind::Main);
+
+    // A wrapper made after finish records nothing, even into a later session.
+    let late = Countdown(1).instrument("late");
+    let next = Session::start("next");
+    futures::executor::block_on(late);
+    assert!(next.finish().trace.future("late").is_none());
+}
+
+#[test]
+fn a_session_writes_the_same_result_folder_as_a_run() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let session = Session::start("folder");
+    runtime.block_on(pollscope::instrument("tick", async {
+        for i in 0..5 {
+            pollscope::sample(f64::from(i));
+            tokio::task::yield_now().await;
+        }
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mine");
+    let published = session.finish_into(&out, Pictures::Yes).unwrap();
+    assert_eq!(published.dir, out);
+    for file in [
+        "runs.csv",
+        "futures.csv",
+        "samples.csv",
+        "polls.csv",
+        "threads.csv",
+        "histograms.csv",
+        "findings.md",
+        "index.html",
+        "trace.json",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    assert!(out.join("plots/folder.svg").exists() && out.join("plots/folder_zoom.svg").exists());
+    // And it reads back like any result folder.
+    let results = pollscope::export::load_results(&out).unwrap();
+    assert_eq!(results[0].trace.future("tick").unwrap().samples.len(), 5);
+}
+
+#[test]
+fn without_a_session_wrappers_record_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let value = futures::executor::block_on(async { 7 }.instrument("nobody"));
+    assert_eq!(value, 7);
+    assert!(!futures::executor::block_on(async {
+        pollscope::sample(1.0)
+    }));
+    assert_eq!(pollscope::span("free", || 3), 3);
+}
