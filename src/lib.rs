@@ -18,6 +18,7 @@
 //!   the probe's busy time checked against the kernel and tokio.
 //! * [`session`] — the library API: instrument your own futures and write
 //!   them to the same result folder.
+//! * [`compare`] — two result folders, metric by metric, beyond the noise.
 //! * [`render`] — timelines, latency and summary charts (SVG), index.html.
 //!
 //! ```
@@ -39,12 +40,14 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod compare;
 pub mod cost;
 pub mod duration;
 pub mod error;
 pub mod export;
 pub mod findings;
 pub mod matrix;
+pub mod noise;
 pub mod probe;
 pub mod producer;
 pub mod publish;

@@ -28,7 +28,22 @@ pub enum Command {
     List,
     /// Run scenarios (default: the journey's five) and write a result folder.
     Run(RunArgs),
-    /// Re-render trace.json, the plots and index.html of DIR from its CSV files.
+    /// Compare two result folders; exit 1 if something regressed.
+    Compare {
+        /// The baseline result folder.
+        #[arg(value_name = "BASE")]
+        base: PathBuf,
+        /// The result folder to judge.
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        /// Smallest change, in %, that can count as a regression.
+        #[arg(long, value_name = "PCT", default_value = "10", value_parser = parse_percent)]
+        threshold: f64,
+        /// Table format: text or markdown (for CI comments).
+        #[arg(long, default_value = "text", value_parser = parse_format)]
+        format: crate::compare::Format,
+    },
+    /// Re-render findings.md, trace.json, the plots and index.html of DIR from its CSV files.
     Plot {
         /// A result folder written by `pollscope run`.
         #[arg(value_name = "DIR")]
@@ -106,6 +121,17 @@ fn parse_count(text: &str) -> Result<usize, String> {
 fn parse_count_u32(text: &str) -> Result<u32, String> {
     let n = parse_count(text)?;
     u32::try_from(n).map_err(|_| format!("`{text}` is too large"))
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    match text.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(p) if p >= 0.0 && p.is_finite() => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage (e.g. 10 or 10%)")),
+    }
+}
+
+fn parse_format(text: &str) -> Result<crate::compare::Format, String> {
+    text.parse()
 }
 
 fn parse_flavor(text: &str) -> Result<Flavor, String> {

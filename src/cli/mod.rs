@@ -30,6 +30,22 @@ pub fn main() -> i32 {
             Ok(0)
         }
         Command::Run(args) => run::run(&args).map(|()| 0),
+        Command::Compare {
+            base,
+            new,
+            threshold,
+            format,
+        } => crate::compare::compare(&base, &new, threshold).map(|comparison| {
+            print!("{}", crate::compare::render(&comparison, format));
+            let regressions: Vec<_> = comparison.regressions().collect();
+            for r in &regressions {
+                println!(
+                    "regression: {}: {} {:+.1}%",
+                    r.config, r.metric, r.change_pct
+                );
+            }
+            i32::from(!regressions.is_empty())
+        }),
         Command::Plot { dir } => crate::publish::replot(&dir).map(|published| {
             print!("{}", crate::findings::summary_lines(&published.findings));
             println!("re-rendered: {}", published.dir.display());

@@ -55,6 +55,16 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let recalibrated = results
+        .iter()
+        .any(|r| {
+            r.trace
+                .futures
+                .iter()
+                .any(|f| f.cost_kind == crate::cost::CostKind::Cpu)
+        })
+        .then(crate::cost::calibrate);
+    let warnings = crate::noise::warnings(&results, recalibrated);
 
     let pictures = if args.no_plots {
         Pictures::No
@@ -66,6 +76,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         print!("{}", summary::table(&results));
         print!("{}", crate::findings::summary_lines(&published.findings));
         println!("results: {}", published.dir.display());
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
     }
     Ok(())
 }

@@ -1,0 +1,268 @@
+//! `pollscope compare BASE NEW`: match the runs of two result folders by
+//! configuration and say, metric by metric, what changed beyond the noise.
+
+mod load;
+mod table;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+pub use table::{Format, render};
+
+/// What identifies a configuration across folders: everything but the
+/// repeat.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConfigKey {
+    /// Scenario name.
+    pub scenario: String,
+    /// Runtime flavor.
+    pub flavor: String,
+    /// Worker threads.
+    pub workers: u64,
+    /// Cost kind.
+    pub cost_kind: String,
+    /// Light cost, µs.
+    pub light_cost_us: u64,
+    /// Heavy cost, µs.
+    pub heavy_cost_us: u64,
+    /// Samples per future.
+    pub samples: u64,
+    /// Task count T.
+    pub tasks: u64,
+}
+
+impl std::fmt::Display for ConfigKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let threads = if self.flavor == "current_thread" {
+            "ct".to_string()
+        } else {
+            format!("w{}", self.workers)
+        };
+        write!(
+            f,
+            "{} {threads} {} {}/{}us n={} T={}",
+            self.scenario,
+            self.cost_kind,
+            self.light_cost_us,
+            self.heavy_cost_us,
+            self.samples,
+            self.tasks
+        )
+    }
+}
+
+/// Whether smaller or larger values are better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    /// Times: smaller is better.
+    Lower,
+    /// Efficiency: larger is better.
+    Higher,
+}
+
+/// One metric of one configuration: its values over the repeats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// Which way is better.
+    pub better: Better,
+    /// `ns` or `ratio`, for display.
+    pub unit: &'static str,
+    /// One value per repeat.
+    pub values: Vec<f64>,
+}
+
+impl Series {
+    /// The median over repeats.
+    pub fn median(&self) -> f64 {
+        let mut v = self.values.clone();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n == 0 {
+            f64::NAN
+        } else if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    }
+
+    fn range(&self) -> (f64, f64) {
+        self.values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            })
+    }
+}
+
+/// A result folder's metrics: configuration → metric name → values.
+pub type Metrics = BTreeMap<ConfigKey, BTreeMap<String, Series>>;
+
+/// The verdict on one metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Within the threshold, within the repeats' spread, or too small to
+    /// matter.
+    Unchanged,
+    /// Better beyond the threshold and the spread.
+    Improved,
+    /// Worse beyond the threshold and the spread.
+    Regressed,
+}
+
+impl Change {
+    /// `ok`, `improved` or `REGRESSED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Unchanged => "ok",
+            Change::Improved => "improved",
+            Change::Regressed => "REGRESSED",
+        }
+    }
+}
+
+/// One row of the comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The configuration.
+    pub config: ConfigKey,
+    /// The metric (`makespan`, `efficiency`, `fut0 completion`, ...).
+    pub metric: String,
+    /// Its unit.
+    pub unit: &'static str,
+    /// Median over BASE's repeats.
+    pub base: f64,
+    /// Median over NEW's repeats.
+    pub new: f64,
+    /// `(new − base) / base`, in %.
+    pub change_pct: f64,
+    /// The verdict.
+    pub verdict: Change,
+}
+
+/// The whole comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// One row per metric of each configuration in both folders.
+    pub rows: Vec<Row>,
+    /// Configurations only BASE has.
+    pub only_in_base: Vec<ConfigKey>,
+    /// Configurations only NEW has.
+    pub only_in_new: Vec<ConfigKey>,
+    /// The threshold used, %.
+    pub threshold_pct: f64,
+}
+
+impl Comparison {
+    /// The rows that regressed.
+    pub fn regressions(&self) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(|r| r.verdict == Change::Regressed)
+    }
+}
+
+/// Differences smaller than these never count: 1 µs for times, 0.01 for
+/// efficiency (below them, changes are clock and scheduler noise).
+fn negligible(unit: &str, base: f64, new: f64) -> bool {
+    let floor = if unit == "ns" { 1_000.0 } else { 0.01 };
+    (new - base).abs() < floor
+}
+
+/// Judges one metric: a change is a regression (or an improvement) only
+/// when the medians differ in the worse (better) direction by more than
+/// `threshold_pct` of the base, by more than the spread (max − min) of the
+/// repeats on *each* side, and by more than the negligible floor. With one
+/// repeat per side the spreads are 0 and the threshold decides.
+///
+/// ```
+/// use pollscope::compare::{judge, Better, Change, Series};
+/// let s = |values: &[f64]| Series { better: Better::Lower, unit: "ns", values: values.to_vec() };
+/// assert_eq!(judge(&s(&[100e6]), &s(&[150e6]), 10.0), Change::Regressed);
+/// assert_eq!(judge(&s(&[100e6]), &s(&[105e6]), 10.0), Change::Unchanged);
+/// // 20 % slower, but the base repeats spread over 35 %: noise.
+/// assert_eq!(judge(&s(&[90e6, 100e6, 125e6]), &s(&[118e6, 120e6, 122e6]), 10.0), Change::Unchanged);
+/// assert_eq!(judge(&s(&[100e6]), &s(&[50e6]), 10.0), Change::Improved);
+/// ```
+pub fn judge(base: &Series, new: &Series, threshold_pct: f64) -> Change {
+    let (b, n) = (base.median(), new.median());
+    if !b.is_finite() || !n.is_finite() || b == 0.0 || negligible(base.unit, b, n) {
+        return Change::Unchanged;
+    }
+    let delta = n - b;
+    let spread = |s: &Series| {
+        let (lo, hi) = s.range();
+        hi - lo
+    };
+    let beyond_noise = delta.abs() > threshold_pct / 100.0 * b.abs()
+        && delta.abs() > spread(base)
+        && delta.abs() > spread(new);
+    let worse = match base.better {
+        Better::Lower => delta > 0.0,
+        Better::Higher => delta < 0.0,
+    };
+    match (beyond_noise, worse) {
+        (false, _) => Change::Unchanged,
+        (true, true) => Change::Regressed,
+        (true, false) => Change::Improved,
+    }
+}
+
+/// Compares the result folders `base` and `new`.
+///
+/// Bad input (exit code 2): a missing folder or file, a CSV whose header
+/// lacks the contract's columns, no configuration in common.
+pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison> {
+    if !(threshold_pct >= 0.0 && threshold_pct.is_finite()) {
+        return Err(Error::bad_input(format!(
+            "threshold `{threshold_pct}` must be a non-negative number"
+        )));
+    }
+    let base_metrics = load::metrics(base)?;
+    let new_metrics = load::metrics(new)?;
+    let mut rows = Vec::new();
+    for (config, base_series) in &base_metrics {
+        let Some(new_series) = new_metrics.get(config) else {
+            continue;
+        };
+        for (metric, b) in base_series {
+            let Some(n) = new_series.get(metric) else {
+                continue;
+            };
+            let (bm, nm) = (b.median(), n.median());
+            rows.push(Row {
+                config: config.clone(),
+                metric: metric.clone(),
+                unit: b.unit,
+                base: bm,
+                new: nm,
+                change_pct: if bm == 0.0 {
+                    0.0
+                } else {
+                    (nm - bm) / bm.abs() * 100.0
+                },
+                verdict: judge(b, n, threshold_pct),
+            });
+        }
+    }
+    let only = |a: &Metrics, b: &Metrics| {
+        a.keys()
+            .filter(|k| !b.contains_key(k))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let comparison = Comparison {
+        only_in_base: only(&base_metrics, &new_metrics),
+        only_in_new: only(&new_metrics, &base_metrics),
+        rows,
+        threshold_pct,
+    };
+    if comparison.rows.is_empty() {
+        return Err(Error::bad_input(format!(
+            "{} and {} have no configuration in common",
+            base.display(),
+            new.display()
+        )));
+    }
+    Ok(comparison)
+}

@@ -1,0 +1,91 @@
+//! Warnings about measurements not to trust blindly, printed after a matrix
+//! (in the manner of hyperfine): noisy repeats, more workers than cores, and
+//! a `cpu` cost calibration that moved during the process.
+
+use std::collections::BTreeMap;
+
+use crate::cost::CostKind;
+use crate::export::RunResult;
+
+/// Repeats whose makespans spread more than this (max − min over the
+/// median) make the machine "noisy".
+pub const NOISE_LIMIT: f64 = 0.05;
+
+/// A calibration that moved more than this during the process means `cpu`
+/// costs were off by about as much.
+pub const CALIBRATION_DRIFT_LIMIT: f64 = 0.05;
+
+/// One warning per configuration whose repeats' makespans spread more than
+/// [`NOISE_LIMIT`]. `makespans` pairs a configuration (a run id without
+/// its repeat suffix) with one run's makespan in ns.
+///
+/// ```
+/// let runs = [("a", 100), ("a", 104), ("b", 100), ("b", 100), ("b", 120), ("c", 50)];
+/// let warnings = pollscope::noise::repeat_warnings(runs.iter().map(|&(c, m)| (c.to_string(), m)));
+/// assert_eq!(warnings.len(), 1);
+/// assert!(warnings[0].contains("b") && warnings[0].contains("20.0 %"));
+/// ```
+pub fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<String> {
+    let mut by_config: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (config, makespan) in makespans {
+        by_config.entry(config).or_default().push(makespan);
+    }
+    by_config
+        .into_iter()
+        .filter(|(_, v)| v.len() >= 2)
+        .filter_map(|(config, mut v)| {
+            v.sort_unstable();
+            let median = v[v.len() / 2] as f64;
+            let spread = (v[v.len() - 1] - v[0]) as f64 / median.max(1.0);
+            (spread > NOISE_LIMIT).then(|| {
+                format!(
+                    "the machine is noisy: the makespan of {config} varies by {:.1} % across {} repeats ({:.1} ms to {:.1} ms); \
+                     use more --repeat, a longer run, or a quieter machine before trusting small differences",
+                    spread * 100.0,
+                    v.len(),
+                    v[0] as f64 / 1e6,
+                    v[v.len() - 1] as f64 / 1e6
+                )
+            })
+        })
+        .collect()
+}
+
+/// Every warning for `results`: noisy repeats, workers beyond the cores,
+/// and (given the calibration measured again at the end of the process)
+/// calibration drift.
+pub fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<String> {
+    let mut out = repeat_warnings(results.iter().map(|r| {
+        let id = &r.trace.info.run_id;
+        let config = id
+            .rsplit_once("-r")
+            .map_or(id.as_str(), |(c, _)| c)
+            .to_string();
+        (config, r.analysis.makespan_ns)
+    }));
+    if let Some(r) = results.iter().max_by_key(|r| r.trace.info.workers) {
+        let info = &r.trace.info;
+        if info.workers > info.cores {
+            out.push(format!(
+                "{} workers on {} cores (e.g. {}): workers share cores, so timings include the kernel's time-slicing",
+                info.workers, info.cores, info.run_id
+            ));
+        }
+    }
+    let used_cpu = results.iter().any(|r| {
+        r.trace.info.cost_kind == CostKind::Cpu
+            || r.trace.futures.iter().any(|f| f.cost_kind == CostKind::Cpu)
+    });
+    if let (Some(end), Some(first), true) = (calibration_at_end, results.first(), used_cpu) {
+        let start = first.trace.info.calibration;
+        let drift = (end - start) / start;
+        if drift.abs() > CALIBRATION_DRIFT_LIMIT {
+            out.push(format!(
+                "the cpu cost's calibration moved by {:+.1} % during the process ({start:.1} → {end:.1} iterations/µs): \
+                 cpu costs were off by about as much; spin costs are immune",
+                drift * 100.0
+            ));
+        }
+    }
+    out
+}
