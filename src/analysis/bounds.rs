@@ -3,6 +3,27 @@
 use crate::scenario::{Flavor, Placement};
 use crate::trace::{FutureTrace, RunTrace};
 
+/// Work that only some threads may run, and how many of them may.
+struct Group {
+    /// Total cost, ns.
+    work: u64,
+    /// The part spent on a core (`cpu`, `spin`), ns.
+    cpu_work: u64,
+    /// Threads that may run it at once.
+    lanes: usize,
+}
+
+impl Group {
+    /// The least time `lanes` threads on `cores` cores need for the group.
+    fn bound(&self, cores: usize) -> u64 {
+        if self.lanes == 0 {
+            return 0;
+        }
+        let cpu_lanes = self.lanes.min(cores.max(1)) as u64;
+        (self.work / self.lanes as u64).max(self.cpu_work / cpu_lanes)
+    }
+}
+
 /// The lower bound of a run's makespan, ns: the largest of
 ///
 /// * (a) the largest single future's total cost (`cost × samples`): its
@@ -10,13 +31,15 @@ use crate::trace::{FutureTrace, RunTrace};
 /// * (b) the total cost of the work confined to thread 0: inline futures,
 ///   and under `current_thread` spawned ones too (steps sent to
 ///   `spawn_blocking` or a pool leave thread 0 under either flavor);
-/// * (c) the total cost divided by the threads that may run it ("lanes":
-///   thread 0 if it has work, the workers that may run spawned futures,
-///   the blocking threads (capped by `max_blocking_threads` and by the
-///   semaphore, if any) and pool threads that may run off-task steps, each
-///   capped by the number of futures using them) — and the CPU-using
-///   (`cpu`, `spin`) part divided by `min(cores, lanes)`, since `sleep`
-///   costs use no core.
+/// * (c) the total cost divided by the threads that may run it, with the
+///   CPU-using part (`cpu`, `spin`) divided by `min(cores, those threads)`
+///   since `sleep` costs use no core — for each group of work confined to
+///   some threads (spawned tasks: the workers; `block_in_place` tasks: the
+///   workers plus the blocking threads that take over; `spawn_blocking`
+///   steps: the blocking pool, capped by `max_blocking_threads` and the
+///   semaphore; pool steps: the pool), each capped by the number of futures
+///   in the group since a future's steps are sequential, and for the whole
+///   run over all those threads together.
 ///
 /// ```
 /// use pollscope::scenario::{journey, JourneyParams};
@@ -28,51 +51,65 @@ use crate::trace::{FutureTrace, RunTrace};
 /// let trace = pollscope::runner::run(&scenario, 0).unwrap();
 /// // (a): `spawned` alone costs 10 × 500 µs.
 /// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), 5_000_000);
+///
+/// // (c) for the spawned group: six tasks of 10 × 500 µs on one worker.
+/// let mut scenario = journey::many_spawn_task(&params);
+/// scenario.runtime.workers = Some(1);
+/// let trace = pollscope::runner::run(&scenario, 0).unwrap();
+/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), 30_000_000);
 /// ```
 pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
     let info = &trace.info;
     let work = |f: &FutureTrace| f.cost.as_nanos() as u64 * u64::from(f.planned_samples);
-    let on_thread0 = |f: &FutureTrace| match f.placement {
-        Placement::Inline => true,
-        Placement::Spawn | Placement::BlockInPlace => info.flavor == Flavor::CurrentThread,
-        Placement::SpawnBlocking | Placement::Pool | Placement::Instrumented | Placement::Span => {
-            false
-        }
-    };
-    let count =
-        |pred: &dyn Fn(&FutureTrace) -> bool| trace.futures.iter().filter(|f| pred(f)).count();
-
-    let largest = trace.futures.iter().map(work).max().unwrap_or(0);
-    let thread0: u64 = trace
-        .futures
-        .iter()
-        .filter(|f| on_thread0(f))
-        .map(work)
-        .sum();
-
-    let spawned_off_thread0 = count(&|f| f.placement.is_spawned() && !on_thread0(f));
-    let blocking = count(&|f| f.placement == Placement::SpawnBlocking);
-    let pooled = count(&|f| f.placement == Placement::Pool);
+    let current_thread = info.flavor == Flavor::CurrentThread;
     let blocking_cap = info
         .blocking_permits
         .unwrap_or(usize::MAX)
         .min(info.max_blocking_threads);
-    let lanes = usize::from(thread0 > 0)
-        + spawned_off_thread0.min(info.workers)
-        + blocking.min(blocking_cap)
-        + pooled.min(info.pool_threads);
-    let total: u64 = trace.futures.iter().map(work).sum();
-    let cpu_total: u64 = trace
-        .futures
-        .iter()
-        .filter(|f| f.cost_kind.uses_cpu())
-        .map(work)
-        .sum();
-    let spread = if lanes == 0 {
-        0
-    } else {
-        let cpu_lanes = lanes.min(info.cores.max(1)) as u64;
-        (total / lanes as u64).max(cpu_total / cpu_lanes)
+    let group = |member: &dyn Fn(&FutureTrace) -> bool, cap: usize| {
+        let members: Vec<&FutureTrace> = trace.futures.iter().filter(|f| member(f)).collect();
+        Group {
+            work: members.iter().map(|f| work(f)).sum(),
+            cpu_work: members
+                .iter()
+                .filter(|f| f.cost_kind.uses_cpu())
+                .map(|f| work(f))
+                .sum(),
+            lanes: if members.iter().any(|f| work(f) > 0) {
+                members.len().min(cap)
+            } else {
+                0
+            },
+        }
     };
-    largest.max(thread0).max(spread)
+    let spawned =
+        |f: &FutureTrace| matches!(f.placement, Placement::Spawn | Placement::BlockInPlace);
+    let groups = [
+        // Thread 0: (b).
+        group(
+            &|f| f.placement == Placement::Inline || (current_thread && spawned(f)),
+            1,
+        ),
+        group(
+            &|f| !current_thread && f.placement == Placement::Spawn,
+            info.workers,
+        ),
+        group(
+            &|f| !current_thread && f.placement == Placement::BlockInPlace,
+            info.workers.saturating_add(info.max_blocking_threads),
+        ),
+        group(&|f| f.placement == Placement::SpawnBlocking, blocking_cap),
+        group(&|f| f.placement == Placement::Pool, info.pool_threads),
+    ];
+    let whole = Group {
+        work: groups.iter().map(|g| g.work).sum(),
+        cpu_work: groups.iter().map(|g| g.cpu_work).sum(),
+        lanes: groups.iter().map(|g| g.lanes).sum(),
+    };
+    let largest = trace.futures.iter().map(work).max().unwrap_or(0);
+    groups
+        .iter()
+        .chain([&whole])
+        .map(|g| g.bound(info.cores))
+        .fold(largest, u64::max)
 }
