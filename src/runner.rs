@@ -189,13 +189,7 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
         let outcomes = join_all(joined).await;
         let joined = clock::now();
         recording.capture_thread_cpu_times();
-        let metrics = tokio::runtime::Handle::current().metrics();
-        let tokio_workers = (0..metrics.num_workers())
-            .map(|w| TokioWorker {
-                busy_ns: metrics.worker_total_busy_duration(w).as_nanos() as u64,
-                parks: metrics.worker_park_count(w),
-            })
-            .collect();
+        let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
         outcomes
             .into_iter()
             .collect::<Result<(), String>>()
@@ -230,7 +224,6 @@ fn future_trace(
     spec: &crate::scenario::FutureSpec,
     log: FutureLog,
 ) -> FutureTrace {
-    let ns = |ticks| clock::ticks_to_ns(origin, ticks);
     FutureTrace {
         name: log.name,
         placement: spec.placement,
@@ -240,24 +233,12 @@ fn future_trace(
         polls: log
             .polls
             .iter()
-            .map(|p| Poll {
-                start_ns: ns(p.start),
-                end_ns: ns(p.end),
-                thread: p.thread,
-                woken_ns: (p.woken != 0).then(|| ns(p.woken)),
-                ready: p.ready,
-            })
+            .map(|p| Poll::from_record(origin, p))
             .collect(),
         samples: log
             .samples
             .iter()
-            .map(|s| Sample {
-                seq: s.seq,
-                value: s.value,
-                start_ns: ns(s.start),
-                end_ns: ns(s.end),
-                thread: s.thread,
-            })
+            .map(|s| Sample::from_record(origin, s))
             .collect(),
     }
 }

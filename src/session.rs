@@ -109,14 +109,7 @@ impl Session {
         }
         self.recording.capture_thread_cpu_times();
         let origin = self.recording.origin();
-        let ns = |ticks| clock::ticks_to_ns(origin, ticks);
-        let sample = |s: &SampleRecord| Sample {
-            seq: s.seq,
-            value: s.value,
-            start_ns: ns(s.start),
-            end_ns: ns(s.end),
-            thread: s.thread,
-        };
+        let sample = |s: &SampleRecord| Sample::from_record(origin, s);
         let future =
             |name: String, placement, polls: Vec<Poll>, samples: Vec<Sample>| FutureTrace {
                 name,
@@ -135,13 +128,7 @@ impl Session {
                 let polls = log
                     .polls
                     .iter()
-                    .map(|p| Poll {
-                        start_ns: ns(p.start),
-                        end_ns: ns(p.end),
-                        thread: p.thread,
-                        woken_ns: (p.woken != 0).then(|| ns(p.woken)),
-                        ready: p.ready,
-                    })
+                    .map(|p| Poll::from_record(origin, p))
                     .collect();
                 future(
                     log.name,
@@ -165,15 +152,7 @@ impl Session {
             .filter(|t| t.kind == ThreadKind::Worker)
             .count();
         let tokio_workers = tokio::runtime::Handle::try_current()
-            .map(|handle| {
-                let metrics = handle.metrics();
-                (0..metrics.num_workers())
-                    .map(|w| TokioWorker {
-                        busy_ns: metrics.worker_total_busy_duration(w).as_nanos() as u64,
-                        parks: metrics.worker_park_count(w),
-                    })
-                    .collect()
-            })
+            .map(|handle| TokioWorker::read_all(&handle.metrics()))
             .unwrap_or_default();
         let info = RunInfo {
             run_id: self.name.clone(),

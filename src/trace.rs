@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::cost::CostKind;
-use crate::probe::{ThreadInfo, ThreadKind};
+use crate::probe::clock::{self, Ticks};
+use crate::probe::{PollRecord, SampleRecord, ThreadInfo, ThreadKind};
 use crate::scenario::{Flavor, Placement};
 
 /// The configuration a run was made under (one row of runs.csv, less the
@@ -56,6 +57,18 @@ pub struct TokioWorker {
     pub parks: u64,
 }
 
+impl TokioWorker {
+    /// Every worker's metrics, read now from `metrics`.
+    pub fn read_all(metrics: &tokio::runtime::RuntimeMetrics) -> Vec<Self> {
+        (0..metrics.num_workers())
+            .map(|w| TokioWorker {
+                busy_ns: metrics.worker_total_busy_duration(w).as_nanos() as u64,
+                parks: metrics.worker_park_count(w),
+            })
+            .collect()
+    }
+}
+
 /// One poll of an instrumented future.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Poll {
@@ -72,6 +85,18 @@ pub struct Poll {
 }
 
 impl Poll {
+    /// A probe record in ns since `origin` (a wake of 0 ticks means none).
+    pub fn from_record(origin: Ticks, record: &PollRecord) -> Self {
+        let ns = |ticks| clock::ticks_to_ns(origin, ticks);
+        Self {
+            start_ns: ns(record.start),
+            end_ns: ns(record.end),
+            thread: record.thread,
+            woken_ns: (record.woken != 0).then(|| ns(record.woken)),
+            ready: record.ready,
+        }
+    }
+
     /// The poll's duration.
     pub fn duration_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)
@@ -94,6 +119,17 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// A probe record in ns since `origin`.
+    pub fn from_record(origin: Ticks, record: &SampleRecord) -> Self {
+        Self {
+            seq: record.seq,
+            value: record.value,
+            start_ns: clock::ticks_to_ns(origin, record.start),
+            end_ns: clock::ticks_to_ns(origin, record.end),
+            thread: record.thread,
+        }
+    }
+
     /// The step's duration.
     pub fn duration_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)

@@ -19,16 +19,6 @@ const STARVES: &str = "a future that never yields starves the futures beside it 
 const ONE_THREAD: &str =
     "current_thread: every poll of every future runs on the block_on thread (thread 0)";
 
-fn finding(info: &RunInfo, claim: &'static str, verdict: Verdict, evidence: String) -> Finding {
-    Finding {
-        scenario: info.scenario.clone(),
-        claim,
-        run_id: info.run_id.clone(),
-        verdict,
-        evidence,
-    }
-}
-
 fn kind_of(r: &RunResult, thread: u16) -> Option<ThreadKind> {
     r.trace.threads.get(usize::from(thread)).map(|t| t.kind)
 }
@@ -77,7 +67,7 @@ pub(super) fn check(r: &RunResult) -> Vec<Finding> {
             .filter(|p| p.thread != 0)
             .count();
         let polls: usize = r.trace.futures.iter().map(|f| f.polls.len()).sum();
-        out.push(finding(
+        out.push(Finding::new(
             info,
             ONE_THREAD,
             Verdict::of(off_thread0 == 0),
@@ -107,7 +97,7 @@ fn block_in_place(r: &RunResult) -> Option<Finding> {
         .filter(|t| t.kind == ThreadKind::Worker)
         .count();
     let (step, stretch) = stretch(&futures, info);
-    Some(finding(
+    Some(Finding::new(
         info,
         HANDS_OFF,
         Verdict::of(on_workers && worker_threads > info.workers),
@@ -129,7 +119,7 @@ fn bounded_blocking(r: &RunResult) -> Option<Finding> {
     let concurrent = max_concurrency(&step_spans(&futures));
     let (step, stretch) = stretch(&futures, info);
     let cpu_bound = info.cost_kind == CostKind::Cpu && permits <= info.cores;
-    Some(finding(
+    Some(Finding::new(
         info,
         BOUNDED,
         Verdict::of(concurrent <= permits && (!cpu_bound || stretch <= 1.2)),
@@ -157,7 +147,7 @@ fn rayon_pool(r: &RunResult) -> Option<Finding> {
     let concurrent = max_concurrency(&step_spans(&futures));
     let (step, stretch) = stretch(&futures, info);
     let cpu_bound = info.cost_kind == CostKind::Cpu && info.pool_threads <= info.cores;
-    Some(finding(
+    Some(Finding::new(
         info,
         POOL,
         Verdict::of(on_pool && concurrent <= info.pool_threads && (!cpu_bound || stretch <= 1.2)),
@@ -184,7 +174,7 @@ fn no_yield(r: &RunResult) -> Option<Finding> {
         .max()
         .unwrap_or(0);
     let hog_spans = spans(hog);
-    Some(finding(
+    Some(Finding::new(
         info,
         STARVES,
         Verdict::of(hog.polls.len() == 1 && longest_wait as f64 >= 0.9 * hog_cost as f64),

@@ -29,13 +29,23 @@ pub(crate) fn max_concurrency(spans: &[(u64, u64)]) -> usize {
     most as usize
 }
 
+/// The value at quantile `q` (0–1) of `values`, nearest rank (0 when
+/// empty).
+pub(crate) fn quantile(values: &mut [u64], q: f64) -> u64 {
+    if values.is_empty() {
+        return 0;
+    }
+    values.sort_unstable();
+    let rank = ((values.len() as f64 * q) as usize).min(values.len() - 1);
+    values[rank]
+}
+
 /// The median of `values` (0 when empty).
 pub(crate) fn median(values: &mut [u64]) -> u64 {
     if values.is_empty() {
         return 0;
     }
-    values.sort_unstable();
-    values[values.len() / 2]
+    quantile(values, 0.5)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The blog post's five claims.
 
-use super::intervals::{median, overlap};
+use super::intervals::{median, overlap, quantile};
 use super::{Finding, Verdict};
 use crate::cost::CostKind;
 use crate::duration::human_ns;
@@ -15,16 +15,6 @@ const HOLDS_THE_TASK: &str = "one heavy future holds the task: fut0 and fut1 com
 const SPAWN_RESTORES: &str = "spawning restores the light futures: they complete much sooner than in cpu_intensive, while the spawned task runs in parallel";
 const TASKS_WAIT: &str = "more heavy tasks than workers: spawned tasks wait (p99 scheduling delay ≥ the heavy cost) and move between workers; fut0 is not slowed";
 const THREAD_NOT_CORE: &str = "spawn_blocking gives each step a thread (≥ T blocking threads) but not a core: with cpu cost and T > cores each step cycle takes longer than its cost; with sleep it does not";
-
-fn finding(info: &RunInfo, claim: &'static str, verdict: Verdict, evidence: String) -> Finding {
-    Finding {
-        scenario: info.scenario.clone(),
-        claim,
-        run_id: info.run_id.clone(),
-        verdict,
-        evidence,
-    }
-}
 
 pub(super) fn spans(f: &FutureTrace) -> Vec<(u64, u64)> {
     f.polls.iter().map(|p| (p.start_ns, p.end_ns)).collect()
@@ -73,7 +63,7 @@ fn two_futures(r: &RunResult) -> Option<Finding> {
     order.sort_unstable();
     let switches = order.windows(2).filter(|w| w[0].1 != w[1].1).count();
     let alternation = switches as f64 / (order.len().saturating_sub(1)).max(1) as f64;
-    Some(finding(
+    Some(Finding::new(
         &t.info,
         CONCURRENCY,
         Verdict::of(overlaps == 0 && alternation >= 0.9),
@@ -112,7 +102,7 @@ fn cpu_intensive(r: &RunResult) -> Option<Finding> {
             gap / heavy
         ));
     }
-    Some(finding(
+    Some(Finding::new(
         info,
         HOLDS_THE_TASK,
         Verdict::of(holds),
@@ -136,7 +126,7 @@ fn spawn_task(r: &RunResult, all: &[RunResult]) -> Option<Finding> {
             && o.samples == info.samples
     };
     let Some(baseline) = all.iter().find(|o| same_config(&o.trace.info)) else {
-        return Some(finding(
+        return Some(Finding::new(
             info,
             SPAWN_RESTORES,
             Verdict::NotApplicable,
@@ -178,7 +168,7 @@ fn spawn_task(r: &RunResult, all: &[RunResult]) -> Option<Finding> {
     } else {
         (Verdict::of(ratio <= 0.75 && parallel_ns > 0), evidence)
     };
-    Some(finding(info, SPAWN_RESTORES, verdict, evidence))
+    Some(Finding::new(info, SPAWN_RESTORES, verdict, evidence))
 }
 
 /// Claim 4 (multi_thread, T > workers): p99 scheduling delay of the spawned
@@ -188,7 +178,7 @@ fn spawn_task(r: &RunResult, all: &[RunResult]) -> Option<Finding> {
 fn many_spawn_task(r: &RunResult) -> Option<Finding> {
     let info = &r.trace.info;
     if info.flavor == Flavor::CurrentThread || info.tasks as usize <= info.workers {
-        return Some(finding(
+        return Some(Finding::new(
             info,
             TASKS_WAIT,
             Verdict::NotApplicable,
@@ -212,11 +202,7 @@ fn many_spawn_task(r: &RunResult) -> Option<Finding> {
                 .filter_map(|p| p.woken_ns.map(|w| p.start_ns.saturating_sub(w)))
         })
         .collect();
-    delays.sort_unstable();
-    let p99 = delays
-        .get((delays.len() * 99 / 100).min(delays.len().saturating_sub(1)))
-        .copied()
-        .unwrap_or(0);
+    let p99 = quantile(&mut delays, 0.99);
     let heavy = info.heavy_cost.as_nanos() as u64;
     let migrated = r
         .analysis
@@ -233,16 +219,12 @@ fn many_spawn_task(r: &RunResult) -> Option<Finding> {
                 .map(|w| w[1].start_ns.saturating_sub(w[0].end_ns))
         })
         .collect();
-    gaps.sort_unstable();
-    let gap_p99 = gaps
-        .get((gaps.len() * 99 / 100).min(gaps.len().saturating_sub(1)))
-        .copied()
-        .unwrap_or(0);
+    let gap_p99 = quantile(&mut gaps, 0.99);
     let nominal = info.light_cost.as_nanos() as u64 * u64::from(info.samples);
     let fut0 = done(r, "fut0");
     let migration_ok = info.workers < 2 || migrated > 0;
     let holds = p99 >= heavy && migration_ok && (fut0 as f64) <= 1.25 * nominal as f64;
-    Some(finding(
+    Some(Finding::new(
         info,
         TASKS_WAIT,
         Verdict::of(holds),
@@ -351,5 +333,5 @@ fn many_spawn_blocking(r: &RunResult) -> Option<Finding> {
             ),
         ),
     };
-    Some(finding(info, THREAD_NOT_CORE, verdict, evidence))
+    Some(Finding::new(info, THREAD_NOT_CORE, verdict, evidence))
 }

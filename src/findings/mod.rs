@@ -67,6 +67,24 @@ pub struct Finding {
     pub evidence: String,
 }
 
+impl Finding {
+    /// A finding about the run `info`.
+    pub(crate) fn new(
+        info: &crate::trace::RunInfo,
+        claim: &'static str,
+        verdict: Verdict,
+        evidence: String,
+    ) -> Self {
+        Self {
+            scenario: info.scenario.clone(),
+            claim,
+            run_id: info.run_id.clone(),
+            verdict,
+            evidence,
+        }
+    }
+}
+
 /// Checks every claim that applies to the runs in `results`.
 pub fn findings(results: &[RunResult]) -> Vec<Finding> {
     let mut out = Vec::new();
