@@ -171,7 +171,7 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
             let body = producer.run(Arc::clone(&env));
             let future: BoxFuture<'static, ()> = match probe {
                 Probe::On => recording
-                    .instrument(spec.name.clone(), producer.samples as usize, body)
+                    .instrument(spec.name.clone(), producer.expected_polls(), body)
                     .boxed(),
                 Probe::Off => body.boxed(),
             };

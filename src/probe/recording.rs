@@ -106,7 +106,9 @@ impl Recording {
     }
 
     /// Wraps `future` so that its polls and samples are recorded under
-    /// `name`; `capacity` pre-sizes its buffers (polls and samples expected).
+    /// `name`; `capacity` pre-sizes (and pre-faults) its buffers: polls
+    /// expected, and as many samples. Past that, a buffer grows by
+    /// doubling.
     pub fn instrument<F: Future>(
         &self,
         name: impl Into<String>,
@@ -116,7 +118,7 @@ impl Recording {
         let log = FutureLog {
             id: self.inner.next_future.fetch_add(1, Ordering::Relaxed),
             name: name.into(),
-            polls: prefaulted(capacity + 1),
+            polls: prefaulted(capacity),
             samples: prefaulted(capacity),
             completed: false,
         };
