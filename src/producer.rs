@@ -71,7 +71,11 @@ impl Producer {
     /// adds polls (up to about six per step were seen on a busy 2-core
     /// machine), so eight per step.
     pub(crate) fn expected_polls(&self) -> usize {
-        let per_step = if self.placement.steps_off_task() { 8 } else { 1 };
+        let per_step = if self.placement.steps_off_task() {
+            8
+        } else {
+            1
+        };
         self.samples as usize * per_step + 1
     }
 

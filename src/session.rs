@@ -6,7 +6,7 @@
 //! into the same result folder `pollscope run` writes (CSV, findings,
 //! plots, trace.json, report).
 //!
-//! ```
+//! ```standalone_crate
 //! use pollscope::{InstrumentExt, Session};
 //!
 //! let session = Session::start("demo");
@@ -190,6 +190,15 @@ impl Session {
     /// [`finish`](Session::finish)es the session and writes it as a result
     /// folder at `dir` (replaced whole), with pictures unless `pictures` is
     /// [`Pictures::No`].
+    ///
+    /// ```standalone_crate
+    /// use pollscope::publish::Pictures;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let session = pollscope::Session::start("folder_doc");
+    /// futures::executor::block_on(pollscope::instrument("work", async {}));
+    /// let published = session.finish_into(dir.path().join("out"), Pictures::No).unwrap();
+    /// assert!(published.dir.join("polls.csv").exists());
+    /// ```
     pub fn finish_into(self, dir: impl AsRef<Path>, pictures: Pictures) -> Result<Published> {
         let folder = ResultFolder::create(dir)?;
         publish(folder, &[self.finish()], pictures)
@@ -199,6 +208,14 @@ impl Session {
 /// Wraps `future` so that its polls, wakes and samples are recorded under
 /// `name` into the active [`Session`]; without one, the wrapper records
 /// nothing. The wrapper is a plain `Future`, usable on any executor.
+///
+/// ```standalone_crate
+/// let session = pollscope::Session::start("instrument_doc");
+/// let answer = futures::executor::block_on(pollscope::instrument("answer", async { 42 }));
+/// assert_eq!(answer, 42);
+/// let result = session.finish();
+/// assert_eq!(result.trace.future("answer").unwrap().polls.len(), 1);
+/// ```
 pub fn instrument<F: Future>(name: impl Into<String>, future: F) -> Instrumented<F> {
     match current() {
         Some(recording) => recording.instrument(name, INITIAL_CAPACITY, future),
@@ -207,6 +224,14 @@ pub fn instrument<F: Future>(name: impl Into<String>, future: F) -> Instrumented
 }
 
 /// `future.instrument("name")`: the method form of [`instrument`].
+///
+/// ```standalone_crate
+/// use pollscope::InstrumentExt;
+/// let session = pollscope::Session::start("ext_doc");
+/// futures::executor::block_on(async { tokio::task::yield_now().await }.instrument("yielder"));
+/// let polls = session.finish().trace.future("yielder").unwrap().polls.len();
+/// assert_eq!(polls, 2); // Pending once, then Ready
+/// ```
 pub trait InstrumentExt: Future + Sized {
     /// See [`instrument`].
     fn instrument(self, name: impl Into<String>) -> Instrumented<Self> {
@@ -219,6 +244,15 @@ impl<F: Future> InstrumentExt for F {}
 /// Records `value` as a sample (start = end = now, the next sequence number)
 /// of the instrumented future being polled on this thread. Returns false,
 /// recording nothing, outside such a poll.
+///
+/// ```standalone_crate
+/// let session = pollscope::Session::start("sample_doc");
+/// let recorded = futures::executor::block_on(pollscope::instrument("f", async { pollscope::sample(0.5) }));
+/// assert!(recorded);
+/// assert!(!pollscope::sample(1.0)); // not inside an instrumented future
+/// let samples = session.finish().trace.future("f").unwrap().samples.clone();
+/// assert_eq!((samples[0].seq, samples[0].value), (0, 0.5));
+/// ```
 pub fn sample(value: f64) -> bool {
     record_point(value)
 }
@@ -228,6 +262,16 @@ pub fn sample(value: f64) -> bool {
 /// instrumented future the span nests in its poll on the same thread; a
 /// thread first seen in a span outside any poll counts as `blocking`.
 /// Without an active session it only runs `f`.
+///
+/// ```standalone_crate
+/// let session = pollscope::Session::start("span_doc");
+/// let sum = pollscope::span("sum", || (1..=10).sum::<u32>());
+/// assert_eq!(sum, 55);
+/// let result = session.finish();
+/// let span = result.trace.future("sum").unwrap();
+/// assert_eq!(span.placement, pollscope::scenario::Placement::Span);
+/// assert_eq!(span.samples.len(), 1);
+/// ```
 pub fn span<R>(name: &str, f: impl FnOnce() -> R) -> R {
     let Some(recording) = current() else {
         return f();
