@@ -96,10 +96,13 @@ pub enum Probe {
 /// on a whole run.
 ///
 /// ```
+/// use pollscope::cost::CostKind;
 /// use pollscope::runner::{timed_run, Probe};
 /// use pollscope::scenario::{journey, JourneyParams};
 ///
-/// let scenario = journey::two_futures(&JourneyParams { samples: 10, ..Default::default() });
+/// // Sleeps never end early: 2 futures × 10 steps × 100 µs, one after another.
+/// let params = JourneyParams { samples: 10, cost_kind: CostKind::Sleep, ..Default::default() };
+/// let scenario = journey::two_futures(&params);
 /// let on = timed_run(&scenario, Probe::On).unwrap();
 /// let off = timed_run(&scenario, Probe::Off).unwrap();
 /// assert!(on.as_micros() >= 2_000 && off.as_micros() >= 2_000);

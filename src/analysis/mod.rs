@@ -46,9 +46,12 @@ pub struct RunAnalysis {
 /// let params = JourneyParams { samples: 20, light_cost: Duration::from_micros(20), ..Default::default() };
 /// let trace = pollscope::runner::run(&journey::two_futures(&params), 0).unwrap();
 /// let analysis = pollscope::analysis::analyze(&trace);
-/// assert!(analysis.makespan_ns >= analysis.lower_bound_ns || analysis.efficiency == 1.0);
 /// assert_eq!(analysis.lower_bound_ns, 2 * 20 * 20_000); // both futures confined to thread 0
 /// assert!(analysis.efficiency > 0.0 && analysis.efficiency <= 1.0);
+/// let fut0 = analysis.future("fut0").unwrap();
+/// assert_eq!(fut0.samples, 20);
+/// assert!(fut0.polls >= 21); // a poll per step and the last (join_all may add re-polls)
+/// assert_eq!(analysis.makespan_ns, analysis.futures.iter().filter_map(|f| f.completed_ns).max().unwrap());
 /// ```
 pub fn analyze(trace: &RunTrace) -> RunAnalysis {
     let futures: Vec<FutureStats> = trace.futures.iter().map(FutureStats::of).collect();
