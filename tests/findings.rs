@@ -65,9 +65,12 @@ fn every_scenario_gets_a_verdict_with_numbers() {
         assert!(stdout.contains(id.as_str()), "terminal summary lacks {id}");
     }
     assert!(stdout.contains("findings: "), "{stdout}");
-    // spawn_task has its cpu_intensive companion here, so it is decided.
-    let spawn = lines_for(&md, "spawn_task-w2-cpu60us-r0");
-    assert_ne!(verdict_of(spawn[0]), "not applicable here", "{}", spawn[0]);
+    // spawn_task has its cpu_intensive companion here, so with two cores
+    // it is decided.
+    if std::thread::available_parallelism().unwrap().get() >= 2 {
+        let spawn = lines_for(&md, "spawn_task-w2-cpu60us-r0");
+        assert_ne!(verdict_of(spawn[0]), "not applicable here", "{}", spawn[0]);
+    }
     assert!(md.contains("## truth"));
     // The report carries the findings too.
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();

@@ -70,7 +70,7 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
 
     let (outer, inner) = (f("outer"), f("inner"));
     assert_eq!(inner.polls.len(), 3); // two Pending, one Ready
-    assert_eq!(outer.polls.len(), 3);
+    assert!(outer.polls.len() >= 3); // one per inner poll, plus any spurious ones
     assert!(inner.polls.iter().all(|p| p.thread == 0));
     // Every inner poll lies within an outer poll (nesting, not overlap).
     for p in &inner.polls {
