@@ -46,8 +46,9 @@ pub fn index_html(
     runs_table(&mut h, results);
     if let Some(markdown) = findings {
         h.push_str("<h2>Findings</h2><div class=\"findings\">");
-        let parser =
-            pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+        // The section has its own heading: drop the document's title.
+        let body = markdown.strip_prefix("# Findings\n").unwrap_or(markdown);
+        let parser = pulldown_cmark::Parser::new_ext(body, pulldown_cmark::Options::ENABLE_TABLES);
         pulldown_cmark::html::push_html(&mut h, parser);
         h.push_str("</div>\n");
     }
