@@ -90,7 +90,7 @@ pub struct RunArgs {
     /// Output folder, replaced whole.
     #[arg(long, value_name = "DIR", default_value = "results/latest")]
     pub out: PathBuf,
-    /// Skip the plots and the HTML report.
+    /// Skip the plots, the HTML report and trace.json (CSV files and findings.md only).
     #[arg(long)]
     pub no_plots: bool,
     /// No progress bar and no summary.
