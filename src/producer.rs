@@ -45,25 +45,6 @@ struct OffTaskStep {
     thread: u16,
 }
 
-fn step_off_task(
-    recording: &Recording,
-    kind: ThreadKind,
-    producer: &Producer,
-    seq: u32,
-) -> OffTaskStep {
-    let thread = recording.thread_index(kind);
-    let start = clock::now();
-    let value = sine(seq, producer.samples);
-    producer.cost.burn();
-    let end = clock::now();
-    OffTaskStep {
-        value,
-        start,
-        end,
-        thread,
-    }
-}
-
 impl Producer {
     /// Polls to size the probe's buffers for, so that recording never
     /// reallocates in practice: one per step (and the last) for steps run in
@@ -79,6 +60,27 @@ impl Producer {
         self.samples as usize * per_step + 1
     }
 
+    /// Step `seq` on the calling thread: its value, start and end.
+    #[inline]
+    fn step(&self, seq: u32) -> (f64, clock::Ticks, clock::Ticks) {
+        let start = clock::now();
+        let value = sine(seq, self.samples);
+        self.cost.burn();
+        (value, start, clock::now())
+    }
+
+    /// Step `seq` on a thread of `kind` outside the future's task.
+    fn step_off_task(&self, recording: &Recording, kind: ThreadKind, seq: u32) -> OffTaskStep {
+        let thread = recording.thread_index(kind);
+        let (value, start, end) = self.step(seq);
+        OffTaskStep {
+            value,
+            start,
+            end,
+            thread,
+        }
+    }
+
     /// Runs every step. Must be polled inside an instrumented future, where
     /// the samples are recorded.
     pub(crate) async fn run(self, env: Arc<StepEnv>) {
@@ -90,18 +92,11 @@ impl Producer {
                 | Placement::Spawn
                 | Placement::Instrumented
                 | Placement::Span => {
-                    let start = clock::now();
-                    let value = sine(seq, self.samples);
-                    self.cost.burn();
-                    record_sample(seq, value, start, clock::now());
+                    let (value, start, end) = self.step(seq);
+                    record_sample(seq, value, start, end);
                 }
                 Placement::BlockInPlace => {
-                    let (value, start, end) = tokio::task::block_in_place(|| {
-                        let start = clock::now();
-                        let value = sine(seq, self.samples);
-                        self.cost.burn();
-                        (value, start, clock::now())
-                    });
+                    let (value, start, end) = tokio::task::block_in_place(|| self.step(seq));
                     record_sample(seq, value, start, end);
                 }
                 Placement::SpawnBlocking => {
@@ -111,7 +106,7 @@ impl Producer {
                     };
                     let recording = env.recording.clone();
                     let step = tokio::task::spawn_blocking(move || {
-                        step_off_task(&recording, ThreadKind::Blocking, &self, seq)
+                        self.step_off_task(&recording, ThreadKind::Blocking, seq)
                     })
                     .await
                     .expect("a blocking step cannot panic");
@@ -125,7 +120,7 @@ impl Producer {
                     let (tx, rx) = oneshot::channel();
                     let recording = env.recording.clone();
                     pool.spawn(move || {
-                        let _ = tx.send(step_off_task(&recording, ThreadKind::Pool, &self, seq));
+                        let _ = tx.send(self.step_off_task(&recording, ThreadKind::Pool, seq));
                     });
                     let step = rx.await.expect("a pool step cannot panic");
                     record_sample_on(step.thread, seq, step.value, step.start, step.end);

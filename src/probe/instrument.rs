@@ -85,13 +85,13 @@ impl<F: Future> Future for Instrumented<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let Some(state) = this.state.as_mut() else {
-            // Polled after completion: nothing left to record.
+            // Made without a recording, or polled after completion.
             return this.inner.poll(cx);
         };
         // Read the wake slot before taking the poll's start time, so a wake
         // is never later than the start of the poll it led to.
         let woken: Ticks = state.wake.woken_at.swap(0, Ordering::Acquire);
-        state.task_waker_register(cx);
+        state.wake.task_waker.register(cx.waker());
         let thread = state.recording.thread_index(ThreadKind::Worker);
         let scope = PollScope::enter(&mut state.log.samples, thread);
         let waker = waker_ref(&state.wake);
@@ -115,12 +115,5 @@ impl<F: Future> Future for Instrumented<F> {
             state.recording.submit(state.log);
         }
         result
-    }
-}
-
-impl State {
-    #[inline]
-    fn task_waker_register(&self, cx: &Context<'_>) {
-        self.wake.task_waker.register(cx.waker());
     }
 }
