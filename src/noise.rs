@@ -51,6 +51,14 @@ pub fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<St
         .collect()
 }
 
+/// Whether any future of `results` spent `cpu` costs, so that the
+/// calibration's drift matters (and is worth measuring again).
+pub fn uses_cpu_cost(results: &[RunResult]) -> bool {
+    results
+        .iter()
+        .any(|r| r.trace.futures.iter().any(|f| f.cost_kind == CostKind::Cpu))
+}
+
 /// Every warning for `results`: noisy repeats, workers beyond the cores,
 /// and (given the calibration measured again at the end of the process)
 /// calibration drift.
@@ -72,11 +80,9 @@ pub fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<S
             ));
         }
     }
-    let used_cpu = results.iter().any(|r| {
-        r.trace.info.cost_kind == CostKind::Cpu
-            || r.trace.futures.iter().any(|f| f.cost_kind == CostKind::Cpu)
-    });
-    if let (Some(end), Some(first), true) = (calibration_at_end, results.first(), used_cpu) {
+    if let (Some(end), Some(first), true) =
+        (calibration_at_end, results.first(), uses_cpu_cost(results))
+    {
         let start = first.trace.info.calibration;
         let drift = (end - start) / start;
         if drift.abs() > CALIBRATION_DRIFT_LIMIT {

@@ -55,15 +55,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let recalibrated = results
-        .iter()
-        .any(|r| {
-            r.trace
-                .futures
-                .iter()
-                .any(|f| f.cost_kind == crate::cost::CostKind::Cpu)
-        })
-        .then(crate::cost::calibrate);
+    let recalibrated = crate::noise::uses_cpu_cost(&results).then(crate::cost::calibrate);
     let warnings = crate::noise::warnings(&results, recalibrated);
 
     let pictures = if args.no_plots {
