@@ -20,8 +20,8 @@ use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
 /// Inline futures (and the async side of `spawn_blocking` and `pool`
 /// producers) are joined with `futures::future::join_all` inside the task
 /// that `block_on` drives; spawned ones are awaited through their
-/// `JoinHandle`s, as in the blog post. Time 0 is the moment the first
-/// future is created.
+/// `JoinHandle`s, as in the blog post. Time 0 is the moment the run
+/// starts its first future (after every future and its buffers were made).
 ///
 /// ```
 /// use pollscope::scenario::{journey, JourneyParams};
@@ -169,15 +169,25 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
                 .map(|n| Arc::new(Semaphore::new(n))),
             pool,
         });
+        // Wrap every future (allocating its buffers) before time 0, then
+        // start them all.
+        let futures: Vec<BoxFuture<'static, ()>> = scenario
+            .futures
+            .iter()
+            .zip(&producers)
+            .map(|(spec, producer)| {
+                let body = producer.run(Arc::clone(&env));
+                match probe {
+                    Probe::On => recording
+                        .instrument(spec.name.clone(), producer.expected_polls(), body)
+                        .boxed(),
+                    Probe::Off => body.boxed(),
+                }
+            })
+            .collect();
+        recording.restart_clock();
         let mut joined: Vec<BoxFuture<'static, Result<(), String>>> = Vec::new();
-        for (spec, producer) in scenario.futures.iter().zip(&producers) {
-            let body = producer.run(Arc::clone(&env));
-            let future: BoxFuture<'static, ()> = match probe {
-                Probe::On => recording
-                    .instrument(spec.name.clone(), producer.expected_polls(), body)
-                    .boxed(),
-                Probe::Off => body.boxed(),
-            };
+        for (spec, future) in scenario.futures.iter().zip(futures) {
             if spec.placement.is_spawned() {
                 let handle = tokio::spawn(future);
                 let name = spec.name.clone();

@@ -58,7 +58,7 @@ pub struct Recording {
 
 #[derive(Debug)]
 struct Inner {
-    origin: Ticks,
+    origin: AtomicU64,
     threads: ThreadRegistry,
     next_future: AtomicU32,
     logs: Mutex<Vec<FutureLog>>,
@@ -79,7 +79,7 @@ impl Recording {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Self {
             inner: Arc::new(Inner {
-                origin: clock::now(),
+                origin: AtomicU64::new(clock::now()),
                 threads: ThreadRegistry::new(id),
                 next_future: AtomicU32::new(0),
                 logs: Mutex::new(Vec::new()),
@@ -93,9 +93,16 @@ impl Recording {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
+    /// Makes now time 0 of this recording: for a run that prepares its
+    /// futures (and their buffers) first and starts them after. Call it
+    /// before anything is recorded.
+    pub fn restart_clock(&self) {
+        self.inner.origin.store(clock::now(), Ordering::Relaxed);
+    }
+
     /// The clock reading that is time 0 of this recording.
     pub fn origin(&self) -> Ticks {
-        self.inner.origin
+        self.inner.origin.load(Ordering::Relaxed)
     }
 
     /// The calling thread's index in this recording, registering it with
