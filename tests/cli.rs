@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{SMALL, Table, pollscope, pollscope_ok};
+use common::{Table, pollscope, pollscope_ok, run_small};
 
 const CONTRACT_COLUMNS: [(&str, &str); 6] = [
     (
@@ -56,17 +56,7 @@ fn list_names_every_journey_scenario_with_a_description() {
 #[test]
 fn csv_headers_start_with_the_contract_columns() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "--workers",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
+    let out = run_small(dir.path(), &["two_futures", "--workers", "1"]);
     for (file, columns) in CONTRACT_COLUMNS {
         let table = Table::read(&out.join(file));
         let expected: Vec<&str> = columns.split(',').collect();
@@ -78,21 +68,19 @@ fn csv_headers_start_with_the_contract_columns() {
 #[test]
 fn list_flags_form_the_cross_product_with_contract_run_ids() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "spawn_task",
-        "--workers",
-        "1,2",
-        "--repeat",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    args.extend_from_slice(&["--heavy-cost", "60us,0.1ms"]);
-    pollscope_ok(&args);
+    let out = run_small(
+        dir.path(),
+        &[
+            "two_futures",
+            "spawn_task",
+            "--workers",
+            "1,2",
+            "--repeat",
+            "2",
+            "--heavy-cost",
+            "60us,0.1ms",
+        ],
+    );
     let runs = Table::read(&out.join("runs.csv"));
     let ids: Vec<&str> = runs.rows.iter().map(|r| r["run_id"].as_str()).collect();
     assert_eq!(ids.len(), 2 * 2 * 2 * 2);
@@ -103,21 +91,18 @@ fn list_flags_form_the_cross_product_with_contract_run_ids() {
 #[test]
 fn current_thread_runs_are_named_ct_with_one_worker() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "--flavor",
-        "current_thread",
-        "--cost-kind",
-        "sleep",
-        "--workers",
-        "1,2",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
+    let out = run_small(
+        dir.path(),
+        &[
+            "two_futures",
+            "--flavor",
+            "current_thread",
+            "--cost-kind",
+            "sleep",
+            "--workers",
+            "1,2",
+        ],
+    );
     let runs = Table::read(&out.join("runs.csv"));
     assert_eq!(runs.rows.len(), 1);
     assert_eq!(runs.rows[0]["run_id"], "two_futures-ct-sleep60us-r0");
@@ -229,9 +214,7 @@ fn a_new_result_replaces_the_old_folder_whole() {
     let out = dir.path().join("r");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("stale.txt"), "old").unwrap();
-    let mut args = vec!["run", "two_futures", "--out", out.to_str().unwrap()];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
+    run_small(dir.path(), &["two_futures"]);
     assert!(!out.join("stale.txt").exists());
     assert!(out.join("runs.csv").exists());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{SMALL, pollscope, pollscope_ok};
+use common::{pollscope, pollscope_ok, run_small};
 
 fn reference() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference")
@@ -139,16 +139,7 @@ fn bad_input_exits_2() {
         runs.replacen("makespan_us", "makespan", 1),
     )
     .unwrap();
-    let other = dir.path().join("other");
-    let mut args = vec![
-        "run",
-        "no_yield",
-        "--no-plots",
-        "--out",
-        other.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
+    let other = run_small(&dir.path().join("other"), &["no_yield", "--no-plots"]);
     let cases: [(&Path, &str); 4] = [
         (&dir.path().join("nowhere"), "nowhere"),
         (&missing_file, "futures.csv"),

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 
-use common::{SMALL, Table, num, pollscope_ok};
+use common::{Table, num, run_small};
 
 struct Results {
     runs: Table,
@@ -16,26 +16,23 @@ struct Results {
     histograms: Table,
 }
 
-fn run(extra: &[&str]) -> (tempfile::TempDir, Results) {
+/// Every built-in scenario; block_in_place needs worker threads.
+const ALL: [&str; 9] = [
+    "two_futures",
+    "cpu_intensive",
+    "spawn_task",
+    "many_spawn_task",
+    "many_spawn_blocking",
+    "block_in_place",
+    "bounded_blocking",
+    "rayon_pool",
+    "no_yield",
+];
+
+/// Runs `pollscope run ARGS` with the small knobs and reads its CSV files.
+fn run(args: &[&str]) -> (tempfile::TempDir, Results) {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let scenarios = [
-        "two_futures",
-        "cpu_intensive",
-        "spawn_task",
-        "many_spawn_task",
-        "many_spawn_blocking",
-        "block_in_place",
-        "bounded_blocking",
-        "rayon_pool",
-        "no_yield",
-    ];
-    let mut args = vec!["run"];
-    args.extend_from_slice(&scenarios);
-    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
-    args.extend_from_slice(SMALL);
-    args.extend_from_slice(extra);
-    pollscope_ok(&args);
+    let out = run_small(dir.path(), args);
     let read = |f: &str| Table::read(&out.join(f));
     let results = Results {
         runs: read("runs.csv"),
@@ -226,7 +223,9 @@ fn rows_total(groups: &HistogramGroups, future: &str, metric: &str) -> u64 {
 
 #[test]
 fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
-    let (_dir, r) = run(&["--workers", "2"]);
+    let mut args = ALL.to_vec();
+    args.extend_from_slice(&["--workers", "2"]);
+    let (_dir, r) = run(&args);
     assert_eq!(r.runs.rows.len(), 9);
     for run in &r.runs.rows {
         check_run(&r, run);
@@ -261,34 +260,13 @@ fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
 #[test]
 fn every_builtin_scenario_keeps_the_invariants_current_thread() {
     // block_in_place needs worker threads, so it is left out here.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "cpu_intensive",
-        "spawn_task",
-        "many_spawn_task",
-        "many_spawn_blocking",
-        "bounded_blocking",
-        "rayon_pool",
-        "no_yield",
-        "--flavor",
-        "current_thread",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
-    let read = |f: &str| Table::read(&out.join(f));
-    let r = Results {
-        runs: read("runs.csv"),
-        futures: read("futures.csv"),
-        samples: read("samples.csv"),
-        polls: read("polls.csv"),
-        threads: read("threads.csv"),
-        histograms: read("histograms.csv"),
-    };
+    let mut args: Vec<&str> = ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != "block_in_place")
+        .collect();
+    args.extend_from_slice(&["--flavor", "current_thread"]);
+    let (_dir, r) = run(&args);
     assert_eq!(r.runs.rows.len(), 8);
     for run in &r.runs.rows {
         check_run(&r, run);

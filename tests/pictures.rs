@@ -5,23 +5,19 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use common::{SMALL, Table, num, pollscope, pollscope_ok};
+use common::{Table, num, pollscope, pollscope_ok, run_small};
 
 fn small_run(dir: &Path) -> PathBuf {
-    let out = dir.join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "spawn_task",
-        "many_spawn_blocking",
-        "--workers",
-        "1,2",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
-    out
+    run_small(
+        dir,
+        &[
+            "two_futures",
+            "spawn_task",
+            "many_spawn_blocking",
+            "--workers",
+            "1,2",
+        ],
+    )
 }
 
 fn parse_svg(path: &Path) -> String {
@@ -181,16 +177,7 @@ fn trace_json_has_a_track_per_thread_and_an_event_per_poll_and_sample() {
 #[test]
 fn plot_regenerates_pictures_from_the_csv_files() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "--no-plots",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
+    let out = run_small(dir.path(), &["two_futures", "--no-plots"]);
     assert!(
         !out.join("index.html").exists()
             && !out.join("plots").exists()
@@ -207,16 +194,7 @@ fn plot_regenerates_pictures_from_the_csv_files() {
 #[test]
 fn plot_of_a_missing_or_malformed_csv_exits_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let mut args = vec![
-        "run",
-        "two_futures",
-        "--no-plots",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(SMALL);
-    pollscope_ok(&args);
+    let out = run_small(dir.path(), &["two_futures", "--no-plots"]);
 
     let missing = pollscope(&["plot", dir.path().join("nothing_here").to_str().unwrap()]);
     assert_eq!(missing.status.code(), Some(2));

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs `pollscope` with `args`.
@@ -76,3 +76,15 @@ pub const SMALL: &[&str] = &[
     "3",
     "--quiet",
 ];
+
+/// Runs `pollscope run ARGS --out DIR/r` with the [`SMALL`] knobs, asserts
+/// it succeeded, and returns `DIR/r`.
+pub fn run_small(dir: &Path, args: &[&str]) -> PathBuf {
+    let out = dir.join("r");
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    all.extend_from_slice(SMALL);
+    pollscope_ok(&all);
+    out
+}
