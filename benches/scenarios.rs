@@ -19,7 +19,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
-use pollscope::analysis::{Metric, RunAnalysis};
+use pollscope::analysis::Metric;
+use pollscope::bench_knobs::{parse_list, positive};
 use pollscope::cost::CostKind;
 use pollscope::duration::{format_duration, parse_duration};
 use pollscope::export::{ResultFolder, RunResult};
@@ -37,47 +38,38 @@ struct Matrix {
     samples: u32,
 }
 
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
-
-fn fail(name: &str, value: &str, why: &str) -> ! {
-    eprintln!("error: {name}={value:?}: {why}");
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
     std::process::exit(2);
 }
 
+/// A list knob from the environment; a malformed or empty list stops with a
+/// message, a repeated value is dropped with a warning.
+fn list<T: PartialEq>(
+    name: &str,
+    default: &str,
+    item: impl Fn(&str) -> Result<T, String>,
+) -> Vec<T> {
+    let text = std::env::var(name).ok();
+    let knob = parse_list(name, text.as_deref(), default, item).unwrap_or_else(|e| fail(&e));
+    for warning in &knob.warnings {
+        eprintln!("warning: {warning}");
+    }
+    knob.values
+}
+
 fn matrix_from_env() -> Matrix {
-    let list = |name: &str, default: &str| -> Vec<String> {
-        env_or(name, default)
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    let workers = list("POLLSCOPE_BENCH_WORKERS", "1,2,4")
-        .iter()
-        .map(|w| match w.parse::<usize>() {
-            Ok(n) if n > 0 => n,
-            _ => fail(
-                "POLLSCOPE_BENCH_WORKERS",
-                w,
-                "worker counts are whole numbers ≥ 1, e.g. 1,2,4",
-            ),
-        })
-        .collect();
-    let heavy_costs = list("POLLSCOPE_BENCH_HEAVY_COSTS", "100us,500us")
-        .iter()
-        .map(|c| parse_duration(c).unwrap_or_else(|e| fail("POLLSCOPE_BENCH_HEAVY_COSTS", c, &e)))
-        .collect();
-    let kind = env_or("POLLSCOPE_BENCH_COST_KIND", "cpu");
+    let workers = list("POLLSCOPE_BENCH_WORKERS", "1,2,4", |w| {
+        positive(w).map(|n| n as usize)
+    });
+    let heavy_costs = list("POLLSCOPE_BENCH_HEAVY_COSTS", "100us,500us", parse_duration);
+    let kind = std::env::var("POLLSCOPE_BENCH_COST_KIND").unwrap_or_else(|_| "cpu".into());
     let cost_kind = kind
         .parse()
-        .unwrap_or_else(|e: String| fail("POLLSCOPE_BENCH_COST_KIND", &kind, &e));
-    let samples = env_or("POLLSCOPE_BENCH_SAMPLES", "100");
-    let samples = match samples.parse::<u32>() {
-        Ok(n) if n > 0 => n,
-        _ => fail("POLLSCOPE_BENCH_SAMPLES", &samples, "a whole number ≥ 1"),
-    };
+        .unwrap_or_else(|e: String| fail(&format!("POLLSCOPE_BENCH_COST_KIND={kind:?}: {e}")));
+    let samples = std::env::var("POLLSCOPE_BENCH_SAMPLES").unwrap_or_else(|_| "100".into());
+    let samples = positive(&samples)
+        .unwrap_or_else(|e| fail(&format!("POLLSCOPE_BENCH_SAMPLES={samples:?}: {e}")));
     Matrix {
         workers,
         heavy_costs,
@@ -86,16 +78,24 @@ fn matrix_from_env() -> Matrix {
     }
 }
 
-type Measure = fn(&RunAnalysis) -> u64;
+type Measure = fn(&RunResult) -> u64;
 
 const GROUPS: [(&str, Measure); 3] = [
-    ("makespan", |a| a.makespan_ns),
-    ("fut0_completion", |a| {
-        a.future("fut0").and_then(|f| f.completed_ns).unwrap_or(0)
+    ("makespan", |r| r.analysis.makespan_ns),
+    ("fut0_completion", |r| {
+        r.analysis
+            .future("fut0")
+            .and_then(|f| f.completed_ns)
+            .unwrap_or(0)
     }),
-    ("sched_delay_p99", |a| {
-        a.histogram("*", Metric::SchedDelay)
-            .map_or(0, |h| h.histogram.value_at_quantile(0.99))
+    ("sched_delay_p99", |r| {
+        let mut delays: Vec<u64> = r
+            .trace
+            .futures
+            .iter()
+            .flat_map(|f| Metric::SchedDelay.values(f))
+            .collect();
+        pollscope::stats::quantile(&mut delays, 0.99).unwrap_or(0)
     }),
 ];
 
@@ -137,7 +137,7 @@ fn bench_matrix(c: &mut Criterion, matrix: &Matrix) {
                         let trace =
                             pollscope::runner::run(scenario, 0).expect("a journey scenario runs");
                         let result = RunResult::new(trace);
-                        total += Duration::from_nanos(measure(&result.analysis));
+                        total += Duration::from_nanos(measure(&result));
                         let mut last = LAST_RUNS.lock().unwrap();
                         last.insert(result.trace.info.run_id.clone(), result);
                     }

@@ -24,7 +24,7 @@ fn main() {
     let parse_cost = Cost::new(CostKind::Cpu, Duration::from_micros(80));
     // Time 0 and thread 0 (`main`) are taken here, on the thread that calls
     // block_on.
-    let session = Session::start("pipeline");
+    let session = Session::start("pipeline").expect("a safe name");
 
     runtime.block_on(async move {
         let (readings, mut incoming) = mpsc::channel::<u32>(8);

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::probe::clock;
 
 /// How a step spends its cost.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CostKind {
     /// A fixed amount of arithmetic, calibrated once per process to take the

@@ -5,8 +5,11 @@
 
 use std::time::Duration;
 
+/// The longest duration pollscope accepts: 1,000,000 s (about 11.6 days).
+pub const MAX_DURATION_SECS: u64 = 1_000_000;
+
 /// Parses a positive duration: a decimal number followed by a unit, one of
-/// `ns`, `us` (or `µs`), `ms`, `s`.
+/// `ns`, `us` (or `µs`), `ms`, `s`; at most [`MAX_DURATION_SECS`] seconds.
 ///
 /// ```
 /// use pollscope::duration::parse_duration;
@@ -16,9 +19,16 @@ use std::time::Duration;
 /// assert_eq!(parse_duration("2ms"), Ok(Duration::from_millis(2)));
 /// assert!(parse_duration("0ms").is_err());
 /// assert!(parse_duration("fast").is_err());
+/// assert!(parse_duration("-5us").unwrap_err().contains("negative"));
+/// assert!(parse_duration("2000000s").unwrap_err().contains("too large"));
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(format!(
+            "`{text}` is negative: a duration must be positive (e.g. 100us)"
+        ));
+    }
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("`{text}` has no unit (use ns, us, ms or s, e.g. 100us)"))?;
@@ -38,8 +48,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
     };
     let nanos = (number * nanos_per_unit).round();
-    if !(1.0..1e15).contains(&nanos) {
-        return Err(format!("`{text}` must be a positive duration"));
+    if nanos > MAX_DURATION_SECS as f64 * 1e9 {
+        return Err(format!(
+            "`{text}` is too large (at most {MAX_DURATION_SECS}s)"
+        ));
+    }
+    if nanos < 1.0 {
+        return Err(format!(
+            "`{text}` is zero or under 1ns: a duration must be positive (e.g. 100us)"
+        ));
     }
     Ok(Duration::from_nanos(nanos as u64))
 }

@@ -20,12 +20,14 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// A CSV file could not be read or written.
-    #[error("{path}: {message}")]
+    /// A CSV file could not be read or written, or holds a bad value.
+    #[error("{}{}: {message}", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
     Csv {
         /// The file concerned.
         path: PathBuf,
-        /// What went wrong, with the line where known.
+        /// The line of the file, where known.
+        line: Option<u64>,
+        /// What went wrong: `column: what is wrong with its value`.
         message: String,
     },
     /// The runtime could not be built or a task of the run failed.
@@ -52,12 +54,23 @@ impl Error {
         }
     }
 
-    /// The process exit code for this error: 2 (bad input or unusable files).
-    ///
-    /// Exit code 1 is reserved for `pollscope compare` finding a regression,
-    /// which is a verdict, not an error.
+    /// Shorthand for [`Error::Csv`].
+    pub fn csv(path: impl Into<PathBuf>, line: Option<u64>, message: impl Into<String>) -> Self {
+        Error::Csv {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// The process exit code for this error: 1 when a run failed inside
+    /// (the same code as `pollscope compare` finding a regression), 2 for
+    /// bad input or unusable files.
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            Error::Run { .. } => 1,
+            _ => 2,
+        }
     }
 }
 

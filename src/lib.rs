@@ -39,6 +39,8 @@
 )]
 
 pub mod analysis;
+#[doc(hidden)]
+pub mod bench_knobs;
 pub mod cli;
 pub mod compare;
 pub mod cost;
@@ -47,14 +49,17 @@ pub mod error;
 pub mod export;
 pub mod findings;
 pub mod matrix;
+pub mod names;
 pub mod noise;
 pub mod probe;
 pub mod producer;
 pub mod publish;
 pub mod render;
+pub mod resources;
 pub mod runner;
 pub mod scenario;
 pub mod session;
+pub mod stats;
 pub mod trace;
 
 pub use error::Error;

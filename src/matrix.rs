@@ -1,10 +1,12 @@
 //! The cross product of runs: every scenario × workers × heavy cost ×
 //! repeat is one run.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::cost::CostKind;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::names;
 use crate::scenario::journey::{BUILTINS, Builtin};
 use crate::scenario::{Flavor, JourneyParams, Scenario};
 
@@ -20,6 +22,15 @@ pub enum ScenarioSource {
 }
 
 impl ScenarioSource {
+    /// What the source is, for messages: `built-in scenario `two_futures``
+    /// or `experiment `x``.
+    pub fn describe(&self) -> String {
+        match self {
+            ScenarioSource::Builtin(b) => format!("the built-in scenario `{}`", b.name),
+            ScenarioSource::Custom(s) => format!("the experiment `{}` ({})", s.name, s.description),
+        }
+    }
+
     /// The built-in scenario called `name`.
     pub fn builtin(name: &str) -> Option<Self> {
         BUILTINS
@@ -101,7 +112,10 @@ impl Matrix {
             self.heavy_costs.clone()
         };
         let mut plans: Vec<RunPlan> = Vec::new();
-        for source in sources {
+        // Run id → index of the source that made it: the same source may
+        // repeat a run (duplicates collapse); two sources may not share one.
+        let mut made_by: HashMap<String, usize> = HashMap::new();
+        for (source_index, source) in sources.iter().enumerate() {
             for &w in &workers {
                 for &heavy in &heavy_costs {
                     let mut scenario = match source {
@@ -138,8 +152,22 @@ impl Matrix {
                             repeat,
                         };
                         let id = plan.run_id();
-                        if !plans.iter().any(|p| p.run_id() == id) {
-                            plans.push(plan);
+                        if let Some(problem) = names::run_id_problem(&id) {
+                            return Err(Error::bad_input(format!("run id `{id}` {problem}")));
+                        }
+                        match made_by.get(&id) {
+                            Some(&other) if other == source_index => {}
+                            Some(&other) => {
+                                return Err(Error::bad_input(format!(
+                                    "{} and {} would both write the run `{id}`: rename the experiment",
+                                    sources[other].describe(),
+                                    source.describe()
+                                )));
+                            }
+                            None => {
+                                made_by.insert(id, source_index);
+                                plans.push(plan);
+                            }
                         }
                     }
                 }

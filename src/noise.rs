@@ -34,8 +34,7 @@ pub fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<St
         .into_iter()
         .filter(|(_, v)| v.len() >= 2)
         .filter_map(|(config, mut v)| {
-            v.sort_unstable();
-            let median = v[v.len() / 2] as f64;
+            let median = crate::stats::median(&mut v).unwrap_or(0) as f64;
             let spread = (v[v.len() - 1] - v[0]) as f64 / median.max(1.0);
             (spread > NOISE_LIMIT).then(|| {
                 format!(

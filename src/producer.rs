@@ -52,12 +52,16 @@ impl Producer {
     /// adds polls (up to about six per step were seen on a busy 2-core
     /// machine), so eight per step.
     pub(crate) fn expected_polls(&self) -> usize {
-        let per_step = if self.placement.steps_off_task() {
-            8
-        } else {
-            1
-        };
-        self.samples as usize * per_step + 1
+        Self::expected_polls_for(self.placement, self.samples)
+    }
+
+    /// [`Producer::expected_polls`] of a producer of `samples` steps placed
+    /// so.
+    pub(crate) fn expected_polls_for(placement: Placement, samples: u32) -> usize {
+        let per_step = if placement.steps_off_task() { 8 } else { 1 };
+        (samples as usize)
+            .saturating_mul(per_step)
+            .saturating_add(1)
     }
 
     /// Step `seq` on the calling thread: its value, start and end.

@@ -6,9 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::export::{
-    CSV_FILES, ResultFolder, RunResult, load_results, write_csv_files, write_trace_json,
-};
+use crate::export::{ResultFolder, RunResult, load_results, write_csv_files, write_trace_json};
 use crate::findings::{Finding, findings, to_markdown, truth_checks};
 use crate::render::write_pictures;
 
@@ -60,8 +58,8 @@ fn write_derived(dir: &Path, results: &[RunResult], pictures: Pictures) -> Resul
 }
 
 /// Regenerates findings.md, trace.json, the plots and index.html of the
-/// result folder `dir` from its CSV files alone; the folder is replaced
-/// whole, like a run's.
+/// result folder `dir` from its CSV files alone. Only pollscope's files
+/// are replaced (each atomically); every other file in `dir` stays.
 ///
 /// ```
 /// use pollscope::export::{ResultFolder, RunResult};
@@ -78,14 +76,8 @@ fn write_derived(dir: &Path, results: &[RunResult], pictures: Pictures) -> Resul
 /// assert!(out.join("index.html").exists() && out.join("trace.json").exists());
 /// ```
 pub fn replot(dir: &Path) -> Result<Published> {
+    let folder = ResultFolder::update(dir)?;
     let results = load_results(dir)?;
-    let folder = ResultFolder::create(dir)?;
-    for name in CSV_FILES {
-        let (from, to) = (dir.join(name), folder.path().join(name));
-        if fs::hard_link(&from, &to).is_err() {
-            fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
-        }
-    }
     let findings = write_derived(folder.path(), &results, Pictures::Yes)?;
     Ok(Published {
         dir: folder.commit()?,

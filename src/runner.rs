@@ -1,6 +1,7 @@
 //! The engine: builds a fresh runtime for a scenario, runs its instrumented
 //! producers and returns the trace.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use crate::cost::{self, Cost};
 use crate::error::{Error, Result};
 use crate::probe::{FutureLog, Recording, ThreadKind, clock};
 use crate::producer::{Producer, StepEnv};
+use crate::resources::{available_memory, check_memory};
 use crate::scenario::{Flavor, Placement, Scenario, cores};
 use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
 
@@ -126,9 +128,21 @@ struct Execution {
 /// time 0, spawns or joins them, and waits for all of them.
 fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution> {
     scenario.validate()?;
+    check_memory([scenario], available_memory())?;
     let run_error = |message: String| Error::Run {
         run_id: run_id.to_string(),
         message,
+    };
+    // A panic inside the run (a future, or a thread the OS will not
+    // create) becomes an error; the runtime is then shut down without
+    // waiting for its threads.
+    let panicked = |payload: Box<dyn std::any::Any + Send>| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        run_error(format!("panicked: {message}"))
     };
     let producers: Vec<Producer> = scenario
         .futures
@@ -141,8 +155,9 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
         })
         .collect();
 
-    let runtime =
-        build_runtime(scenario).map_err(|e| run_error(format!("cannot build the runtime: {e}")))?;
+    let runtime = catch_unwind(|| build_runtime(scenario))
+        .map_err(panicked)?
+        .map_err(|e| run_error(format!("cannot build the runtime: {e}")))?;
     let pool = if scenario
         .futures
         .iter()
@@ -158,62 +173,72 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
         None
     };
 
-    let outcome = runtime.block_on(async {
-        let recording = Recording::new();
-        recording.thread_index(ThreadKind::Main);
-        let env = Arc::new(StepEnv {
-            recording: recording.clone(),
-            blocking_permits: scenario
-                .runtime
-                .blocking_permits
-                .map(|n| Arc::new(Semaphore::new(n))),
-            pool,
-        });
-        // Wrap every future (allocating its buffers) before time 0, then
-        // start them all.
-        let futures: Vec<BoxFuture<'static, ()>> = scenario
-            .futures
-            .iter()
-            .zip(&producers)
-            .map(|(spec, producer)| {
-                let body = producer.run(Arc::clone(&env));
-                match probe {
-                    Probe::On => recording
-                        .instrument(spec.name.clone(), producer.expected_polls(), body)
-                        .boxed(),
-                    Probe::Off => body.boxed(),
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            let recording = Recording::new();
+            recording.thread_index(ThreadKind::Main);
+            let env = Arc::new(StepEnv {
+                recording: recording.clone(),
+                blocking_permits: scenario
+                    .runtime
+                    .blocking_permits
+                    .map(|n| Arc::new(Semaphore::new(n))),
+                pool,
+            });
+            // Wrap every future (allocating its buffers) before time 0, then
+            // start them all.
+            let futures: Vec<BoxFuture<'static, ()>> = scenario
+                .futures
+                .iter()
+                .zip(&producers)
+                .map(|(spec, producer)| {
+                    let body = producer.run(Arc::clone(&env));
+                    match probe {
+                        Probe::On => recording
+                            .instrument(spec.name.clone(), producer.expected_polls(), body)
+                            .boxed(),
+                        Probe::Off => body.boxed(),
+                    }
+                })
+                .collect();
+            recording.restart_clock();
+            let mut joined: Vec<BoxFuture<'static, Result<(), String>>> = Vec::new();
+            for (spec, future) in scenario.futures.iter().zip(futures) {
+                if spec.placement.is_spawned() {
+                    let handle = tokio::spawn(future);
+                    let name = spec.name.clone();
+                    joined.push(
+                        async move { handle.await.map_err(|e| format!("task {name} failed: {e}")) }
+                            .boxed(),
+                    );
+                } else {
+                    joined.push(future.map(Ok).boxed());
                 }
-            })
-            .collect();
-        recording.restart_clock();
-        let mut joined: Vec<BoxFuture<'static, Result<(), String>>> = Vec::new();
-        for (spec, future) in scenario.futures.iter().zip(futures) {
-            if spec.placement.is_spawned() {
-                let handle = tokio::spawn(future);
-                let name = spec.name.clone();
-                joined.push(
-                    async move { handle.await.map_err(|e| format!("task {name} failed: {e}")) }
-                        .boxed(),
-                );
-            } else {
-                joined.push(future.map(Ok).boxed());
             }
+            let outcomes = join_all(joined).await;
+            let joined = clock::now();
+            recording.capture_thread_cpu_times();
+            let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
+            outcomes
+                .into_iter()
+                .collect::<Result<(), String>>()
+                .map(|()| Execution {
+                    recording,
+                    joined,
+                    tokio_workers,
+                })
+        })
+    }));
+    match outcome {
+        Ok(outcome) => {
+            drop(runtime);
+            outcome.map_err(run_error)
         }
-        let outcomes = join_all(joined).await;
-        let joined = clock::now();
-        recording.capture_thread_cpu_times();
-        let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
-        outcomes
-            .into_iter()
-            .collect::<Result<(), String>>()
-            .map(|()| Execution {
-                recording,
-                joined,
-                tokio_workers,
-            })
-    });
-    drop(runtime);
-    outcome.map_err(run_error)
+        Err(payload) => {
+            runtime.shutdown_background();
+            Err(panicked(payload))
+        }
+    }
 }
 
 fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> {
@@ -243,15 +268,16 @@ fn future_trace(
         cost: spec.cost,
         cost_kind: scenario.cost_kind_of(spec),
         planned_samples: scenario.samples_of(spec),
+        // Converted in place: records and trace rows have the same size.
         polls: log
             .polls
-            .iter()
-            .map(|p| Poll::from_record(origin, p))
+            .into_iter()
+            .map(|p| Poll::from_record(origin, &p))
             .collect(),
         samples: log
             .samples
-            .iter()
-            .map(|s| Sample::from_record(origin, s))
+            .into_iter()
+            .map(|s| Sample::from_record(origin, &s))
             .collect(),
     }
 }

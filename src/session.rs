@@ -9,7 +9,7 @@
 //! ```standalone_crate
 //! use pollscope::{InstrumentExt, Session};
 //!
-//! let session = Session::start("demo");
+//! let session = Session::start("demo").unwrap();
 //! let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
 //! runtime.block_on(async {
 //!     let worker = tokio::spawn(
@@ -46,6 +46,7 @@ use std::time::Duration;
 use crate::cost::{self, CostKind};
 use crate::error::Result;
 use crate::export::{ResultFolder, RunResult};
+use crate::names::check_name;
 use crate::probe::{
     FutureLog, Instrumented, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
 };
@@ -75,14 +76,20 @@ impl Session {
     /// Starts recording: time 0 is now, and the calling thread is thread 0
     /// (kind `main`: call it on the thread that will call `block_on`). A
     /// session started while another is active replaces it.
-    pub fn start(name: impl Into<String>) -> Self {
+    ///
+    /// The name becomes the run id and a file name, so it must be safe
+    /// ([`crate::names::check_name`]): bad input otherwise.
+    ///
+    /// ```standalone_crate
+    /// assert!(pollscope::Session::start("../escape").is_err());
+    /// ```
+    pub fn start(name: impl Into<String>) -> Result<Self> {
+        let name = name.into();
+        check_name("session name", &name)?;
         let recording = Recording::new();
         recording.thread_index(ThreadKind::Main);
         *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(recording.clone());
-        Self {
-            name: name.into(),
-            recording,
-        }
+        Ok(Self { name, recording })
     }
 
     /// The session's recording (to wrap futures explicitly with
@@ -188,20 +195,26 @@ impl Session {
     }
 
     /// [`finish`](Session::finish)es the session and writes it as a result
-    /// folder at `dir` (replaced whole), with pictures unless `pictures` is
-    /// [`Pictures::No`].
+    /// folder at `dir` (absent, empty or a pollscope result, replaced whole),
+    /// with pictures unless `pictures` is [`Pictures::No`]. Every future and
+    /// span name must be safe ([`crate::names::check_name`]): bad input
+    /// otherwise, with nothing written.
     ///
     /// ```standalone_crate
     /// use pollscope::publish::Pictures;
     /// let dir = tempfile::tempdir().unwrap();
-    /// let session = pollscope::Session::start("folder_doc");
+    /// let session = pollscope::Session::start("folder_doc").unwrap();
     /// futures::executor::block_on(pollscope::instrument("work", async {}));
     /// let published = session.finish_into(dir.path().join("out"), Pictures::No).unwrap();
     /// assert!(published.dir.join("polls.csv").exists());
     /// ```
     pub fn finish_into(self, dir: impl AsRef<Path>, pictures: Pictures) -> Result<Published> {
         let folder = ResultFolder::create(dir)?;
-        publish(folder, &[self.finish()], pictures)
+        let result = self.finish();
+        for future in &result.trace.futures {
+            check_name("future name", &future.name)?;
+        }
+        publish(folder, &[result], pictures)
     }
 }
 
@@ -210,7 +223,7 @@ impl Session {
 /// nothing. The wrapper is a plain `Future`, usable on any executor.
 ///
 /// ```standalone_crate
-/// let session = pollscope::Session::start("instrument_doc");
+/// let session = pollscope::Session::start("instrument_doc").unwrap();
 /// let answer = futures::executor::block_on(pollscope::instrument("answer", async { 42 }));
 /// assert_eq!(answer, 42);
 /// let result = session.finish();
@@ -227,7 +240,7 @@ pub fn instrument<F: Future>(name: impl Into<String>, future: F) -> Instrumented
 ///
 /// ```standalone_crate
 /// use pollscope::InstrumentExt;
-/// let session = pollscope::Session::start("ext_doc");
+/// let session = pollscope::Session::start("ext_doc").unwrap();
 /// futures::executor::block_on(async { tokio::task::yield_now().await }.instrument("yielder"));
 /// let polls = session.finish().trace.future("yielder").unwrap().polls.len();
 /// assert_eq!(polls, 2); // Pending once, then Ready
@@ -246,7 +259,7 @@ impl<F: Future> InstrumentExt for F {}
 /// recording nothing, outside such a poll.
 ///
 /// ```standalone_crate
-/// let session = pollscope::Session::start("sample_doc");
+/// let session = pollscope::Session::start("sample_doc").unwrap();
 /// let recorded = futures::executor::block_on(pollscope::instrument("f", async { pollscope::sample(0.5) }));
 /// assert!(recorded);
 /// assert!(!pollscope::sample(1.0)); // not inside an instrumented future
@@ -264,7 +277,7 @@ pub fn sample(value: f64) -> bool {
 /// Without an active session it only runs `f`.
 ///
 /// ```standalone_crate
-/// let session = pollscope::Session::start("span_doc");
+/// let session = pollscope::Session::start("span_doc").unwrap();
 /// let sum = pollscope::span("sum", || (1..=10).sum::<u32>());
 /// assert_eq!(sum, 55);
 /// let result = session.finish();

@@ -69,32 +69,59 @@ impl TokioWorker {
     }
 }
 
-/// One poll of an instrumented future.
+/// One poll of an instrumented future. As small as the probe's record
+/// (32 bytes), so a recording is converted in place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Poll {
     /// Start, ns since the run's start.
     pub start_ns: u64,
     /// End, ns since the run's start.
     pub end_ns: u64,
+    /// Latest wake, ns; [`NO_WAKE`] when none (see [`Poll::woken_ns`]).
+    woken: u64,
     /// Index of the thread that ran it.
     pub thread: u16,
-    /// Latest wake of the future since the previous poll began, if any.
-    pub woken_ns: Option<u64>,
     /// Whether it returned `Ready`.
     pub ready: bool,
 }
 
+/// The stored wake time of a poll that had no wake.
+const NO_WAKE: u64 = u64::MAX;
+
 impl Poll {
+    /// A poll from `start_ns` to `end_ns` on `thread`, woken at `woken_ns`.
+    pub fn new(
+        start_ns: u64,
+        end_ns: u64,
+        thread: u16,
+        woken_ns: Option<u64>,
+        ready: bool,
+    ) -> Self {
+        Self {
+            start_ns,
+            end_ns,
+            woken: woken_ns.map_or(NO_WAKE, |w| w.min(NO_WAKE - 1)),
+            thread,
+            ready,
+        }
+    }
+
     /// A probe record in ns since `origin` (a wake of 0 ticks means none).
     pub fn from_record(origin: Ticks, record: &PollRecord) -> Self {
         let ns = |ticks| clock::ticks_to_ns(origin, ticks);
-        Self {
-            start_ns: ns(record.start),
-            end_ns: ns(record.end),
-            thread: record.thread,
-            woken_ns: (record.woken != 0).then(|| ns(record.woken)),
-            ready: record.ready,
-        }
+        Self::new(
+            ns(record.start),
+            ns(record.end),
+            record.thread,
+            (record.woken != 0).then(|| ns(record.woken)),
+            record.ready,
+        )
+    }
+
+    /// The latest time the future's waker was invoked since the previous
+    /// poll began, ns; `None` when there was no wake.
+    pub fn woken_ns(&self) -> Option<u64> {
+        (self.woken != NO_WAKE).then_some(self.woken)
     }
 
     /// The poll's duration.
@@ -208,3 +235,7 @@ pub fn thread_labels(threads: &[ThreadInfo]) -> Vec<String> {
         })
         .collect()
 }
+
+// The probe's records convert into trace rows in place (see the runner).
+const _: () = assert!(std::mem::size_of::<Poll>() == std::mem::size_of::<PollRecord>());
+const _: () = assert!(std::mem::size_of::<Sample>() == std::mem::size_of::<SampleRecord>());

@@ -36,7 +36,7 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
         .worker_threads(2)
         .build()
         .unwrap();
-    let session = Session::start("user_code");
+    let session = Session::start("user_code").expect("a safe name");
     runtime.block_on(async {
         // Nested: the inner future is polled inside the outer one's polls.
         let outer = async {
@@ -89,7 +89,7 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
     assert!(
         inner.polls[1..]
             .iter()
-            .all(|p| p.woken_ns.is_some_and(|w| w <= p.start_ns))
+            .all(|p| p.woken_ns().is_some_and(|w| w <= p.start_ns))
     );
 
     let abandoned = f("abandoned");
@@ -122,7 +122,7 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
 
     // A wrapper made after finish records nothing, even into a later session.
     let late = Countdown(1).instrument("late");
-    let next = Session::start("next");
+    let next = Session::start("next").expect("a safe name");
     futures::executor::block_on(late);
     assert!(next.finish().trace.future("late").is_none());
 }
@@ -133,7 +133,7 @@ fn a_session_writes_the_same_result_folder_as_a_run() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let session = Session::start("folder");
+    let session = Session::start("folder").expect("a safe name");
     runtime.block_on(pollscope::instrument("tick", async {
         for i in 0..5 {
             pollscope::sample(f64::from(i));

@@ -60,7 +60,11 @@ impl Group {
 /// ```
 pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
     let info = &trace.info;
-    let work = |f: &FutureTrace| f.cost.as_nanos() as u64 * u64::from(f.planned_samples);
+    let work = |f: &FutureTrace| {
+        u64::try_from(f.cost.as_nanos())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(u64::from(f.planned_samples))
+    };
     let current_thread = info.flavor == Flavor::CurrentThread;
     let blocking_cap = info
         .blocking_permits
@@ -69,12 +73,12 @@ pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
     let group = |member: &dyn Fn(&FutureTrace) -> bool, cap: usize| {
         let members: Vec<&FutureTrace> = trace.futures.iter().filter(|f| member(f)).collect();
         Group {
-            work: members.iter().map(|f| work(f)).sum(),
+            work: members.iter().map(|f| work(f)).fold(0, u64::saturating_add),
             cpu_work: members
                 .iter()
                 .filter(|f| f.cost_kind.uses_cpu())
                 .map(|f| work(f))
-                .sum(),
+                .fold(0, u64::saturating_add),
             lanes: if members.iter().any(|f| work(f) > 0) {
                 members.len().min(cap)
             } else {
@@ -102,9 +106,15 @@ pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
         group(&|f| f.placement == Placement::Pool, info.pool_threads),
     ];
     let whole = Group {
-        work: groups.iter().map(|g| g.work).sum(),
-        cpu_work: groups.iter().map(|g| g.cpu_work).sum(),
-        lanes: groups.iter().map(|g| g.lanes).sum(),
+        work: groups.iter().map(|g| g.work).fold(0, u64::saturating_add),
+        cpu_work: groups
+            .iter()
+            .map(|g| g.cpu_work)
+            .fold(0, u64::saturating_add),
+        lanes: groups
+            .iter()
+            .map(|g| g.lanes)
+            .fold(0, usize::saturating_add),
     };
     let largest = trace.futures.iter().map(work).max().unwrap_or(0);
     groups

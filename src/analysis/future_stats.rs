@@ -3,23 +3,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::histograms::{self, Metric};
+use super::histograms::Metric;
 use crate::scenario::Placement;
+use crate::stats::Summary;
 use crate::trace::FutureTrace;
-
-/// p50, p99 and max of a set of durations, ns.
-///
-/// p50 and p99 come from an HdrHistogram (3 significant digits) and are
-/// capped at the exact maximum, so `p50 ≤ p99 ≤ max` always holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Summary {
-    /// Median.
-    pub p50: u64,
-    /// 99th percentile.
-    pub p99: u64,
-    /// Exact maximum.
-    pub max: u64,
-}
 
 /// Statistics of one future of a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,7 +44,11 @@ impl FutureStats {
     pub fn of(future: &FutureTrace) -> Self {
         let off_task = future.placement.steps_off_task();
         let off_task_busy: u64 = if off_task {
-            future.samples.iter().map(|s| s.duration_ns()).sum()
+            future
+                .samples
+                .iter()
+                .map(|s| s.duration_ns())
+                .fold(0, u64::saturating_add)
         } else {
             0
         };
@@ -74,20 +65,14 @@ impl FutureStats {
             completed_ns: future.polls.iter().find(|p| p.ready).map(|p| p.end_ns),
             last_poll_end_ns: future.polls.last().map(|p| p.end_ns),
             polls: future.polls.len(),
-            busy_ns: future.polls.iter().map(|p| p.duration_ns()).sum::<u64>() + off_task_busy,
+            busy_ns: future
+                .polls
+                .iter()
+                .map(|p| p.duration_ns())
+                .fold(off_task_busy, u64::saturating_add),
             threads: threads.len(),
-            poll_duration: summary(Metric::PollDuration.values(future)),
-            sched_delay: summary(Metric::SchedDelay.values(future)),
+            poll_duration: Summary::of(&mut Metric::PollDuration.values(future)),
+            sched_delay: Summary::of(&mut Metric::SchedDelay.values(future)),
         }
     }
-}
-
-fn summary(values: Vec<u64>) -> Option<Summary> {
-    let max = values.iter().copied().max()?;
-    let histogram = histograms::histogram_of(&values);
-    Some(Summary {
-        p50: histogram.value_at_quantile(0.5).min(max),
-        p99: histogram.value_at_quantile(0.99).min(max),
-        max,
-    })
 }

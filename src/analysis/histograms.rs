@@ -43,7 +43,7 @@ impl Metric {
             Metric::SchedDelay => future
                 .polls
                 .iter()
-                .filter_map(|p| p.woken_ns.map(|w| p.start_ns.saturating_sub(w)))
+                .filter_map(|p| p.woken_ns().map(|w| p.start_ns.saturating_sub(w)))
                 .collect(),
             Metric::SampleGap => future
                 .samples
@@ -106,7 +106,7 @@ impl MetricHistogram {
         self.histogram
             .iter_quantiles(5)
             .map(|step| {
-                cumulative += step.count_since_last_iteration();
+                cumulative = u64::saturating_add(cumulative, step.count_since_last_iteration());
                 QuantileRow {
                     percentile: step.quantile_iterated_to() * 100.0,
                     value_ns: step.value_iterated_to(),
@@ -117,48 +117,41 @@ impl MetricHistogram {
     }
 }
 
-/// The largest value a histogram tracks: one hour in ns (larger values are
-/// recorded as one hour).
-const HIGHEST_TRACKABLE_NS: u64 = 3_600_000_000_000;
-
-/// An empty 3-significant-digit histogram of 1 ns to one hour.
-fn empty_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIGHEST_TRACKABLE_NS, 3).expect("bounds are valid")
-}
-
-/// A histogram of `values`.
+/// A 3-significant-digit histogram of `values`, sized to their largest
+/// (so its memory follows the values, not a fixed hour-long range).
 pub(crate) fn histogram_of(values: &[u64]) -> Histogram<u64> {
-    let mut histogram = empty_histogram();
+    let max = values.iter().copied().max().unwrap_or(1);
+    let mut histogram = Histogram::new_with_bounds(1, max.max(2), 3).expect("bounds are valid");
     for &v in values {
         histogram.saturating_record(v);
     }
     histogram
 }
 
-/// Every metric for every future, then for `*`; metrics without values are
-/// left out.
-pub(crate) fn of_run(trace: &RunTrace) -> Vec<MetricHistogram> {
-    let mut out = Vec::new();
+/// Every metric for every future, then for `*` (all futures of the run),
+/// built one at a time and handed to `each` (metrics without values are
+/// left out), so only one histogram is alive at once.
+pub(crate) fn for_each_of_run(trace: &RunTrace, mut each: impl FnMut(MetricHistogram)) {
     for metric in Metric::ALL {
-        let mut all = empty_histogram();
+        let mut all = Vec::new();
         for future in &trace.futures {
-            let histogram = histogram_of(&metric.values(future));
-            all.add(&histogram).expect("histograms of equal bounds add");
-            if !histogram.is_empty() {
-                out.push(MetricHistogram {
-                    future: future.name.clone(),
-                    metric,
-                    histogram,
-                });
+            let values = metric.values(future);
+            if values.is_empty() {
+                continue;
             }
+            each(MetricHistogram {
+                future: future.name.clone(),
+                metric,
+                histogram: histogram_of(&values),
+            });
+            all.extend(values);
         }
         if !all.is_empty() {
-            out.push(MetricHistogram {
+            each(MetricHistogram {
                 future: "*".to_string(),
                 metric,
-                histogram: all,
+                histogram: histogram_of(&all),
             });
         }
     }
-    out
 }

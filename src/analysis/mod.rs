@@ -9,9 +9,11 @@ mod future_stats;
 mod histograms;
 mod thread_stats;
 
+pub use crate::stats::Summary;
 pub use bounds::lower_bound_ns;
-pub use future_stats::{FutureStats, Summary};
+pub use future_stats::FutureStats;
 pub use histograms::{Metric, MetricHistogram, QuantileRow};
+pub(crate) use histograms::{for_each_of_run, histogram_of};
 pub use thread_stats::ThreadStats;
 
 use crate::trace::RunTrace;
@@ -32,9 +34,6 @@ pub struct RunAnalysis {
     pub futures: Vec<FutureStats>,
     /// One entry per thread, by index.
     pub threads: Vec<ThreadStats>,
-    /// `poll_duration`, `sched_delay` and `sample_gap` per future, then for
-    /// all futures together (`*`).
-    pub histograms: Vec<MetricHistogram>,
 }
 
 /// Analyses one run.
@@ -71,7 +70,6 @@ pub fn analyze(trace: &RunTrace) -> RunAnalysis {
         lower_bound_ns,
         efficiency,
         threads: ThreadStats::of_run(trace),
-        histograms: histograms::of_run(trace),
         futures,
     }
 }
@@ -80,12 +78,5 @@ impl RunAnalysis {
     /// Statistics of the future called `name`.
     pub fn future(&self, name: &str) -> Option<&FutureStats> {
         self.futures.iter().find(|f| f.name == name)
-    }
-
-    /// The histogram of `metric` for `future` (`*` for all futures).
-    pub fn histogram(&self, future: &str, metric: Metric) -> Option<&MetricHistogram> {
-        self.histograms
-            .iter()
-            .find(|h| h.future == future && h.metric == metric)
     }
 }

@@ -30,13 +30,13 @@ impl ThreadStats {
             for poll in &future.polls {
                 if let Some(s) = stats.get_mut(usize::from(poll.thread)) {
                     s.polls += 1;
-                    s.busy_ns += poll.duration_ns();
+                    s.busy_ns = s.busy_ns.saturating_add(poll.duration_ns());
                 }
             }
             if future.placement.steps_off_task() {
                 for sample in &future.samples {
                     if let Some(s) = stats.get_mut(usize::from(sample.thread)) {
-                        s.busy_ns += sample.duration_ns();
+                        s.busy_ns = s.busy_ns.saturating_add(sample.duration_ns());
                     }
                 }
             }

@@ -58,42 +58,42 @@ pub struct RunArgs {
     #[arg(value_name = "SCENARIO", value_parser = parse_scenario)]
     pub scenarios: Vec<String>,
     /// Worker counts, e.g. 1,2,4 (default: tokio's, one per core).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_count)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_count, allow_hyphen_values = true)]
     pub workers: Vec<usize>,
     /// Runtime flavor: multi_thread or current_thread.
     #[arg(long, value_parser = parse_flavor)]
     pub flavor: Option<Flavor>,
     /// Cost of a light step, e.g. 100us.
-    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, allow_hyphen_values = true)]
     pub light_cost: Option<Duration>,
     /// Costs of a heavy step, e.g. 100us,500us.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration, allow_hyphen_values = true)]
     pub heavy_cost: Vec<Duration>,
     /// How a step spends its cost: cpu, spin or sleep.
     #[arg(long, value_parser = parse_cost_kind)]
     pub cost_kind: Option<CostKind>,
     /// Steps per future (default 500).
-    #[arg(long, value_name = "N", value_parser = parse_count_u32)]
+    #[arg(long, value_name = "N", value_parser = parse_count_u32, allow_hyphen_values = true)]
     pub samples: Option<u32>,
     /// Heavy tasks T of the many_* scenarios (default 6).
-    #[arg(long, value_name = "T", value_parser = parse_count_u32)]
+    #[arg(long, value_name = "T", value_parser = parse_count_u32, allow_hyphen_values = true)]
     pub tasks: Option<u32>,
     /// Runs per configuration (run ids end in -r0, -r1, ...).
-    #[arg(long, value_name = "K", value_parser = parse_count_u32, default_value = "1")]
+    #[arg(long, value_name = "K", value_parser = parse_count_u32, default_value = "1", allow_hyphen_values = true)]
     pub repeat: u32,
     /// Cap of tokio's blocking pool (default 512).
-    #[arg(long, value_name = "N", value_parser = parse_count)]
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
     pub max_blocking_threads: Option<usize>,
     /// A custom experiment (TOML); its values give way to the flags above.
     #[arg(long, value_name = "FILE.toml")]
     pub config: Option<PathBuf>,
-    /// Output folder, replaced whole.
+    /// Output folder: absent, empty or a pollscope result (replaced whole).
     #[arg(long, value_name = "DIR", default_value = "results/latest")]
     pub out: PathBuf,
     /// Skip the plots, the HTML report and trace.json (CSV files and findings.md only).
     #[arg(long)]
     pub no_plots: bool,
-    /// No progress bar and no summary.
+    /// No progress bar and no summary (warnings still go to stderr).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -111,9 +111,16 @@ fn parse_scenario(name: &str) -> Result<String, String> {
 }
 
 fn parse_count(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
+    let trimmed = text.trim();
+    match trimmed.parse::<usize>() {
         Ok(0) => Err(format!("`{text}` must be at least 1")),
         Ok(n) => Ok(n),
+        Err(_) if trimmed.starts_with('-') => {
+            Err(format!("`{text}` is negative: use a whole number ≥ 1"))
+        }
+        Err(_) if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) => {
+            Err(format!("`{text}` is too large"))
+        }
         Err(_) => Err(format!("`{text}` is not a whole number")),
     }
 }

@@ -13,8 +13,32 @@ use clap::Parser;
 
 use crate::scenario::journey::BUILTINS;
 
+/// Makes every way out of a run clean: a panic anywhere (a thread the OS
+/// will not create, a failing future) is one line on stderr and exit code
+/// 1; Ctrl-C, SIGTERM and SIGHUP exit with 130. Both first remove the
+/// temporary result folder, and neither waits for the runtime's threads.
+fn install_exit_handlers() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        let message = message.lines().next().unwrap_or("").to_string();
+        eprintln!("error: the run failed: {message}");
+        crate::export::remove_temporaries(false);
+        std::process::exit(1);
+    }));
+    let _ = ctrlc::set_handler(|| {
+        crate::export::remove_temporaries(true);
+        std::process::exit(130);
+    });
+}
+
 /// Runs the command line of this process; returns the exit code.
 pub fn main() -> i32 {
+    install_exit_handlers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -4,14 +4,20 @@ use crate::error::{Error, Result};
 use crate::export::{ResultFolder, RunResult};
 use crate::matrix::{Matrix, ScenarioSource};
 use crate::publish::{Pictures, publish};
+use crate::resources::{available_memory, check_memory, check_threads};
 use crate::runner;
 use crate::scenario::journey::JOURNEY;
-use crate::scenario::{JourneyParams, experiment};
+use crate::scenario::{Flavor, JourneyParams, experiment};
 
 use super::args::RunArgs;
 use super::{progress, summary};
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
+    if args.flavor == Some(Flavor::CurrentThread) && !args.workers.is_empty() {
+        return Err(Error::bad_input(
+            "--workers does not apply to --flavor current_thread, which runs everything on one thread: drop one of them",
+        ));
+    }
     let defaults = JourneyParams::default();
     let matrix = Matrix {
         params: JourneyParams {
@@ -45,6 +51,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         sources.push(ScenarioSource::Custom(experiment::load(path)?));
     }
     let plans = matrix.plan(&sources)?;
+    check_memory(plans.iter().map(|p| &p.scenario), available_memory())?;
+    check_threads(plans.iter().map(|p| &p.scenario))?;
     let folder = ResultFolder::create(&args.out)?;
 
     let bar = progress::bar(plans.len(), args.quiet);
@@ -68,9 +76,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         print!("{}", summary::table(&results));
         print!("{}", crate::findings::summary_lines(&published.findings));
         println!("results: {}", published.dir.display());
-        for warning in &warnings {
-            eprintln!("warning: {warning}");
-        }
+    }
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
     }
     Ok(())
 }

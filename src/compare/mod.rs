@@ -7,9 +7,11 @@ mod table;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::cost::CostKind;
 use crate::error::{Error, Result};
+use crate::scenario::Flavor;
 
-pub use table::{Format, render};
+pub use table::{Format, markdown_cell, render};
 
 /// What identifies a configuration across folders: everything but the
 /// repeat.
@@ -18,11 +20,11 @@ pub struct ConfigKey {
     /// Scenario name.
     pub scenario: String,
     /// Runtime flavor.
-    pub flavor: String,
+    pub flavor: Flavor,
     /// Worker threads.
     pub workers: u64,
     /// Cost kind.
-    pub cost_kind: String,
+    pub cost_kind: CostKind,
     /// Light cost, µs.
     pub light_cost_us: u64,
     /// Heavy cost, µs.
@@ -35,7 +37,7 @@ pub struct ConfigKey {
 
 impl std::fmt::Display for ConfigKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let threads = if self.flavor == "current_thread" {
+        let threads = if self.flavor == Flavor::CurrentThread {
             "ct".to_string()
         } else {
             format!("w{}", self.workers)
@@ -62,30 +64,42 @@ pub enum Better {
     Higher,
 }
 
+/// What a metric's values are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Nanoseconds (shown as human durations).
+    Nanos,
+    /// A ratio such as efficiency.
+    Ratio,
+}
+
+impl Unit {
+    /// Differences smaller than this never count: 1 µs for times, 0.01 for
+    /// ratios (below them, changes are clock and scheduler noise).
+    pub fn floor(self) -> f64 {
+        match self {
+            Unit::Nanos => 1_000.0,
+            Unit::Ratio => 0.01,
+        }
+    }
+}
+
 /// One metric of one configuration: its values over the repeats.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     /// Which way is better.
     pub better: Better,
-    /// `ns` or `ratio`, for display.
-    pub unit: &'static str,
+    /// What the values are.
+    pub unit: Unit,
     /// One value per repeat.
     pub values: Vec<f64>,
 }
 
 impl Series {
-    /// The median over repeats.
+    /// The median over repeats ([`crate::stats::median_f64`]: nearest
+    /// rank, the lower middle of an even count); NaN when empty.
     pub fn median(&self) -> f64 {
-        let mut v = self.values.clone();
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n == 0 {
-            f64::NAN
-        } else if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
+        crate::stats::median_f64(&mut self.values.clone()).unwrap_or(f64::NAN)
     }
 
     fn range(&self) -> (f64, f64) {
@@ -131,7 +145,7 @@ pub struct Row {
     /// The metric (`makespan`, `efficiency`, `fut0 completion`, ...).
     pub metric: String,
     /// Its unit.
-    pub unit: &'static str,
+    pub unit: Unit,
     /// Median over BASE's repeats.
     pub base: f64,
     /// Median over NEW's repeats.
@@ -162,11 +176,8 @@ impl Comparison {
     }
 }
 
-/// Differences smaller than these never count: 1 µs for times, 0.01 for
-/// efficiency (below them, changes are clock and scheduler noise).
-fn negligible(unit: &str, base: f64, new: f64) -> bool {
-    let floor = if unit == "ns" { 1_000.0 } else { 0.01 };
-    (new - base).abs() < floor
+fn negligible(unit: Unit, base: f64, new: f64) -> bool {
+    (new - base).abs() < unit.floor()
 }
 
 /// Judges one metric: a change is a regression (or an improvement) only
@@ -176,8 +187,8 @@ fn negligible(unit: &str, base: f64, new: f64) -> bool {
 /// repeat per side the spreads are 0 and the threshold decides.
 ///
 /// ```
-/// use pollscope::compare::{judge, Better, Change, Series};
-/// let s = |values: &[f64]| Series { better: Better::Lower, unit: "ns", values: values.to_vec() };
+/// use pollscope::compare::{judge, Better, Change, Series, Unit};
+/// let s = |values: &[f64]| Series { better: Better::Lower, unit: Unit::Nanos, values: values.to_vec() };
 /// assert_eq!(judge(&s(&[100e6]), &s(&[150e6]), 10.0), Change::Regressed);
 /// assert_eq!(judge(&s(&[100e6]), &s(&[105e6]), 10.0), Change::Unchanged);
 /// // 20 % slower, but the base repeats spread over 35 %: noise.

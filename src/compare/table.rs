@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Change, Comparison};
+use super::{Change, Comparison, Unit};
 use crate::duration::human_ns;
 
 /// How to print a comparison.
@@ -28,30 +28,52 @@ impl std::str::FromStr for Format {
     }
 }
 
-fn value(unit: &str, v: f64) -> String {
-    if unit == "ns" {
-        human_ns(v.max(0.0).round() as u64)
-    } else {
-        format!("{v:.3}")
+fn value(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Nanos => human_ns(v.max(0.0).round() as u64),
+        Unit::Ratio => format!("{v:.3}"),
     }
+}
+
+/// A Markdown table cell: pipes, HTML and line breaks cannot escape it.
+///
+/// ```
+/// assert_eq!(pollscope::compare::markdown_cell("a|b <i>"), "a\\|b &lt;i&gt;");
+/// ```
+pub fn markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The table (configuration, metric, base, new, change %, verdict), the
 /// configurations present on one side only, and a one-line total.
 pub fn render(c: &Comparison, format: Format) -> String {
     let mut out = String::new();
-    let cells: Vec<[String; 6]> = c
+    let cells: Vec<([String; 6], Change)> = c
         .rows
         .iter()
         .map(|r| {
-            [
-                r.config.to_string(),
-                r.metric.clone(),
-                value(r.unit, r.base),
-                value(r.unit, r.new),
-                format!("{:+.1}%", r.change_pct),
-                r.verdict.as_str().to_string(),
-            ]
+            (
+                [
+                    r.config.to_string(),
+                    r.metric.clone(),
+                    value(r.unit, r.base),
+                    value(r.unit, r.new),
+                    format!("{:+.1}%", r.change_pct),
+                    r.verdict.as_str().to_string(),
+                ],
+                r.verdict,
+            )
         })
         .collect();
     let header = [
@@ -66,8 +88,9 @@ pub fn render(c: &Comparison, format: Format) -> String {
         Format::Markdown => {
             let _ = writeln!(out, "| {} |", header.join(" | "));
             let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
-            for row in &cells {
-                let verdict = if row[5] == Change::Regressed.as_str() {
+            for (row, change) in &cells {
+                let row = row.clone().map(|cell| markdown_cell(&cell));
+                let verdict = if *change == Change::Regressed {
                     format!("**{}**", row[5])
                 } else {
                     row[5].clone()
@@ -81,7 +104,7 @@ pub fn render(c: &Comparison, format: Format) -> String {
         }
         Format::Text => {
             let mut widths = header.map(str::len);
-            for row in &cells {
+            for (row, _) in &cells {
                 for (w, cell) in widths.iter_mut().zip(row) {
                     *w = (*w).max(cell.chars().count());
                 }
@@ -103,7 +126,7 @@ pub fn render(c: &Comparison, format: Format) -> String {
                 )
             };
             let _ = writeln!(out, "{}", line(header));
-            for row in &cells {
+            for (row, _) in &cells {
                 let _ = writeln!(
                     out,
                     "{}",
@@ -121,6 +144,10 @@ pub fn render(c: &Comparison, format: Format) -> String {
         if !configs.is_empty() {
             let _ = writeln!(out, "\nonly in {side}:");
             for k in configs {
+                let k = match format {
+                    Format::Markdown => markdown_cell(&k.to_string()),
+                    Format::Text => k.to_string(),
+                };
                 let _ = writeln!(out, "{bullet}{k}");
             }
         }

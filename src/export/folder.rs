@@ -1,15 +1,182 @@
-//! A folder written whole or not at all.
+//! Result folders: pollscope's alone, written whole or not at all.
+//!
+//! Every result folder carries a manifest ([`MANIFEST`]) listing the files
+//! pollscope generated in it. pollscope writes only into a folder that is
+//! absent, empty, or a result (a manifest, or — for folders written before
+//! the manifest existed — nothing but files pollscope generates); anything
+//! else is refused before a run starts, with nothing touched.
+//!
+//! * A run ([`ResultFolder::create`]) writes into a temporary sibling
+//!   (`.<name>.tmp-<pid>`) and swaps it with the previous folder in one
+//!   atomic `renameat2(RENAME_EXCHANGE)` (two renames where the file system
+//!   lacks it), then deletes the previous folder. A previous result that
+//!   holds files pollscope did not write is refused rather than deleted.
+//! * `pollscope plot` ([`ResultFolder::update`]) writes into a temporary
+//!   sibling too, then moves each generated file into the folder, replacing
+//!   only pollscope's files and keeping every other file.
+//! * Temporary siblings are registered so that Ctrl-C and SIGTERM (see
+//!   [`remove_temporaries`]) remove them; siblings left by dead processes
+//!   are removed, or put back where a moved-aside result never returned, by
+//!   the next write to the same folder.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
+/// The manifest file of a result folder: a first line naming the format,
+/// then one generated file per line, relative to the folder.
+pub const MANIFEST: &str = ".pollscope-manifest";
+
+const MANIFEST_HEADER: &str = "pollscope result folder v1";
+
+/// Top-level files pollscope generates in a result folder.
+const GENERATED: [&str; 12] = [
+    "runs.csv",
+    "futures.csv",
+    "samples.csv",
+    "polls.csv",
+    "threads.csv",
+    "histograms.csv",
+    "findings.csv",
+    "findings.md",
+    "trace.json",
+    "trace.pftrace",
+    "index.html",
+    MANIFEST,
+];
+
+/// Temporary folders of this process, removed on Ctrl-C or SIGTERM.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes every temporary folder this process is writing. Called by the
+/// command line's signal handler and panic hook; `wait` is false where the
+/// registry may be held by the caller's own thread (a panic).
+#[doc(hidden)]
+pub fn remove_temporaries(wait: bool) {
+    let guard = if wait {
+        Some(TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner()))
+    } else {
+        TEMPORARIES.try_lock().ok()
+    };
+    if let Some(mut temporaries) = guard {
+        for temp in temporaries.drain(..) {
+            let _ = fs::remove_dir_all(temp);
+        }
+    }
+}
+
+fn register(temp: &Path) {
+    TEMPORARIES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(temp.to_path_buf());
+}
+
+fn unregister(temp: &Path) {
+    TEMPORARIES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|t| t != temp);
+}
+
+/// Whether `relative` (a path inside a result folder) names a file
+/// pollscope generates.
+fn is_generated(relative: &str) -> bool {
+    match relative.split_once('/') {
+        None => GENERATED.contains(&relative),
+        Some(("plots", file)) => !file.contains('/') && file.ends_with(".svg"),
+        Some(_) => false,
+    }
+}
+
+/// What a folder holds, as far as pollscope is concerned.
+#[derive(Debug)]
+struct Contents {
+    /// Whether it carries a manifest.
+    manifest: Option<Vec<String>>,
+    /// Every file (and foreign folder), relative, `plots/x.svg` style.
+    files: Vec<String>,
+}
+
+impl Contents {
+    fn read(dir: &Path) -> Result<Self> {
+        let mut files = Vec::new();
+        list(dir, "", &mut files)?;
+        let manifest = match fs::read_to_string(dir.join(MANIFEST)) {
+            Ok(text) if text.lines().next() == Some(MANIFEST_HEADER) => {
+                Some(text.lines().skip(1).map(String::from).collect())
+            }
+            _ => None,
+        };
+        Ok(Self { manifest, files })
+    }
+
+    /// Files pollscope did not write: not in the manifest (when there is
+    /// one) and not of a generated name.
+    fn foreign(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .map(String::as_str)
+            .filter(|f| {
+                !is_generated(f)
+                    && !self
+                        .manifest
+                        .as_ref()
+                        .is_some_and(|m| m.iter().any(|g| g == f))
+            })
+            .collect()
+    }
+
+    /// A pollscope result: a manifest, or (written before manifests) only
+    /// generated files.
+    fn is_result(&self) -> bool {
+        self.manifest.is_some() || (!self.files.is_empty() && self.foreign().is_empty())
+    }
+}
+
+/// Lists `dir` recursively into `out` as `prefix/name`; a non-`plots`
+/// folder is listed as itself (it cannot be generated).
+fn list(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = format!("{prefix}{name}");
+        let is_dir = entry.file_type().map_err(|e| Error::io(dir, e))?.is_dir();
+        if is_dir && prefix.is_empty() && name == "plots" {
+            list(&entry.path(), "plots/", out)?;
+        } else {
+            out.push(relative);
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+fn sample(files: &[&str]) -> String {
+    let shown: Vec<&str> = files.iter().take(3).copied().collect();
+    let more = files.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// How a [`ResultFolder`] ends up in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Replaces the whole folder (a run).
+    Replace,
+    /// Moves its files into the existing folder (`plot`).
+    Update,
+}
+
 /// A result folder being written: files go into a temporary sibling
-/// (`.<name>.tmp-<pid>`), and [`ResultFolder::commit`] moves the previous
-/// folder aside, renames the new one into place, then deletes the old one.
-/// An interrupted run never leaves half a result and never loses the
-/// previous one; dropping an uncommitted folder deletes the temporary one.
+/// (`.<name>.tmp-<pid>`) until [`ResultFolder::commit`] puts them in place.
+/// Dropping an uncommitted folder deletes the temporary one.
 ///
 /// ```
 /// use pollscope::export::ResultFolder;
@@ -17,58 +184,115 @@ use crate::error::{Error, Result};
 /// let dir = tempfile::tempdir().unwrap();
 /// let target = dir.path().join("results");
 /// let folder = ResultFolder::create(&target).unwrap();
-/// std::fs::write(folder.path().join("a.txt"), "new").unwrap();
+/// std::fs::write(folder.path().join("runs.csv"), "new").unwrap();
 /// assert!(!target.exists());
 /// folder.commit().unwrap();
-/// assert_eq!(std::fs::read_to_string(target.join("a.txt")).unwrap(), "new");
+/// assert_eq!(std::fs::read_to_string(target.join("runs.csv")).unwrap(), "new");
+///
+/// // A folder holding someone else's files is never replaced.
+/// let theirs = dir.path().join("theirs");
+/// std::fs::create_dir(&theirs).unwrap();
+/// std::fs::write(theirs.join("notes.txt"), "mine").unwrap();
+/// let refused = ResultFolder::create(&theirs).unwrap_err().to_string();
+/// assert!(refused.contains("notes.txt"), "{refused}");
+/// assert!(theirs.join("notes.txt").exists());
 /// ```
 #[derive(Debug)]
 pub struct ResultFolder {
     target: PathBuf,
     temp: PathBuf,
+    mode: Mode,
     committed: bool,
 }
 
 impl ResultFolder {
-    /// Prepares to write `target`: creates its parent folders and an empty
-    /// temporary sibling. Fails (before anything is run) when the place
-    /// cannot be written.
+    /// Prepares to write `target` whole: it must be absent, empty, or a
+    /// result holding only pollscope's files. Creates its parent folders and
+    /// an empty temporary sibling. Fails (before anything is run) with bad
+    /// input when the place is not pollscope's or cannot be written.
     pub fn create(target: impl AsRef<Path>) -> Result<Self> {
         let target = target.as_ref().to_path_buf();
-        Self::prepare(target.clone()).map_err(|e| {
-            Error::bad_input(format!(
-                "cannot write the result folder {}: {e}",
-                target.display()
-            ))
-        })
+        check_ancestors(&target)?;
+        if target.exists() {
+            if !target.is_dir() {
+                return Err(Error::bad_input(format!(
+                    "{}: is a file, not a folder",
+                    target.display()
+                )));
+            }
+            let contents = Contents::read(&target)?;
+            let foreign = contents.foreign();
+            if !contents.files.is_empty() && !contents.is_result() {
+                return Err(Error::bad_input(format!(
+                    "{}: not a pollscope result folder (it holds {}); pollscope replaces only folders it wrote: choose another folder",
+                    target.display(),
+                    sample(&foreign)
+                )));
+            }
+            if !foreign.is_empty() {
+                return Err(Error::bad_input(format!(
+                    "{}: holds files pollscope did not write ({}), which replacing it would delete: move them or choose another folder",
+                    target.display(),
+                    sample(&foreign)
+                )));
+            }
+        }
+        Self::prepare(target, Mode::Replace)
     }
 
-    fn prepare(target: PathBuf) -> Result<Self> {
+    /// Prepares to rewrite pollscope's files in the existing result folder
+    /// `dir` (what `pollscope plot` does), keeping every other file.
+    pub fn update(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        if !dir.is_dir() {
+            return Err(Error::bad_input(format!(
+                "{}: not a result folder (no such folder)",
+                dir.display()
+            )));
+        }
+        let contents = Contents::read(&dir)?;
+        if !contents.is_result() {
+            return Err(Error::bad_input(format!(
+                "{}: not a pollscope result folder (no {MANIFEST}, and it holds {})",
+                dir.display(),
+                sample(&contents.foreign())
+            )));
+        }
+        Self::prepare(dir, Mode::Update)
+    }
+
+    fn prepare(target: PathBuf, mode: Mode) -> Result<Self> {
         let name = target
             .file_name()
             .ok_or_else(|| Error::bad_input(format!("{}: not a folder name", target.display())))?
             .to_string_lossy()
             .into_owned();
-        if target.is_file() {
-            return Err(Error::bad_input(format!(
-                "{}: is a file, not a folder",
-                target.display()
-            )));
-        }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        fs::create_dir_all(&parent).map_err(|e| {
+            Error::bad_input(format!(
+                "cannot create the folder {}: {e}",
+                parent.display()
+            ))
+        })?;
         recover_stale_siblings(&parent, &name, &target);
         let temp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if temp.exists() {
             fs::remove_dir_all(&temp).map_err(|e| Error::io(&temp, e))?;
         }
-        fs::create_dir(&temp).map_err(|e| Error::io(&temp, e))?;
+        fs::create_dir(&temp).map_err(|e| {
+            Error::bad_input(format!(
+                "cannot write the result folder {}: {e}",
+                target.display()
+            ))
+        })?;
+        register(&temp);
         Ok(Self {
             target,
             temp,
+            mode,
             committed: false,
         })
     }
@@ -83,34 +307,94 @@ impl ResultFolder {
         &self.target
     }
 
-    /// Moves the new folder into place, replacing the previous one.
+    /// Writes the manifest and puts the files in place: the whole folder
+    /// for a run, file by file for `plot`.
     pub fn commit(mut self) -> Result<PathBuf> {
-        let old = self.temp.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy(),
-            std::process::id()
-        ));
-        let had_previous = self.target.exists();
-        if had_previous {
-            if old.exists() {
-                fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        let mut generated = Vec::new();
+        list(&self.temp, "", &mut generated)?;
+        // Signals wait while the folder moves.
+        let _registry = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
+        match self.mode {
+            Mode::Replace => {
+                write_manifest(&self.temp, &generated)?;
+                self.swap_into_place()?;
             }
-            fs::rename(&self.target, &old).map_err(|e| Error::io(&self.target, e))?;
-        }
-        if let Err(e) = fs::rename(&self.temp, &self.target) {
-            if had_previous {
-                let _ = fs::rename(&old, &self.target);
-            }
-            return Err(Error::io(&self.target, e));
+            Mode::Update => self.move_files_in(&generated)?,
         }
         self.committed = true;
-        if had_previous {
+        drop(_registry);
+        unregister(&self.temp);
+        Ok(self.target.clone())
+    }
+
+    fn swap_into_place(&self) -> Result<()> {
+        if !self.target.exists() {
+            return fs::rename(&self.temp, &self.target).map_err(|e| Error::io(&self.target, e));
+        }
+        // The previous folder is checked again: files may have appeared
+        // since the run started.
+        let contents = Contents::read(&self.target)?;
+        let foreign = contents.foreign();
+        if !foreign.is_empty() {
+            return Err(Error::bad_input(format!(
+                "{}: files pollscope did not write appeared during the run ({}); the new result was not written",
+                self.target.display(),
+                sample(&foreign)
+            )));
+        }
+        if exchange(&self.temp, &self.target).is_ok() {
+            // The temporary path now holds the previous result.
+            return fs::remove_dir_all(&self.temp).map_err(|e| Error::io(&self.temp, e));
+        }
+        let old = self.sibling("old");
+        if old.exists() {
             fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
         }
-        Ok(self.target.clone())
+        fs::rename(&self.target, &old).map_err(|e| Error::io(&self.target, e))?;
+        if let Err(e) = fs::rename(&self.temp, &self.target) {
+            let _ = fs::rename(&old, &self.target);
+            return Err(Error::io(&self.target, e));
+        }
+        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))
+    }
+
+    fn move_files_in(&self, generated: &[String]) -> Result<()> {
+        let previous = Contents::read(&self.target)?;
+        for file in generated {
+            let (from, to) = (self.temp.join(file), self.target.join(file));
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+        }
+        // Keep listing what pollscope wrote before and is still there.
+        let mut listed: Vec<String> = previous
+            .files
+            .iter()
+            .filter(|f| {
+                is_generated(f)
+                    || previous
+                        .manifest
+                        .as_ref()
+                        .is_some_and(|m| m.iter().any(|g| g == *f))
+            })
+            .cloned()
+            .collect();
+        listed.extend(generated.iter().cloned());
+        listed.sort();
+        listed.dedup();
+        write_manifest(&self.target, &listed)?;
+        fs::remove_dir_all(&self.temp).map_err(|e| Error::io(&self.temp, e))
+    }
+
+    fn sibling(&self, tag: &str) -> PathBuf {
+        let name = self
+            .target
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        self.temp
+            .with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
     }
 }
 
@@ -118,37 +402,175 @@ impl Drop for ResultFolder {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.temp);
+            unregister(&self.temp);
         }
     }
 }
 
+fn write_manifest(dir: &Path, files: &[String]) -> Result<()> {
+    let mut text = format!("{MANIFEST_HEADER}\n");
+    for file in files.iter().filter(|f| *f != MANIFEST) {
+        text.push_str(file);
+        text.push('\n');
+    }
+    let path = dir.join(MANIFEST);
+    fs::write(&path, text).map_err(|e| Error::io(&path, e))
+}
+
+/// A path whose ancestor is a regular file cannot become a folder: say
+/// which ancestor, instead of the OS's "File exists".
+fn check_ancestors(target: &Path) -> Result<()> {
+    for ancestor in target.ancestors().skip(1) {
+        if ancestor.as_os_str().is_empty() {
+            break;
+        }
+        if ancestor.exists() {
+            if !ancestor.is_dir() {
+                return Err(Error::bad_input(format!(
+                    "cannot create {}: {} is a file, not a folder",
+                    target.display(),
+                    ancestor.display()
+                )));
+            }
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Swaps two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths for the call's duration.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Whether process `pid` is gone (known only where /proc exists).
+fn is_dead(pid: u32) -> bool {
+    pid != std::process::id()
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Cleans up after processes that no longer exist (a run killed mid-way):
-/// their temporary folders are deleted, and a previous folder they had moved
-/// aside is put back if nothing took its place.
+/// their temporary folders are deleted, and a previous folder they had
+/// moved aside is put back if nothing took its place. Only siblings that
+/// hold nothing but pollscope's files are touched.
 fn recover_stale_siblings(parent: &Path, name: &str, target: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let stale = [".tmp-", ".old-"].into_iter().find(|tag| {
+        let stale = ["tmp", "old"].into_iter().find(|tag| {
             file_name
-                .strip_prefix(&format!(".{name}{tag}"))
+                .strip_prefix(&format!(".{name}.{tag}-"))
                 .and_then(|pid| pid.parse::<u32>().ok())
-                .is_some_and(|pid| {
-                    pid != std::process::id()
-                        && Path::new("/proc/self").exists()
-                        && !Path::new(&format!("/proc/{pid}")).exists()
-                })
+                .is_some_and(is_dead)
         });
-        match stale {
-            Some(".old-") if !target.exists() => {
-                let _ = fs::rename(entry.path(), target);
-            }
-            Some(_) => {
-                let _ = fs::remove_dir_all(entry.path());
-            }
-            None => {}
+        let Some(tag) = stale else { continue };
+        let ours = Contents::read(&entry.path())
+            .is_ok_and(|c| c.files.is_empty() || c.foreign().is_empty());
+        if !ours {
+            continue;
         }
+        if tag == "old" && !target.exists() {
+            let _ = fs::rename(entry.path(), target);
+        } else {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_names_are_the_result_files_only() {
+        for name in [
+            "runs.csv",
+            "plots/a-w1-cpu1us-r0.svg",
+            "index.html",
+            MANIFEST,
+        ] {
+            assert!(is_generated(name), "{name}");
+        }
+        for name in [
+            "notes.txt",
+            "plots/x.png",
+            "plots/sub/a.svg",
+            "reference",
+            ".git",
+        ] {
+            assert!(!is_generated(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_result_is_replaced_and_a_stale_temporary_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r");
+        for content in ["one", "two"] {
+            let folder = ResultFolder::create(&target).unwrap();
+            fs::write(folder.path().join("runs.csv"), content).unwrap();
+            folder.commit().unwrap();
+        }
+        assert_eq!(fs::read_to_string(target.join("runs.csv")).unwrap(), "two");
+        // A temporary sibling of a process that cannot exist.
+        let stale = dir.path().join(format!(".r.tmp-{}", u32::MAX));
+        fs::create_dir(&stale).unwrap();
+        fs::write(stale.join("runs.csv"), "half").unwrap();
+        drop(ResultFolder::create(&target).unwrap());
+        assert!(!stale.exists());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn update_keeps_foreign_files_and_replaces_generated_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r");
+        let folder = ResultFolder::create(&target).unwrap();
+        fs::write(folder.path().join("runs.csv"), "csv").unwrap();
+        fs::write(folder.path().join("index.html"), "old").unwrap();
+        folder.commit().unwrap();
+        fs::write(target.join("notes.txt"), "mine").unwrap();
+        let update = ResultFolder::update(&target).unwrap();
+        fs::write(update.path().join("index.html"), "new").unwrap();
+        update.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            fs::read_to_string(target.join("index.html")).unwrap(),
+            "new"
+        );
+        assert_eq!(fs::read_to_string(target.join("runs.csv")).unwrap(), "csv");
+        // With a foreign file, the folder can no longer be replaced whole.
+        assert!(ResultFolder::create(&target).is_err());
     }
 }

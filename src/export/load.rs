@@ -2,147 +2,70 @@
 //! truth for plots, reports, findings and comparisons.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
-
 use super::RunResult;
-use super::csv_files::columns;
+use super::rows::{FutureRow, PollRow, RunRow, SampleRow, ThreadRow, read_rows, split_list};
 use crate::error::{Error, Result};
-use crate::probe::{ThreadInfo, ThreadKind};
+use crate::probe::ThreadInfo;
 use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
 
-#[derive(Deserialize)]
-struct RunRow {
-    run_id: String,
-    scenario: String,
-    flavor: String,
-    workers: usize,
-    max_blocking_threads: usize,
-    cost_kind: String,
-    light_cost_us: u64,
-    heavy_cost_us: u64,
-    samples: u32,
-    tasks: u32,
-    repeat: u32,
-    cores: usize,
-    calibration: f64,
-    #[serde(default)]
-    blocking_permits: Option<usize>,
-    #[serde(default)]
-    pool_threads: Option<usize>,
-    #[serde(default)]
-    light_cost_ns: Option<u64>,
-    #[serde(default)]
-    heavy_cost_ns: Option<u64>,
-    #[serde(default)]
-    tokio_worker_busy_ns: Option<String>,
-    #[serde(default)]
-    tokio_worker_parks: Option<String>,
+fn to_usize(v: u64) -> usize {
+    usize::try_from(v).unwrap_or(usize::MAX)
 }
 
-#[derive(Deserialize)]
-struct FutureRow {
-    run_id: String,
-    future: String,
-    placement: String,
-    cost_us: u64,
-    samples: u32,
-    #[serde(default)]
-    cost_kind: Option<String>,
-    #[serde(default)]
-    cost_ns: Option<u64>,
-    #[serde(default)]
-    planned_samples: Option<u32>,
+fn to_u32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
-#[derive(Deserialize)]
-struct SampleRow {
-    run_id: String,
-    future: String,
-    seq: u32,
-    value: f64,
-    start_ns: u64,
-    end_ns: u64,
-    thread: u16,
+/// A cost from its exact ns column, else from its µs column.
+fn cost(ns: Option<u64>, us: u64) -> Duration {
+    Duration::from_nanos(ns.unwrap_or(us.saturating_mul(1_000)))
 }
 
-#[derive(Deserialize)]
-struct PollRow {
-    run_id: String,
-    future: String,
-    start_ns: u64,
-    end_ns: u64,
-    thread: u16,
-    woken_ns: Option<u64>,
-    ready: u8,
-}
-
-#[derive(Deserialize)]
-struct ThreadRow {
-    run_id: String,
-    thread: u16,
-    os_thread_id: u64,
-    name: String,
-    kind: String,
-    #[serde(default)]
-    cpu_time_ns: Option<u64>,
-}
-
-/// Reads `dir/name`, checking that its header starts with the contract's
-/// columns; errors name the file and, where known, the line.
-fn read_rows<T: DeserializeOwned>(dir: &Path, name: &str, expected: &[&str]) -> Result<Vec<T>> {
-    let path = dir.join(name);
-    let csv_error = |path: &PathBuf, message: String| Error::Csv {
-        path: path.clone(),
-        message,
-    };
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| match e.kind() {
-        csv::ErrorKind::Io(io) => csv_error(&path, io.to_string()),
-        _ => csv_error(&path, e.to_string()),
-    })?;
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(&path, e.to_string()))?;
-    if let Some(missing) = expected.iter().find(|c| !header.iter().any(|h| h == **c)) {
-        return Err(csv_error(
-            &path,
-            format!("the header lacks the column `{missing}`"),
-        ));
+fn run_info(row: RunRow<'_>) -> RunInfo {
+    let busy = row
+        .tokio_worker_busy_ns
+        .as_deref()
+        .map_or(Ok(Vec::new()), split_list)
+        .unwrap_or_default();
+    let parks = row
+        .tokio_worker_parks
+        .as_deref()
+        .map_or(Ok(Vec::new()), split_list)
+        .unwrap_or_default();
+    RunInfo {
+        tokio_workers: busy
+            .iter()
+            .zip(parks.iter().chain(std::iter::repeat(&0)))
+            .map(|(&busy_ns, &parks)| TokioWorker { busy_ns, parks })
+            .collect(),
+        flavor: row.flavor,
+        cost_kind: row.cost_kind,
+        light_cost: cost(row.light_cost_ns, row.light_cost_us),
+        heavy_cost: cost(row.heavy_cost_ns, row.heavy_cost_us),
+        workers: to_usize(row.workers),
+        max_blocking_threads: to_usize(row.max_blocking_threads),
+        samples: to_u32(row.samples),
+        tasks: to_u32(row.tasks),
+        repeat: to_u32(row.repeat),
+        cores: to_usize(row.cores),
+        calibration: row.calibration,
+        blocking_permits: row.blocking_permits.map(to_usize),
+        pool_threads: to_usize(row.pool_threads.unwrap_or(row.cores)),
+        scenario: row.scenario.into_owned(),
+        run_id: row.run_id.into_owned(),
     }
-    reader
-        .deserialize()
-        .map(|row| row.map_err(|e| csv_error(&path, e.to_string())))
-        .collect()
-}
-
-fn parse<T: std::str::FromStr<Err = String>>(dir: &Path, file: &str, text: &str) -> Result<T> {
-    text.parse().map_err(|message: String| Error::Csv {
-        path: dir.join(file),
-        message,
-    })
-}
-
-/// A `;`-separated list of numbers in one cell of runs.csv.
-fn split_list(dir: &Path, cell: Option<&str>) -> Result<Vec<u64>> {
-    cell.unwrap_or("")
-        .split(';')
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse().map_err(|_| Error::Csv {
-                path: dir.join("runs.csv"),
-                message: format!("`{v}` is not a number"),
-            })
-        })
-        .collect()
 }
 
 /// Loads every run of the result folder `dir` and analyses it again.
 ///
-/// Fails with a message naming the file when a CSV file is missing, lacks a
-/// contract column or holds a malformed row.
+/// Fails with bad input naming the file, the line and the column when a
+/// CSV file is missing, lacks a contract column, holds a malformed or
+/// impossible value (a negative or non-finite number, an end before its
+/// start, an unsafe run id or name), or refers to a run, future or thread
+/// that the other files do not have.
 pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
     if !dir.is_dir() {
         return Err(Error::bad_input(format!(
@@ -150,123 +73,134 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             dir.display()
         )));
     }
-    let runs: Vec<RunRow> = read_rows(dir, "runs.csv", columns::RUNS)?;
-    let futures: Vec<FutureRow> = read_rows(dir, "futures.csv", columns::FUTURES)?;
-    let samples: Vec<SampleRow> = read_rows(dir, "samples.csv", columns::SAMPLES)?;
-    let polls: Vec<PollRow> = read_rows(dir, "polls.csv", columns::POLLS)?;
-    let threads: Vec<ThreadRow> = read_rows(dir, "threads.csv", columns::THREADS)?;
-
-    let mut traces: Vec<RunTrace> = Vec::with_capacity(runs.len());
+    let mut traces: Vec<RunTrace> = Vec::new();
     let mut run_index: HashMap<String, usize> = HashMap::new();
-    for row in runs {
-        let busy = split_list(dir, row.tokio_worker_busy_ns.as_deref())?;
-        let parks = split_list(dir, row.tokio_worker_parks.as_deref())?;
-        let tokio_workers = busy
-            .iter()
-            .zip(parks.iter().chain(std::iter::repeat(&0)))
-            .map(|(&busy_ns, &parks)| TokioWorker { busy_ns, parks })
-            .collect();
-        let info = RunInfo {
-            tokio_workers,
-            flavor: parse(dir, "runs.csv", &row.flavor)?,
-            cost_kind: parse(dir, "runs.csv", &row.cost_kind)?,
-            light_cost: Duration::from_nanos(
-                row.light_cost_ns.unwrap_or(row.light_cost_us * 1_000),
-            ),
-            heavy_cost: Duration::from_nanos(
-                row.heavy_cost_ns.unwrap_or(row.heavy_cost_us * 1_000),
-            ),
-            workers: row.workers,
-            max_blocking_threads: row.max_blocking_threads,
-            samples: row.samples,
-            tasks: row.tasks,
-            repeat: row.repeat,
-            cores: row.cores,
-            calibration: row.calibration,
-            blocking_permits: row.blocking_permits,
-            pool_threads: row.pool_threads.unwrap_or(row.cores),
-            scenario: row.scenario,
-            run_id: row.run_id.clone(),
-        };
-        run_index.insert(row.run_id, traces.len());
+    for (line, row) in read_rows::<RunRow<'_>>(dir)? {
+        if run_index.contains_key(row.run_id.as_ref()) {
+            return Err(Error::csv(
+                dir.join("runs.csv"),
+                Some(line),
+                format!("run_id: `{}` appears twice", row.run_id),
+            ));
+        }
+        run_index.insert(row.run_id.to_string(), traces.len());
         traces.push(RunTrace {
-            info,
+            info: run_info(row),
             futures: Vec::new(),
             threads: Vec::new(),
         });
     }
-    let unknown_run = |file: &str, run_id: &str| Error::Csv {
-        path: dir.join(file),
-        message: format!("run `{run_id}` is not in runs.csv"),
+    let unknown_run = |file: &str, line: u64, run_id: &str| {
+        Error::csv(
+            dir.join(file),
+            Some(line),
+            format!("run_id: run `{run_id}` is not in runs.csv"),
+        )
     };
     let mut future_index: HashMap<(usize, String), usize> = HashMap::new();
-    for row in futures {
+    for (line, row) in read_rows::<FutureRow<'_>>(dir)? {
         let run = *run_index
-            .get(&row.run_id)
-            .ok_or_else(|| unknown_run("futures.csv", &row.run_id))?;
+            .get(row.run_id.as_ref())
+            .ok_or_else(|| unknown_run("futures.csv", line, &row.run_id))?;
         let trace = &mut traces[run];
-        let cost_kind = match &row.cost_kind {
-            Some(kind) => parse(dir, "futures.csv", kind)?,
-            None => trace.info.cost_kind,
-        };
-        future_index.insert((run, row.future.clone()), trace.futures.len());
+        future_index.insert((run, row.future.to_string()), trace.futures.len());
         trace.futures.push(FutureTrace {
-            placement: parse(dir, "futures.csv", &row.placement)?,
-            cost: Duration::from_nanos(row.cost_ns.unwrap_or(row.cost_us * 1_000)),
-            cost_kind,
-            planned_samples: row.planned_samples.unwrap_or(row.samples),
-            name: row.future,
+            placement: row.placement,
+            cost: cost(row.cost_ns, row.cost_us),
+            cost_kind: row.cost_kind.unwrap_or(trace.info.cost_kind),
+            planned_samples: to_u32(row.planned_samples.unwrap_or(row.samples)),
+            name: row.future.into_owned(),
             polls: Vec::new(),
             samples: Vec::new(),
         });
     }
-    let locate = |file: &str, run_id: &str, future: &str| -> Result<(usize, usize)> {
+    for (line, row) in read_rows::<ThreadRow<'_>>(dir)? {
         let run = *run_index
-            .get(run_id)
-            .ok_or_else(|| unknown_run(file, run_id))?;
-        let future = *future_index
-            .get(&(run, future.to_string()))
-            .ok_or_else(|| Error::Csv {
-                path: dir.join(file),
-                message: format!("future `{future}` of run `{run_id}` is not in futures.csv"),
-            })?;
-        Ok((run, future))
-    };
-    for row in polls {
-        let (run, future) = locate("polls.csv", &row.run_id, &row.future)?;
-        traces[run].futures[future].polls.push(Poll {
-            start_ns: row.start_ns,
-            end_ns: row.end_ns,
-            thread: row.thread,
-            woken_ns: row.woken_ns,
-            ready: row.ready == 1,
-        });
-    }
-    for row in samples {
-        let (run, future) = locate("samples.csv", &row.run_id, &row.future)?;
-        traces[run].futures[future].samples.push(Sample {
-            seq: row.seq,
-            value: row.value,
-            start_ns: row.start_ns,
-            end_ns: row.end_ns,
-            thread: row.thread,
-        });
-    }
-    for row in threads {
-        let run = *run_index
-            .get(&row.run_id)
-            .ok_or_else(|| unknown_run("threads.csv", &row.run_id))?;
-        let kind: ThreadKind = parse(dir, "threads.csv", &row.kind)?;
+            .get(row.run_id.as_ref())
+            .ok_or_else(|| unknown_run("threads.csv", line, &row.run_id))?;
         traces[run].threads.push(ThreadInfo {
             index: row.thread,
             os_thread_id: row.os_thread_id,
-            name: row.name,
-            kind,
+            name: row.name.into_owned(),
+            kind: row.kind,
             cpu_time_ns: row.cpu_time_ns,
         });
     }
     for trace in &mut traces {
         trace.threads.sort_by_key(|t| t.index);
+        let contiguous = trace
+            .threads
+            .iter()
+            .enumerate()
+            .all(|(i, t)| usize::from(t.index) == i);
+        if !contiguous {
+            return Err(Error::csv(
+                dir.join("threads.csv"),
+                None,
+                format!(
+                    "thread: the threads of run `{}` are not numbered 0, 1, 2, … without gaps or repeats",
+                    trace.info.run_id
+                ),
+            ));
+        }
+    }
+    // Polls and samples: the run and future must exist, and so must the
+    // thread that ran them.
+    let locate = |file: &str, line: u64, run_id: &str, future: &str, thread: u16| {
+        let run = *run_index
+            .get(run_id)
+            .ok_or_else(|| unknown_run(file, line, run_id))?;
+        let future = *future_index
+            .get(&(run, future.to_string()))
+            .ok_or_else(|| {
+                Error::csv(
+                    dir.join(file),
+                    Some(line),
+                    format!("future: `{future}` of run `{run_id}` is not in futures.csv"),
+                )
+            })?;
+        if usize::from(thread) >= traces[run].threads.len() {
+            return Err(Error::csv(
+                dir.join(file),
+                Some(line),
+                format!("thread: thread {thread} of run `{run_id}` is not in threads.csv"),
+            ));
+        }
+        Ok::<_, Error>((run, future))
+    };
+    let mut polls = Vec::new();
+    for (line, row) in read_rows::<PollRow<'_>>(dir)? {
+        let at = locate("polls.csv", line, &row.run_id, &row.future, row.thread)?;
+        polls.push((
+            at,
+            Poll::new(
+                row.start_ns,
+                row.end_ns,
+                row.thread,
+                row.woken_ns,
+                row.ready == 1,
+            ),
+        ));
+    }
+    let mut samples = Vec::new();
+    for (line, row) in read_rows::<SampleRow<'_>>(dir)? {
+        let at = locate("samples.csv", line, &row.run_id, &row.future, row.thread)?;
+        samples.push((
+            at,
+            Sample {
+                seq: row.seq,
+                value: row.value,
+                start_ns: row.start_ns,
+                end_ns: row.end_ns,
+                thread: row.thread,
+            },
+        ));
+    }
+    for ((run, future), poll) in polls {
+        traces[run].futures[future].polls.push(poll);
+    }
+    for ((run, future), sample) in samples {
+        traces[run].futures[future].samples.push(sample);
     }
     Ok(traces.into_iter().map(RunResult::new).collect())
 }

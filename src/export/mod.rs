@@ -4,10 +4,13 @@
 mod csv_files;
 mod folder;
 mod load;
+pub(crate) mod rows;
 mod trace_json;
 
-pub use csv_files::{CSV_FILES, columns, write_csv_files};
-pub use folder::ResultFolder;
+pub use csv_files::{CSV_FILES, write_csv_files};
+#[doc(hidden)]
+pub use folder::remove_temporaries;
+pub use folder::{MANIFEST, ResultFolder};
 pub use load::load_results;
 pub use trace_json::write_trace_json;
 

@@ -90,7 +90,7 @@ fn write_events(out: &mut impl Write, results: &[RunResult]) -> std::io::Result<
             let name = json_string(&future.name);
             for (i, p) in future.polls.iter().enumerate() {
                 let woken = p
-                    .woken_ns
+                    .woken_ns()
                     .map_or(String::new(), |w| format!(r#","woken_us":{}"#, micros(w)));
                 event(
                     out,

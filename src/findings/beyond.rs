@@ -166,7 +166,9 @@ fn no_yield(r: &RunResult) -> Option<Finding> {
     let info = &r.trace.info;
     let hog = r.trace.future("hog")?;
     let fut0 = r.trace.future("fut0")?;
-    let hog_cost = hog.cost.as_nanos() as u64 * u64::from(hog.planned_samples);
+    let hog_cost = u64::try_from(hog.cost.as_nanos())
+        .unwrap_or(u64::MAX)
+        .saturating_mul(u64::from(hog.planned_samples));
     let longest_wait = fut0
         .samples
         .windows(2)
@@ -182,7 +184,12 @@ fn no_yield(r: &RunResult) -> Option<Finding> {
             "hog ran all {} steps in {} poll(s) lasting {}; fut0 waited up to {} between two samples (the hog's total cost is {})",
             hog.samples.len(),
             hog.polls.len(),
-            human_ns(hog_spans.iter().map(|(s, e)| e - s).sum()),
+            human_ns(
+                hog_spans
+                    .iter()
+                    .map(|(s, e)| e.saturating_sub(*s))
+                    .fold(0, u64::saturating_add)
+            ),
             human_ns(longest_wait),
             human_ns(hog_cost)
         ),

@@ -9,7 +9,7 @@ pub(crate) fn overlap(a: &[(u64, u64)], b: &[(u64, u64)]) -> (usize, u64) {
         let end = a[i].1.min(b[j].1);
         if start < end {
             count += 1;
-            total += end - start;
+            total = u64::saturating_add(total, end - start);
         }
         if a[i].1 < b[j].1 { i += 1 } else { j += 1 }
     }
@@ -29,23 +29,14 @@ pub(crate) fn max_concurrency(spans: &[(u64, u64)]) -> usize {
     most as usize
 }
 
-/// The value at quantile `q` (0–1) of `values`, nearest rank (0 when
-/// empty).
+/// [`crate::stats::quantile`] of `values`, 0 when empty.
 pub(crate) fn quantile(values: &mut [u64], q: f64) -> u64 {
-    if values.is_empty() {
-        return 0;
-    }
-    values.sort_unstable();
-    let rank = ((values.len() as f64 * q) as usize).min(values.len() - 1);
-    values[rank]
+    crate::stats::quantile(values, q).unwrap_or(0)
 }
 
-/// The median of `values` (0 when empty).
+/// [`crate::stats::median`] of `values`, 0 when empty.
 pub(crate) fn median(values: &mut [u64]) -> u64 {
-    if values.is_empty() {
-        return 0;
-    }
-    quantile(values, 0.5)
+    crate::stats::median(values).unwrap_or(0)
 }
 
 #[cfg(test)]

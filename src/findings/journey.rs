@@ -199,7 +199,7 @@ fn many_spawn_task(r: &RunResult) -> Option<Finding> {
         .flat_map(|f| {
             f.polls
                 .iter()
-                .filter_map(|p| p.woken_ns.map(|w| p.start_ns.saturating_sub(w)))
+                .filter_map(|p| p.woken_ns().map(|w| p.start_ns.saturating_sub(w)))
         })
         .collect();
     let p99 = quantile(&mut delays, 0.99);
@@ -220,7 +220,9 @@ fn many_spawn_task(r: &RunResult) -> Option<Finding> {
         })
         .collect();
     let gap_p99 = quantile(&mut gaps, 0.99);
-    let nominal = info.light_cost.as_nanos() as u64 * u64::from(info.samples);
+    let nominal = u64::try_from(info.light_cost.as_nanos())
+        .unwrap_or(u64::MAX)
+        .saturating_mul(u64::from(info.samples));
     let fut0 = done(r, "fut0");
     let migration_ok = info.workers < 2 || migrated > 0;
     let holds = p99 >= heavy && migration_ok && (fut0 as f64) <= 1.25 * nominal as f64;
@@ -317,7 +319,7 @@ fn many_spawn_blocking(r: &RunResult) -> Option<Finding> {
                 .unwrap_or_default();
             let overshoot =
                 median(&mut light_steps).saturating_sub(info.light_cost.as_nanos() as u64);
-            let expected = heavy + overshoot;
+            let expected = heavy.saturating_add(overshoot);
             (
                 Verdict::of(threads_ok && cycle as f64 <= 1.2 * expected as f64),
                 format!(

@@ -80,18 +80,26 @@ pub fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
                 .iter()
                 .filter_map(|&i| r.analysis.threads.get(i))
                 .map(|t| t.busy_ns)
-                .sum();
+                .fold(0, u64::saturating_add);
             let kernel_cpu_ns = threads
                 .iter()
                 .map(|&i| r.trace.threads[i].cpu_time_ns)
-                .sum::<Option<u64>>();
+                .try_fold(0u64, |total, t| t.map(|t| total.saturating_add(t)));
             TruthCheck {
                 run_id: info.run_id.clone(),
                 cost_kind: info.cost_kind,
                 probe_busy_ns,
                 kernel_cpu_ns,
-                tokio_busy_ns: info.tokio_workers.iter().map(|w| w.busy_ns).sum(),
-                tokio_parks: info.tokio_workers.iter().map(|w| w.parks).sum(),
+                tokio_busy_ns: info
+                    .tokio_workers
+                    .iter()
+                    .map(|w| w.busy_ns)
+                    .fold(0, u64::saturating_add),
+                tokio_parks: info
+                    .tokio_workers
+                    .iter()
+                    .map(|w| w.parks)
+                    .fold(0, u64::saturating_add),
             }
         })
         .collect()

@@ -11,10 +11,13 @@ use serde::{Deserialize, Serialize};
 /// tokio names worker and blocking threads alike (`tokio-runtime-worker`),
 /// so the kind comes from the call site that registered the thread, never
 /// from its name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ThreadKind {
     /// The thread that called `block_on` (thread index 0).
+    #[default]
     Main,
     /// A runtime thread that polled tasks (including `block_in_place` steps).
     Worker,

@@ -49,7 +49,15 @@ fn panel(
         .iter()
         .enumerate()
         .filter_map(|(i, f)| {
-            let h = result.analysis.histogram(&f.name, metric)?;
+            let values = metric.values(f);
+            if values.is_empty() {
+                return None;
+            }
+            let h = crate::analysis::MetricHistogram {
+                future: f.name.clone(),
+                metric,
+                histogram: crate::analysis::histogram_of(&values),
+            };
             let points = h
                 .quantile_rows()
                 .iter()

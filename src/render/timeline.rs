@@ -241,7 +241,7 @@ fn data_layer(
         };
         let describe_poll = |bar: &Bar| {
             let p = &future.polls[bar.index];
-            let woken = p.woken_ns.map_or(String::new(), |w| {
+            let woken = p.woken_ns().map_or(String::new(), |w| {
                 format!(", woken {} before", human_ns(p.start_ns.saturating_sub(w)))
             });
             format!(
@@ -389,7 +389,7 @@ fn draw_bars(
 
 fn add_time(times: &mut Vec<(u16, u64)>, thread: u16, ns: u64) {
     match times.iter_mut().find(|(t, _)| *t == thread) {
-        Some((_, total)) => *total += ns,
+        Some((_, total)) => *total = total.saturating_add(ns),
         None => times.push((thread, ns)),
     }
 }

@@ -22,16 +22,18 @@
 //! `[[future]]` takes `cost_kind`, `samples` and `yields = false`; the file
 //! may carry a `description`.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{FutureSpec, Placement, RuntimeSpec, Scenario};
+use super::{Flavor, FutureSpec, Placement, RuntimeSpec, Scenario};
 use crate::cost::CostKind;
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
+use crate::names;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -189,9 +191,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         }
         at.error(offset, message)
     })?;
-    if file.name.get_ref().trim().is_empty() {
-        return Err(at.at(&file.name, "name", "must not be empty"));
-    }
+    names::check_name("experiment name", file.name.get_ref())
+        .map_err(|e| at.at(&file.name, "name", e))?;
     if file.future.is_empty() {
         return Err(at.error(
             None,
@@ -211,6 +212,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
             threads(&table.max_blocking_threads, "runtime.max_blocking_threads")?;
         runtime.blocking_permits = threads(&table.blocking_permits, "runtime.blocking_permits")?;
         runtime.pool_threads = threads(&table.pool_threads, "runtime.pool_threads")?;
+        if let (Some(workers), Flavor::CurrentThread) = (&table.workers, runtime.flavor) {
+            return Err(at.at(
+                workers,
+                "runtime.workers",
+                "does not apply to flavor = \"current_thread\", which runs everything on one thread: remove it or use multi_thread",
+            ));
+        }
     }
     let defaults = file.defaults.as_ref();
     let cost_kind = match defaults.and_then(|d| d.cost_kind.as_ref()) {
@@ -224,12 +232,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         )?
         .unwrap_or(500);
 
-    let mut futures: Vec<(FutureSpec, usize)> = Vec::new();
+    let mut futures: Vec<FutureSpec> = Vec::new();
+    // Name → line of its first use, for duplicates (linear in the futures).
+    let mut first_use: HashMap<String, usize> = HashMap::new();
     for table in &file.future {
-        let base = table.name.get_ref().trim();
-        if base.is_empty() {
-            return Err(at.at(&table.name, "future.name", "must not be empty"));
-        }
+        let base = table.name.get_ref().as_str();
+        names::check_name("future name", base).map_err(|e| at.at(&table.name, "future.name", e))?;
         let placement: Placement = at.parsed(&table.placement, "future.placement")?;
         if !Placement::RUNNABLE.contains(&placement) {
             return Err(at.at(
@@ -246,14 +254,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         };
         let samples = at.count(&table.samples, "future.samples")?;
         let count = at.count(&table.count, "future.count")?.unwrap_or(1);
-        let line = table.name.span().start;
+        let offset = table.name.span().start;
+        if count > 1 {
+            names::check_name("future name", &format!("{base}{count}")).map_err(|e| {
+                at.at(
+                    &table.name,
+                    "future.name",
+                    format!("with count = {count}: {e}"),
+                )
+            })?;
+        }
         for i in 1..=count {
             let name = if count > 1 {
                 format!("{base}{i}")
             } else {
                 base.to_string()
             };
-            if let Some((_, first)) = futures.iter().find(|(f, _)| f.name == name) {
+            if let Some(first) = first_use.get(&name) {
                 let first_line = text[..*first].matches('\n').count() + 1;
                 return Err(at.at(
                     &table.name,
@@ -261,6 +278,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
                     format!("`{name}` is used twice (first on line {first_line})"),
                 ));
             }
+            first_use.insert(name.clone(), offset);
             let spec = FutureSpec {
                 name,
                 placement,
@@ -269,14 +287,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
                 samples,
                 yields: table.yields.unwrap_or(true),
             };
-            futures.push((spec, line));
+            futures.push(spec);
         }
     }
-    let futures: Vec<FutureSpec> = futures.into_iter().map(|(f, _)| f).collect();
     let light_cost = futures.iter().map(|f| f.cost).min().unwrap_or_default();
     let heavy_cost = futures.iter().map(|f| f.cost).max().unwrap_or_default();
     let scenario = Scenario {
-        name: file.name.get_ref().trim().to_string(),
+        name: file.name.get_ref().clone(),
         description: file
             .description
             .clone()

@@ -16,11 +16,14 @@ use serde::{Deserialize, Serialize};
 use crate::cost::CostKind;
 use crate::duration::format_duration;
 use crate::error::{Error, Result};
+use crate::names;
 
 pub use journey::JourneyParams;
 
 /// tokio's runtime flavor.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Flavor {
     /// Worker threads plus the `block_on` thread.
@@ -61,10 +64,11 @@ impl FromStr for Flavor {
 }
 
 /// Where a producer's steps run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Placement {
     /// Joined with `join_all` inside the task that `block_on` drives.
+    #[default]
     Inline,
     /// Its own task via `tokio::spawn`, awaited through the `JoinHandle`.
     Spawn,
@@ -306,9 +310,7 @@ impl Scenario {
     /// least one, and no `block_in_place` on a current_thread runtime.
     pub fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(Error::bad_input(format!("scenario `{}`: {msg}", self.name)));
-        if self.name.is_empty() {
-            return Err(Error::bad_input("a scenario needs a name"));
-        }
+        names::check_name("scenario name", &self.name)?;
         if self.futures.is_empty() {
             return bad("has no futures".into());
         }
@@ -325,8 +327,10 @@ impl Scenario {
                 return bad(format!("{key} must be at least 1"));
             }
         }
-        for (i, future) in self.futures.iter().enumerate() {
-            if self.futures[..i].iter().any(|f| f.name == future.name) {
+        let mut seen = std::collections::HashSet::with_capacity(self.futures.len());
+        for future in &self.futures {
+            names::check_name("future name", &future.name)?;
+            if !seen.insert(future.name.as_str()) {
                 return bad(format!("future name `{}` is used twice", future.name));
             }
             if future.samples == Some(0) {

@@ -1,0 +1,406 @@
+//! One row type per CSV file: the writer, `plot`'s loader and `compare` all
+//! use these, so each file's schema lives once. The contract's columns
+//! come first, in the contract's order; pollscope's extra columns follow.
+//!
+//! Reading is strict and says where: [`read_rows`] checks the header (the
+//! contract's columns first, in order) and every value (whole numbers ≥ 0
+//! for times and counts, finite numbers, `end ≥ start`, safe run ids and
+//! names), and reports `file:line: column: what is wrong`.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::cost::CostKind;
+use crate::error::{Error, Result};
+use crate::names;
+use crate::probe::ThreadKind;
+use crate::scenario::{Flavor, Placement};
+
+/// A CSV row type: its file, its contract columns and its value checks.
+pub(crate) trait Row: Serialize + DeserializeOwned + Default {
+    /// The file's name in a result folder.
+    const FILE: &'static str;
+    /// The contract's columns, in order; extra columns follow them.
+    const CONTRACT: &'static [&'static str];
+    /// The first bad value of the row, as (column, what is wrong).
+    fn check(&self) -> Option<(&'static str, String)> {
+        None
+    }
+}
+
+/// runs.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct RunRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) scenario: Cow<'a, str>,
+    pub(crate) flavor: Flavor,
+    pub(crate) workers: u64,
+    pub(crate) max_blocking_threads: u64,
+    pub(crate) cost_kind: CostKind,
+    pub(crate) light_cost_us: u64,
+    pub(crate) heavy_cost_us: u64,
+    pub(crate) samples: u64,
+    pub(crate) tasks: u64,
+    pub(crate) repeat: u64,
+    pub(crate) cores: u64,
+    pub(crate) calibration: f64,
+    pub(crate) makespan_us: u64,
+    pub(crate) lower_bound_us: u64,
+    pub(crate) efficiency: f64,
+    // Extra columns.
+    #[serde(default)]
+    pub(crate) blocking_permits: Option<u64>,
+    #[serde(default)]
+    pub(crate) pool_threads: Option<u64>,
+    #[serde(default)]
+    pub(crate) light_cost_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) heavy_cost_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) tokio_worker_busy_ns: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) tokio_worker_parks: Option<Cow<'a, str>>,
+}
+
+impl Row for RunRow<'_> {
+    const FILE: &'static str = "runs.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id",
+        "scenario",
+        "flavor",
+        "workers",
+        "max_blocking_threads",
+        "cost_kind",
+        "light_cost_us",
+        "heavy_cost_us",
+        "samples",
+        "tasks",
+        "repeat",
+        "cores",
+        "calibration",
+        "makespan_us",
+        "lower_bound_us",
+        "efficiency",
+    ];
+
+    fn check(&self) -> Option<(&'static str, String)> {
+        run_id_problem(&self.run_id)
+            .or_else(|| name_problem("scenario", &self.scenario))
+            .or_else(|| finite("calibration", self.calibration))
+            .or_else(|| finite("efficiency", self.efficiency))
+            .or_else(|| {
+                (self.efficiency > 1.0)
+                    .then(|| ("efficiency", format!("`{}` is above 1", self.efficiency)))
+            })
+            .or_else(|| list_problem("tokio_worker_busy_ns", &self.tokio_worker_busy_ns))
+            .or_else(|| list_problem("tokio_worker_parks", &self.tokio_worker_parks))
+    }
+}
+
+/// futures.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct FutureRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) future: Cow<'a, str>,
+    pub(crate) placement: Placement,
+    pub(crate) cost_us: u64,
+    pub(crate) samples: u64,
+    pub(crate) first_poll_ns: Option<u64>,
+    pub(crate) completed_ns: Option<u64>,
+    pub(crate) polls: u64,
+    pub(crate) busy_ns: u64,
+    pub(crate) threads: u64,
+    pub(crate) poll_p50_ns: Option<u64>,
+    pub(crate) poll_p99_ns: Option<u64>,
+    pub(crate) poll_max_ns: Option<u64>,
+    pub(crate) sched_delay_p50_ns: Option<u64>,
+    pub(crate) sched_delay_p99_ns: Option<u64>,
+    pub(crate) sched_delay_max_ns: Option<u64>,
+    // Extra columns.
+    #[serde(default)]
+    pub(crate) cost_kind: Option<CostKind>,
+    #[serde(default)]
+    pub(crate) cost_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) planned_samples: Option<u64>,
+}
+
+impl Row for FutureRow<'_> {
+    const FILE: &'static str = "futures.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id",
+        "future",
+        "placement",
+        "cost_us",
+        "samples",
+        "first_poll_ns",
+        "completed_ns",
+        "polls",
+        "busy_ns",
+        "threads",
+        "poll_p50_ns",
+        "poll_p99_ns",
+        "poll_max_ns",
+        "sched_delay_p50_ns",
+        "sched_delay_p99_ns",
+        "sched_delay_max_ns",
+    ];
+
+    fn check(&self) -> Option<(&'static str, String)> {
+        run_id_problem(&self.run_id).or_else(|| name_problem("future", &self.future))
+    }
+}
+
+/// samples.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct SampleRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) future: Cow<'a, str>,
+    pub(crate) seq: u32,
+    pub(crate) value: f64,
+    pub(crate) start_ns: u64,
+    pub(crate) end_ns: u64,
+    pub(crate) thread: u16,
+}
+
+impl Row for SampleRow<'_> {
+    const FILE: &'static str = "samples.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id", "future", "seq", "value", "start_ns", "end_ns", "thread",
+    ];
+
+    fn check(&self) -> Option<(&'static str, String)> {
+        run_id_problem(&self.run_id)
+            .or_else(|| name_problem("future", &self.future))
+            .or_else(|| finite("value", self.value))
+            .or_else(|| ordered("end_ns", self.start_ns, self.end_ns))
+    }
+}
+
+/// polls.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct PollRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) future: Cow<'a, str>,
+    pub(crate) poll: u64,
+    pub(crate) start_ns: u64,
+    pub(crate) end_ns: u64,
+    pub(crate) thread: u16,
+    pub(crate) woken_ns: Option<u64>,
+    pub(crate) ready: u8,
+}
+
+impl Row for PollRow<'_> {
+    const FILE: &'static str = "polls.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id", "future", "poll", "start_ns", "end_ns", "thread", "woken_ns", "ready",
+    ];
+
+    fn check(&self) -> Option<(&'static str, String)> {
+        run_id_problem(&self.run_id)
+            .or_else(|| name_problem("future", &self.future))
+            .or_else(|| ordered("end_ns", self.start_ns, self.end_ns))
+            .or_else(|| {
+                self.woken_ns.filter(|&w| w > self.start_ns).map(|w| {
+                    (
+                        "woken_ns",
+                        format!("`{w}` is after start_ns ({})", self.start_ns),
+                    )
+                })
+            })
+            .or_else(|| {
+                (self.ready > 1).then(|| ("ready", format!("`{}` is not 0 or 1", self.ready)))
+            })
+    }
+}
+
+/// threads.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct ThreadRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) thread: u16,
+    pub(crate) os_thread_id: u64,
+    pub(crate) name: Cow<'a, str>,
+    pub(crate) kind: ThreadKind,
+    pub(crate) polls: u64,
+    pub(crate) busy_ns: u64,
+    // Extra columns.
+    #[serde(default)]
+    pub(crate) cpu_time_ns: Option<u64>,
+}
+
+impl Row for ThreadRow<'_> {
+    const FILE: &'static str = "threads.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id",
+        "thread",
+        "os_thread_id",
+        "name",
+        "kind",
+        "polls",
+        "busy_ns",
+    ];
+
+    fn check(&self) -> Option<(&'static str, String)> {
+        run_id_problem(&self.run_id)
+    }
+}
+
+/// histograms.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct HistogramRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) future: Cow<'a, str>,
+    pub(crate) metric: Cow<'a, str>,
+    pub(crate) percentile: f64,
+    pub(crate) value_ns: u64,
+    pub(crate) count: u64,
+}
+
+impl Row for HistogramRow<'_> {
+    const FILE: &'static str = "histograms.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id",
+        "future",
+        "metric",
+        "percentile",
+        "value_ns",
+        "count",
+    ];
+}
+
+fn run_id_problem(run_id: &str) -> Option<(&'static str, String)> {
+    names::run_id_problem(run_id)
+        .map(|why| ("run_id", format!("`{}` {why}", run_id.escape_default())))
+}
+
+fn name_problem(column: &'static str, name: &str) -> Option<(&'static str, String)> {
+    names::check_name("the name", name)
+        .err()
+        .map(|e| (column, e.to_string()))
+}
+
+fn finite(column: &'static str, value: f64) -> Option<(&'static str, String)> {
+    (!value.is_finite()).then(|| (column, format!("`{value}` is not a finite number")))
+}
+
+fn ordered(column: &'static str, start: u64, end: u64) -> Option<(&'static str, String)> {
+    (end < start).then(|| (column, format!("`{end}` is before start_ns ({start})")))
+}
+
+fn list_problem(
+    column: &'static str,
+    cell: &Option<Cow<'_, str>>,
+) -> Option<(&'static str, String)> {
+    let cell = cell.as_deref()?;
+    split_list(cell)
+        .err()
+        .map(|bad| (column, format!("`{bad}` is not a whole number ≥ 0")))
+}
+
+/// A `;`-separated list of whole numbers in one cell; the bad item on error.
+pub(crate) fn split_list(cell: &str) -> std::result::Result<Vec<u64>, String> {
+    cell.split(';')
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().map_err(|_| v.to_string()))
+        .collect()
+}
+
+/// The header of a row type: its field names, in order.
+pub(crate) fn header_of<R: Row>() -> Vec<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .serialize(R::default())
+        .expect("a default row serializes");
+    let bytes = writer.into_inner().expect("writing to memory");
+    let text = String::from_utf8(bytes).expect("field names are UTF-8");
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(String::from)
+        .collect()
+}
+
+/// Reads every row of `dir/R::FILE`, with the line each came from.
+///
+/// The header must start with the contract's columns in order (extra
+/// columns may follow). Errors name the file, the line and the column:
+/// `runs.csv:3: efficiency: `NaN` is not a finite number`.
+pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
+    let path = dir.join(R::FILE);
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| match e.kind() {
+        csv::ErrorKind::Io(io) => Error::csv(&path, None, io.to_string()),
+        _ => Error::csv(&path, None, e.to_string()),
+    })?;
+    let header = reader
+        .headers()
+        .map_err(|e| Error::csv(&path, Some(1), e.to_string()))?
+        .clone();
+    let starts_with_contract =
+        header.len() >= R::CONTRACT.len() && header.iter().zip(R::CONTRACT).all(|(h, c)| h == *c);
+    if !starts_with_contract {
+        return Err(Error::csv(
+            &path,
+            Some(1),
+            format!(
+                "the header does not start with the contract's columns ({})",
+                R::CONTRACT.join(",")
+            ),
+        ));
+    }
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line());
+                return Err(Error::csv(&path, line, e.to_string()));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row: R = record
+            .deserialize(Some(&header))
+            .map_err(|e| deserialize_error(&path, line, &header, &record, &e))?;
+        if let Some((column, why)) = row.check() {
+            return Err(Error::csv(&path, Some(line), format!("{column}: {why}")));
+        }
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+/// `file:line: column: `cell` what is wrong` for a value serde refused.
+fn deserialize_error(
+    path: &Path,
+    line: u64,
+    header: &csv::StringRecord,
+    record: &csv::StringRecord,
+    error: &csv::Error,
+) -> Error {
+    let csv::ErrorKind::Deserialize { err, .. } = error.kind() else {
+        return Error::csv(path, Some(line), error.to_string());
+    };
+    let (column, cell) = match err.field() {
+        Some(i) => (
+            header.get(i as usize).unwrap_or("?"),
+            record.get(i as usize).unwrap_or(""),
+        ),
+        None => ("?", ""),
+    };
+    let why = match err.kind() {
+        csv::DeserializeErrorKind::ParseInt(_) => "is not a whole number ≥ 0 in range".to_string(),
+        csv::DeserializeErrorKind::ParseFloat(_) => "is not a number".to_string(),
+        kind => kind.to_string(),
+    };
+    Error::csv(
+        path,
+        Some(line),
+        format!("{column}: `{}` {why}", cell.escape_default()),
+    )
+}
