@@ -4,11 +4,14 @@
 mod csv_files;
 mod folder;
 mod load;
+mod pftrace;
 mod trace_json;
+mod tracks;
 
 pub use csv_files::{CSV_FILES, columns, write_csv_files};
 pub use folder::ResultFolder;
 pub use load::load_results;
+pub use pftrace::write_pftrace;
 pub use trace_json::write_trace_json;
 
 use crate::analysis::{RunAnalysis, analyze};

@@ -152,7 +152,7 @@ pub fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
 fn merged_lines(series: Series, cost: &str) -> Vec<SummaryLine> {
     let mut series: Vec<_> = series.into_iter().collect();
     series.sort_by_key(|(_, (makespan, _))| !makespan);
-    let mut lines: Vec<(Vec<String>, bool, Vec<(usize, f64)>)> = Vec::new();
+    let mut lines: Vec<SummaryLine> = Vec::new();
     for (label, (makespan, points)) in series {
         let points: Vec<(usize, f64)> = points
             .into_iter()
@@ -164,20 +164,23 @@ fn merged_lines(series: Series, cost: &str) -> Vec<SummaryLine> {
                     a.0 == b.0 && (a.1 - b.1).abs() <= 1e-3 * a.1.abs().max(b.1.abs())
                 })
         };
-        match lines.iter_mut().find(|(_, _, p)| same(p)) {
-            Some((labels, _, _)) => labels.push(label),
-            None => lines.push((vec![label], makespan, points)),
+        match lines.iter_mut().find(|l| same(&l.points)) {
+            Some(line) => {
+                line.label.push_str(", ");
+                line.label.push_str(&label);
+            }
+            None => lines.push(SummaryLine {
+                label,
+                makespan,
+                color: 0,
+                points,
+            }),
         }
     }
+    for line in &mut lines {
+        line.label = format!("{} · {cost}", line.label);
+    }
     lines
-        .into_iter()
-        .map(|(labels, makespan, points)| SummaryLine {
-            label: format!("{} · {cost}", labels.join(", ")),
-            makespan,
-            color: 0,
-            points,
-        })
-        .collect()
 }
 
 const WIDTH: u32 = 900;
