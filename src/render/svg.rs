@@ -58,8 +58,7 @@ pub(crate) fn scope_class(run_id: &str) -> String {
 }
 
 /// A bar whose fill comes from its thread's class (`t<index>`, scoped by
-/// [`scope_class`]), with an opacity and a tooltip when given.
-#[allow(clippy::too_many_arguments)]
+/// [`scope_class`]), with a tooltip when given.
 pub(crate) fn bar(
     out: &mut String,
     thread: u16,
@@ -67,16 +66,12 @@ pub(crate) fn bar(
     y: f64,
     w: f64,
     h: f64,
-    opacity: Option<f64>,
     title: Option<&str>,
 ) {
     let _ = write!(
         out,
         r#"<rect class="t{thread}" x="{x:.1}" y="{y:.0}" width="{w:.2}" height="{h:.0}""#
     );
-    if let Some(o) = opacity {
-        let _ = write!(out, r#" fill-opacity="{o}""#);
-    }
     match title {
         Some(t) => {
             let _ = write!(out, "><title>{}</title></rect>", escape(t));

@@ -474,7 +474,7 @@ fn detailed_bars(
         let x = frame.x(b.start);
         let width = (frame.x(b.end) - x).max(0.6);
         let title = (width >= 2.0).then(|| describe(&b));
-        bar(out, b.thread, x, y, width, height, None, title.as_deref());
+        bar(out, b.thread, x, y, width, height, title.as_deref());
     }
 }
 
@@ -504,7 +504,8 @@ impl Column {
 
 /// The whole view's bars: busy time binned per pixel column, each column
 /// in its dominant thread's colour at an opacity of its busy share
-/// (rounded up to tenths); neighbouring columns alike are one rect.
+/// (rounded up to tenths); neighbouring columns alike are one rectangle,
+/// and the rectangles of one colour and shade one path.
 fn binned_bars(
     out: &mut String,
     bars: impl Iterator<Item = Bar>,
@@ -536,6 +537,8 @@ fn binned_bars(
             (bin.dominant(), ((share * 10.0).ceil() as u32).clamp(1, 10))
         })
     };
+    // One path per (thread, shade): `M x y h w v h h -w z` per run of alike columns.
+    let mut paths: Vec<((u16, u32), String)> = Vec::new();
     let mut c = 0;
     while c < columns {
         let Some(key) = shade(&bins[c]) else {
@@ -546,18 +549,24 @@ fn binned_bars(
         while end < columns && shade(&bins[end]) == Some(key) {
             end += 1;
         }
-        let opacity = (key.1 < 10).then(|| f64::from(key.1) / 10.0);
-        bar(
-            out,
-            key.0,
-            frame.x0 + c as f64,
-            y,
-            (end - c) as f64,
-            height,
-            opacity,
-            None,
-        );
+        let d = match paths.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, d)) => d,
+            None => {
+                paths.push((key, String::new()));
+                &mut paths.last_mut().expect("just pushed").1
+            }
+        };
+        let w = end - c;
+        let _ = write!(d, "M{} {y:.0}h{w}v{height:.0}h-{w}z", frame.x0 + c as f64);
         c = end;
+    }
+    for ((thread, level), d) in paths {
+        let opacity = if level < 10 {
+            format!(r#" fill-opacity="{}""#, f64::from(level) / 10.0)
+        } else {
+            String::new()
+        };
+        let _ = write!(out, r#"<path class="t{thread}"{opacity} d="{d}"/>"#);
     }
 }
 
