@@ -5,9 +5,13 @@
 # ///
 """Compare latency distributions across result folders and runs on one chart.
 
-Draws the CDF (log time axis) of a metric from histograms.csv — scheduling
-delay by default — for every run of every folder given (filter with --run),
-one line per (folder, run). Use it to compare configurations or commits.
+Draws the exact empirical CDF (a step function, log time axis) of a metric —
+scheduling delay by default — for every run of every folder given (filter
+with --run), one line per (folder, run). Values come from polls.csv
+(sched_delay = start_ns - woken_ns of each woken poll; poll_duration =
+end_ns - start_ns) and samples.csv (sample_gap = start_ns of a sample minus
+end_ns of the previous sample of the same future), not from histograms.csv,
+so nothing is interpolated. Use it to compare configurations or commits.
 
 Example:
     python3 scripts/plot_latency.py results/reference results/latest --run many_spawn_task -o sched.png
@@ -21,6 +25,34 @@ from collections import defaultdict
 from pathlib import Path
 
 METRICS = ("sched_delay", "poll_duration", "sample_gap")
+
+
+def read(path: Path):
+    try:
+        with path.open(newline="") as f:
+            return list(csv.DictReader(f))
+    except OSError as e:
+        sys.exit(f"error: {path}: {e.strerror}")
+
+
+def metric_values(folder: Path, metric: str, future: str):
+    """(run_id, value in ns) of every value of the metric; future '*' takes all futures."""
+    pick = lambda r: future == "*" or r["future"] == future
+    if metric == "sample_gap":
+        previous = {}
+        for s in read(folder / "samples.csv"):
+            key = (s["run_id"], s["future"])
+            if key in previous and pick(s):
+                yield s["run_id"], max(int(s["start_ns"]) - previous[key], 0)
+            previous[key] = int(s["end_ns"])
+        return
+    for p in read(folder / "polls.csv"):
+        if not pick(p):
+            continue
+        if metric == "poll_duration":
+            yield p["run_id"], int(p["end_ns"]) - int(p["start_ns"])
+        elif p["woken_ns"]:
+            yield p["run_id"], max(int(p["start_ns"]) - int(p["woken_ns"]), 0)
 
 
 def main() -> None:
@@ -43,26 +75,23 @@ def main() -> None:
         sys.exit(f"error: --run {args.run!r}: {e}")
     lines = defaultdict(list)
     for folder in args.results:
-        path = folder / "histograms.csv"
-        try:
-            with path.open(newline="") as f:
-                rows = list(csv.DictReader(f))
-        except OSError as e:
-            sys.exit(f"error: {path}: {e.strerror}")
-        for r in rows:
-            if r["metric"] == args.metric and r["future"] == args.future and pattern.search(r["run_id"]):
-                key = r["run_id"] if len(args.results) == 1 else f"{folder.name}: {r['run_id']}"
-                lines[key].append((max(int(r["value_ns"]), 1) / 1e3, float(r["percentile"])))
+        for run_id, value in metric_values(folder, args.metric, args.future):
+            if pattern.search(run_id):
+                key = run_id if len(args.results) == 1 else f"{folder.name}: {run_id}"
+                lines[key].append(value)
     if not lines:
-        sys.exit(f"error: no {args.metric} rows for future {args.future!r} matching --run {args.run!r}")
+        sys.exit(f"error: no {args.metric} values for future {args.future!r} matching --run {args.run!r}")
 
     fig, ax = plt.subplots(figsize=(10, 6))
-    for label, points in sorted(lines.items()):
-        points.sort()
-        ax.plot([p[0] for p in points], [p[1] for p in points], label=label, linewidth=1.5)
+    for label, values in sorted(lines.items()):
+        values.sort()
+        n = len(values)
+        xs = [max(v, 1) / 1e3 for v in values]
+        ys = [100 * (i + 1) / n for i in range(n)]
+        ax.step([xs[0]] + xs, [0] + ys, where="post", label=label, linewidth=1.5)
     ax.set_xscale("log")
     ax.set_xlabel(f"{args.metric} (µs, log scale)")
-    ax.set_ylabel("percentile")
+    ax.set_ylabel("% of values ≤ time")
     ax.set_ylim(0, 100)
     ax.grid(True, alpha=0.3)
     ax.set_title(f"{args.metric} of {args.future} — CDF")

@@ -6,7 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::export::{ResultFolder, RunResult, load_results, write_csv_files, write_trace_json};
+use crate::export::{
+    ResultFolder, RunResult, load_results, write_csv_files, write_pftrace, write_trace_json,
+};
 use crate::findings::{Finding, findings, to_markdown, truth_checks};
 use crate::render::write_pictures;
 
@@ -52,6 +54,7 @@ fn write_derived(dir: &Path, results: &[RunResult], pictures: Pictures) -> Resul
     fs::write(&path, &markdown).map_err(|e| Error::io(&path, e))?;
     if pictures == Pictures::Yes {
         write_trace_json(&dir.join("trace.json"), results)?;
+        write_pftrace(&dir.join("trace.pftrace"), results)?;
         write_pictures(dir, results, Some(&markdown))?;
     }
     Ok(findings)

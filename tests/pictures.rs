@@ -41,17 +41,26 @@ fn plots_exist_parse_and_show_every_poll_and_future() {
         }
         let zoom = parse_svg(&out.join(format!("plots/{id}_zoom.svg")));
         let doc = roxmltree::Document::parse(&zoom).unwrap();
-        // The zoom view shows the first 5 % of the makespan in full detail:
-        // one bar per poll that starts in it.
+        // The zoom view shows its window in full detail: one bar per poll
+        // that reaches into it.
+        let data = doc
+            .descendants()
+            .find(|n| n.attribute("data-from-ns").is_some())
+            .expect("the data layer names its window");
+        let window = |a: &str| data.attribute(a).unwrap().parse::<u64>().unwrap();
+        let (from, to) = (window("data-from-ns"), window("data-to-ns"));
         let makespan = futures
             .for_run(id)
             .map(|f| num(f, "completed_ns"))
             .max()
             .unwrap();
-        let zoom_end = (makespan as f64 * 0.05).ceil() as u64;
+        assert!(
+            from == 0 && to >= makespan / 100 && to <= makespan.max(1),
+            "{id}: {from}..{to}"
+        );
         let expected = polls
             .for_run(id)
-            .filter(|p| num(p, "start_ns") <= zoom_end)
+            .filter(|p| num(p, "start_ns") <= to && num(p, "end_ns") >= from)
             .count();
         let bars: usize = doc
             .descendants()
@@ -74,9 +83,90 @@ fn plots_exist_parse_and_show_every_poll_and_future() {
             }
         }
     }
-    // Several worker counts of one scenario: a summary chart per scenario.
-    for scenario in ["two_futures", "spawn_task", "many_spawn_blocking"] {
-        parse_svg(&out.join(format!("plots/{scenario}_summary.svg")));
+    // Several worker counts of one scenario: a summary chart per scenario
+    // that uses workers; two_futures runs on main alone and gets none.
+    for scenario in ["spawn_task", "many_spawn_blocking"] {
+        let svg = parse_svg(&out.join(format!("plots/{scenario}_summary.svg")));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let ticks: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("xticks"))
+            .flat_map(|g| g.children().filter_map(|t| t.text()))
+            .collect();
+        assert_eq!(
+            ticks,
+            ["1", "2"],
+            "{scenario}: one tick per measured worker count"
+        );
+    }
+    assert!(!out.join("plots/two_futures_summary.svg").exists());
+}
+
+/// The (command, numbers) pairs of an SVG path's `d`.
+fn path_commands(d: &str) -> Vec<(char, Vec<f64>)> {
+    let mut commands: Vec<(char, Vec<f64>)> = Vec::new();
+    let mut number = String::new();
+    let flush = |number: &mut String, commands: &mut Vec<(char, Vec<f64>)>| {
+        if !number.is_empty() {
+            commands.last_mut().unwrap().1.push(number.parse().unwrap());
+            number.clear();
+        }
+    };
+    for c in d.chars() {
+        if c.is_ascii_alphabetic() {
+            flush(&mut number, &mut commands);
+            commands.push((c, Vec::new()));
+        } else if c == ' ' || c == ',' {
+            flush(&mut number, &mut commands);
+        } else {
+            number.push(c);
+        }
+    }
+    flush(&mut number, &mut commands);
+    commands
+}
+
+#[test]
+fn latency_cdfs_are_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(dir.path(), &["cpu_intensive", "spawn_task"]);
+    let runs = Table::read(&out.join("runs.csv"));
+    for run in &runs.rows {
+        let id = &run["run_id"];
+        let svg = parse_svg(&out.join(format!("plots/{id}_latency.svg")));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let paths: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("path") && n.attribute("class") == Some("cdf"))
+            .map(|n| n.attribute("d").unwrap())
+            .collect();
+        assert!(!paths.is_empty(), "{id}: no CDF");
+        for d in paths {
+            let commands = path_commands(d);
+            assert_eq!(commands[0].0, 'M', "{d}");
+            assert!(
+                commands[1..]
+                    .iter()
+                    .all(|(c, args)| matches!(c, 'H' | 'V') && args.len() == 1),
+                "{id}: every segment is horizontal or vertical: {d}"
+            );
+            // A CDF only rises (y decreases on screen) and moves right.
+            let ys: Vec<f64> = commands
+                .iter()
+                .filter(|c| c.0 == 'V')
+                .map(|c| c.1[0])
+                .collect();
+            assert!(ys.windows(2).all(|w| w[1] <= w[0]), "{d}");
+        }
+        let ticks: Vec<String> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("xticks"))
+            .flat_map(|g| g.children().filter_map(|t| t.text().map(String::from)))
+            .collect();
+        assert!(
+            ticks.iter().all(|t| t.starts_with("1")),
+            "{id}: decade ticks only: {ticks:?}"
+        );
     }
 }
 
@@ -101,6 +191,46 @@ fn index_html_is_self_contained_and_references_every_plot() {
     for run in &runs.rows {
         assert!(html.contains(&format!("id=\"{}\"", run["run_id"])));
     }
+    // Every in-page link lands on an anchor; the sections are linked.
+    let ids: Vec<&str> = html
+        .split("id=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    let links: Vec<&str> = html
+        .split("href=\"#")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    for link in &links {
+        assert!(ids.contains(link), "#{link} has no anchor");
+    }
+    for section in [
+        "runs",
+        "findings",
+        "truth",
+        "across-workers",
+        "runs-in-detail",
+        "top",
+    ] {
+        assert!(links.contains(&section), "no link to #{section}");
+        assert!(ids.contains(&section), "no section #{section}");
+    }
+    assert!(html.contains("href=\"trace.json\""));
+    // Run ids in the findings link to their runs.
+    let findings = &html[html.find("id=\"findings\"").unwrap()..html.find("id=\"truth\"").unwrap()];
+    for run in &runs.rows {
+        let id = &run["run_id"];
+        if findings.contains(id.as_str()) {
+            assert!(
+                findings.contains(&format!("<a href=\"#{id}\"><code>{id}</code></a>")),
+                "{id}"
+            );
+        }
+    }
+    assert!(html.contains("<th>samples</th><th>tasks</th>"));
+    // No invisible grid lines: nothing is drawn in the background colour.
+    assert!(!html.to_lowercase().contains("stroke=\"#1f2640\""));
 }
 
 #[test]
@@ -143,6 +273,41 @@ fn trace_json_has_a_track_per_thread_and_an_event_per_poll_and_sample() {
         let sample_events = x.iter().filter(|e| e["cat"] == "sample").count();
         assert_eq!(poll_events, polls.for_run(run_id).count(), "{run_id}");
         assert_eq!(sample_events, samples.for_run(run_id).count(), "{run_id}");
+
+        // Events of a track are in time order; every wake flow starts once
+        // and ends once, on a poll, no earlier than it started.
+        let mut last_ts: HashMap<u64, f64> = HashMap::new();
+        let mut starts: HashMap<u64, f64> = HashMap::new();
+        let mut ends: HashMap<u64, f64> = HashMap::new();
+        for e in events.iter().filter(on).filter(|e| e["ph"] != "M") {
+            let (tid, ts) = (e["tid"].as_u64().unwrap(), e["ts"].as_f64().unwrap());
+            let last = last_ts.insert(tid, ts).unwrap_or(0.0);
+            assert!(ts >= last, "{run_id} track {tid}: {ts} after {last}");
+            let id = e["id"].as_u64();
+            if e["ph"] == "s" {
+                assert!(starts.insert(id.unwrap(), ts).is_none(), "flow id reused");
+            } else if e["ph"] == "f" {
+                assert_eq!(e["bp"], "e");
+                assert!(ends.insert(id.unwrap(), ts).is_none(), "flow id reused");
+            }
+        }
+        assert_eq!(
+            starts.len(),
+            ends.len(),
+            "{run_id}: flow starts and ends pair up"
+        );
+        for (id, start) in &starts {
+            assert!(
+                ends.get(id).is_some_and(|end| end >= start),
+                "{run_id}: flow {id}"
+            );
+        }
+        let woken = polls
+            .for_run(run_id)
+            .filter(|p| !p["woken_ns"].is_empty() && p["poll"] != "0")
+            .count();
+        assert_eq!(ends.len(), woken, "{run_id}: a flow per woken poll");
+        assert!(woken > 0, "{run_id}: no wakes");
 
         // No two X events on one track overlap unless one contains the other.
         let micros_to_ns = |v: &serde_json::Value| (v.as_f64().unwrap() * 1000.0).round() as i64;

@@ -12,8 +12,8 @@ mod thread_stats;
 pub use crate::stats::Summary;
 pub use bounds::lower_bound_ns;
 pub use future_stats::FutureStats;
+pub(crate) use histograms::for_each_of_run;
 pub use histograms::{Metric, MetricHistogram, QuantileRow};
-pub(crate) use histograms::{for_each_of_run, histogram_of};
 pub use thread_stats::ThreadStats;
 
 use crate::trace::RunTrace;

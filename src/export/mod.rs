@@ -4,14 +4,17 @@
 mod csv_files;
 mod folder;
 mod load;
+mod pftrace;
 pub(crate) mod rows;
 mod trace_json;
+mod tracks;
 
 pub use csv_files::{CSV_FILES, write_csv_files};
 #[doc(hidden)]
 pub use folder::remove_temporaries;
 pub use folder::{MANIFEST, ResultFolder};
 pub use load::load_results;
+pub use pftrace::write_pftrace;
 pub use trace_json::write_trace_json;
 
 use crate::analysis::{RunAnalysis, analyze};

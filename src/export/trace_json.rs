@@ -1,19 +1,27 @@
 //! trace.json: Chrome trace event JSON that opens in Perfetto and
 //! chrome://tracing. One process per run, one track per thread, a complete
-//! event (`"ph":"X"`) per poll and per sample.
+//! event (`"ph":"X"`) per poll and per sample, and a flow arrow
+//! (`"ph":"s"` → `"ph":"f"`) from each wake to the poll it led to. Events
+//! of a track are written in time order, streaming: nothing but the
+//! current event is held in memory.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::RunResult;
+use super::tracks::{Kind, track_events};
 use crate::error::{Error, Result};
 use crate::probe::ThreadKind;
-use crate::trace::thread_labels;
+use crate::trace::{RunTrace, thread_labels};
 
 /// Microseconds with three decimals, exact for integer nanoseconds.
-fn micros(ns: u64) -> String {
-    format!("{}.{:03}", ns / 1_000, ns % 1_000)
+struct Micros(u64);
+
+impl std::fmt::Display for Micros {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:03}", self.0 / 1_000, self.0 % 1_000)
+    }
 }
 
 fn json_string(text: &str) -> String {
@@ -21,7 +29,7 @@ fn json_string(text: &str) -> String {
 }
 
 /// Tracks sort main, workers, blocking, pool; by index within a kind.
-fn sort_index(kind: ThreadKind, index: u16) -> u32 {
+pub(crate) fn sort_index(kind: ThreadKind, index: u16) -> u32 {
     let rank = match kind {
         ThreadKind::Main => 0,
         ThreadKind::Worker => 1,
@@ -33,6 +41,14 @@ fn sort_index(kind: ThreadKind, index: u16) -> u32 {
 
 /// Writes `results` as `path`. Run `i` is process `i + 1`; thread index `t`
 /// is track `t + 1`, named after its kind and kernel thread id.
+///
+/// Flows: a poll with a wake (`woken_ns`) after the future's first poll
+/// gets an arrow named `wake` whose id is unique in the file. It starts on
+/// the track of the future's previous poll, at the wake time clamped into
+/// that poll (the waker's thread is not recorded, and tokio defers
+/// `yield_now` wakes to the end of the poll), and ends at the poll's start
+/// (`"bp":"e"`: bound to the poll's slice). The poll's `woken_us` argument
+/// keeps the exact wake time.
 pub fn write_trace_json(path: &Path, results: &[RunResult]) -> Result<()> {
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
@@ -43,80 +59,118 @@ pub fn write_trace_json(path: &Path, results: &[RunResult]) -> Result<()> {
 
 fn write_events(out: &mut impl Write, results: &[RunResult]) -> std::io::Result<()> {
     out.write_all(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")?;
-    let mut first = true;
-    let mut event = |out: &mut dyn Write, text: String| -> std::io::Result<()> {
-        if !first {
+    let mut flow_base = 0u64;
+    for (run, result) in results.iter().enumerate() {
+        let trace = &result.trace;
+        if run > 0 {
             out.write_all(b",\n")?;
         }
-        first = false;
-        out.write_all(text.as_bytes())
-    };
-    for (run, result) in results.iter().enumerate() {
-        let pid = run + 1;
-        let trace = &result.trace;
-        event(
-            out,
-            format!(
-                r#"{{"ph":"M","name":"process_name","pid":{pid},"args":{{"name":{}}}}}"#,
-                json_string(&trace.info.run_id)
-            ),
-        )?;
-        event(
-            out,
-            format!(
-                r#"{{"ph":"M","name":"process_sort_index","pid":{pid},"args":{{"sort_index":{run}}}}}"#
-            ),
-        )?;
-        let labels = thread_labels(&trace.threads);
-        for (thread, label) in trace.threads.iter().zip(&labels) {
-            let tid = u32::from(thread.index) + 1;
-            let name = format!("{label} (tid {})", thread.os_thread_id);
-            event(
-                out,
-                format!(
-                    r#"{{"ph":"M","name":"thread_name","pid":{pid},"tid":{tid},"args":{{"name":{}}}}}"#,
-                    json_string(&name)
-                ),
-            )?;
-            event(
-                out,
-                format!(
-                    r#"{{"ph":"M","name":"thread_sort_index","pid":{pid},"tid":{tid},"args":{{"sort_index":{}}}}}"#,
-                    sort_index(thread.kind, thread.index)
-                ),
-            )?;
+        write_metadata(out, trace, run + 1)?;
+        for thread in &trace.threads {
+            write_track(out, trace, run + 1, thread.index, flow_base)?;
         }
-        for future in &trace.futures {
-            let name = json_string(&future.name);
-            for (i, p) in future.polls.iter().enumerate() {
-                let woken = p
-                    .woken_ns()
-                    .map_or(String::new(), |w| format!(r#","woken_us":{}"#, micros(w)));
-                event(
-                    out,
-                    format!(
-                        r#"{{"ph":"X","cat":"poll","name":{name},"pid":{pid},"tid":{},"ts":{},"dur":{},"args":{{"future":{name},"poll":{i},"ready":{}{woken}}}}}"#,
-                        u32::from(p.thread) + 1,
-                        micros(p.start_ns),
-                        micros(p.duration_ns()),
-                        p.ready,
-                    ),
-                )?;
-            }
-            for s in &future.samples {
-                event(
-                    out,
-                    format!(
-                        r#"{{"ph":"X","cat":"sample","name":{name},"pid":{pid},"tid":{},"ts":{},"dur":{},"args":{{"future":{name},"seq":{},"value":{}}}}}"#,
-                        u32::from(s.thread) + 1,
-                        micros(s.start_ns),
-                        micros(s.duration_ns()),
-                        s.seq,
-                        if s.value.is_finite() { s.value } else { 0.0 },
-                    ),
-                )?;
-            }
-        }
+        flow_base += trace
+            .futures
+            .iter()
+            .map(|f| f.polls.len() as u64)
+            .sum::<u64>();
     }
     out.write_all(b"\n]}\n")
+}
+
+/// Process and thread names and sort indexes.
+fn write_metadata(out: &mut impl Write, trace: &RunTrace, pid: usize) -> std::io::Result<()> {
+    write!(
+        out,
+        r#"{{"ph":"M","name":"process_name","pid":{pid},"args":{{"name":{}}}}},"#,
+        json_string(&trace.info.run_id)
+    )?;
+    write!(
+        out,
+        "\n{{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":{pid},\"args\":{{\"sort_index\":{}}}}}",
+        pid - 1
+    )?;
+    let labels = thread_labels(&trace.threads);
+    for (thread, label) in trace.threads.iter().zip(&labels) {
+        let tid = u32::from(thread.index) + 1;
+        let name = format!("{label} (tid {})", thread.os_thread_id);
+        write!(
+            out,
+            ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{pid},\"tid\":{tid},\"args\":{{\"name\":{}}}}}",
+            json_string(&name)
+        )?;
+        write!(
+            out,
+            ",\n{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":{pid},\"tid\":{tid},\"args\":{{\"sort_index\":{}}}}}",
+            sort_index(thread.kind, thread.index)
+        )?;
+    }
+    Ok(())
+}
+
+/// Every event of one thread's track, in time order. Flow ids are
+/// `flow_base` plus the poll's position among all the run's polls.
+fn write_track(
+    out: &mut impl Write,
+    trace: &RunTrace,
+    pid: usize,
+    thread: u16,
+    flow_base: u64,
+) -> std::io::Result<()> {
+    let tid = u32::from(thread) + 1;
+    let names: Vec<String> = trace.futures.iter().map(|f| json_string(&f.name)).collect();
+    let first_poll: Vec<u64> = trace
+        .futures
+        .iter()
+        .scan(flow_base, |next, f| {
+            let first = *next;
+            *next += f.polls.len() as u64;
+            Some(first)
+        })
+        .collect();
+    for e in track_events(trace, thread, true) {
+        let name = &names[e.future];
+        let future = &trace.futures[e.future];
+        let flow_id = first_poll[e.future] + e.index as u64;
+        out.write_all(b",\n")?;
+        match e.kind {
+            Kind::Poll => {
+                let p = &future.polls[e.index];
+                write!(
+                    out,
+                    r#"{{"ph":"X","cat":"poll","name":{name},"pid":{pid},"tid":{tid},"ts":{},"dur":{},"args":{{"poll":{},"ready":{}"#,
+                    Micros(p.start_ns),
+                    Micros(p.duration_ns()),
+                    e.index,
+                    p.ready
+                )?;
+                if let Some(w) = p.woken_ns() {
+                    write!(out, r#","woken_us":{}"#, Micros(w))?;
+                }
+                out.write_all(b"}}")?;
+            }
+            Kind::Sample => {
+                let s = &future.samples[e.index];
+                write!(
+                    out,
+                    r#"{{"ph":"X","cat":"sample","name":{name},"pid":{pid},"tid":{tid},"ts":{},"dur":{},"args":{{"seq":{},"value":{}}}}}"#,
+                    Micros(s.start_ns),
+                    Micros(s.duration_ns()),
+                    s.seq,
+                    if s.value.is_finite() { s.value } else { 0.0 },
+                )?;
+            }
+            Kind::WakeFrom => write!(
+                out,
+                r#"{{"ph":"s","cat":"wake","name":"wake","id":{flow_id},"pid":{pid},"tid":{tid},"ts":{}}}"#,
+                Micros(e.start)
+            )?,
+            Kind::WakeTo => write!(
+                out,
+                r#"{{"ph":"f","bp":"e","cat":"wake","name":"wake","id":{flow_id},"pid":{pid},"tid":{tid},"ts":{}}}"#,
+                Micros(e.start)
+            )?,
+        }
+    }
+    Ok(())
 }

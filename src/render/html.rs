@@ -1,10 +1,11 @@
 //! index.html: one self-contained report (inline CSS and SVG, nothing
 //! fetched from anywhere) with the runs, the futures, the findings and
-//! every plot.
+//! every plot, in anchored sections.
 
 use std::fmt::Write;
 
 use super::svg::{escape, for_inline_html};
+use super::timeline::{TimelineView, timeline_caption};
 use crate::duration::{format_duration, human_ns};
 use crate::export::RunResult;
 
@@ -15,111 +16,222 @@ h3{font-size:16px;margin:24px 0 8px}a{color:#8fb4c8}
 table{border-collapse:collapse;margin:8px 0 16px;font-variant-numeric:tabular-nums}
 th,td{padding:3px 10px;border-bottom:1px solid #2c3452;text-align:right}th{color:#aab3c8;font-weight:600}
 td:first-child,th:first-child{text-align:left}
-figure{margin:8px 0 20px}figure svg{max-width:100%;height:auto;display:block;border-radius:6px}
-figcaption{color:#aab3c8;font-size:12px}.muted{color:#8a93a8}
+figure{margin:8px 0 20px}figure svg{width:100%;height:auto;display:block;border-radius:6px}
+figcaption{color:#aab3c8;font-size:13px}.muted{color:#8a93a8}
 .findings li{margin:2px 0}.findings code{background:#232a45;padding:0 4px;border-radius:3px}
-nav{columns:3;font-size:13px}
+.off{background:#4a2430;border-left:4px solid #ff7a9c;padding:1px 6px}.verdict{color:#ffb3c4}
+nav.sections{display:flex;gap:18px;flex-wrap:wrap;font-size:15px;margin:8px 0}
+nav.runs{columns:3;font-size:13px}.top{font-size:12px;float:right;font-weight:400}
 "#;
 
-/// The report for `results`, with `plots` as (file name, SVG) pairs and the
-/// findings in Markdown, if any.
+/// The report's sections: (anchor, heading).
+const SECTIONS: [(&str, &str); 5] = [
+    ("runs", "Runs"),
+    ("findings", "Findings"),
+    ("truth", "Truth"),
+    ("across-workers", "Across workers"),
+    ("runs-in-detail", "Runs in detail"),
+];
+
+/// The report for `results`, with `plots` as (file name, SVG) pairs, the
+/// findings in Markdown, if any, and the zoom view the zoom plots show
+/// (for their captions).
 pub fn index_html(
     results: &[RunResult],
     plots: &[(String, String)],
     findings: Option<&str>,
+    zoom: TimelineView,
 ) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>pollscope results</title><style>{STYLE}</style></head><body>\n<h1>pollscope results</h1>\
-         <p class=\"muted\">{} run(s) · pollscope {}</p>\n",
+         <title>pollscope results</title><style>{STYLE}</style></head><body id=\"top\">\n<h1>pollscope results</h1>\
+         <p class=\"muted\">{} run(s) · pollscope {} · <a href=\"trace.json\">trace.json</a> (opens in Perfetto)</p>\n",
         results.len(),
         env!("CARGO_PKG_VERSION")
     );
-    h.push_str("<nav>");
+    let summaries: Vec<&(String, String)> = plots
+        .iter()
+        .filter(|(name, _)| name.ends_with("_summary.svg"))
+        .collect();
+    let (findings_html, truth_html) = findings.map(|md| findings_sections(md, results)).unzip();
+    navigation(&mut h, results, |anchor| match anchor {
+        "findings" => findings_html.is_some(),
+        "truth" => truth_html.as_ref().is_some_and(|t| !t.is_empty()),
+        "across-workers" => !summaries.is_empty(),
+        _ => true,
+    });
+    runs_table(&mut h, results);
+    if let Some(body) = &findings_html {
+        section(&mut h, 1);
+        let _ = writeln!(h, "<div class=\"findings\">{body}</div>");
+    }
+    if let Some(truth) = truth_html.filter(|t| !t.is_empty()) {
+        section(&mut h, 2);
+        let _ = writeln!(h, "<div class=\"findings\">{truth}</div>");
+    }
+    if !summaries.is_empty() {
+        section(&mut h, 3);
+        for plot in summaries {
+            figure(
+                &mut h,
+                plot,
+                "makespan and light futures' completion against workers (medians over repeats)",
+            );
+        }
+    }
+    section(&mut h, 4);
+    for r in results {
+        run_detail(&mut h, r, plots, zoom);
+    }
+    h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <a href=\"trace.json\">trace.json</a> opens in Perfetto (ui.perfetto.dev).</p>\n</body></html>\n");
+    h
+}
+
+/// The section links, then a link per run.
+fn navigation(h: &mut String, results: &[RunResult], present: impl Fn(&str) -> bool) {
+    h.push_str("<nav class=\"sections\">");
+    for (anchor, title) in SECTIONS.iter().filter(|(a, _)| present(a)) {
+        let _ = write!(h, "<a href=\"#{anchor}\">{title}</a>");
+    }
+    h.push_str("</nav>\n<nav class=\"runs\">");
     for r in results {
         let id = escape(&r.trace.info.run_id);
         let _ = write!(h, "<div><a href=\"#{id}\">{id}</a></div>");
     }
     h.push_str("</nav>\n");
-    runs_table(&mut h, results);
-    if let Some(markdown) = findings {
-        h.push_str("<h2>Findings</h2><div class=\"findings\">");
-        // The section has its own heading: drop the document's title.
-        let body = markdown.strip_prefix("# Findings\n").unwrap_or(markdown);
-        let parser = pulldown_cmark::Parser::new_ext(body, pulldown_cmark::Options::ENABLE_TABLES);
-        pulldown_cmark::html::push_html(&mut h, parser);
-        h.push_str("</div>\n");
-    }
-    let summaries: Vec<&(String, String)> = plots
-        .iter()
-        .filter(|(name, _)| name.ends_with("_summary.svg"))
-        .collect();
-    if !summaries.is_empty() {
-        h.push_str("<h2>Across workers</h2>\n");
-        for plot in summaries {
-            figure(
-                &mut h,
-                plot,
-                "makespan and light futures' completion against workers",
-            );
-        }
-    }
-    h.push_str("<h2>Runs in detail</h2>\n");
-    for r in results {
-        let id = &r.trace.info.run_id;
-        let _ = writeln!(h, "<h3 id=\"{0}\">{0}</h3>", escape(id));
-        futures_table(&mut h, r);
-        for (suffix, caption) in [
-            (
-                ".svg",
-                "whole run: a bar per poll coloured by thread, a dot per sample",
-            ),
-            (
-                "_zoom.svg",
-                "first 5% of the run in full detail (hover a bar for its poll)",
-            ),
-            (
-                "_latency.svg",
-                "scheduling delay and poll duration, per future",
-            ),
-        ] {
-            let name = format!("{id}{suffix}");
-            if let Some(plot) = plots.iter().find(|(n, _)| *n == name) {
-                figure(&mut h, plot, caption);
+}
+
+/// The heading of section `k` of [`SECTIONS`], with a back-to-top link.
+fn section(h: &mut String, k: usize) {
+    let (anchor, title) = SECTIONS[k];
+    let _ = writeln!(
+        h,
+        "<h2 id=\"{anchor}\">{title}<a class=\"top\" href=\"#top\">back to top ↑</a></h2>"
+    );
+}
+
+/// findings.md as HTML, split into the claims and the truth section, with
+/// run ids linked to their runs and every verdict but `holds` marked.
+fn findings_sections(markdown: &str, results: &[RunResult]) -> (String, String) {
+    // The section has its own heading: drop the document's title.
+    let body = markdown.strip_prefix("# Findings\n").unwrap_or(markdown);
+    let (claims, truth) = match body.find("\n## truth") {
+        Some(at) => (&body[..at], &body[at..]),
+        None => (body, ""),
+    };
+    let render = |md: &str| {
+        let mut html = String::new();
+        let parser = pulldown_cmark::Parser::new_ext(md, pulldown_cmark::Options::ENABLE_TABLES);
+        pulldown_cmark::html::push_html(&mut html, parser);
+        link_runs(&mark_verdicts(&html), results)
+    };
+    let truth = render(truth).replacen("<h2>truth</h2>", "", 1);
+    (
+        render(claims)
+            .replace("<h2>", "<h3>")
+            .replace("</h2>", "</h3>"),
+        truth,
+    )
+}
+
+/// Marks every list item whose verdict is not `holds` (`<li>VERDICT — …`)
+/// and every truth cell that does not say `agree`.
+fn mark_verdicts(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find("<li>") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 4..];
+        match rest.split_once(" — ") {
+            Some((verdict, _)) if verdict != "holds" && !verdict.contains('<') => {
+                let _ = write!(
+                    out,
+                    "<li class=\"off\"><strong class=\"verdict\">{verdict}</strong>"
+                );
+                rest = &rest[verdict.len()..];
             }
+            _ => out.push_str("<li>"),
         }
     }
-    h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <code>trace.json</code> opens in Perfetto.</p>\n</body></html>\n");
-    h
+    out.push_str(rest);
+    out.replace(
+        "<td>not comparable</td>",
+        "<td class=\"off\">not comparable</td>",
+    )
+    .replace(
+        "<td><strong>disagree",
+        "<td class=\"off\"><strong class=\"verdict\">disagree",
+    )
+}
+
+/// Turns each `<code>run id</code>` into a link to the run's section.
+fn link_runs(html: &str, results: &[RunResult]) -> String {
+    let mut html = html.to_string();
+    for r in results {
+        let id = escape(&r.trace.info.run_id);
+        html = html.replace(
+            &format!("<code>{id}</code>"),
+            &format!("<a href=\"#{id}\"><code>{id}</code></a>"),
+        );
+    }
+    html
+}
+
+/// One run's heading, futures table and plots.
+fn run_detail(h: &mut String, r: &RunResult, plots: &[(String, String)], zoom: TimelineView) {
+    let id = &r.trace.info.run_id;
+    let _ = writeln!(
+        h,
+        "<h3 id=\"{0}\">{0}<a class=\"top\" href=\"#top\">back to top ↑</a></h3>",
+        escape(id)
+    );
+    futures_table(h, r);
+    for (suffix, caption) in [
+        (".svg", timeline_caption(r, TimelineView::Whole)),
+        ("_zoom.svg", timeline_caption(r, zoom)),
+        (
+            "_latency.svg",
+            "Scheduling delay and poll duration per future: the share of values at or below each time, as steps".to_string(),
+        ),
+    ] {
+        let name = format!("{id}{suffix}");
+        if let Some(plot) = plots.iter().find(|(n, _)| *n == name) {
+            figure(h, plot, &caption);
+        }
+    }
 }
 
 fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
     let name = escape(name);
     let _ = writeln!(
         h,
-        "<figure>{}<figcaption>{caption} · <a href=\"plots/{name}\">plots/{name}</a></figcaption></figure>",
-        for_inline_html(svg)
+        "<figure>{}<figcaption>{} · <a href=\"plots/{name}\">plots/{name}</a></figcaption></figure>",
+        for_inline_html(svg),
+        escape(caption)
     );
 }
 
 fn runs_table(h: &mut String, results: &[RunResult]) {
+    section(h, 0);
     h.push_str(
-        "<h2>Runs</h2><table><tr><th>run</th><th>scenario</th><th>flavor</th><th>workers</th><th>cost</th>\
-         <th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
+        "<table><tr><th>run</th><th>scenario</th><th>flavor</th><th>workers</th><th>cost</th>\
+         <th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
     );
     for r in results {
         let i = &r.trace.info;
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} {} / {}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} {} / {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
             escape(&i.scenario),
             i.flavor,
             i.workers,
             i.cost_kind,
             format_duration(i.light_cost),
             format_duration(i.heavy_cost),
+            i.samples,
+            i.tasks,
             human_ns(r.analysis.makespan_ns),
             human_ns(r.analysis.lower_bound_ns),
             r.analysis.efficiency,
@@ -153,4 +265,25 @@ fn futures_table(h: &mut String, r: &RunResult) {
         );
     }
     h.push_str("</table>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_verdict_but_holds_stands_out() {
+        let html = "<ul>\n<li>holds — a</li>\n<li>does not hold — b</li>\n<li>inconclusive — c</li>\n</ul><td>not comparable</td>";
+        let marked = mark_verdicts(html);
+        assert!(marked.contains("<li>holds — a"));
+        assert!(
+            marked
+                .contains("<li class=\"off\"><strong class=\"verdict\">does not hold</strong> — b")
+        );
+        assert!(
+            marked
+                .contains("<li class=\"off\"><strong class=\"verdict\">inconclusive</strong> — c")
+        );
+        assert!(marked.contains("<td class=\"off\">not comparable</td>"));
+    }
 }

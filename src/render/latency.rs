@@ -1,19 +1,70 @@
-//! Latency distributions: the CDF of scheduling delay and of poll duration
-//! per future, on a log time axis.
+//! Latency distributions: the empirical CDF of scheduling delay and of poll
+//! duration per future, on a log time axis, drawn as steps.
 
-use plotters::coord::combinators::IntoLogRange;
+use std::fmt::Write;
+
 use plotters::prelude::*;
 
-use super::palette::{BACKGROUND, FOREGROUND, GRID, thread_color, tick};
+use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, series_color, series_dash};
+use super::svg::{append_layer, escape};
 use crate::analysis::Metric;
+use crate::duration::human_ns;
 use crate::export::RunResult;
 
-/// Two CDF panels (scheduling delay, poll duration) of `result`, one line per
-/// future, from the same HdrHistograms as histograms.csv.
+/// The most steps a CDF keeps; larger samples are thinned to this many
+/// quantile levels, still as steps.
+pub const MAX_CDF_STEPS: usize = 400;
+
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 440;
+
+/// The exact empirical CDF of `values`: per distinct value `v`, the share
+/// (0–1) of values ≤ `v`, by value. Past [`MAX_CDF_STEPS`] distinct values
+/// only the last value reaching each of [`MAX_CDF_STEPS`] equal levels is
+/// kept (the curve stays a step function through true points).
+///
+/// ```
+/// use pollscope::render::empirical_cdf;
+/// assert_eq!(empirical_cdf(vec![5, 1, 5, 3]), [(1, 0.25), (3, 0.5), (5, 1.0)]);
+/// ```
+pub fn empirical_cdf(values: Vec<u64>) -> Vec<(u64, f64)> {
+    let steps = exact_steps(values);
+    if steps.len() <= MAX_CDF_STEPS {
+        return steps;
+    }
+    let level = |share: f64| (share * MAX_CDF_STEPS as f64).floor();
+    let mut kept: Vec<(u64, f64)> = Vec::with_capacity(MAX_CDF_STEPS + 1);
+    for (k, &step) in steps.iter().enumerate() {
+        let next = steps.get(k + 1).map_or(f64::INFINITY, |s| level(s.1));
+        if k == 0 || next > level(step.1) {
+            kept.push(step);
+        }
+    }
+    kept
+}
+
+/// Every distinct value with the share of values ≤ it.
+fn exact_steps(mut values: Vec<u64>) -> Vec<(u64, f64)> {
+    values.sort_unstable();
+    let n = values.len() as f64;
+    let mut steps: Vec<(u64, f64)> = Vec::new();
+    for (i, &v) in values.iter().enumerate() {
+        match steps.last_mut() {
+            Some(last) if last.0 == v => last.1 = (i + 1) as f64 / n,
+            _ => steps.push((v, (i + 1) as f64 / n)),
+        }
+    }
+    steps
+}
+
+/// Two CDF panels (scheduling delay, poll duration) of `result`, one step
+/// line per future, computed from the trace's values directly
+/// ([`Metric::values`]): at value `v` the share of the future's values ≤ `v`.
 pub fn latency_svg(result: &RunResult) -> String {
     let mut svg = String::new();
+    let mut layer = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (1200, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&BACKGROUND).expect("drawing into a string");
         let root = root
             .titled(
@@ -21,17 +72,43 @@ pub fn latency_svg(result: &RunResult) -> String {
                 ("sans-serif", 16).into_font().color(&FOREGROUND),
             )
             .expect("drawing into a string");
-        let (left, right) = root.split_horizontally(600);
-        panel(
-            &left,
-            result,
-            Metric::SchedDelay,
-            "scheduling delay (wake → poll)",
-        );
-        panel(&right, result, Metric::PollDuration, "poll duration");
+        let (left, right) = root.split_horizontally(WIDTH / 2);
+        for (area, metric, caption) in [
+            (&left, Metric::SchedDelay, "scheduling delay (wake → poll)"),
+            (&right, Metric::PollDuration, "poll duration"),
+        ] {
+            panel(area, result, metric, caption, &mut layer);
+        }
         root.present().expect("drawing into a string");
     }
+    append_layer(&mut svg, &layer);
     svg
+}
+
+/// One future's CDF: its series index, name and steps (ns, share).
+struct Line<'a> {
+    index: usize,
+    name: &'a str,
+    steps: Vec<(u64, f64)>,
+}
+
+/// Pixel mapping of a panel: log10 of ns on x, share on y.
+struct Axes {
+    x: (f64, f64),
+    y: (f64, f64),
+    log_lo: f64,
+    log_hi: f64,
+}
+
+impl Axes {
+    fn px(&self, ns: u64) -> f64 {
+        let l = (ns.max(1) as f64).log10();
+        self.x.0 + (l - self.log_lo) / (self.log_hi - self.log_lo) * (self.x.1 - self.x.0)
+    }
+
+    fn py(&self, share: f64) -> f64 {
+        self.y.1 - share * (self.y.1 - self.y.0)
+    }
 }
 
 fn panel(
@@ -39,83 +116,186 @@ fn panel(
     result: &RunResult,
     metric: Metric,
     caption: &str,
+    layer: &mut String,
 ) {
-    let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
-    // (colour index, future name, (µs, percentile) points)
-    type Line<'a> = (usize, &'a str, Vec<(f64, f64)>);
     let lines: Vec<Line<'_>> = result
         .trace
         .futures
         .iter()
         .enumerate()
-        .filter_map(|(i, f)| {
-            let values = metric.values(f);
-            if values.is_empty() {
-                return None;
-            }
-            let h = crate::analysis::MetricHistogram {
-                future: f.name.clone(),
-                metric,
-                histogram: crate::analysis::histogram_of(&values),
-            };
-            let points = h
-                .quantile_rows()
-                .iter()
-                .map(|q| ((q.value_ns.max(1) as f64) / 1e3, q.percentile))
-                .collect();
-            Some((i, f.name.as_str(), points))
+        .map(|(index, f)| Line {
+            index,
+            name: &f.name,
+            steps: empirical_cdf(metric.values(f)),
         })
+        .filter(|l| !l.steps.is_empty())
         .collect();
     let (lo, hi) = lines
         .iter()
-        .flat_map(|(_, _, pts)| pts.iter().map(|p| p.0))
-        .fold((f64::MAX, f64::MIN), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    let (lo, hi) = if lo > hi {
-        (0.001, 1.0)
+        .flat_map(|l| l.steps.iter().map(|s| s.0.max(1)))
+        .fold((u64::MAX, 0), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (log_lo, log_hi) = if lo > hi {
+        (0.0, 3.0)
     } else {
-        (lo.max(0.001) / 1.5, hi * 1.5)
+        (
+            (lo as f64).log10().floor(),
+            (hi as f64)
+                .log10()
+                .ceil()
+                .max((lo as f64).log10().floor() + 1.0),
+        )
     };
+    let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, text(14))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d((lo..hi).log_scale(), 0f64..100f64)
+        .margin(14)
+        .x_label_area_size(44)
+        .y_label_area_size(54)
+        .build_cartesian_2d(log_lo..log_hi, 0f64..100f64)
         .expect("drawing into a string");
     chart
         .configure_mesh()
-        .x_desc("µs (log scale)")
-        .x_label_formatter(&tick)
+        .x_labels(0)
+        .disable_x_mesh()
+        .max_light_lines(0)
+        .y_labels(6)
         .y_label_formatter(&|y| format!("{y:.0}"))
-        .y_desc("percentile")
+        .x_desc("time (log scale)")
+        .y_desc("% of values ≤ time")
         .axis_style(GRID)
         .bold_line_style(GRID)
-        .light_line_style(BACKGROUND)
-        .label_style(text(11))
-        .axis_desc_style(text(12))
+        .label_style(text(12))
+        .axis_desc_style(text(13))
         .draw()
         .expect("drawing into a string");
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let axes = Axes {
+        x: (f64::from(xr.start), f64::from(xr.end)),
+        y: (f64::from(yr.start), f64::from(yr.end)),
+        log_lo,
+        log_hi,
+    };
+    decade_ticks(layer, &axes);
     if lines.is_empty() {
-        area.draw(&Text::new("no values", (250, 200), text(13)))
-            .expect("drawing into a string");
+        let _ = write!(
+            layer,
+            r#"<text x="{}" y="{}" fill="{}" font-family="sans-serif" font-size="13">no values</text>"#,
+            (axes.x.0 + axes.x.1) / 2.0 - 30.0,
+            (axes.y.0 + axes.y.1) / 2.0,
+            hex(FOREGROUND)
+        );
         return;
     }
-    for (i, name, points) in lines {
-        let color = thread_color(i as u16 + 1);
-        chart
-            .draw_series(LineSeries::new(points, color.stroke_width(2)))
-            .expect("drawing into a string")
-            .label(name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+    for line in &lines {
+        step_path(layer, &axes, line);
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(BACKGROUND.mix(0.85))
-        .border_style(GRID)
-        .label_font(text(11))
-        .draw()
-        .expect("drawing into a string");
+    series_legend(layer, &axes, &lines);
+}
+
+/// A label and a grid line at each power of ten, the same on both panels:
+/// `1ns`, `10ns`, …, `1µs`, …, `1ms`, … (one label per decade, so labels
+/// never collide).
+fn decade_ticks(layer: &mut String, axes: &Axes) {
+    let _ = write!(
+        layer,
+        r#"<g class="xticks" font-family="sans-serif" font-size="12" fill="{}" text-anchor="middle">"#,
+        hex(FOREGROUND)
+    );
+    let decades = (axes.log_lo as i32)..=(axes.log_hi as i32);
+    let stride = (decades.clone().count() / 8).max(1);
+    for (k, d) in decades.enumerate() {
+        let ns = 10u64.saturating_pow(d.max(0) as u32);
+        let x = axes.px(ns);
+        let _ = write!(
+            layer,
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{:.1}" stroke="{}"/>"#,
+            axes.y.0,
+            axes.y.1,
+            hex(GRID)
+        );
+        if k % stride == 0 {
+            let _ = write!(
+                layer,
+                r#"<text x="{x:.1}" y="{:.1}">{}</text>"#,
+                axes.y.1 + 16.0,
+                escape(&human_ns(ns))
+            );
+        }
+    }
+    layer.push_str("</g>");
+}
+
+/// The CDF of one future as a step path: from 0 % at its smallest value,
+/// up (V) to each step's share, then across (H) to the next value.
+fn step_path(layer: &mut String, axes: &Axes, line: &Line<'_>) {
+    let color = hex(series_color(line.index));
+    let dash = series_dash(line.index);
+    let _ = write!(
+        layer,
+        r#"<path class="cdf" fill="none" stroke="{color}" stroke-width="2"{} d="M{:.1} {:.1}"#,
+        if dash.is_empty() {
+            String::new()
+        } else {
+            format!(r#" stroke-dasharray="{dash}""#)
+        },
+        axes.px(line.steps[0].0),
+        axes.py(0.0)
+    );
+    for (k, &(ns, share)) in line.steps.iter().enumerate() {
+        if k > 0 {
+            let _ = write!(layer, "H{:.1}", axes.px(ns));
+        }
+        let _ = write!(layer, "V{:.1}", axes.py(share));
+    }
+    let _ = write!(layer, "\"><title>{}</title></path>", escape(line.name));
+}
+
+/// Names and line styles, in a box at the panel's lower right.
+fn series_legend(layer: &mut String, axes: &Axes, lines: &[Line<'_>]) {
+    let rows = lines.len() as f64;
+    let (w, h) = (170.0, 10.0 + 17.0 * rows);
+    let (x, y) = (axes.x.1 - w - 8.0, axes.y.1 - h - 8.0);
+    let _ = write!(
+        layer,
+        r#"<g class="legend" font-family="sans-serif" font-size="12"><rect x="{x:.1}" y="{y:.1}" width="{w}" height="{h}" fill="{}" fill-opacity="0.85" stroke="{}"/>"#,
+        hex(BACKGROUND),
+        hex(GRID)
+    );
+    for (k, line) in lines.iter().enumerate() {
+        let ly = y + 14.0 + 17.0 * k as f64;
+        let dash = series_dash(line.index);
+        let _ = write!(
+            layer,
+            r#"<line x1="{:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{}" stroke-width="2" stroke-dasharray="{}"/><text x="{:.1}" y="{:.1}" fill="{}">{}</text>"#,
+            x + 8.0,
+            x + 28.0,
+            hex(series_color(line.index)),
+            if dash.is_empty() { "none" } else { dash },
+            x + 34.0,
+            ly + 4.0,
+            hex(FOREGROUND),
+            escape(line.name)
+        );
+    }
+    layer.push_str("</g>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_sample_is_thinned_but_keeps_true_points() {
+        let values: Vec<u64> = (0..10_000).map(|i| i * 7 % 5_003).collect();
+        let full = exact_steps(values.clone());
+        let thin = empirical_cdf(values);
+        assert!(
+            thin.len() <= MAX_CDF_STEPS + 2 && thin.len() > MAX_CDF_STEPS / 2,
+            "{}",
+            thin.len()
+        );
+        assert!(thin.iter().all(|s| full.contains(s)));
+        assert_eq!(thin.last(), full.last());
+        assert!(thin.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+    }
 }

@@ -8,33 +8,71 @@ mod palette;
 mod summary_chart;
 mod svg;
 mod timeline;
+mod zoom;
 
 pub use html::index_html;
-pub use latency::latency_svg;
-pub use palette::thread_color;
-pub use summary_chart::{scenario_summaries, summary_svg};
+pub use latency::{MAX_CDF_STEPS, empirical_cdf, latency_svg};
+pub use palette::{run_colors, thread_color};
+pub use summary_chart::{ScenarioSummary, SummaryLine, scenario_summaries, summary_svg};
 pub use svg::escape;
-pub use timeline::{TimelineView, ZOOM_FRACTION, timeline_svg};
+pub use timeline::{TimelineView, ZOOM_POLLS, default_zoom_window, timeline_caption, timeline_svg};
+pub use zoom::parse_zoom;
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::export::RunResult;
 
-/// Every plot of `results`, as (file name under `plots/`, SVG text).
-pub fn all_plots(results: &[RunResult]) -> Vec<(String, String)> {
-    let mut plots = Vec::new();
-    for result in results {
-        let id = &result.trace.info.run_id;
-        plots.push((
+/// What [`write_pictures_with`] and [`all_plots`] draw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PictureOptions {
+    /// The zoom view's window `(from_ns, to_ns)` since each run's start
+    /// (`plot --zoom`); `None`: each run's [`default_zoom_window`].
+    pub zoom: Option<(u64, u64)>,
+    /// Run ids to draw (`plot --run`, resolved by the caller); `None`: all.
+    /// The plots of other runs are left as they are on disk, and the
+    /// report inlines them from there.
+    pub runs: Option<Vec<String>>,
+}
+
+impl PictureOptions {
+    fn zoom_view(&self) -> TimelineView {
+        match self.zoom {
+            Some((from_ns, to_ns)) => TimelineView::Window { from_ns, to_ns },
+            None => TimelineView::Zoom,
+        }
+    }
+
+    fn draws(&self, run_id: &str) -> bool {
+        self.runs
+            .as_ref()
+            .is_none_or(|ids| ids.iter().any(|id| id == run_id))
+    }
+}
+
+/// The plots of one run: (file name under `plots/`, SVG text) of its whole
+/// timeline, zoom timeline and latency CDFs.
+fn run_plots(result: &RunResult, zoom: TimelineView) -> [(String, String); 3] {
+    let id = &result.trace.info.run_id;
+    [
+        (
             format!("{id}.svg"),
             timeline_svg(result, TimelineView::Whole),
-        ));
-        plots.push((
-            format!("{id}_zoom.svg"),
-            timeline_svg(result, TimelineView::Zoom),
-        ));
-        plots.push((format!("{id}_latency.svg"), latency_svg(result)));
+        ),
+        (format!("{id}_zoom.svg"), timeline_svg(result, zoom)),
+        (format!("{id}_latency.svg"), latency_svg(result)),
+    ]
+}
+
+/// Every plot of the runs `options` selects, and the summary charts (of
+/// all runs), as (file name under `plots/`, SVG text).
+pub fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<(String, String)> {
+    let mut plots = Vec::new();
+    for result in results
+        .iter()
+        .filter(|r| options.draws(&r.trace.info.run_id))
+    {
+        plots.extend(run_plots(result, options.zoom_view()));
     }
     for summary in scenario_summaries(results) {
         plots.push((
@@ -45,16 +83,41 @@ pub fn all_plots(results: &[RunResult]) -> Vec<(String, String)> {
     plots
 }
 
-/// Writes `plots/*.svg` and `index.html` into `dir`; the report includes
-/// `findings` (Markdown) when given.
+/// Writes `plots/*.svg` and `index.html` into `dir` with the default
+/// options; the report includes `findings` (Markdown) when given.
 pub fn write_pictures(dir: &Path, results: &[RunResult], findings: Option<&str>) -> Result<()> {
+    write_pictures_with(dir, results, findings, &PictureOptions::default())
+}
+
+/// Writes `plots/*.svg` and `index.html` into `dir` as `options` say. The
+/// report inlines the plots of runs not drawn this time from `dir/plots`
+/// when they are there.
+pub fn write_pictures_with(
+    dir: &Path,
+    results: &[RunResult],
+    findings: Option<&str>,
+    options: &PictureOptions,
+) -> Result<()> {
     let plots_dir = dir.join("plots");
     std::fs::create_dir_all(&plots_dir).map_err(|e| Error::io(&plots_dir, e))?;
-    let plots = all_plots(results);
+    let mut plots = all_plots(results, options);
     for (name, svg) in &plots {
         let path = plots_dir.join(name);
         std::fs::write(&path, svg).map_err(|e| Error::io(&path, e))?;
     }
+    for result in results
+        .iter()
+        .filter(|r| !options.draws(&r.trace.info.run_id))
+    {
+        let id = &result.trace.info.run_id;
+        for suffix in [".svg", "_zoom.svg", "_latency.svg"] {
+            let name = format!("{id}{suffix}");
+            if let Ok(svg) = std::fs::read_to_string(plots_dir.join(&name)) {
+                plots.push((name, svg));
+            }
+        }
+    }
     let path = dir.join("index.html");
-    std::fs::write(&path, index_html(results, &plots, findings)).map_err(|e| Error::io(&path, e))
+    let html = index_html(results, &plots, findings, options.zoom_view());
+    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))
 }

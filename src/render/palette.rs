@@ -1,6 +1,14 @@
-//! Colours and names of threads, shared by every picture and the trace.
+//! Colours and names of threads, shared by every picture.
+//!
+//! Every thread of a run gets its own colour. Kinds are hue families
+//! (main blue, workers green–teal, blocking orange–amber, pool
+//! magenta–pink), apart from each other by a CIEDE2000 difference of at least
+//! 10; threads of one kind are shades of their family. Every colour has a
+//! contrast of at least 3:1 (WCAG 2) against [`BACKGROUND`].
 
 use plotters::style::RGBColor;
+
+use crate::probe::{ThreadInfo, ThreadKind};
 
 /// Background of the pictures (the seed's dark navy).
 pub(crate) const BACKGROUND: RGBColor = RGBColor(0x1F, 0x26, 0x40);
@@ -9,30 +17,108 @@ pub(crate) const FOREGROUND: RGBColor = RGBColor(0xDD, 0xE1, 0xEA);
 /// Grid lines.
 pub(crate) const GRID: RGBColor = RGBColor(0x3A, 0x43, 0x63);
 
-/// Thread colours: index 0 (the `block_on` thread) is always the seed's
-/// blue; the others cycle through muted colours that read on dark navy.
-const THREAD_COLORS: [RGBColor; 16] = [
-    RGBColor(0x2B, 0x6C, 0xA3),
-    RGBColor(0x5F, 0xA3, 0xAE),
-    RGBColor(0xB3, 0x8A, 0x6A),
-    RGBColor(0xA8, 0x28, 0x3A),
-    RGBColor(0x86, 0x8A, 0x2A),
-    RGBColor(0xA8, 0x7E, 0xA3),
-    RGBColor(0x6E, 0x4C, 0x4C),
-    RGBColor(0x8F, 0xB4, 0xC8),
-    RGBColor(0xD0, 0x80, 0x30),
-    RGBColor(0x5A, 0x9A, 0x5A),
-    RGBColor(0x8E, 0x6A, 0xC8),
-    RGBColor(0xC8, 0xB8, 0x50),
-    RGBColor(0x40, 0x9C, 0xD0),
-    RGBColor(0xC8, 0x60, 0x80),
-    RGBColor(0x70, 0x70, 0x70),
-    RGBColor(0x4A, 0x7A, 0x60),
-];
+/// A kind's family in CIE LCh: hue range (degrees) and lightness range.
+struct Family {
+    hue: (f64, f64),
+    lightness: (f64, f64),
+    chroma: f64,
+}
 
-/// The colour of thread `index`, the same in every row and picture of a run.
-pub fn thread_color(index: u16) -> RGBColor {
-    THREAD_COLORS[usize::from(index) % THREAD_COLORS.len()]
+fn family(kind: ThreadKind) -> Family {
+    match kind {
+        ThreadKind::Main => Family {
+            hue: (262.0, 282.0),
+            lightness: (60.0, 78.0),
+            chroma: 45.0,
+        },
+        ThreadKind::Worker => Family {
+            hue: (150.0, 195.0),
+            lightness: (58.0, 86.0),
+            chroma: 45.0,
+        },
+        ThreadKind::Blocking => Family {
+            hue: (48.0, 88.0),
+            lightness: (58.0, 86.0),
+            chroma: 55.0,
+        },
+        ThreadKind::Pool => Family {
+            hue: (318.0, 350.0),
+            lightness: (58.0, 82.0),
+            chroma: 50.0,
+        },
+    }
+}
+
+/// The colour of the `index`-th thread (from 0) of `count` threads of
+/// `kind`. Lightness grows with `index` across the family's range, the hue
+/// steps by the golden ratio inside the family's range, so neighbours
+/// differ in both; a lone thread gets the family's middle shade.
+///
+/// ```
+/// use pollscope::probe::ThreadKind;
+/// use pollscope::render::thread_color;
+/// let a = thread_color(ThreadKind::Blocking, 0, 25);
+/// let b = thread_color(ThreadKind::Blocking, 24, 25);
+/// assert_ne!(a, b);
+/// ```
+pub fn thread_color(kind: ThreadKind, index: usize, count: usize) -> RGBColor {
+    let f = family(kind);
+    let count = count.max(index + 1);
+    let (l, h) = if count == 1 {
+        (
+            (f.lightness.0 + f.lightness.1) / 2.0,
+            (f.hue.0 + f.hue.1) / 2.0,
+        )
+    } else {
+        let t = index as f64 / (count - 1) as f64;
+        let spread = (index as f64 * 0.618_034 + 0.5).fract();
+        (
+            f.lightness.0 + (f.lightness.1 - f.lightness.0) * t,
+            f.hue.0 + (f.hue.1 - f.hue.0) * spread,
+        )
+    };
+    lch_to_rgb(l, f.chroma, h)
+}
+
+/// The colour of every thread of a run, by thread index: each thread's
+/// [`thread_color`] from its kind, its rank among the threads of that kind
+/// (in index order) and their count.
+pub fn run_colors(threads: &[ThreadInfo]) -> Vec<RGBColor> {
+    let count = |kind| threads.iter().filter(|t| t.kind == kind).count();
+    let mut seen = [0usize; 4];
+    threads
+        .iter()
+        .map(|t| {
+            let rank = seen[t.kind as usize];
+            seen[t.kind as usize] += 1;
+            thread_color(t.kind, rank, count(t.kind))
+        })
+        .collect()
+}
+
+/// Colours of plotted series (futures, summary lines): ten hues of
+/// contrast ≥ 3:1 on the background; series past ten repeat a colour and
+/// are told apart by a dash pattern ([`series_dash`]).
+pub(crate) fn series_color(index: usize) -> RGBColor {
+    const SERIES: [RGBColor; 10] = [
+        RGBColor(0x6C, 0xB6, 0xFF),
+        RGBColor(0xFF, 0xA6, 0x4D),
+        RGBColor(0x5F, 0xD3, 0x8D),
+        RGBColor(0xFF, 0x7A, 0x9C),
+        RGBColor(0xC9, 0x9B, 0xFF),
+        RGBColor(0xE8, 0xD4, 0x4D),
+        RGBColor(0x4D, 0xD9, 0xD9),
+        RGBColor(0xFF, 0x8F, 0x66),
+        RGBColor(0xA8, 0xC8, 0x6E),
+        RGBColor(0xE0, 0xA0, 0xD0),
+    ];
+    SERIES[index % SERIES.len()]
+}
+
+/// The SVG `stroke-dasharray` of series `index`: solid for the first ten,
+/// then dashed, dotted, dash-dotted per further round of colours.
+pub(crate) fn series_dash(index: usize) -> &'static str {
+    ["", "6 3", "2 3", "8 3 2 3"][(index / 10) % 4]
 }
 
 /// `#rrggbb` of a colour.
@@ -44,4 +130,248 @@ pub(crate) fn hex(color: RGBColor) -> String {
 pub(crate) fn tick(value: &f64) -> String {
     let text = format!("{value:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// CIE L*C*h° (D65) to sRGB; chroma is reduced until the colour fits the
+/// sRGB gamut, so lightness and hue are kept.
+fn lch_to_rgb(l: f64, mut c: f64, h: f64) -> RGBColor {
+    loop {
+        let (a, b) = (c * h.to_radians().cos(), c * h.to_radians().sin());
+        if let Some(rgb) = lab_to_rgb(l, a, b) {
+            return rgb;
+        }
+        c *= 0.95;
+    }
+}
+
+fn lab_to_rgb(l: f64, a: f64, b: f64) -> Option<RGBColor> {
+    let fy = (l + 16.0) / 116.0;
+    let inv = |t: f64| {
+        if t > 6.0 / 29.0 {
+            t * t * t
+        } else {
+            3.0 * (6.0f64 / 29.0).powi(2) * (t - 4.0 / 29.0)
+        }
+    };
+    let (x, y, z) = (
+        0.950_47 * inv(fy + a / 500.0),
+        inv(fy),
+        1.088_83 * inv(fy - b / 200.0),
+    );
+    let linear = [
+        3.240_454_2 * x - 1.537_138_5 * y - 0.498_531_4 * z,
+        -0.969_266 * x + 1.876_010_8 * y + 0.041_556 * z,
+        0.055_643_4 * x - 0.204_025_9 * y + 1.057_225_2 * z,
+    ];
+    if linear.iter().any(|&v| !(-1e-9..=1.0 + 1e-9).contains(&v)) {
+        return None;
+    }
+    let encode = |v: f64| {
+        let v = v.clamp(0.0, 1.0);
+        let s = if v <= 0.003_130_8 {
+            12.92 * v
+        } else {
+            1.055 * v.powf(1.0 / 2.4) - 0.055
+        };
+        (s * 255.0).round() as u8
+    };
+    Some(RGBColor(
+        encode(linear[0]),
+        encode(linear[1]),
+        encode(linear[2]),
+    ))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn linear(c: u8) -> f64 {
+        let s = f64::from(c) / 255.0;
+        if s <= 0.040_45 {
+            s / 12.92
+        } else {
+            ((s + 0.055) / 1.055).powf(2.4)
+        }
+    }
+
+    /// WCAG 2 relative luminance.
+    fn luminance(c: RGBColor) -> f64 {
+        0.2126 * linear(c.0) + 0.7152 * linear(c.1) + 0.0722 * linear(c.2)
+    }
+
+    /// WCAG 2 contrast ratio.
+    pub(crate) fn contrast(a: RGBColor, b: RGBColor) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    fn lab(c: RGBColor) -> (f64, f64, f64) {
+        let (r, g, b) = (linear(c.0), linear(c.1), linear(c.2));
+        let x = (0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b) / 0.950_47;
+        let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
+        let z = (0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b) / 1.088_83;
+        let f = |t: f64| {
+            if t > (6.0f64 / 29.0).powi(3) {
+                t.cbrt()
+            } else {
+                t / (3.0 * (6.0f64 / 29.0).powi(2)) + 4.0 / 29.0
+            }
+        };
+        (
+            116.0 * f(y) - 16.0,
+            500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)),
+        )
+    }
+
+    /// CIEDE2000 colour difference (Sharma, Wu, Dalal 2005).
+    pub(crate) fn ciede2000(c1: RGBColor, c2: RGBColor) -> f64 {
+        ciede2000_lab(lab(c1), lab(c2))
+    }
+
+    fn ciede2000_lab((l1, a1, b1): (f64, f64, f64), (l2, a2, b2): (f64, f64, f64)) -> f64 {
+        let cbar = ((a1 * a1 + b1 * b1).sqrt() + (a2 * a2 + b2 * b2).sqrt()) / 2.0;
+        let g = 0.5 * (1.0 - (cbar.powi(7) / (cbar.powi(7) + 25f64.powi(7))).sqrt());
+        let (a1p, a2p) = ((1.0 + g) * a1, (1.0 + g) * a2);
+        let (c1p, c2p) = ((a1p * a1p + b1 * b1).sqrt(), (a2p * a2p + b2 * b2).sqrt());
+        let hue = |b: f64, a: f64| {
+            if a == 0.0 && b == 0.0 {
+                0.0
+            } else {
+                b.atan2(a).to_degrees().rem_euclid(360.0)
+            }
+        };
+        let (h1p, h2p) = (hue(b1, a1p), hue(b2, a2p));
+        let dl = l2 - l1;
+        let dc = c2p - c1p;
+        let mut dh = h2p - h1p;
+        if c1p * c2p != 0.0 {
+            if dh > 180.0 {
+                dh -= 360.0;
+            } else if dh < -180.0 {
+                dh += 360.0;
+            }
+        } else {
+            dh = 0.0;
+        }
+        let dhh = 2.0 * (c1p * c2p).sqrt() * (dh.to_radians() / 2.0).sin();
+        let lbar = (l1 + l2) / 2.0;
+        let cbarp = (c1p + c2p) / 2.0;
+        let hbarp = if c1p * c2p == 0.0 {
+            h1p + h2p
+        } else if (h1p - h2p).abs() <= 180.0 {
+            (h1p + h2p) / 2.0
+        } else if h1p + h2p < 360.0 {
+            (h1p + h2p + 360.0) / 2.0
+        } else {
+            (h1p + h2p - 360.0) / 2.0
+        };
+        let t = 1.0 - 0.17 * (hbarp - 30.0).to_radians().cos()
+            + 0.24 * (2.0 * hbarp).to_radians().cos()
+            + 0.32 * (3.0 * hbarp + 6.0).to_radians().cos()
+            - 0.20 * (4.0 * hbarp - 63.0).to_radians().cos();
+        let dtheta = 30.0 * (-((hbarp - 275.0) / 25.0).powi(2)).exp();
+        let rc = 2.0 * (cbarp.powi(7) / (cbarp.powi(7) + 25f64.powi(7))).sqrt();
+        let sl = 1.0 + 0.015 * (lbar - 50.0).powi(2) / (20.0 + (lbar - 50.0).powi(2)).sqrt();
+        let sc = 1.0 + 0.045 * cbarp;
+        let sh = 1.0 + 0.015 * cbarp * t;
+        let rt = -(2.0 * dtheta).to_radians().sin() * rc;
+        ((dl / sl).powi(2) + (dc / sc).powi(2) + (dhh / sh).powi(2) + rt * (dc / sc) * (dhh / sh))
+            .sqrt()
+    }
+
+    const KINDS: [ThreadKind; 4] = [
+        ThreadKind::Main,
+        ThreadKind::Worker,
+        ThreadKind::Blocking,
+        ThreadKind::Pool,
+    ];
+
+    /// Every colour of runs with up to 64 threads of a kind.
+    fn all_colors() -> Vec<(ThreadKind, usize, usize, RGBColor)> {
+        let mut all = Vec::new();
+        for kind in KINDS {
+            for count in 1..=64 {
+                for i in 0..count {
+                    all.push((kind, i, count, thread_color(kind, i, count)));
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn ciede2000_matches_the_published_test_pairs() {
+        // Pairs 1, 7 and 17 of Sharma, Wu and Dalal's test data.
+        for (a, b, expected) in [
+            ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+            ((50.0, 0.0, 0.0), (50.0, -1.0, 2.0), 2.3669),
+            (
+                (22.7233, 20.0904, -46.694),
+                (23.0331, 14.973, -42.5619),
+                2.0373,
+            ),
+        ] {
+            let d = ciede2000_lab(a, b);
+            assert!((d - expected).abs() < 1e-4, "{a:?} {b:?}: {d}");
+        }
+        let c = RGBColor(0x80, 0x40, 0x20);
+        assert!(ciede2000(c, c) < 1e-9);
+        assert!(ciede2000(RGBColor(0, 0, 0), RGBColor(255, 255, 255)) > 99.0);
+        assert!(
+            (ciede2000(c, RGBColor(0x20, 0x40, 0x80)) - ciede2000(RGBColor(0x20, 0x40, 0x80), c))
+                .abs()
+                < 1e-9
+        );
+    }
+
+    #[test]
+    fn every_bar_colour_contrasts_3_to_1_with_the_background() {
+        let mut worst = f64::MAX;
+        for (kind, i, n, c) in all_colors() {
+            let ratio = contrast(c, BACKGROUND);
+            worst = worst.min(ratio);
+            assert!(ratio >= 3.0, "{kind:?} {i}/{n} {} is {ratio:.2}:1", hex(c));
+        }
+        for i in 0..10 {
+            assert!(contrast(series_color(i), BACKGROUND) >= 3.0, "series {i}");
+        }
+        println!("worst thread colour contrast {worst:.2}:1");
+    }
+
+    #[test]
+    fn kinds_are_ciede2000_10_apart() {
+        let all = all_colors();
+        let mut worst = f64::MAX;
+        for (k1, i1, n1, c1) in &all {
+            for (k2, i2, n2, c2) in &all {
+                if k1 < k2 {
+                    let d = ciede2000(*c1, *c2);
+                    worst = worst.min(d);
+                    assert!(
+                        d >= 10.0,
+                        "{k1:?} {i1}/{n1} {} vs {k2:?} {i2}/{n2} {}: ΔE00 {d:.1}",
+                        hex(*c1),
+                        hex(*c2)
+                    );
+                }
+            }
+        }
+        println!("closest colours of different kinds: ΔE00 {worst:.1}");
+    }
+
+    #[test]
+    fn shades_within_a_kind_are_distinct() {
+        for kind in KINDS {
+            for count in 1..=64 {
+                let mut colors: Vec<String> = (0..count)
+                    .map(|i| hex(thread_color(kind, i, count)))
+                    .collect();
+                colors.sort();
+                colors.dedup();
+                assert_eq!(colors.len(), count, "{kind:?} × {count}");
+            }
+        }
+    }
 }

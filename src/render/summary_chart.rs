@@ -2,24 +2,28 @@
 //! completion time against workers, one line per cost.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::time::Duration;
 
 use plotters::prelude::*;
 
-use super::palette::{BACKGROUND, FOREGROUND, GRID, thread_color, tick};
+use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, series_color, series_dash, tick};
+use super::svg::{append_layer, escape};
 use crate::duration::format_duration;
 use crate::export::RunResult;
+use crate::scenario::journey::JOURNEY;
 use crate::scenario::{Flavor, Placement};
 
 /// One line of a summary chart: (workers, median ms over repeats).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SummaryLine {
-    /// What the line shows, e.g. `makespan · cpu500us`.
+    /// What the line shows, e.g. `makespan · cpu500us`; series with equal
+    /// values are one line whose label lists them all, e.g.
+    /// `makespan, fut1 done · cpu500us`.
     pub label: String,
     /// Makespan lines are drawn bold, completion lines thin.
     pub makespan: bool,
-    /// Palette index of the line's colour: lines of one cost share a hue
-    /// family, the makespan first.
+    /// Series index of the line's colour, dash and marker.
     pub color: u16,
     /// (workers, milliseconds), by workers.
     pub points: Vec<(usize, f64)>,
@@ -34,6 +38,20 @@ pub struct ScenarioSummary {
     pub lines: Vec<SummaryLine>,
 }
 
+impl ScenarioSummary {
+    /// The measured worker counts, in order: the chart's categories.
+    pub fn workers(&self) -> Vec<usize> {
+        let mut workers: Vec<usize> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .collect();
+        workers.sort_unstable();
+        workers.dedup();
+        workers
+    }
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -44,13 +62,14 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// A summary for every scenario whose multi_thread runs span two or more
-/// worker counts. Light futures are the inline ones whose cost is the
-/// run's light cost; values are medians over repeats.
-pub fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
-    // scenario → (cost kind, heavy cost) → series label → workers → values
-    type Series = BTreeMap<String, (bool, BTreeMap<usize, Vec<f64>>)>;
-    let mut by_scenario: BTreeMap<String, BTreeMap<(String, Duration), Series>> = BTreeMap::new();
+/// scenario → (cost kind, heavy cost) → series label → (makespan?, workers → values).
+type Series = BTreeMap<String, (bool, BTreeMap<usize, Vec<f64>>)>;
+type ByScenario = BTreeMap<String, BTreeMap<(String, Duration), Series>>;
+
+/// Collects the multi_thread runs' makespans and light futures'
+/// completions, in ms.
+fn collect(results: &[RunResult]) -> ByScenario {
+    let mut by_scenario = ByScenario::new();
     for r in results {
         let info = &r.trace.info;
         if info.flavor != Flavor::MultiThread {
@@ -82,66 +101,108 @@ pub fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
         }
     }
     by_scenario
-        .into_iter()
-        .filter_map(|(scenario, costs)| {
-            let mut workers: Vec<usize> = costs
-                .values()
-                .flat_map(|s| s.values().flat_map(|(_, w)| w.keys().copied()))
-                .collect();
-            workers.sort_unstable();
-            workers.dedup();
-            if workers.len() < 2 {
-                return None;
-            }
-            let lines = costs
-                .into_iter()
-                .enumerate()
-                .flat_map(|(cost_index, ((kind, heavy), series))| {
-                    let mut series: Vec<_> = series.into_iter().collect();
-                    series.sort_by_key(|(_, (makespan, _))| !makespan);
-                    series
-                        .into_iter()
-                        .enumerate()
-                        .map(move |(k, (label, (makespan, points)))| SummaryLine {
-                            label: format!("{label} · {kind}{}", format_duration(heavy)),
-                            makespan,
-                            color: (cost_index * 4 + k + 1) as u16,
-                            points: points
-                                .into_iter()
-                                .map(|(w, mut v)| (w, median(&mut v)))
-                                .collect(),
-                        })
-                })
-                .collect();
-            Some(ScenarioSummary { scenario, lines })
-        })
-        .collect()
 }
 
-/// The summary chart of one scenario.
+/// Whether every poll and step of every run of `scenario` ran on thread 0
+/// (`main`): then worker counts change nothing and no chart is drawn.
+fn all_on_main(results: &[RunResult], scenario: &str) -> bool {
+    results
+        .iter()
+        .filter(|r| r.trace.info.scenario == scenario)
+        .flat_map(|r| &r.trace.futures)
+        .all(|f| f.polls.iter().all(|p| p.thread == 0) && f.samples.iter().all(|s| s.thread == 0))
+}
+
+/// Where `scenario` goes: the journey's order, then the others by name.
+fn journey_rank(scenario: &str) -> (usize, String) {
+    let rank = JOURNEY
+        .iter()
+        .position(|j| *j == scenario)
+        .unwrap_or(JOURNEY.len());
+    (rank, scenario.to_string())
+}
+
+/// A summary for every scenario whose multi_thread runs span two or more
+/// worker counts and whose work does not all run on `main`, in the
+/// journey's order. Light futures are the inline ones whose cost is the
+/// run's light cost; values are medians over repeats; series of one cost
+/// whose medians agree within 0.1 % are merged into one line.
+pub fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
+    let mut summaries: Vec<ScenarioSummary> = collect(results)
+        .into_iter()
+        .filter(|(scenario, _)| !all_on_main(results, scenario))
+        .map(|(scenario, costs)| {
+            let mut lines = Vec::new();
+            for ((kind, heavy), series) in costs {
+                let cost = format!("{kind}{}", format_duration(heavy));
+                lines.extend(merged_lines(series, &cost));
+            }
+            for (k, line) in lines.iter_mut().enumerate() {
+                line.color = k as u16;
+            }
+            ScenarioSummary { scenario, lines }
+        })
+        .filter(|s| s.workers().len() >= 2)
+        .collect();
+    summaries.sort_by_key(|s| journey_rank(&s.scenario));
+    summaries
+}
+
+/// The lines of one cost, makespan first, equal series merged.
+fn merged_lines(series: Series, cost: &str) -> Vec<SummaryLine> {
+    let mut series: Vec<_> = series.into_iter().collect();
+    series.sort_by_key(|(_, (makespan, _))| !makespan);
+    let mut lines: Vec<SummaryLine> = Vec::new();
+    for (label, (makespan, points)) in series {
+        let points: Vec<(usize, f64)> = points
+            .into_iter()
+            .map(|(w, mut v)| (w, median(&mut v)))
+            .collect();
+        let same = |other: &[(usize, f64)]| {
+            other.len() == points.len()
+                && other.iter().zip(&points).all(|(a, b)| {
+                    a.0 == b.0 && (a.1 - b.1).abs() <= 1e-3 * a.1.abs().max(b.1.abs())
+                })
+        };
+        match lines.iter_mut().find(|l| same(&l.points)) {
+            Some(line) => {
+                line.label.push_str(", ");
+                line.label.push_str(&label);
+            }
+            None => lines.push(SummaryLine {
+                label,
+                makespan,
+                color: 0,
+                points,
+            }),
+        }
+    }
+    for line in &mut lines {
+        line.label = format!("{} · {cost}", line.label);
+    }
+    lines
+}
+
+const WIDTH: u32 = 900;
+const HEIGHT: u32 = 480;
+/// Markers told apart by shape, so lines that run close stay readable.
+const MARKERS: [&str; 4] = ["circle", "square", "triangle", "diamond"];
+
+/// The summary chart of one scenario: worker counts as categories
+/// (evenly spaced, only those measured), each line shifted a little
+/// sideways, with its own colour, dash and marker shape.
 pub fn summary_svg(summary: &ScenarioSummary) -> String {
-    let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
-    let max_workers = summary
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.0))
-        .max()
-        .unwrap_or(1);
-    let min_workers = summary
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.0))
-        .min()
-        .unwrap_or(1);
+    let workers = summary.workers();
     let max_ms = summary
         .lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 480)).into_drawing_area();
+    let plot = {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&BACKGROUND).expect("drawing into a string");
+        let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
@@ -151,61 +212,187 @@ pub fn summary_svg(summary: &ScenarioSummary) -> String {
                 text(15),
             )
             .margin(14)
-            .x_label_area_size(40)
+            .x_label_area_size(44)
             .y_label_area_size(60)
-            .build_cartesian_2d(
-                min_workers as f64 - 0.2..max_workers as f64 + 0.2,
-                0f64..max_ms * 1.45 + 1e-9,
-            )
+            .build_cartesian_2d(-0.5..workers.len() as f64 - 0.5, 0f64..max_ms * 1.1 + 1e-9)
             .expect("drawing into a string");
         chart
             .configure_mesh()
+            .x_labels(0)
+            .disable_x_mesh()
+            .max_light_lines(0)
             .x_desc("workers")
             .y_desc("ms")
             .y_label_formatter(&tick)
-            .x_label_formatter(&|x| {
-                if (x - x.round()).abs() < 1e-6 {
-                    format!("{}", x.round())
-                } else {
-                    String::new()
-                }
-            })
             .axis_style(GRID)
             .bold_line_style(GRID)
-            .light_line_style(BACKGROUND)
-            .label_style(text(11))
-            .axis_desc_style(text(12))
+            .label_style(text(12))
+            .axis_desc_style(text(13))
             .draw()
             .expect("drawing into a string");
-        for line in &summary.lines {
-            let color = thread_color(line.color);
-            let width = if line.makespan { 3 } else { 1 };
-            let points: Vec<(f64, f64)> =
-                line.points.iter().map(|&(w, ms)| (w as f64, ms)).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(width)))
-                .expect("drawing into a string")
-                .label(line.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(width))
-                });
-            chart
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|p| Circle::new(p, 3, color.filled())),
-                )
-                .expect("drawing into a string");
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(BACKGROUND.mix(0.85))
-            .border_style(GRID)
-            .label_font(text(11))
-            .draw()
-            .expect("drawing into a string");
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
         root.present().expect("drawing into a string");
+        Plot {
+            x: (f64::from(xr.start), f64::from(xr.end)),
+            y: (f64::from(yr.start), f64::from(yr.end)),
+            categories: workers.len(),
+            max_ms: max_ms * 1.1 + 1e-9,
+        }
+    };
+    let mut layer = String::new();
+    plot.categories(&mut layer, &workers);
+    for (k, line) in summary.lines.iter().enumerate() {
+        plot.line(&mut layer, line, &workers, k, summary.lines.len());
     }
+    plot.legend(&mut layer, &summary.lines);
+    append_layer(&mut svg, &layer);
     svg
+}
+
+/// Pixel mapping of the chart: category index on x, ms on y.
+struct Plot {
+    x: (f64, f64),
+    y: (f64, f64),
+    categories: usize,
+    max_ms: f64,
+}
+
+impl Plot {
+    fn px(&self, category: f64) -> f64 {
+        self.x.0 + (category + 0.5) / self.categories as f64 * (self.x.1 - self.x.0)
+    }
+
+    fn py(&self, ms: f64) -> f64 {
+        self.y.1 - ms / self.max_ms * (self.y.1 - self.y.0)
+    }
+
+    /// A label under each category: the measured worker count.
+    fn categories(&self, out: &mut String, workers: &[usize]) {
+        let _ = write!(
+            out,
+            r#"<g class="xticks" font-family="sans-serif" font-size="12" fill="{}" text-anchor="middle">"#,
+            hex(FOREGROUND)
+        );
+        for (i, w) in workers.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"<text x="{:.1}" y="{:.1}">{w}</text>"#,
+                self.px(i as f64),
+                self.y.1 + 16.0
+            );
+        }
+        out.push_str("</g>");
+    }
+
+    /// Line `k` of `n`, shifted by up to ±8 % of a category so lines that
+    /// coincide stay apart, with its dash and markers.
+    fn line(&self, out: &mut String, line: &SummaryLine, workers: &[usize], k: usize, n: usize) {
+        let shift = if n > 1 {
+            (k as f64 / (n - 1) as f64 - 0.5) * 0.16
+        } else {
+            0.0
+        };
+        let index = usize::from(line.color);
+        let color = hex(series_color(index));
+        let points: Vec<(f64, f64)> = line
+            .points
+            .iter()
+            .filter_map(|&(w, ms)| {
+                let c = workers.iter().position(|&x| x == w)?;
+                Some((self.px(c as f64 + shift), self.py(ms)))
+            })
+            .collect();
+        let d: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        let _ = write!(
+            out,
+            r#"<polyline class="series" fill="none" stroke="{color}" stroke-width="{}" stroke-dasharray="{}" points="{}"><title>{}</title></polyline>"#,
+            if line.makespan { 3.0 } else { 1.5 },
+            dash_or_none(index),
+            d.join(" "),
+            escape(&line.label)
+        );
+        for &(x, y) in &points {
+            marker(out, MARKERS[index % MARKERS.len()], x, y, &color);
+        }
+    }
+
+    /// The lines' names, top right inside the chart.
+    fn legend(&self, out: &mut String, lines: &[SummaryLine]) {
+        let w = 330.0;
+        let (x, y) = (self.x.1 - w - 6.0, self.y.0 + 6.0);
+        let _ = write!(
+            out,
+            r#"<g class="legend" font-family="sans-serif" font-size="12"><rect x="{x:.1}" y="{y:.1}" width="{w}" height="{}" fill="{}" fill-opacity="0.85" stroke="{}"/>"#,
+            8.0 + 17.0 * lines.len() as f64,
+            hex(BACKGROUND),
+            hex(GRID)
+        );
+        for (k, line) in lines.iter().enumerate() {
+            let ly = y + 13.0 + 17.0 * k as f64;
+            let index = usize::from(line.color);
+            let color = hex(series_color(index));
+            let _ = write!(
+                out,
+                r#"<line x1="{:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{color}" stroke-width="2" stroke-dasharray="{}"/>"#,
+                x + 8.0,
+                x + 30.0,
+                dash_or_none(index)
+            );
+            marker(out, MARKERS[index % MARKERS.len()], x + 19.0, ly, &color);
+            let _ = write!(
+                out,
+                r#"<text x="{:.1}" y="{:.1}" fill="{}">{}</text>"#,
+                x + 38.0,
+                ly + 4.0,
+                hex(FOREGROUND),
+                escape(&line.label)
+            );
+        }
+        out.push_str("</g>");
+    }
+}
+
+/// Summary lines differ in dash from the second on (colours repeat less
+/// often than makespan and completion lines coincide).
+fn dash_or_none(index: usize) -> &'static str {
+    match (index, series_dash(index)) {
+        (0, _) => "none",
+        (_, "") => ["6 3", "2 3", "8 3 2 3"][index % 3],
+        (_, dash) => dash,
+    }
+}
+
+fn marker(out: &mut String, shape: &str, x: f64, y: f64, color: &str) {
+    let _ = match shape {
+        "square" => write!(
+            out,
+            r#"<rect x="{:.1}" y="{:.1}" width="7" height="7" fill="{color}"/>"#,
+            x - 3.5,
+            y - 3.5
+        ),
+        "triangle" => write!(
+            out,
+            r#"<path d="M{x:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z" fill="{color}"/>"#,
+            y - 4.5,
+            x + 4.5,
+            y + 3.5,
+            x - 4.5,
+            y + 3.5
+        ),
+        "diamond" => write!(
+            out,
+            r#"<path d="M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z" fill="{color}"/>"#,
+            y - 4.5,
+            x + 4.5,
+            y + 4.5,
+            x - 4.5
+        ),
+        _ => write!(
+            out,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{color}"/>"#
+        ),
+    };
 }

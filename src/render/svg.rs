@@ -32,13 +32,33 @@ pub(crate) fn append_layer(svg: &mut String, layer: &str) {
 }
 
 /// An SVG document ready to be inlined into HTML5, which needs no
-/// namespace declaration (so the report holds no URL at all).
+/// namespace declaration (so the report holds no URL at all), scaled to the
+/// page: its root keeps the viewBox but takes `width="100%"` and no height.
 pub(crate) fn for_inline_html(svg: &str) -> String {
-    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+    let svg = svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+    let Some(open_end) = svg.find('>') else {
+        return svg;
+    };
+    let (root, rest) = svg.split_at(open_end);
+    let scaled: Vec<&str> = root
+        .split(' ')
+        .filter(|a| !a.starts_with("width=") && !a.starts_with("height="))
+        .collect();
+    format!("{} width=\"100%\"{rest}", scaled.join(" "))
 }
 
-/// A bar whose fill comes from its thread's class (`t<index>`, see
-/// [`thread_styles`]), with a tooltip when given.
+/// A CSS class unique to a run (`r` and a hash of its id), under which a
+/// picture's thread rules are scoped, so pictures of several runs inlined
+/// into one page keep their own colours.
+pub(crate) fn scope_class(run_id: &str) -> String {
+    let hash = run_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("r{hash:016x}")
+}
+
+/// A bar whose fill comes from its thread's class (`t<index>`, scoped by
+/// [`scope_class`]), with a tooltip when given.
 pub(crate) fn bar(
     out: &mut String,
     thread: u16,
@@ -63,20 +83,4 @@ pub(crate) fn bar(
 /// A dot.
 pub(crate) fn dot(out: &mut String, x: f64, y: f64, r: f64) {
     let _ = write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r}"/>"#);
-}
-
-/// A `<style>` giving each thread class `t<index>` its colour. Colours
-/// depend on the index alone, so the rules agree across every picture
-/// inlined into one page.
-pub(crate) fn thread_styles(threads: impl IntoIterator<Item = u16>) -> String {
-    let mut style = String::from("<style>");
-    for t in threads {
-        let _ = write!(
-            style,
-            ".t{t}{{fill:{}}}",
-            super::palette::hex(super::palette::thread_color(t))
-        );
-    }
-    style.push_str("</style>");
-    style
 }

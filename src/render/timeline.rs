@@ -6,46 +6,74 @@ use std::fmt::Write;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::palette::{BACKGROUND, FOREGROUND, GRID, thread_color, tick};
-use super::svg::{append_layer, bar, dot, thread_styles};
+use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, run_colors, tick};
+use super::svg::{bar, dot, escape, scope_class};
 use crate::duration::human_ns;
 use crate::export::RunResult;
-use crate::trace::thread_labels;
+use crate::scenario::Placement;
+use crate::trace::{FutureTrace, thread_labels};
 
 /// Which part of the run a timeline shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimelineView {
-    /// The whole run. Bars closer than a pixel are merged (coloured by the
-    /// thread with the most time among them) and at most one dot per pixel
-    /// column and row is drawn, so a run of millions of events stays small.
+    /// The whole run. Bars narrower than a pixel are binned per pixel
+    /// column: a column is drawn in the colour of the thread with the most
+    /// busy time in it, with an opacity equal to its busy share (busy ns in
+    /// the column's span ÷ the span, in tenths, at least 0.1), so two
+    /// futures that alternate read as half-busy rows, not as solid blocks.
+    /// At most one dot per pixel column and row is drawn.
     Whole,
-    /// The first [`ZOOM_FRACTION`] of the run, in full detail: every poll
-    /// and sample, each bar with a tooltip.
+    /// The [`default_zoom_window`] in full detail: every poll and sample,
+    /// each bar at least 2 px wide with a tooltip.
     Zoom,
+    /// A window chosen by the caller, `[from_ns, to_ns]` since the run's
+    /// start, in full detail like [`TimelineView::Zoom`].
+    Window {
+        /// Start of the window, ns since the run's start.
+        from_ns: u64,
+        /// End of the window, ns since the run's start.
+        to_ns: u64,
+    },
 }
 
-/// The share of the run the zoom view shows (the post's zoomed pictures).
-pub const ZOOM_FRACTION: f64 = 0.05;
+/// How many polls of the busiest row the default zoom window aims to hold.
+pub const ZOOM_POLLS: usize = 60;
 
 const WIDTH: u32 = 1200;
-const LEGEND_WIDTH: u32 = 200;
 const ROW_HEIGHT: u32 = 64;
+const LEGEND_COLUMN: f64 = 228.0;
+const LEGEND_ROW: f64 = 20.0;
 
 impl TimelineView {
-    /// The time window `[start, end)` in ns of a run of `makespan_ns`.
-    ///
-    /// ```
-    /// use pollscope::render::TimelineView;
-    /// assert_eq!(TimelineView::Zoom.window(100_000_000), (0, 5_000_000));
-    /// assert_eq!(TimelineView::Whole.window(100), (0, 100));
-    /// ```
-    pub fn window(self, makespan_ns: u64) -> (u64, u64) {
-        let makespan = makespan_ns.max(1);
+    /// The time window `[start, end]` in ns this view shows of `result`.
+    pub fn window(self, result: &RunResult) -> (u64, u64) {
         match self {
-            TimelineView::Whole => (0, makespan),
-            TimelineView::Zoom => (0, ((makespan as f64 * ZOOM_FRACTION).ceil() as u64).max(1)),
+            TimelineView::Whole => (0, result.analysis.makespan_ns.max(1)),
+            TimelineView::Zoom => default_zoom_window(result),
+            TimelineView::Window { from_ns, to_ns } => (from_ns, to_ns.max(from_ns + 1)),
         }
     }
+
+    fn detailed(self) -> bool {
+        self != TimelineView::Whole
+    }
+}
+
+/// The default zoom window of a run: from its start to the end of the
+/// [`ZOOM_POLLS`]-th poll of its busiest row (the future with the most
+/// polls), so the picture holds a readable number of polls; at least 1 %
+/// and at most the whole makespan.
+pub fn default_zoom_window(result: &RunResult) -> (u64, u64) {
+    let makespan = result.analysis.makespan_ns.max(1);
+    let least = makespan.div_ceil(100).max(1);
+    let end = result
+        .trace
+        .futures
+        .iter()
+        .max_by_key(|f| f.polls.len())
+        .and_then(|f| f.polls.get(ZOOM_POLLS - 1))
+        .map_or(makespan, |p| p.end_ns);
+    (0, end.clamp(least, makespan))
 }
 
 /// One bar to draw, in ns.
@@ -73,160 +101,261 @@ impl Frame {
         self.x0 + (ns - self.t0) as f64 / (self.t1 - self.t0) as f64 * (self.x1 - self.x0)
     }
 
-    fn px_per_ns(&self) -> f64 {
-        (self.x1 - self.x0) / (self.t1 - self.t0) as f64
+    fn visible(&self, start: u64, end: u64) -> bool {
+        end >= self.t0 && start <= self.t1
     }
 }
 
 /// The timeline of `result` as an SVG document.
 pub fn timeline_svg(result: &RunResult, view: TimelineView) -> String {
+    let (t0, t1) = view.window(result);
+    let threads = threads_in_view(result, t0, t1);
+    let legend = legend_entries(result, view, &threads);
+    let rows = result.trace.futures.len().max(1);
+    let chart_height = 90 + rows as u32 * ROW_HEIGHT + 50;
+    let legend_rows = legend.len().div_ceil(legend_columns());
+    let height = chart_height + 16 + (legend_rows as f64 * LEGEND_ROW) as u32 + 12;
+    let mut svg = String::new();
+    let frame = draw_axes(&mut svg, result, view, (t0, t1), chart_height, height);
+    let mut layer = data_layer(result, view, &frame);
+    legend_layer(&mut layer, &legend, f64::from(chart_height) + 10.0);
+    super::svg::append_layer(&mut svg, &layer);
+    svg
+}
+
+/// Threads that ran a poll or step in `[t0, t1]`, by index.
+fn threads_in_view(result: &RunResult, t0: u64, t1: u64) -> Vec<u16> {
+    let mut seen = vec![false; result.trace.threads.len()];
+    let mut mark = |start: u64, end: u64, thread: u16| {
+        if end >= t0 && start <= t1 {
+            let t = usize::from(thread);
+            if t >= seen.len() {
+                seen.resize(t + 1, false);
+            }
+            seen[t] = true;
+        }
+    };
+    for f in &result.trace.futures {
+        f.polls
+            .iter()
+            .for_each(|p| mark(p.start_ns, p.end_ns, p.thread));
+        f.samples
+            .iter()
+            .for_each(|s| mark(s.start_ns, s.end_ns, s.thread));
+    }
+    (0..seen.len())
+        .filter(|&t| seen[t])
+        .map(|t| t as u16)
+        .collect()
+}
+
+/// The title, axes and future labels, drawn with plotters; returns the
+/// plotting area's pixel mapping.
+fn draw_axes(
+    svg: &mut String,
+    result: &RunResult,
+    view: TimelineView,
+    (t0, t1): (u64, u64),
+    chart_height: u32,
+    height: u32,
+) -> Frame {
     let trace = &result.trace;
-    let analysis = &result.analysis;
-    let (t0, t1) = view.window(analysis.makespan_ns);
     let rows = trace.futures.len().max(1);
-    let height = 90 + rows as u32 * ROW_HEIGHT + 60;
-    let (divisor, unit) = if t1 <= 20_000_000 {
+    let (divisor, unit) = if t1 - t0 <= 20_000_000 {
         (1e3, "µs")
     } else {
         (1e6, "ms")
     };
-    let zoom_note = match view {
+    let window_note = match view {
         TimelineView::Whole => String::new(),
-        TimelineView::Zoom => format!(" (first {:.0}%)", ZOOM_FRACTION * 100.0),
+        _ => format!(" ({} – {})", human_ns(t0), human_ns(t1)),
     };
     let title = format!(
-        "{}{zoom_note} — makespan {}, efficiency {:.2}",
+        "{}{window_note} — makespan {}, efficiency {:.2}",
         trace.info.run_id,
-        human_ns(analysis.makespan_ns),
-        analysis.efficiency
+        human_ns(result.analysis.makespan_ns),
+        result.analysis.efficiency
     );
-    let labels = thread_labels(&trace.threads);
-    let in_view = |start: u64, end: u64| end >= t0 && start <= t1;
-    let mut used_threads: Vec<u16> = Vec::new();
-    for future in &trace.futures {
-        let spans = future
-            .polls
-            .iter()
-            .map(|p| (p.start_ns, p.end_ns, p.thread))
-            .chain(
-                future
-                    .samples
-                    .iter()
-                    .map(|s| (s.start_ns, s.end_ns, s.thread)),
-            );
-        for (start, end, thread) in spans {
-            if in_view(start, end) && !used_threads.contains(&thread) {
-                used_threads.push(thread);
-            }
-        }
+    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
+    root.fill(&BACKGROUND).expect("drawing into a string");
+    let (main, _) = root.split_vertically(chart_height);
+    let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
+    let mut chart = ChartBuilder::on(&main)
+        .caption(&title, text(16))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(120)
+        .build_cartesian_2d(t0 as f64 / divisor..t1 as f64 / divisor, 0f64..rows as f64)
+        .expect("drawing into a string");
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(10)
+        .max_light_lines(0)
+        .x_label_formatter(&tick)
+        .x_desc(format!("time since the run's start ({unit})"))
+        .axis_style(GRID)
+        .bold_line_style(GRID)
+        .label_style(text(12))
+        .axis_desc_style(text(13))
+        .draw()
+        .expect("drawing into a string");
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let frame = Frame {
+        x0: f64::from(xr.start),
+        x1: f64::from(xr.end),
+        y0: f64::from(yr.start),
+        row: f64::from(yr.end - yr.start) / rows as f64,
+        t0,
+        t1: t1.max(t0 + 1),
+    };
+    let label_style = text(13).pos(Pos::new(HPos::Right, VPos::Center));
+    for (i, future) in trace.futures.iter().enumerate() {
+        let y = frame.y0 + frame.row * (i as f64 + 0.5);
+        main.draw(&Text::new(
+            future.name.clone(),
+            (xr.start - 10, y as i32),
+            label_style.clone(),
+        ))
+        .expect("drawing into a string");
     }
-    used_threads.sort_unstable();
+    root.present().expect("drawing into a string");
+    frame
+}
 
-    let mut svg = String::new();
-    let frame = {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&BACKGROUND).expect("drawing into a string");
-        let (main, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
-        let mut chart = ChartBuilder::on(&main)
-            .caption(&title, text(16))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(120)
-            .build_cartesian_2d(t0 as f64 / divisor..t1 as f64 / divisor, 0f64..rows as f64)
-            .expect("drawing into a string");
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_labels(10)
-            .x_label_formatter(&tick)
-            .x_desc(format!("time since the run's start ({unit})"))
-            .axis_style(GRID)
-            .bold_line_style(GRID)
-            .light_line_style(BACKGROUND)
-            .label_style(text(12))
-            .axis_desc_style(text(13))
-            .draw()
-            .expect("drawing into a string");
-        let (xr, yr) = chart.plotting_area().get_pixel_range();
-        let frame = Frame {
-            x0: f64::from(xr.start),
-            x1: f64::from(xr.end),
-            y0: f64::from(yr.start),
-            row: f64::from(yr.end - yr.start) / rows as f64,
-            t0,
-            t1: t1.max(t0 + 1),
-        };
-        let label_style = text(13).pos(Pos::new(HPos::Right, VPos::Center));
-        for (i, future) in trace.futures.iter().enumerate() {
-            let y = frame.y0 + frame.row * (i as f64 + 0.5);
-            main.draw(&Text::new(
-                future.name.clone(),
-                (xr.start - 10, y as i32),
-                label_style.clone(),
-            ))
-            .expect("drawing into a string");
-        }
-        let legend_text = text(12).pos(Pos::new(HPos::Left, VPos::Center));
-        legend
-            .draw(&Text::new("threads", (12, 40), legend_text.clone()))
-            .expect("drawing into a string");
-        let max_entries = ((height - 80) / 18) as usize;
-        for (k, &thread) in used_threads.iter().enumerate().take(max_entries) {
-            let y = 62 + 18 * k as i32;
-            let color = thread_color(thread);
-            legend
-                .draw(&Rectangle::new([(12, y - 6), (26, y + 6)], color.filled()))
-                .expect("drawing into a string");
-            let label = labels.get(usize::from(thread)).cloned().unwrap_or_default();
+/// One legend entry: a swatch and its text.
+enum Swatch {
+    /// A bar in a colour.
+    Fill(RGBColor),
+    /// A sample dot.
+    Dot,
+    /// The thin strip of async-side polls under an off-task row.
+    Strip,
+    /// A half-transparent bar: a partly busy pixel of the whole view.
+    Faded,
+}
+
+fn legend_columns() -> usize {
+    ((f64::from(WIDTH) - 24.0) / LEGEND_COLUMN).floor().max(1.0) as usize
+}
+
+/// Every thread in view (label and kernel thread id), then the marks.
+fn legend_entries(
+    result: &RunResult,
+    view: TimelineView,
+    threads: &[u16],
+) -> Vec<(Swatch, String)> {
+    let trace = &result.trace;
+    let labels = thread_labels(&trace.threads);
+    let colors = run_colors(&trace.threads);
+    let mut entries: Vec<(Swatch, String)> = threads
+        .iter()
+        .map(|&t| {
+            let t = usize::from(t);
+            let label = labels.get(t).map_or("thread ?", String::as_str);
             let tid = trace
                 .threads
-                .get(usize::from(thread))
-                .map_or(String::new(), |t| format!(" · tid {}", t.os_thread_id));
-            legend
-                .draw(&Text::new(
-                    format!("{label}{tid}"),
-                    (32, y),
-                    legend_text.clone(),
-                ))
-                .expect("drawing into a string");
-        }
-        if used_threads.len() > max_entries {
-            let y = 62 + 18 * max_entries as i32;
-            legend
-                .draw(&Text::new(
-                    format!("+{} more", used_threads.len() - max_entries),
-                    (32, y),
-                    legend_text,
-                ))
-                .expect("drawing into a string");
-        }
-        root.present().expect("drawing into a string");
-        frame
-    };
-
-    let layer = data_layer(result, view, &frame, &labels, &used_threads);
-    append_layer(&mut svg, &layer);
-    svg
+                .get(t)
+                .map_or(String::new(), |i| format!(" · tid {}", i.os_thread_id));
+            let color = colors.get(t).copied().unwrap_or(FOREGROUND);
+            (Swatch::Fill(color), format!("{label}{tid}"))
+        })
+        .collect();
+    entries.push((Swatch::Dot, "sample (height = its value)".into()));
+    if trace.futures.iter().any(|f| f.placement.steps_off_task()) {
+        entries.push((Swatch::Strip, "async side's polls (off-task row)".into()));
+    }
+    if view == TimelineView::Whole {
+        entries.push((Swatch::Faded, "faded: pixel partly busy".into()));
+    }
+    entries
 }
+
+/// The legend below the chart, in as many rows of columns as it needs.
+fn legend_layer(out: &mut String, entries: &[(Swatch, String)], top: f64) {
+    let columns = legend_columns();
+    out.push_str(r#"<g class="legend" font-family="sans-serif" font-size="12">"#);
+    for (k, (swatch, label)) in entries.iter().enumerate() {
+        let x = 16.0 + LEGEND_COLUMN * (k % columns) as f64;
+        let y = top + LEGEND_ROW * (k / columns) as f64;
+        let fg = hex(FOREGROUND);
+        let _ = match swatch {
+            Swatch::Fill(c) => write!(
+                out,
+                r#"<rect x="{x}" y="{}" width="14" height="12" fill="{}"/>"#,
+                y - 6.0,
+                hex(*c)
+            ),
+            Swatch::Faded => write!(
+                out,
+                r#"<rect x="{x}" y="{}" width="14" height="12" fill="{fg}" fill-opacity="0.35"/>"#,
+                y - 6.0
+            ),
+            Swatch::Strip => write!(
+                out,
+                r#"<rect x="{x}" y="{y}" width="14" height="4" fill="{fg}"/>"#
+            ),
+            Swatch::Dot => write!(
+                out,
+                r#"<circle class="sd" cx="{}" cy="{y}" r="3"/>"#,
+                x + 7.0
+            ),
+        };
+        let _ = write!(
+            out,
+            r#"<text x="{}" y="{}" fill="{fg}">{}</text>"#,
+            x + 20.0,
+            y + 4.0,
+            escape(label)
+        );
+    }
+    out.push_str("</g>");
+}
+
+/// The dots' style: white with a dark outline, readable on any bar.
+const DOT_STYLE: &str = ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}";
 
 /// Bars and dots, written directly: per row a group of poll bars
 /// (`<g class="p">`), of off-task step bars (`k`) and of sample dots (`s`);
-/// in the zoom view, bars at least 2 px wide carry a tooltip.
-fn data_layer(
-    result: &RunResult,
-    view: TimelineView,
-    frame: &Frame,
-    labels: &[String],
-    threads: &[u16],
-) -> String {
+/// the window drawn is in `data-from-ns`/`data-to-ns`.
+fn data_layer(result: &RunResult, view: TimelineView, frame: &Frame) -> String {
     let trace = &result.trace;
-    let mut out = String::from(r#"<g class="data"><style>.s{fill:#eef1f7}</style>"#);
-    out.push_str(&thread_styles(threads.iter().copied()));
-    let detailed = view == TimelineView::Zoom;
+    let scope = scope_class(&trace.info.run_id);
+    let mut out = format!(
+        r#"<g class="data {scope}" data-from-ns="{}" data-to-ns="{}"><style>{DOT_STYLE}"#,
+        frame.t0, frame.t1
+    );
+    for (t, c) in run_colors(&trace.threads).into_iter().enumerate() {
+        let _ = write!(out, ".{scope} .t{t}{{fill:{}}}", hex(c));
+    }
+    out.push_str("</style>");
+    let labels = thread_labels(&trace.threads);
     for (i, future) in trace.futures.iter().enumerate() {
         let top = frame.y0 + frame.row * i as f64;
+        let rows = RowDrawer {
+            future,
+            frame,
+            labels: &labels,
+            detailed: view.detailed(),
+        };
+        rows.draw(&mut out, top);
+    }
+    out.push_str("</g>");
+    out
+}
+
+/// Draws one future's row.
+struct RowDrawer<'a> {
+    future: &'a FutureTrace,
+    frame: &'a Frame,
+    labels: &'a [String],
+    detailed: bool,
+}
+
+impl RowDrawer<'_> {
+    fn draw(&self, out: &mut String, top: f64) {
+        let (frame, future) = (self.frame, self.future);
         let off_task = future.placement.steps_off_task();
         let polls = future.polls.iter().enumerate().map(|(index, p)| Bar {
             start: p.start_ns,
@@ -239,31 +368,9 @@ fn data_layer(
         } else {
             (top + frame.row * 0.10, frame.row * 0.80)
         };
-        let describe_poll = |bar: &Bar| {
-            let p = &future.polls[bar.index];
-            let woken = p.woken_ns().map_or(String::new(), |w| {
-                format!(", woken {} before", human_ns(p.start_ns.saturating_sub(w)))
-            });
-            format!(
-                "{} poll {} on {}: {}{woken}",
-                future.name,
-                bar.index,
-                labels
-                    .get(usize::from(p.thread))
-                    .map_or("?", String::as_str),
-                human_ns(p.duration_ns())
-            )
-        };
-        draw_bars(
-            &mut out,
-            "p",
-            polls,
-            frame,
-            detailed,
-            poll_top,
-            poll_height,
-            &describe_poll,
-        );
+        self.bars(out, "p", polls, (poll_top, poll_height), &|b| {
+            self.describe_poll(b)
+        });
         if off_task {
             let steps = future.samples.iter().enumerate().map(|(index, s)| Bar {
                 start: s.start_ns,
@@ -271,133 +378,283 @@ fn data_layer(
                 thread: s.thread,
                 index,
             });
-            let describe_step = |bar: &Bar| {
-                let s = &future.samples[bar.index];
-                format!(
-                    "{} step {} on {}: {}",
-                    future.name,
-                    s.seq,
-                    labels
-                        .get(usize::from(s.thread))
-                        .map_or("?", String::as_str),
-                    human_ns(s.duration_ns())
-                )
-            };
-            draw_bars(
-                &mut out,
-                "k",
-                steps,
-                frame,
-                detailed,
-                top + frame.row * 0.10,
-                frame.row * 0.66,
-                &describe_step,
-            );
+            let place = (top + frame.row * 0.10, frame.row * 0.66);
+            self.bars(out, "k", steps, place, &|b| self.describe_step(b));
         }
+        self.dots(out, top);
+    }
+
+    fn thread(&self, t: u16) -> &str {
+        self.labels.get(usize::from(t)).map_or("?", String::as_str)
+    }
+
+    fn describe_poll(&self, bar: &Bar) -> String {
+        let p = &self.future.polls[bar.index];
+        let woken = p.woken_ns().map_or(String::new(), |w| {
+            format!(", woken {} before", human_ns(p.start_ns.saturating_sub(w)))
+        });
+        format!(
+            "{} poll {} on {}: {}{woken}",
+            self.future.name,
+            bar.index,
+            self.thread(p.thread),
+            human_ns(p.duration_ns())
+        )
+    }
+
+    fn describe_step(&self, bar: &Bar) -> String {
+        let s = &self.future.samples[bar.index];
+        format!(
+            "{} step {} on {}: {}",
+            self.future.name,
+            s.seq,
+            self.thread(s.thread),
+            human_ns(s.duration_ns())
+        )
+    }
+
+    fn bars(
+        &self,
+        out: &mut String,
+        class: &str,
+        bars: impl Iterator<Item = Bar>,
+        place: (f64, f64),
+        describe: &dyn Fn(&Bar) -> String,
+    ) {
+        let _ = write!(out, r#"<g class="{class}">"#);
+        if self.detailed {
+            detailed_bars(out, bars, self.frame, place, describe);
+        } else {
+            binned_bars(out, bars, self.frame, place);
+        }
+        out.push_str("</g>");
+    }
+
+    /// A dot per sample at the middle of its step, at its value; in the
+    /// whole view at most one per pixel column.
+    fn dots(&self, out: &mut String, top: f64) {
+        let frame = self.frame;
         out.push_str(r#"<g class="s">"#);
         let mut last_column = i64::MIN;
-        for s in &future.samples {
+        for s in &self.future.samples {
             let mid = s.start_ns / 2 + s.end_ns / 2;
             if mid < frame.t0 || mid > frame.t1 {
                 continue;
             }
             let x = frame.x(mid);
-            if !detailed {
+            if !self.detailed {
                 let column = x as i64;
                 if column == last_column {
                     continue;
                 }
                 last_column = column;
             }
-            let y = top + frame.row * (0.5 - 0.3 * s.value);
-            dot(&mut out, x, y, if detailed { 2.2 } else { 1.6 });
+            let value = if s.value.is_finite() {
+                s.value.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            };
+            let y = top + frame.row * (0.5 - 0.3 * value);
+            dot(out, x, y, if self.detailed { 2.4 } else { 1.8 });
         }
         out.push_str("</g>");
     }
-    out.push_str("</g>");
-    out
 }
 
-/// Draws `bars` of one row. In the whole view, bars whose gap is under a
-/// pixel are merged when they share a thread or either is narrower than a
-/// pixel; a merged bar takes the colour of the thread with the most time
-/// in it.
-#[allow(clippy::too_many_arguments)]
-fn draw_bars(
+/// Every bar in the window, at least 0.6 px wide; those at least 2 px wide
+/// carry a tooltip.
+fn detailed_bars(
     out: &mut String,
-    class: &str,
     bars: impl Iterator<Item = Bar>,
     frame: &Frame,
-    detailed: bool,
-    y: f64,
-    height: f64,
+    (y, height): (f64, f64),
     describe: &dyn Fn(&Bar) -> String,
 ) {
-    let px = frame.px_per_ns();
-    let emit = |out: &mut String, start: u64, end: u64, thread: u16, title: Option<String>| {
-        let x = frame.x(start);
-        let width = (frame.x(end) - x).max(0.6);
-        bar(
-            out,
-            thread,
-            x,
-            y,
-            width,
-            height,
-            title.filter(|_| width >= 2.0).as_deref(),
-        );
+    for b in bars.filter(|b| frame.visible(b.start, b.end)) {
+        let x = frame.x(b.start);
+        let width = (frame.x(b.end) - x).max(0.6);
+        let title = (width >= 2.0).then(|| describe(&b));
+        bar(out, b.thread, x, y, width, height, title.as_deref());
+    }
+}
+
+/// Busy time per pixel column: the total and the thread with the most.
+#[derive(Clone, Default)]
+struct Column {
+    busy: u64,
+    by_thread: Vec<(u16, u64)>,
+}
+
+impl Column {
+    fn add(&mut self, thread: u16, ns: u64) {
+        self.busy = self.busy.saturating_add(ns);
+        match self.by_thread.iter_mut().find(|(t, _)| *t == thread) {
+            Some((_, total)) => *total = total.saturating_add(ns),
+            None => self.by_thread.push((thread, ns)),
+        }
+    }
+
+    fn dominant(&self) -> u16 {
+        self.by_thread
+            .iter()
+            .max_by_key(|&&(thread, ns)| (ns, std::cmp::Reverse(thread)))
+            .map_or(0, |&(thread, _)| thread)
+    }
+}
+
+/// The whole view's bars: busy time binned per pixel column, each column
+/// in its dominant thread's colour at an opacity of its busy share
+/// (rounded up to tenths); neighbouring columns alike are one rectangle,
+/// and the rectangles of one colour and shade one path.
+fn binned_bars(
+    out: &mut String,
+    bars: impl Iterator<Item = Bar>,
+    frame: &Frame,
+    (y, height): (f64, f64),
+) {
+    let columns = (frame.x1 - frame.x0).ceil().max(1.0) as usize;
+    let ns_per_column = (frame.t1 - frame.t0) as f64 / columns as f64;
+    let mut bins = vec![Column::default(); columns];
+    for b in bars.filter(|b| frame.visible(b.start, b.end)) {
+        let (start, end) = (b.start.max(frame.t0), b.end.min(frame.t1));
+        let first = ((start - frame.t0) as f64 / ns_per_column) as usize;
+        let last = (((end - frame.t0) as f64 / ns_per_column) as usize).min(columns - 1);
+        for (c, bin) in bins
+            .iter_mut()
+            .enumerate()
+            .take(last + 1)
+            .skip(first.min(columns - 1))
+        {
+            let lo = frame.t0 + (c as f64 * ns_per_column) as u64;
+            let hi = frame.t0 + ((c + 1) as f64 * ns_per_column) as u64;
+            let overlap = end.min(hi).saturating_sub(start.max(lo));
+            bin.add(b.thread, overlap.max(u64::from(end == start)));
+        }
+    }
+    let shade = |bin: &Column| -> Option<(u16, u32)> {
+        (bin.busy > 0).then(|| {
+            let share = (bin.busy as f64 / ns_per_column).min(1.0);
+            (bin.dominant(), ((share * 10.0).ceil() as u32).clamp(1, 10))
+        })
     };
-    let _ = write!(out, r#"<g class="{class}">"#);
-    // The bar being merged: (start, end, thread with the most time in it).
-    let mut pending: Option<(u64, u64, u16)> = None;
-    let mut time_by_thread: Vec<(u16, u64)> = Vec::new();
-    for bar in bars {
-        if bar.end < frame.t0 || bar.start > frame.t1 {
+    // One path per (thread, shade): `M x y h w v h h -w z` per run of alike columns.
+    let mut paths: Vec<((u16, u32), String)> = Vec::new();
+    let mut c = 0;
+    while c < columns {
+        let Some(key) = shade(&bins[c]) else {
+            c += 1;
             continue;
+        };
+        let mut end = c + 1;
+        while end < columns && shade(&bins[end]) == Some(key) {
+            end += 1;
         }
-        if detailed {
-            let wide = (bar.end.saturating_sub(bar.start)) as f64 * px >= 2.0;
-            emit(
-                out,
-                bar.start,
-                bar.end,
-                bar.thread,
-                wide.then(|| describe(&bar)),
-            );
-            continue;
-        }
-        let length = bar.end.saturating_sub(bar.start);
-        if let Some((start, end, thread)) = pending {
-            let gap_px = bar.start.saturating_sub(end) as f64 * px;
-            let narrow = (end - start) as f64 * px < 1.0 || length as f64 * px < 1.0;
-            if gap_px < 1.0 && (bar.thread == thread || narrow) {
-                add_time(&mut time_by_thread, bar.thread, length);
-                pending = Some((start, end.max(bar.end), dominant(&time_by_thread)));
-                continue;
+        let d = match paths.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, d)) => d,
+            None => {
+                paths.push((key, String::new()));
+                &mut paths.last_mut().expect("just pushed").1
             }
-            emit(out, start, end, thread, None);
-        }
-        time_by_thread.clear();
-        add_time(&mut time_by_thread, bar.thread, length);
-        pending = Some((bar.start, bar.end, bar.thread));
+        };
+        let w = end - c;
+        let _ = write!(d, "M{} {y:.0}h{w}v{height:.0}h-{w}z", frame.x0 + c as f64);
+        c = end;
     }
-    if let Some((start, end, thread)) = pending {
-        emit(out, start, end, thread, None);
-    }
-    out.push_str("</g>");
-}
-
-fn add_time(times: &mut Vec<(u16, u64)>, thread: u16, ns: u64) {
-    match times.iter_mut().find(|(t, _)| *t == thread) {
-        Some((_, total)) => *total = total.saturating_add(ns),
-        None => times.push((thread, ns)),
+    for ((thread, level), d) in paths {
+        let opacity = if level < 10 {
+            format!(r#" fill-opacity="{}""#, f64::from(level) / 10.0)
+        } else {
+            String::new()
+        };
+        let _ = write!(out, r#"<path class="t{thread}"{opacity} d="{d}"/>"#);
     }
 }
 
-fn dominant(times: &[(u16, u64)]) -> u16 {
-    times
+/// A sentence on what the timeline of `result` shows, from its futures'
+/// placements: the figure caption in the report.
+pub fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
+    let futures = &result.trace.futures;
+    let names = |placement: Placement| -> Vec<&str> {
+        futures
+            .iter()
+            .filter(|f| f.placement == placement)
+            .map(|f| f.name.as_str())
+            .collect()
+    };
+    let mut parts = Vec::new();
+    let list = |names: &[&str]| match names.len() {
+        0..=3 => names.join(", "),
+        n => format!("{}, … ({n} futures)", names[..2].join(", ")),
+    };
+    let inline = names(Placement::Inline);
+    if !inline.is_empty() {
+        parts.push(format!(
+            "{} run inline in the main task: their polls take turns on one thread",
+            list(&inline)
+        ));
+    }
+    let spawned = names(Placement::Spawn);
+    if !spawned.is_empty() {
+        parts.push(format!(
+            "{} are tokio tasks: a bar's colour is the worker that polled it",
+            list(&spawned)
+        ));
+    }
+    let off: Vec<&str> = futures
         .iter()
-        .copied()
-        .max_by_key(|&(thread, ns)| (ns, std::cmp::Reverse(thread)))
-        .map_or(0, |(thread, _)| thread)
+        .filter(|f| f.placement.steps_off_task())
+        .map(|f| f.name.as_str())
+        .collect();
+    if !off.is_empty() {
+        parts.push(format!(
+            "{} run each step off the task (tall bars on the thread that ran it; the thin strip below is the async side's polls)",
+            list(&off)
+        ));
+    }
+    let in_place = names(Placement::BlockInPlace);
+    if !in_place.is_empty() {
+        parts.push(format!("{} block their worker in place", list(&in_place)));
+    }
+    let view_note = match view {
+        TimelineView::Whole => {
+            "Whole run; a pixel holding several polls is shaded by how busy it was".to_string()
+        }
+        _ => {
+            let (from, to) = view.window(result);
+            format!(
+                "{} – {} in full detail (hover a bar for its poll)",
+                human_ns(from),
+                human_ns(to)
+            )
+        }
+    };
+    format!("{view_note}. {}.", parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binned_columns_are_shaded_by_their_busy_share() {
+        let frame = Frame {
+            x0: 0.0,
+            x1: 10.0,
+            y0: 0.0,
+            row: 10.0,
+            t0: 0,
+            t1: 1000,
+        };
+        // Alternating 10 ns polls of two threads: every column half busy.
+        let bars = (0..50).map(|i| Bar {
+            start: i * 20,
+            end: i * 20 + 10,
+            thread: (i % 2) as u16,
+            index: 0,
+        });
+        let mut out = String::new();
+        binned_bars(&mut out, bars, &frame, (0.0, 5.0));
+        assert!(out.contains(r#"fill-opacity="0.5""#), "{out}");
+        assert!(!out.contains(r#"fill-opacity="1""#));
+    }
 }
