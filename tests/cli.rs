@@ -44,7 +44,7 @@ fn list_names_every_journey_scenario_with_a_description() {
     ] {
         let line = text
             .lines()
-            .find(|l| l.split_whitespace().next() == Some(name));
+            .find(|l| l.trim_start_matches(['*', ' ']).split_whitespace().next() == Some(name));
         let line = line.unwrap_or_else(|| panic!("{name} missing from:\n{text}"));
         assert!(
             line.split_whitespace().count() > 3,
@@ -227,4 +227,68 @@ fn a_new_result_replaces_the_old_folder_whole() {
         leftovers.is_empty(),
         "temporary folders left: {leftovers:?}"
     );
+}
+
+#[test]
+fn list_marks_the_journey_that_a_bare_run_runs() {
+    let text = String::from_utf8(pollscope_ok(&["list"]).stdout).unwrap();
+    let marked: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("* "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            "two_futures",
+            "cpu_intensive",
+            "spawn_task",
+            "many_spawn_task",
+            "many_spawn_blocking"
+        ]
+    );
+}
+
+#[test]
+fn plot_zoom_and_run_choose_the_window_and_the_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(
+        dir.path(),
+        &["two_futures", "cpu_intensive", "--workers", "1"],
+    );
+    let zoom_of =
+        |id: &str| std::fs::read_to_string(out.join(format!("plots/{id}_zoom.svg"))).unwrap();
+    let cpu_before = zoom_of("cpu_intensive-w1-cpu60us-r0");
+    pollscope_ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--zoom",
+        "100us..300us",
+        "--run",
+        "^two_",
+    ]);
+    let two = zoom_of("two_futures-w1-cpu60us-r0");
+    assert!(
+        two.contains(r#"data-from-ns="100000""#) && two.contains(r#"data-to-ns="300000""#),
+        "{}",
+        &two[..400.min(two.len())]
+    );
+    assert_eq!(
+        zoom_of("cpu_intensive-w1-cpu60us-r0"),
+        cpu_before,
+        "--run left other runs alone"
+    );
+    for (args, needle) in [
+        (["--zoom", "3ms..1ms"], "zoom"),
+        (["--zoom", "soon"], "zoom"),
+        (["--run", "(unclosed"], "regular expression"),
+        (["--run", "^nothing$"], "matches none"),
+    ] {
+        let mut all = vec!["plot", out.to_str().unwrap()];
+        all.extend_from_slice(&args);
+        let o = pollscope(&all);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
 }

@@ -54,13 +54,18 @@ fn a_folder_compared_with_itself_has_no_change() {
     ]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("0 regressed, 0 improved"), "{text}");
-    assert!(
-        text.lines()
-            .filter(|l| l.contains("REGRESSED") || l.contains("improved "))
-            .count()
-            == 0
-    );
-    assert!(text.contains("+0.0%"));
+    let all = pollscope_ok(&[
+        "compare",
+        reference().to_str().unwrap(),
+        reference().to_str().unwrap(),
+        "--all",
+    ]);
+    let all = String::from_utf8(all.stdout).unwrap();
+    // Every table row (header and total aside) is unchanged.
+    let rows: Vec<&str> = all.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    for row in rows {
+        assert!(row.ends_with(" ok") && row.contains("+0.0%"), "{row}");
+    }
 }
 
 #[test]
@@ -144,7 +149,7 @@ fn bad_input_exits_2() {
         (&dir.path().join("nowhere"), "nowhere"),
         (&missing_file, "futures.csv"),
         (&bad_header, "runs.csv"),
-        (&other, "no configuration in common"),
+        (&other, "settings that differ"),
     ];
     for (new, needle) in cases {
         let output = pollscope(&["compare", good.to_str().unwrap(), new.to_str().unwrap()]);
@@ -193,5 +198,47 @@ fn repeats_get_their_ids_and_workers_beyond_the_cores_are_warned_about() {
     assert!(
         stderr.contains(&format!("warning: {workers} workers on {cores} cores")),
         "{stderr}"
+    );
+}
+
+#[test]
+fn no_configuration_in_common_names_the_differing_settings_and_the_matching_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = run_small(dir.path(), &["two_futures", "--no-plots"]);
+    let out = pollscope(&[
+        "compare",
+        reference().to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("samples: 100 in base, 12 in new"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pollscope run"), "{stderr}");
+    assert!(stderr.contains("--samples 100"), "{stderr}");
+}
+
+#[test]
+fn only_changed_rows_are_printed_unless_all() {
+    let out = pollscope_ok(&[
+        "compare",
+        reference().to_str().unwrap(),
+        reference().to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("unchanged row(s) not shown"), "{text}");
+    assert!(!text.contains(" ok\n"), "{text}");
+    let out = pollscope_ok(&[
+        "compare",
+        reference().to_str().unwrap(),
+        reference().to_str().unwrap(),
+        "--all",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().filter(|l| l.ends_with(" ok")).count() > 10,
+        "{text}"
     );
 }

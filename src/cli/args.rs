@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::cost::CostKind;
@@ -39,15 +40,26 @@ pub enum Command {
         /// Smallest change, in %, that can count as a regression.
         #[arg(long, value_name = "PCT", default_value = "10", value_parser = parse_percent)]
         threshold: f64,
-        /// Table format: text or markdown (for CI comments).
-        #[arg(long, default_value = "text", value_parser = parse_format)]
+        /// Table format (markdown for CI comments).
+        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(["text", "markdown"]).try_map(|s| s.parse::<crate::compare::Format>()))]
         format: crate::compare::Format,
+        /// Print every row, not only the changed ones and a count of the rest.
+        #[arg(long)]
+        all: bool,
     },
     /// Re-render findings.md, trace.json, the plots and index.html of DIR from its CSV files.
     Plot {
         /// A result folder written by `pollscope run`.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
+        /// The zoom view's window, as durations since each run's start
+        /// (e.g. 5ms..10ms) [default: the first ~60 polls of the busiest future].
+        #[arg(long, value_name = "FROM..TO", value_parser = parse_zoom)]
+        zoom: Option<(Duration, Duration)>,
+        /// Re-render the pictures of the runs whose id matches this regular
+        /// expression only [default: every run].
+        #[arg(long = "run", value_name = "REGEX", value_parser = parse_regex)]
+        run_filter: Option<regex::Regex>,
     },
 }
 
@@ -57,44 +69,49 @@ pub struct RunArgs {
     /// Scenarios to run (see `pollscope list`); default: the journey's five.
     #[arg(value_name = "SCENARIO", value_parser = parse_scenario)]
     pub scenarios: Vec<String>,
-    /// Worker counts, e.g. 1,2,4 (default: tokio's, one per core).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_count, allow_hyphen_values = true)]
+    /// Worker counts, e.g. 1,2,4 [default: tokio's, one per core].
+    #[arg(short = 'w', long, value_name = "LIST", value_delimiter = ',', value_parser = parse_count, allow_hyphen_values = true)]
     pub workers: Vec<usize>,
-    /// Runtime flavor: multi_thread or current_thread.
-    #[arg(long, value_parser = parse_flavor)]
+    /// Runtime flavor [default: multi_thread].
+    #[arg(long, value_parser = PossibleValuesParser::new(["multi_thread", "current_thread"]).try_map(|s| s.parse::<Flavor>()))]
     pub flavor: Option<Flavor>,
-    /// Cost of a light step, e.g. 100us.
+    /// Cost of a light step, e.g. 100us [default: 100us].
     #[arg(long, value_name = "DUR", value_parser = parse_duration, allow_hyphen_values = true)]
     pub light_cost: Option<Duration>,
-    /// Costs of a heavy step, e.g. 100us,500us.
+    /// Costs of a heavy step, e.g. 100us,500us [default: 500us].
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration, allow_hyphen_values = true)]
     pub heavy_cost: Vec<Duration>,
-    /// How a step spends its cost: cpu, spin or sleep.
-    #[arg(long, value_parser = parse_cost_kind)]
+    /// How a step spends its cost [default: cpu].
+    #[arg(long, value_parser = PossibleValuesParser::new(["cpu", "spin", "sleep"]).try_map(|s| s.parse::<CostKind>()))]
     pub cost_kind: Option<CostKind>,
-    /// Steps per future (default 500).
-    #[arg(long, value_name = "N", value_parser = parse_count_u32, allow_hyphen_values = true)]
+    /// Steps per future [default: 500].
+    #[arg(short = 'n', long, value_name = "N", value_parser = parse_count_u32, allow_hyphen_values = true)]
     pub samples: Option<u32>,
-    /// Heavy tasks T of the many_* scenarios (default 6).
+    /// Heavy tasks T of the many_* scenarios [default: 6].
     #[arg(long, value_name = "T", value_parser = parse_count_u32, allow_hyphen_values = true)]
     pub tasks: Option<u32>,
     /// Runs per configuration (run ids end in -r0, -r1, ...).
     #[arg(long, value_name = "K", value_parser = parse_count_u32, default_value = "1", allow_hyphen_values = true)]
     pub repeat: u32,
-    /// Cap of tokio's blocking pool (default 512).
+    /// Cap of tokio's blocking pool [default: 512].
     #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true)]
     pub max_blocking_threads: Option<usize>,
     /// A custom experiment (TOML); its values give way to the flags above.
     #[arg(long, value_name = "FILE.toml")]
     pub config: Option<PathBuf>,
     /// Output folder: absent, empty or a pollscope result (replaced whole).
-    #[arg(long, value_name = "DIR", default_value = "results/latest")]
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "DIR",
+        default_value = "results/latest"
+    )]
     pub out: PathBuf,
     /// Skip the plots, the HTML report and trace.json (CSV files and findings.md only).
     #[arg(long)]
     pub no_plots: bool,
     /// No progress bar and no summary (warnings still go to stderr).
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     pub quiet: bool,
 }
 
@@ -137,14 +154,19 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_format(text: &str) -> Result<crate::compare::Format, String> {
-    text.parse()
+fn parse_zoom(text: &str) -> Result<(Duration, Duration), String> {
+    crate::render::parse_zoom(text)
 }
 
-fn parse_flavor(text: &str) -> Result<Flavor, String> {
-    text.parse()
-}
-
-fn parse_cost_kind(text: &str) -> Result<CostKind, String> {
-    text.parse()
+fn parse_regex(text: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(text).map_err(|e| {
+        let first = e.to_string();
+        let reason = first
+            .lines()
+            .last()
+            .unwrap_or("malformed")
+            .trim()
+            .to_string();
+        format!("`{text}` is not a regular expression: {reason}")
+    })
 }

@@ -11,7 +11,7 @@ pub use args::{Cli, Command, RunArgs};
 
 use clap::Parser;
 
-use crate::scenario::journey::BUILTINS;
+use crate::scenario::journey::{BUILTINS, JOURNEY};
 
 /// Makes every way out of a run clean: a panic anywhere (a thread the OS
 /// will not create, a failing future) is one line on stderr and exit code
@@ -59,8 +59,9 @@ pub fn main() -> i32 {
             new,
             threshold,
             format,
+            all,
         } => crate::compare::compare(&base, &new, threshold).map(|comparison| {
-            print!("{}", crate::compare::render(&comparison, format));
+            print!("{}", crate::compare::render(&comparison, format, all));
             let regressions: Vec<_> = comparison.regressions().collect();
             for r in &regressions {
                 println!(
@@ -70,11 +71,21 @@ pub fn main() -> i32 {
             }
             i32::from(!regressions.is_empty())
         }),
-        Command::Plot { dir } => crate::publish::replot(&dir).map(|published| {
-            print!("{}", crate::findings::summary_lines(&published.findings));
-            println!("re-rendered: {}", published.dir.display());
-            0
-        }),
+        Command::Plot {
+            dir,
+            zoom,
+            run_filter,
+        } => {
+            let zoom = zoom.map(|(from, to)| {
+                let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+                (ns(from), ns(to))
+            });
+            crate::publish::replot(&dir, zoom, run_filter.as_ref()).map(|published| {
+                print!("{}", crate::findings::summary_lines(&published.findings));
+                println!("re-rendered: {}", published.dir.display());
+                0
+            })
+        }
     };
     match outcome {
         Ok(code) => code,
@@ -85,11 +96,19 @@ pub fn main() -> i32 {
     }
 }
 
+/// One line per built-in scenario; `*` marks the journey's five, which a
+/// bare `pollscope run` runs.
 fn list() {
     let width = BUILTINS.iter().map(|b| b.name.len()).max().unwrap_or(0);
     for builtin in BUILTINS {
-        println!("{:width$}  {}", builtin.name, builtin.description);
+        let mark = if JOURNEY.contains(&builtin.name) {
+            '*'
+        } else {
+            ' '
+        };
+        println!("{mark} {:width$}  {}", builtin.name, builtin.description);
     }
+    println!("\n(*) the journey: what `pollscope run` runs without scenario names");
 }
 
 impl RunArgs {

@@ -11,7 +11,9 @@ pub(crate) fn bar(runs: usize, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(runs as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} runs  {elapsed}  {msg}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} runs  {elapsed} elapsed, {eta} left  {msg}",
+    ) {
         bar.set_style(style);
     }
     bar

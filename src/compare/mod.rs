@@ -270,10 +270,85 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison
     };
     if comparison.rows.is_empty() {
         return Err(Error::bad_input(format!(
-            "{} and {} have no configuration in common",
+            "{} and {} have no configuration in common; the settings that differ: {}",
             base.display(),
-            new.display()
+            new.display(),
+            differing_settings(&base_metrics, &new_metrics)
         )));
     }
     Ok(comparison)
+}
+
+/// The settings whose values differ between two folders' configurations,
+/// and the `pollscope run` options that would reproduce BASE's.
+///
+/// ```
+/// use pollscope::compare::{ConfigKey, Metrics, differing_settings};
+/// use pollscope::{cost::CostKind, scenario::Flavor};
+/// let key = |samples, workers| ConfigKey {
+///     scenario: "two_futures".into(), flavor: Flavor::MultiThread, workers, cost_kind: CostKind::Cpu,
+///     light_cost_us: 100, heavy_cost_us: 500, samples, tasks: 6,
+/// };
+/// let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
+/// let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
+/// assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
+/// assert!(text.contains("--samples 100 --workers 1"), "{text}");
+/// ```
+pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
+    type Setting = (&'static str, &'static str, fn(&ConfigKey) -> String);
+    const SETTINGS: [Setting; 8] = [
+        ("scenario", "", |k| k.scenario.clone()),
+        ("flavor", "--flavor", |k| k.flavor.to_string()),
+        ("workers", "--workers", |k| k.workers.to_string()),
+        ("cost kind", "--cost-kind", |k| k.cost_kind.to_string()),
+        ("light cost", "--light-cost", |k| {
+            format!("{}us", k.light_cost_us)
+        }),
+        ("heavy cost", "--heavy-cost", |k| {
+            format!("{}us", k.heavy_cost_us)
+        }),
+        ("samples", "--samples", |k| k.samples.to_string()),
+        ("tasks", "--tasks", |k| k.tasks.to_string()),
+    ];
+    let values = |side: &Metrics, get: fn(&ConfigKey) -> String| {
+        let mut v: Vec<String> = side.keys().map(get).collect();
+        v.dedup();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let mut differences = Vec::new();
+    let mut options = Vec::new();
+    let base_on_one_thread = values(base, |k| k.flavor.to_string()) == ["current_thread"];
+    for (name, flag, get) in SETTINGS {
+        let (b, n) = (values(base, get), values(new, get));
+        if b != n {
+            if name == "workers" && base_on_one_thread {
+                differences.push(format!(
+                    "{name}: {} in base, {} in new",
+                    b.join(","),
+                    n.join(",")
+                ));
+                continue;
+            }
+            differences.push(format!(
+                "{name}: {} in base, {} in new",
+                b.join(","),
+                n.join(",")
+            ));
+            if flag.is_empty() {
+                options.push(b.join(" "));
+            } else {
+                options.push(format!("{flag} {}", b.join(",")));
+            }
+        }
+    }
+    if differences.is_empty() {
+        return "their configurations differ in no single setting".to_string();
+    }
+    format!(
+        "{}; to match the base, run `pollscope run {}`",
+        differences.join("; "),
+        options.join(" ")
+    )
 }

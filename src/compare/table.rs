@@ -55,13 +55,20 @@ pub fn markdown_cell(text: &str) -> String {
     out
 }
 
-/// The table (configuration, metric, base, new, change %, verdict), the
+/// The table (configuration, metric, base, new, change %, verdict) — the
+/// changed rows only, and a count of the others, unless `all` — then the
 /// configurations present on one side only, and a one-line total.
-pub fn render(c: &Comparison, format: Format) -> String {
+pub fn render(c: &Comparison, format: Format, all: bool) -> String {
     let mut out = String::new();
+    let unchanged = c
+        .rows
+        .iter()
+        .filter(|r| r.verdict == Change::Unchanged)
+        .count();
     let cells: Vec<([String; 6], Change)> = c
         .rows
         .iter()
+        .filter(|r| all || r.verdict != Change::Unchanged)
         .map(|r| {
             (
                 [
@@ -134,6 +141,12 @@ pub fn render(c: &Comparison, format: Format) -> String {
                 );
             }
         }
+    }
+    if !all && unchanged > 0 {
+        let _ = writeln!(
+            out,
+            "\n{unchanged} unchanged row(s) not shown (--all shows every row)"
+        );
     }
     let bullet = if format == Format::Markdown {
         "- "

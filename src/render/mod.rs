@@ -33,6 +33,9 @@ pub struct PictureOptions {
     /// The plots of other runs are left as they are on disk, and the
     /// report inlines them from there.
     pub runs: Option<Vec<String>>,
+    /// Where the plots of runs not drawn are read from (the result folder
+    /// being re-rendered); `None`: the folder written to.
+    pub existing: Option<std::path::PathBuf>,
 }
 
 impl PictureOptions {
@@ -112,7 +115,11 @@ pub fn write_pictures_with(
         let id = &result.trace.info.run_id;
         for suffix in [".svg", "_zoom.svg", "_latency.svg"] {
             let name = format!("{id}{suffix}");
-            if let Ok(svg) = std::fs::read_to_string(plots_dir.join(&name)) {
+            let from = options
+                .existing
+                .as_deref()
+                .map_or(plots_dir.clone(), |d| d.join("plots"));
+            if let Ok(svg) = std::fs::read_to_string(from.join(&name)) {
                 plots.push((name, svg));
             }
         }

@@ -1,0 +1,70 @@
+//! The README's newcomer recipe, run as written: compare this machine with
+//! the committed reference results.
+
+use std::path::Path;
+use std::process::Command;
+
+/// The commands of the fenced block after `<!-- recipe: NAME`, as argument
+/// lists for the `pollscope` binary (`cargo run --release --` stripped).
+fn recipe(name: &str) -> Vec<Vec<String>> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find(&format!("<!-- recipe: {name}"))
+        .unwrap_or_else(|| panic!("README has no recipe {name}"));
+    let block = &readme[start..];
+    let body = block
+        .split("```sh\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    body.lines()
+        .map(|line| line.split('#').next().unwrap().trim())
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let rest = line
+                .strip_prefix("cargo run --release --")
+                .unwrap_or_else(|| panic!("not a pollscope command: {line}"));
+            rest.split_whitespace().map(String::from).collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_compare_recipe_works_on_a_fresh_checkout() {
+    // A copy of the repository's reference results, in a scratch folder
+    // that stands in for the checkout.
+    let checkout = tempfile::tempdir().unwrap();
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference");
+    let copy = checkout.path().join("results/reference");
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(&reference).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+    }
+    let steps = recipe("compare-with-reference");
+    assert_eq!(steps.len(), 2);
+    for (i, args) in steps.iter().enumerate() {
+        let out = Command::new(env!("CARGO_BIN_EXE_pollscope"))
+            .args(args)
+            .current_dir(checkout.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if i + 1 < steps.len() {
+            assert!(out.status.success(), "{args:?}: {stderr}");
+        } else {
+            // compare: 0 (nothing regressed) or 1 (something did), never 2.
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{args:?}: {stderr}"
+            );
+            assert!(stdout.contains("10 configuration(s)"), "{stdout}");
+        }
+    }
+}
