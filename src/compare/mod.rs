@@ -292,7 +292,7 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison
 /// let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
 /// let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
 /// assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
-/// assert!(text.contains("--samples 100 --workers 1"), "{text}");
+/// assert!(text.contains("pollscope run --workers 1 --samples 100"), "{text}");
 /// ```
 pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
     type Setting = (&'static str, &'static str, fn(&ConfigKey) -> String);
