@@ -292,3 +292,30 @@ fn plot_zoom_and_run_choose_the_window_and_the_runs() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn quiet_keeps_warnings_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let workers = (std::thread::available_parallelism().unwrap().get() + 1).to_string();
+    let output = pollscope_ok(&[
+        "run",
+        "two_futures",
+        "--samples",
+        "5",
+        "--light-cost",
+        "10us",
+        "--workers",
+        &workers,
+        "--quiet",
+        "--no-plots",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("cores"),
+        "{stderr}"
+    );
+}
