@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::probe::clock;
+use crate::probe::{clock, thread_cpu_ns};
 
 /// How a step spends its cost.
 #[derive(
@@ -16,9 +16,10 @@ use crate::probe::clock;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum CostKind {
-    /// A fixed amount of arithmetic, calibrated once per process to take the
-    /// requested time on an idle core; slower under contention, as real CPU
-    /// work is.
+    /// Arithmetic that spends the requested time in on-CPU time: sized by
+    /// the calibration and bounded by the thread's own CPU clock, so a
+    /// preempted step still costs exactly its CPU and stretches in wall
+    /// time, as real work does.
     #[default]
     Cpu,
     /// Busy-wait until the clock passes the deadline: burns a core but ends
@@ -70,8 +71,8 @@ impl FromStr for CostKind {
     }
 }
 
-/// One step's cost, ready to burn: for `cpu`, the iteration count is worked
-/// out once from the process's [`calibration`].
+/// One step's cost, ready to burn: for `cpu`, the iterations of a first
+/// chunk are worked out once from the process's [`calibration`].
 ///
 /// ```
 /// use pollscope::cost::{Cost, CostKind};
@@ -81,25 +82,37 @@ impl FromStr for CostKind {
 /// let start = Instant::now();
 /// cost.burn();
 /// assert!(start.elapsed() >= Duration::from_micros(200));
+///
+/// // A cpu cost spends at least its request on the thread's CPU clock.
+/// let cpu = Cost::new(CostKind::Cpu, Duration::from_micros(300)).burn().unwrap();
+/// assert!(cpu >= 300_000);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Cost {
     kind: CostKind,
     duration: Duration,
-    iterations: u64,
+    /// `cpu`: iterations of the first chunk (most of the request).
+    first_chunk: u64,
+    /// `cpu`: the calibration, iterations per ns.
+    per_ns: f64,
 }
+
+/// The share of a `cpu` request the first chunk of arithmetic covers; the
+/// thread's CPU clock decides the rest.
+const FIRST_CHUNK: f64 = 0.9;
 
 impl Cost {
     /// A step of `duration` spent the `kind` way.
     pub fn new(kind: CostKind, duration: Duration) -> Self {
-        let iterations = match kind {
-            CostKind::Cpu => (duration.as_secs_f64() * 1e6 * calibration()).round() as u64,
-            CostKind::Spin | CostKind::Sleep => 0,
+        let per_ns = match kind {
+            CostKind::Cpu => calibration() / 1e3,
+            CostKind::Spin | CostKind::Sleep => 0.0,
         };
         Self {
             kind,
             duration,
-            iterations,
+            first_chunk: (duration.as_nanos() as f64 * per_ns * FIRST_CHUNK) as u64,
+            per_ns,
         }
     }
 
@@ -113,20 +126,58 @@ impl Cost {
         self.duration
     }
 
-    /// Spends the cost on the calling thread.
+    /// Spends the cost on the calling thread and returns the thread's
+    /// on-CPU time during it, ns (from its own CPU clock; `None` where
+    /// that clock is missing).
+    ///
+    /// * `cpu`: a first chunk of calibrated arithmetic covering 90 % of the
+    ///   request, then chunks sized from the speed just observed, until the
+    ///   thread's CPU clock has advanced by the request (typically three
+    ///   clock reads). Without a CPU clock, calibrated arithmetic alone.
+    /// * `spin`: busy-waits until the wall clock passes the deadline.
+    /// * `sleep`: `std::thread::sleep`.
     #[inline]
-    pub fn burn(&self) {
+    pub fn burn(&self) -> Option<u64> {
+        let start = thread_cpu_ns();
         match self.kind {
-            CostKind::Cpu => {
-                black_box(cpu_work(self.iterations));
-            }
+            CostKind::Cpu => return self.burn_cpu(start),
             CostKind::Spin => {
-                let deadline = clock::ticks_after(clock::now(), self.duration.as_nanos() as u64);
+                let nanos = u64::try_from(self.duration.as_nanos()).unwrap_or(u64::MAX);
+                let deadline = clock::ticks_after(clock::now(), nanos);
                 while clock::now() < deadline {
                     std::hint::spin_loop();
                 }
             }
             CostKind::Sleep => std::thread::sleep(self.duration),
+        }
+        Some(thread_cpu_ns()?.saturating_sub(start?))
+    }
+
+    fn burn_cpu(&self, start: Option<u64>) -> Option<u64> {
+        black_box(cpu_work(self.first_chunk));
+        let Some(start) = start else {
+            // No CPU clock: the calibrated remainder, unmeasured.
+            let rest = (self.duration.as_nanos() as f64 * self.per_ns) as u64;
+            black_box(cpu_work(rest.saturating_sub(self.first_chunk)));
+            return None;
+        };
+        let request = u64::try_from(self.duration.as_nanos()).unwrap_or(u64::MAX);
+        let mut done_iterations = self.first_chunk;
+        loop {
+            let spent = thread_cpu_ns()?.saturating_sub(start);
+            if spent >= request {
+                return Some(spent);
+            }
+            // The speed observed so far sizes the rest (the calibration
+            // until anything was measured).
+            let per_ns = if spent > 0 && done_iterations > 0 {
+                done_iterations as f64 / spent as f64
+            } else {
+                self.per_ns
+            };
+            let chunk = (((request - spent) as f64) * per_ns).ceil().max(1.0) as u64;
+            black_box(cpu_work(chunk));
+            done_iterations += chunk;
         }
     }
 }
@@ -143,11 +194,18 @@ pub fn cpu_work(iterations: u64) -> u64 {
     x
 }
 
+static CALIBRATION: OnceLock<f64> = OnceLock::new();
+
 /// The `cpu` cost's calibration: iterations of [`cpu_work`] per microsecond,
 /// measured once per process (by [`calibrate`]) and reused for every run.
 pub fn calibration() -> f64 {
-    static CALIBRATION: OnceLock<f64> = OnceLock::new();
     *CALIBRATION.get_or_init(calibrate)
+}
+
+/// The calibration if this process has measured it (a library session
+/// that used no `cpu` cost has none to report).
+pub fn calibration_if_measured() -> Option<f64> {
+    CALIBRATION.get().copied()
 }
 
 /// Measures [`cpu_work`]'s speed afresh, in iterations per microsecond:

@@ -65,5 +65,5 @@ pub mod trace;
 pub use error::Error;
 pub use probe::{Instrumented, record_sample};
 pub use scenario::Scenario;
-pub use session::{InstrumentExt, Session, instrument, sample, span};
+pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, span};
 pub use trace::RunTrace;

@@ -53,9 +53,12 @@ pub fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<St
 /// Whether any future of `results` spent `cpu` costs, so that the
 /// calibration's drift matters (and is worth measuring again).
 pub fn uses_cpu_cost(results: &[RunResult]) -> bool {
-    results
-        .iter()
-        .any(|r| r.trace.futures.iter().any(|f| f.cost_kind == CostKind::Cpu))
+    results.iter().any(|r| {
+        r.trace
+            .futures
+            .iter()
+            .any(|f| f.cost_kind == Some(CostKind::Cpu))
+    })
 }
 
 /// Every warning for `results`: noisy repeats, workers beyond the cores,
@@ -70,19 +73,25 @@ pub fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<S
             .to_string();
         (config, r.analysis.makespan_ns)
     }));
-    if let Some(r) = results.iter().max_by_key(|r| r.trace.info.workers) {
+    let workers = |r: &RunResult| r.trace.info.config.as_ref().map_or(0, |c| c.workers);
+    if let Some(r) = results.iter().max_by_key(|r| workers(r)) {
         let info = &r.trace.info;
-        if info.workers > info.cores {
+        if workers(r) > info.environment.cores {
             out.push(format!(
                 "{} workers on {} cores (e.g. {}): workers share cores, so timings include the kernel's time-slicing",
-                info.workers, info.cores, info.run_id
+                workers(r),
+                info.environment.cores,
+                info.run_id
             ));
         }
     }
-    if let (Some(end), Some(first), true) =
-        (calibration_at_end, results.first(), uses_cpu_cost(results))
-    {
-        let start = first.trace.info.calibration;
+    if let (Some(end), Some(start), true) = (
+        calibration_at_end,
+        results
+            .first()
+            .and_then(|r| r.trace.info.environment.calibration),
+        uses_cpu_cost(results),
+    ) {
         let drift = (end - start) / start;
         if drift.abs() > CALIBRATION_DRIFT_LIMIT {
             out.push(format!(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::cost::Cost;
-use crate::probe::{Recording, ThreadKind, clock, record_sample, record_sample_on};
+use crate::probe::{NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, record_step};
 use crate::scenario::Placement;
 
 /// Step `seq` of `samples`: `sin(16·π·seq / samples)`.
@@ -37,14 +37,6 @@ pub(crate) struct Producer {
     pub(crate) yields: bool,
 }
 
-/// A step run off the task: its value and where and when it ran.
-struct OffTaskStep {
-    value: f64,
-    start: clock::Ticks,
-    end: clock::Ticks,
-    thread: u16,
-}
-
 impl Producer {
     /// Polls to size the probe's buffers for, so that recording never
     /// reallocates in practice: one per step (and the last) for steps run in
@@ -64,24 +56,30 @@ impl Producer {
             .saturating_add(1)
     }
 
-    /// Step `seq` on the calling thread: its value, start and end.
+    /// Step `seq` on the calling thread: its value, start, end and on-CPU
+    /// time (the cost's reads of the thread's CPU clock).
     #[inline]
-    fn step(&self, seq: u32) -> (f64, clock::Ticks, clock::Ticks) {
+    fn step(&self, seq: u32) -> SampleRecord {
         let start = clock::now();
         let value = sine(seq, self.samples);
-        self.cost.burn();
-        (value, start, clock::now())
-    }
-
-    /// Step `seq` on a thread of `kind` outside the future's task.
-    fn step_off_task(&self, recording: &Recording, kind: ThreadKind, seq: u32) -> OffTaskStep {
-        let thread = recording.thread_index(kind);
-        let (value, start, end) = self.step(seq);
-        OffTaskStep {
+        let cpu_ns = self.cost.burn().unwrap_or(NOT_MEASURED);
+        SampleRecord {
+            seq,
             value,
             start,
-            end,
+            end: clock::now(),
+            cpu_ns,
+            thread: 0,
+        }
+    }
+
+    /// Step `seq` on a thread of `kind` outside the future's task, with
+    /// that thread's index in the recording.
+    fn step_off_task(&self, recording: &Recording, kind: ThreadKind, seq: u32) -> SampleRecord {
+        let thread = recording.thread_index(kind);
+        SampleRecord {
             thread,
+            ..self.step(seq)
         }
     }
 
@@ -90,18 +88,11 @@ impl Producer {
     pub(crate) async fn run(self, env: Arc<StepEnv>) {
         for seq in 0..self.samples {
             match self.placement {
-                // Library-API placements never reach a producer (scenarios
-                // reject them); they would run inline.
-                Placement::Inline
-                | Placement::Spawn
-                | Placement::Instrumented
-                | Placement::Span => {
-                    let (value, start, end) = self.step(seq);
-                    record_sample(seq, value, start, end);
+                Placement::Inline | Placement::Spawn => {
+                    record_step(self.step(seq), None);
                 }
                 Placement::BlockInPlace => {
-                    let (value, start, end) = tokio::task::block_in_place(|| self.step(seq));
-                    record_sample(seq, value, start, end);
+                    record_step(tokio::task::block_in_place(|| self.step(seq)), None);
                 }
                 Placement::SpawnBlocking => {
                     let _permit = match &env.blocking_permits {
@@ -114,7 +105,7 @@ impl Producer {
                     })
                     .await
                     .expect("a blocking step cannot panic");
-                    record_sample_on(step.thread, seq, step.value, step.start, step.end);
+                    record_step(step, Some(step.thread));
                 }
                 Placement::Pool => {
                     let pool = env
@@ -127,7 +118,7 @@ impl Producer {
                         let _ = tx.send(self.step_off_task(&recording, ThreadKind::Pool, seq));
                     });
                     let step = rx.await.expect("a pool step cannot panic");
-                    record_sample_on(step.thread, seq, step.value, step.start, step.end);
+                    record_step(step, Some(step.thread));
                 }
             }
             if self.yields {

@@ -1,23 +1,27 @@
-//! Writes a whole result folder: the CSV files and findings.md, then
-//! (unless asked not to) trace.json, the plots and index.html.
-//! `pollscope run` and `pollscope plot` both end here.
+//! Writes a result folder through one [`Exporter`] per output — the CSV
+//! files, the findings (findings.md and findings.csv), trace.json,
+//! trace.pftrace, and the pictures with the report — driven in one place
+//! (as hyperfine's `ExportManager` does). `pollscope run`, `pollscope plot`
+//! and a library session all end here.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::export::rows::{FindingRow, Row, header_of};
 use crate::export::{
     ResultFolder, RunResult, load_results, write_csv_files, write_pftrace, write_trace_json,
 };
-use crate::findings::{Finding, findings, to_markdown, truth_checks};
+use crate::findings::{Finding, TruthCheck, findings, to_markdown, truth_checks};
 use crate::render::{PictureOptions, write_pictures_with};
 
-/// What to write besides the CSV files.
+/// What to write besides the CSV files and the findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pictures {
-    /// trace.json, plots/*.svg and index.html too.
+    /// trace.json, trace.pftrace, plots/*.svg and index.html too.
     Yes,
-    /// CSV files only (`--no-plots`).
+    /// CSV files and findings only (`--no-plots`).
     No,
 }
 
@@ -26,8 +30,159 @@ pub enum Pictures {
 pub struct Published {
     /// Where the folder now is.
     pub dir: PathBuf,
-    /// The findings written to findings.md.
+    /// The findings written to findings.md and findings.csv.
     pub findings: Vec<Finding>,
+}
+
+/// Everything the exporters write from: the runs and what was concluded
+/// from them, computed once.
+#[derive(Debug)]
+pub struct Publication<'a> {
+    /// The runs.
+    pub results: &'a [RunResult],
+    /// Every claim judged on them.
+    pub findings: Vec<Finding>,
+    /// The truth check of every run.
+    pub truth: Vec<TruthCheck>,
+    /// findings.md, also inlined in the report.
+    pub markdown: String,
+    /// The zoom window and the runs to draw.
+    pub pictures: PictureOptions,
+}
+
+impl<'a> Publication<'a> {
+    /// Judges `results` and prepares their findings.
+    pub fn of(results: &'a [RunResult], pictures: PictureOptions) -> Self {
+        let findings = findings(results);
+        let truth = truth_checks(results);
+        let markdown = to_markdown(results, &findings, &truth);
+        Self {
+            results,
+            findings,
+            truth,
+            markdown,
+            pictures,
+        }
+    }
+}
+
+/// One output of a result folder.
+pub trait Exporter: std::fmt::Debug {
+    /// Writes its files for `publication` into `dir`.
+    fn export(&self, dir: &Path, publication: &Publication<'_>) -> Result<()>;
+}
+
+/// The six CSV files.
+#[derive(Debug)]
+struct CsvFiles;
+
+impl Exporter for CsvFiles {
+    fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
+        write_csv_files(dir, p.results)
+    }
+}
+
+/// findings.md and findings.csv.
+#[derive(Debug)]
+struct FindingsFiles;
+
+impl Exporter for FindingsFiles {
+    fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
+        let path = dir.join("findings.md");
+        fs::write(&path, &p.markdown).map_err(|e| Error::io(&path, e))?;
+        let path = dir.join(FindingRow::FILE);
+        let mut writer = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_path(&path)
+            .map_err(|e| Error::csv(&path, None, e.to_string()))?;
+        let csv_error = |e: csv::Error| Error::csv(&path, None, e.to_string());
+        writer
+            .write_record(header_of::<FindingRow<'_>>())
+            .map_err(csv_error)?;
+        for f in &p.findings {
+            writer
+                .serialize(FindingRow {
+                    run_id: Cow::Borrowed(&f.run_id),
+                    claim: Cow::Borrowed(f.claim.id),
+                    verdict: f.verdict(),
+                    reason: Cow::Borrowed(&f.judgement.reason),
+                    evidence: Cow::Borrowed(&f.judgement.evidence),
+                })
+                .map_err(csv_error)?;
+        }
+        writer.flush().map_err(|e| Error::io(&path, e))
+    }
+}
+
+/// trace.json (Chrome trace events).
+#[derive(Debug)]
+struct TraceJson;
+
+impl Exporter for TraceJson {
+    fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
+        write_trace_json(&dir.join("trace.json"), p.results)
+    }
+}
+
+/// trace.pftrace (Perfetto protobuf).
+#[derive(Debug)]
+struct Pftrace;
+
+impl Exporter for Pftrace {
+    fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
+        write_pftrace(&dir.join("trace.pftrace"), p.results)
+    }
+}
+
+/// plots/*.svg and index.html.
+#[derive(Debug)]
+struct PicturesAndReport;
+
+impl Exporter for PicturesAndReport {
+    fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
+        write_pictures_with(dir, p.results, Some(&p.markdown), &p.pictures)
+    }
+}
+
+/// The exporters of one kind of write, run in order.
+#[derive(Debug)]
+pub struct ExportManager {
+    exporters: Vec<Box<dyn Exporter>>,
+}
+
+impl ExportManager {
+    /// A run's outputs: the CSV files and the findings, then (with
+    /// pictures) the traces, the plots and the report.
+    pub fn for_run(pictures: Pictures) -> Self {
+        let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(CsvFiles)];
+        exporters.extend(Self::derived(pictures));
+        Self { exporters }
+    }
+
+    /// What `pollscope plot` rewrites from the CSV files: everything but
+    /// them.
+    pub fn for_plot() -> Self {
+        Self {
+            exporters: Self::derived(Pictures::Yes),
+        }
+    }
+
+    fn derived(pictures: Pictures) -> Vec<Box<dyn Exporter>> {
+        let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(FindingsFiles)];
+        if pictures == Pictures::Yes {
+            exporters.push(Box::new(TraceJson));
+            exporters.push(Box::new(Pftrace));
+            exporters.push(Box::new(PicturesAndReport));
+        }
+        exporters
+    }
+
+    /// Writes every output of `publication` into `dir`.
+    pub fn export_all(&self, dir: &Path, publication: &Publication<'_>) -> Result<()> {
+        self.exporters
+            .iter()
+            .try_for_each(|e| e.export(dir, publication))
+    }
 }
 
 /// Writes `results` into `folder` (still the temporary sibling) and moves it
@@ -37,39 +192,19 @@ pub fn publish(
     results: &[RunResult],
     pictures: Pictures,
 ) -> Result<Published> {
-    write_csv_files(folder.path(), results)?;
-    let findings = write_derived(folder.path(), results, pictures, &PictureOptions::default())?;
+    let publication = Publication::of(results, PictureOptions::default());
+    ExportManager::for_run(pictures).export_all(folder.path(), &publication)?;
     Ok(Published {
         dir: folder.commit()?,
-        findings,
+        findings: publication.findings,
     })
 }
 
-/// findings.md and, with pictures, trace.json, the plots and index.html of
-/// `results` into `dir`.
-fn write_derived(
-    dir: &Path,
-    results: &[RunResult],
-    pictures: Pictures,
-    options: &PictureOptions,
-) -> Result<Vec<Finding>> {
-    let findings = findings(results);
-    let markdown = to_markdown(results, &findings, &truth_checks(results));
-    let path = dir.join("findings.md");
-    fs::write(&path, &markdown).map_err(|e| Error::io(&path, e))?;
-    if pictures == Pictures::Yes {
-        write_trace_json(&dir.join("trace.json"), results)?;
-        write_pftrace(&dir.join("trace.pftrace"), results)?;
-        write_pictures_with(dir, results, Some(&markdown), options)?;
-    }
-    Ok(findings)
-}
-
-/// Regenerates findings.md, trace.json, the plots and index.html of the
-/// result folder `dir` from its CSV files alone, with the zoom window
-/// `zoom` (ns since each run's start; `None`: each run's default) and only
-/// the pictures of the runs whose id matches `runs` (the plots of other
-/// runs stay as they are). Only pollscope's files are replaced (each
+/// Regenerates the findings, traces, plots and index.html of the result
+/// folder `dir` from its CSV files alone, with the zoom window `zoom` (ns
+/// since each run's start; `None`: each run's default) and only the
+/// pictures of the runs whose id matches `runs` (the plots of other runs
+/// stay as they are). Only pollscope's files are replaced (each
 /// atomically); every other file in `dir` stays.
 ///
 /// ```
@@ -115,9 +250,10 @@ pub fn replot(
         runs,
         existing: Some(dir.to_path_buf()),
     };
-    let findings = write_derived(folder.path(), &results, Pictures::Yes, &options)?;
+    let publication = Publication::of(&results, options);
+    ExportManager::for_plot().export_all(folder.path(), &publication)?;
     Ok(Published {
         dir: folder.commit()?,
-        findings,
+        findings: publication.findings,
     })
 }

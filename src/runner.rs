@@ -11,11 +11,13 @@ use tokio::sync::Semaphore;
 
 use crate::cost::{self, Cost};
 use crate::error::{Error, Result};
-use crate::probe::{FutureLog, Recording, ThreadKind, clock};
+use crate::probe::{Recorded, Recording, ThreadKind, clock};
 use crate::producer::{Producer, StepEnv};
 use crate::resources::{available_memory, check_memory};
 use crate::scenario::{Flavor, Placement, Scenario, cores};
-use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
+use crate::trace::{
+    Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics, TokioWorker,
+};
 
 /// Runs `scenario` once (its `repeat`-th run) on a runtime built for it.
 ///
@@ -35,30 +37,38 @@ use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
 /// assert_eq!(trace.threads[0].kind, pollscope::probe::ThreadKind::Main);
 /// ```
 pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
+    run_with(scenario, repeat, RunOptions::default())
+}
+
+/// How a run records, beyond what its scenario says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Record every poll's on-CPU time too (two reads of the thread's CPU
+    /// clock per poll); producer steps always record theirs.
+    pub poll_cpu_time: bool,
+}
+
+/// [`run`] with `options`.
+///
+/// ```
+/// use pollscope::runner::{run_with, RunOptions};
+/// use pollscope::scenario::{journey, JourneyParams};
+///
+/// let params = JourneyParams { samples: 5, ..Default::default() };
+/// let trace = run_with(&journey::two_futures(&params), 0, RunOptions { poll_cpu_time: true }).unwrap();
+/// assert!(trace.info.poll_cpu_time);
+/// assert!(trace.futures[0].polls.iter().all(|p| p.cpu_ns().is_some()));
+/// assert!(trace.futures[0].samples.iter().all(|s| s.cpu_ns().is_some()));
+/// ```
+pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result<RunTrace> {
     let run_id = scenario.run_id(repeat);
-    let execution = execute(scenario, &run_id, Probe::On)?;
-    let recording = execution.recording;
-    let calibration = cost::calibration();
-    let info = RunInfo {
-        run_id: run_id.clone(),
-        scenario: scenario.name.clone(),
-        flavor: scenario.runtime.flavor,
-        workers: scenario.runtime.effective_workers(),
-        max_blocking_threads: scenario.runtime.effective_max_blocking_threads(),
-        cost_kind: scenario.cost_kind,
-        light_cost: scenario.light_cost,
-        heavy_cost: scenario.heavy_cost,
-        samples: scenario.samples,
-        tasks: scenario.tasks,
-        repeat,
-        cores: cores(),
-        calibration,
-        tokio_workers: execution.tokio_workers,
-        blocking_permits: scenario.runtime.blocking_permits,
-        pool_threads: scenario.runtime.effective_pool_threads(),
-    };
-    let origin = recording.origin();
-    let logs = recording.take_logs();
+    let execution = execute(scenario, &run_id, Probe::On, options)?;
+    let Recorded {
+        origin,
+        logs,
+        threads,
+        ..
+    } = execution.recorded;
     if logs.len() != scenario.futures.len() {
         return Err(Error::Run {
             run_id,
@@ -73,12 +83,44 @@ pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
         .futures
         .iter()
         .zip(logs)
-        .map(|(spec, log)| future_trace(origin, scenario, spec, log))
+        .map(|(spec, log)| FutureTrace {
+            cost: Some(spec.cost),
+            cost_kind: Some(scenario.cost_kind_of(spec)),
+            planned_samples: Some(scenario.samples_of(spec)),
+            ..FutureTrace::from_log(origin, log, FutureKind::Producer(spec.placement))
+        })
         .collect();
+    let runtime = &scenario.runtime;
+    let config = RunConfig {
+        flavor: runtime.flavor,
+        workers: runtime.effective_workers(),
+        max_blocking_threads: runtime.effective_max_blocking_threads(),
+        cost_kind: scenario.cost_kind,
+        light_cost: scenario.light_cost,
+        heavy_cost: scenario.heavy_cost,
+        samples: scenario.samples,
+        tasks: scenario.tasks,
+        repeat,
+        blocking_permits: runtime.blocking_permits,
+        pool_threads: runtime.effective_pool_threads(),
+    };
     Ok(RunTrace {
-        info,
+        info: RunInfo {
+            run_id,
+            scenario: scenario.name.clone(),
+            origin: scenario.origin,
+            config: Some(config),
+            environment: Environment {
+                cores: cores(),
+                calibration: Some(cost::calibration()),
+            },
+            metrics: RuntimeMetrics {
+                tokio_workers: execution.tokio_workers,
+            },
+            poll_cpu_time: options.poll_cpu_time,
+        },
         futures,
-        threads: recording.threads(),
+        threads,
     })
 }
 
@@ -110,23 +152,28 @@ pub enum Probe {
 /// assert!(on.as_micros() >= 2_000 && off.as_micros() >= 2_000);
 /// ```
 pub fn timed_run(scenario: &Scenario, probe: Probe) -> Result<Duration> {
-    let execution = execute(scenario, &scenario.run_id(0), probe)?;
+    let execution = execute(scenario, &scenario.run_id(0), probe, RunOptions::default())?;
     Ok(Duration::from_nanos(clock::ticks_to_ns(
-        execution.recording.origin(),
+        execution.recorded.origin,
         execution.joined,
     )))
 }
 
 /// What a run leaves: the recording and when the last future was joined.
 struct Execution {
-    recording: Recording,
+    recorded: Recorded,
     joined: clock::Ticks,
     tokio_workers: Vec<TokioWorker>,
 }
 
 /// Builds the runtime (and pool) for `scenario`, creates its producers at
 /// time 0, spawns or joins them, and waits for all of them.
-fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution> {
+fn execute(
+    scenario: &Scenario,
+    run_id: &str,
+    probe: Probe,
+    options: RunOptions,
+) -> Result<Execution> {
     scenario.validate()?;
     check_memory([scenario], available_memory())?;
     let run_error = |message: String| Error::Run {
@@ -175,7 +222,7 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
 
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         runtime.block_on(async {
-            let recording = Recording::new();
+            let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
             recording.thread_index(ThreadKind::Main);
             let env = Arc::new(StepEnv {
                 recording: recording.clone(),
@@ -217,13 +264,13 @@ fn execute(scenario: &Scenario, run_id: &str, probe: Probe) -> Result<Execution>
             }
             let outcomes = join_all(joined).await;
             let joined = clock::now();
-            recording.capture_thread_cpu_times();
+            let recorded = recording.finish();
             let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
             outcomes
                 .into_iter()
                 .collect::<Result<(), String>>()
                 .map(|()| Execution {
-                    recording,
+                    recorded,
                     joined,
                     tokio_workers,
                 })
@@ -253,31 +300,4 @@ fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime
     };
     builder.max_blocking_threads(spec.effective_max_blocking_threads());
     builder.enable_time().build()
-}
-
-/// Converts one future's log from clock ticks to ns since `origin`.
-fn future_trace(
-    origin: clock::Ticks,
-    scenario: &Scenario,
-    spec: &crate::scenario::FutureSpec,
-    log: FutureLog,
-) -> FutureTrace {
-    FutureTrace {
-        name: log.name,
-        placement: spec.placement,
-        cost: spec.cost,
-        cost_kind: scenario.cost_kind_of(spec),
-        planned_samples: scenario.samples_of(spec),
-        // Converted in place: records and trace rows have the same size.
-        polls: log
-            .polls
-            .into_iter()
-            .map(|p| Poll::from_record(origin, &p))
-            .collect(),
-        samples: log
-            .samples
-            .into_iter()
-            .map(|s| Sample::from_record(origin, &s))
-            .collect(),
-    }
 }

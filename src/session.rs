@@ -41,18 +41,20 @@
 use std::future::Future;
 use std::path::Path;
 use std::sync::RwLock;
-use std::time::Duration;
 
-use crate::cost::{self, CostKind};
+use crate::cost;
 use crate::error::Result;
 use crate::export::{ResultFolder, RunResult};
 use crate::names::check_name;
 use crate::probe::{
-    FutureLog, Instrumented, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
+    Instrumented, NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
+    thread_cpu_ns,
 };
 use crate::publish::{Pictures, Published, publish};
-use crate::scenario::{DEFAULT_MAX_BLOCKING_THREADS, Flavor, Placement, cores};
-use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
+use crate::scenario::{Origin, cores};
+use crate::trace::{
+    Environment, FutureKind, FutureTrace, RunInfo, RunTrace, RuntimeMetrics, TokioWorker,
+};
 
 /// The recording that [`instrument`], [`sample`] and [`span`] write into.
 static CURRENT: RwLock<Option<Recording>> = RwLock::new(None);
@@ -72,6 +74,15 @@ pub struct Session {
     recording: Recording,
 }
 
+/// How a [`Session`] records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Record every poll's on-CPU time too (two reads of the thread's CPU
+    /// clock per poll, about 1 µs here): the truth check then compares
+    /// each thread's measured CPU time with the kernel's.
+    pub poll_cpu_time: bool,
+}
+
 impl Session {
     /// Starts recording: time 0 is now, and the calling thread is thread 0
     /// (kind `main`: call it on the thread that will call `block_on`). A
@@ -84,9 +95,22 @@ impl Session {
     /// assert!(pollscope::Session::start("../escape").is_err());
     /// ```
     pub fn start(name: impl Into<String>) -> Result<Self> {
+        Self::start_with(name, SessionOptions::default())
+    }
+
+    /// [`Session::start`] with `options`.
+    ///
+    /// ```standalone_crate
+    /// use pollscope::{Session, SessionOptions};
+    /// let session = Session::start_with("measured", SessionOptions { poll_cpu_time: true }).unwrap();
+    /// futures::executor::block_on(pollscope::instrument("work", async {}));
+    /// let result = session.finish();
+    /// assert!(result.trace.future("work").unwrap().polls[0].cpu_ns().is_some());
+    /// ```
+    pub fn start_with(name: impl Into<String>, options: SessionOptions) -> Result<Self> {
         let name = name.into();
         check_name("session name", &name)?;
-        let recording = Recording::new();
+        let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
         recording.thread_index(ThreadKind::Main);
         *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(recording.clone());
         Ok(Self { name, recording })
@@ -99,14 +123,14 @@ impl Session {
     }
 
     /// Stops recording and turns what was recorded into a run: one future
-    /// per instrumented future (placement `instrumented`) and per named span
-    /// (placement `span`, one sample per call). Futures still alive are not
-    /// included; a future dropped before completing is, without a
-    /// completion time.
+    /// per instrumented future and per named span (one sample per call).
+    /// Futures still alive are not included; a future dropped before
+    /// completing is, without a completion time.
     ///
-    /// Its run id is the session's name; flavor and workers are inferred
-    /// from the threads seen (workers = threads that polled, other than
-    /// thread 0). Costs are unknown, so the lower bound and efficiency are 0.
+    /// Its run id is the session's name. pollscope did not build the
+    /// runtime, so the run has no configuration: its flavor, workers,
+    /// costs, lower bound and efficiency are unknown (empty in runs.csv),
+    /// and no claim is judged on it.
     pub fn finish(self) -> RunResult {
         {
             let mut current = CURRENT.write().unwrap_or_else(|e| e.into_inner());
@@ -114,83 +138,38 @@ impl Session {
                 *current = None;
             }
         }
-        self.recording.capture_thread_cpu_times();
-        let origin = self.recording.origin();
-        let sample = |s: &SampleRecord| Sample::from_record(origin, s);
-        let future =
-            |name: String, placement, polls: Vec<Poll>, samples: Vec<Sample>| FutureTrace {
-                name,
-                placement,
-                cost: Duration::ZERO,
-                cost_kind: CostKind::Cpu,
-                planned_samples: samples.len() as u32,
-                polls,
-                samples,
-            };
-        let mut futures: Vec<FutureTrace> = self
-            .recording
-            .take_logs()
+        let recorded = self.recording.finish();
+        let origin = recorded.origin;
+        let futures: Vec<FutureTrace> = recorded
+            .logs
             .into_iter()
-            .map(|log: FutureLog| {
-                let polls = log
-                    .polls
-                    .iter()
-                    .map(|p| Poll::from_record(origin, p))
-                    .collect();
-                future(
-                    log.name,
-                    Placement::Instrumented,
-                    polls,
-                    log.samples.iter().map(sample).collect(),
-                )
-            })
+            .map(|log| FutureTrace::from_log(origin, log, FutureKind::Instrumented))
+            .chain(
+                recorded
+                    .spans
+                    .into_iter()
+                    .map(|log| FutureTrace::from_log(origin, log, FutureKind::Span)),
+            )
             .collect();
-        for (name, calls) in self.recording.take_spans() {
-            futures.push(future(
-                name,
-                Placement::Span,
-                Vec::new(),
-                calls.iter().map(sample).collect(),
-            ));
-        }
-        let threads = self.recording.threads();
-        let workers = threads
-            .iter()
-            .filter(|t| t.kind == ThreadKind::Worker)
-            .count();
         let tokio_workers = tokio::runtime::Handle::try_current()
             .map(|handle| TokioWorker::read_all(&handle.metrics()))
             .unwrap_or_default();
         let info = RunInfo {
             run_id: self.name.clone(),
             scenario: self.name,
-            flavor: if workers > 0 {
-                Flavor::MultiThread
-            } else {
-                Flavor::CurrentThread
+            origin: Origin::Session,
+            config: None,
+            environment: Environment {
+                cores: cores(),
+                calibration: cost::calibration_if_measured(),
             },
-            workers: workers.max(1),
-            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
-            cost_kind: CostKind::Cpu,
-            light_cost: Duration::ZERO,
-            heavy_cost: Duration::ZERO,
-            samples: futures
-                .iter()
-                .map(|f| f.samples.len() as u32)
-                .max()
-                .unwrap_or(0),
-            tasks: 0,
-            repeat: 0,
-            cores: cores(),
-            calibration: cost::calibration(),
-            tokio_workers,
-            blocking_permits: None,
-            pool_threads: 0,
+            metrics: RuntimeMetrics { tokio_workers },
+            poll_cpu_time: self.recording.poll_cpu_time(),
         };
         RunResult::new(RunTrace {
             info,
             futures,
-            threads,
+            threads: recorded.threads,
         })
     }
 
@@ -282,7 +261,7 @@ pub fn sample(value: f64) -> bool {
 /// assert_eq!(sum, 55);
 /// let result = session.finish();
 /// let span = result.trace.future("sum").unwrap();
-/// assert_eq!(span.placement, pollscope::scenario::Placement::Span);
+/// assert_eq!(span.kind, pollscope::trace::FutureKind::Span);
 /// assert_eq!(span.samples.len(), 1);
 /// ```
 pub fn span<R>(name: &str, f: impl FnOnce() -> R) -> R {
@@ -295,8 +274,23 @@ pub fn span<R>(name: &str, f: impl FnOnce() -> R) -> R {
         ThreadKind::Blocking
     };
     let thread = recording.thread_index(kind);
+    let cpu_start = thread_cpu_ns();
     let start = clock::now();
     let result = f();
-    recording.record_span(name, thread, start, clock::now());
+    let end = clock::now();
+    let cpu_ns = match (cpu_start, thread_cpu_ns()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => NOT_MEASURED,
+    };
+    recording.record_span(
+        name,
+        SampleRecord {
+            start,
+            end,
+            cpu_ns,
+            thread,
+            ..SampleRecord::default()
+        },
+    );
     result
 }

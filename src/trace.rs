@@ -1,21 +1,29 @@
 //! The recording of one run, in nanoseconds since the run's start: what the
-//! runner returns, what the CSV files hold, and what analysis reads.
+//! runner and a library session return, what the CSV files hold, and what
+//! analysis reads.
+//!
+//! A run's description is split by where it comes from: its configuration
+//! ([`RunConfig`]: what was asked for; absent for a library session, whose
+//! runtime pollscope did not build), the environment it ran in
+//! ([`Environment`]: cores, calibration) and what the runtime said about
+//! itself ([`RuntimeMetrics`]). Nothing is invented: what is not known is
+//! `None`, and an empty cell in the CSV files.
 
+use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use crate::cost::CostKind;
 use crate::probe::clock::{self, Ticks};
-use crate::probe::{PollRecord, SampleRecord, ThreadInfo, ThreadKind};
+use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
+pub use crate::scenario::Origin;
 use crate::scenario::{Flavor, Placement};
 
-/// The configuration a run was made under (one row of runs.csv, less the
-/// results).
+/// What a run was asked to be: the runtime and the knobs of its scenario.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RunInfo {
-    /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`.
-    pub run_id: String,
-    /// Scenario name.
-    pub scenario: String,
+pub struct RunConfig {
     /// Runtime flavor.
     pub flavor: Flavor,
     /// Worker threads (1 for current_thread).
@@ -24,28 +32,58 @@ pub struct RunInfo {
     pub max_blocking_threads: usize,
     /// The scenario's cost kind.
     pub cost_kind: CostKind,
-    /// Light cost knob.
-    pub light_cost: Duration,
-    /// Heavy cost knob.
-    pub heavy_cost: Duration,
+    /// The light cost knob (built-in scenarios only).
+    pub light_cost: Option<Duration>,
+    /// The heavy cost knob (built-in scenarios only).
+    pub heavy_cost: Option<Duration>,
     /// Steps per future (the scenario's default).
     pub samples: u32,
-    /// The task-count knob `T`.
-    pub tasks: u32,
+    /// The task-count knob `T` (built-in scenarios only).
+    pub tasks: Option<u32>,
     /// Repeat number, from 0.
     pub repeat: u32,
-    /// Cores available to the process.
-    pub cores: usize,
-    /// The `cpu` cost's calibration, iterations per µs.
-    pub calibration: f64,
-    /// tokio's own view of its workers: per worker, the busy time and the
-    /// number of times it parked (stable runtime metrics), read when the
-    /// last future was joined.
-    pub tokio_workers: Vec<TokioWorker>,
     /// Semaphore permits in front of `spawn_blocking` steps, if any.
     pub blocking_permits: Option<usize>,
     /// Threads of the dedicated pool.
     pub pool_threads: usize,
+}
+
+/// The machine a run was recorded on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Environment {
+    /// Cores available to the process.
+    pub cores: usize,
+    /// The `cpu` cost's calibration, iterations per µs, when it was
+    /// measured in this process.
+    pub calibration: Option<f64>,
+}
+
+/// What the runtime said about itself over the run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuntimeMetrics {
+    /// tokio's own view of its workers (stable runtime metrics), read when
+    /// the last future was joined; empty when unknown.
+    pub tokio_workers: Vec<TokioWorker>,
+}
+
+/// A run's description (one row of runs.csv, less the results).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInfo {
+    /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`,
+    /// or a session's name.
+    pub run_id: String,
+    /// Scenario (or session) name.
+    pub scenario: String,
+    /// Where the scenario came from.
+    pub origin: Origin,
+    /// What was asked for; `None` for a library session.
+    pub config: Option<RunConfig>,
+    /// The machine.
+    pub environment: Environment,
+    /// The runtime's own metrics.
+    pub metrics: RuntimeMetrics,
+    /// Whether every poll's on-CPU time was measured (`--poll-cpu-time`).
+    pub poll_cpu_time: bool,
 }
 
 /// One tokio worker's stable runtime metrics over a run.
@@ -62,45 +100,54 @@ impl TokioWorker {
     pub fn read_all(metrics: &tokio::runtime::RuntimeMetrics) -> Vec<Self> {
         (0..metrics.num_workers())
             .map(|w| TokioWorker {
-                busy_ns: metrics.worker_total_busy_duration(w).as_nanos() as u64,
+                busy_ns: u64::try_from(metrics.worker_total_busy_duration(w).as_nanos())
+                    .unwrap_or(u64::MAX),
                 parks: metrics.worker_park_count(w),
             })
             .collect()
     }
 }
 
+/// `value` unless it is the "not measured" mark.
+fn measured(value: u64) -> Option<u64> {
+    (value != NOT_MEASURED).then_some(value)
+}
+
 /// One poll of an instrumented future. As small as the probe's record
-/// (32 bytes), so a recording is converted in place.
+/// (40 bytes), so a recording is converted in place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Poll {
     /// Start, ns since the run's start.
     pub start_ns: u64,
     /// End, ns since the run's start.
     pub end_ns: u64,
-    /// Latest wake, ns; [`NO_WAKE`] when none (see [`Poll::woken_ns`]).
+    /// See [`Poll::woken_ns`].
     woken: u64,
+    /// See [`Poll::cpu_ns`].
+    cpu: u64,
     /// Index of the thread that ran it.
     pub thread: u16,
     /// Whether it returned `Ready`.
     pub ready: bool,
 }
 
-/// The stored wake time of a poll that had no wake.
-const NO_WAKE: u64 = u64::MAX;
-
 impl Poll {
-    /// A poll from `start_ns` to `end_ns` on `thread`, woken at `woken_ns`.
+    /// A poll from `start_ns` to `end_ns` on `thread`, woken at `woken_ns`,
+    /// with `cpu_ns` of on-CPU time when measured.
     pub fn new(
         start_ns: u64,
         end_ns: u64,
         thread: u16,
         woken_ns: Option<u64>,
+        cpu_ns: Option<u64>,
         ready: bool,
     ) -> Self {
+        let stored = |v: Option<u64>| v.map_or(NOT_MEASURED, |v| v.min(NOT_MEASURED - 1));
         Self {
             start_ns,
             end_ns,
-            woken: woken_ns.map_or(NO_WAKE, |w| w.min(NO_WAKE - 1)),
+            woken: stored(woken_ns),
+            cpu: stored(cpu_ns),
             thread,
             ready,
         }
@@ -114,6 +161,7 @@ impl Poll {
             ns(record.end),
             record.thread,
             (record.woken != 0).then(|| ns(record.woken)),
+            measured(record.cpu_ns),
             record.ready,
         )
     }
@@ -121,45 +169,172 @@ impl Poll {
     /// The latest time the future's waker was invoked since the previous
     /// poll began, ns; `None` when there was no wake.
     pub fn woken_ns(&self) -> Option<u64> {
-        (self.woken != NO_WAKE).then_some(self.woken)
+        measured(self.woken)
     }
 
-    /// The poll's duration.
+    /// The thread's on-CPU time during the poll, ns; `None` unless polls
+    /// were measured (`--poll-cpu-time`).
+    pub fn cpu_ns(&self) -> Option<u64> {
+        measured(self.cpu)
+    }
+
+    /// The poll's duration (wall time).
     pub fn duration_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)
     }
 }
 
-/// One computed sample.
+/// One computed sample: a producer's step (or a service's event, or a
+/// call of a library span).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
     /// Step number, from 0.
     pub seq: u32,
-    /// `sin(16·π·seq / samples)`.
+    /// `sin(16·π·seq / samples)` for producers.
     pub value: f64,
     /// Start of the step, ns since the run's start.
     pub start_ns: u64,
     /// End of the step, ns since the run's start.
     pub end_ns: u64,
+    /// See [`Sample::cpu_ns`].
+    cpu: u64,
     /// Index of the thread that ran the step.
     pub thread: u16,
 }
 
 impl Sample {
-    /// A probe record in ns since `origin`.
-    pub fn from_record(origin: Ticks, record: &SampleRecord) -> Self {
+    /// A step `seq` of `value` from `start_ns` to `end_ns` on `thread`,
+    /// with `cpu_ns` of on-CPU time when measured.
+    pub fn new(
+        seq: u32,
+        value: f64,
+        start_ns: u64,
+        end_ns: u64,
+        thread: u16,
+        cpu_ns: Option<u64>,
+    ) -> Self {
         Self {
-            seq: record.seq,
-            value: record.value,
-            start_ns: clock::ticks_to_ns(origin, record.start),
-            end_ns: clock::ticks_to_ns(origin, record.end),
-            thread: record.thread,
+            seq,
+            value,
+            start_ns,
+            end_ns,
+            cpu: cpu_ns.map_or(NOT_MEASURED, |v| v.min(NOT_MEASURED - 1)),
+            thread,
         }
     }
 
-    /// The step's duration.
+    /// A probe record in ns since `origin`.
+    pub fn from_record(origin: Ticks, record: &SampleRecord) -> Self {
+        Self::new(
+            record.seq,
+            record.value,
+            clock::ticks_to_ns(origin, record.start),
+            clock::ticks_to_ns(origin, record.end),
+            record.thread,
+            measured(record.cpu_ns),
+        )
+    }
+
+    /// The thread's on-CPU time during the step, ns (from its own CPU
+    /// clock); `None` when not measured.
+    pub fn cpu_ns(&self) -> Option<u64> {
+        measured(self.cpu)
+    }
+
+    /// The step's duration (wall time).
     pub fn duration_ns(&self) -> u64 {
         self.end_ns.saturating_sub(self.start_ns)
+    }
+
+    /// Wall time the step spent off the CPU (preempted, or blocked for a
+    /// `sleep` cost): `duration − cpu_ns`, when measured.
+    pub fn off_cpu_ns(&self) -> Option<u64> {
+        self.cpu_ns()
+            .map(|cpu| self.duration_ns().saturating_sub(cpu))
+    }
+}
+
+/// What a recorded future is: a scenario's producer (with its placement),
+/// or, in a library session, a user's instrumented future or named span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum FutureKind {
+    /// A scenario's producer, placed so.
+    Producer(Placement),
+    /// A user's future wrapped by [`crate::instrument`].
+    #[default]
+    Instrumented,
+    /// A user's synchronous region ([`crate::span`]): its calls are
+    /// samples, it has no polls.
+    Span,
+}
+
+impl FutureKind {
+    /// The `placement` column of futures.csv: the placement's name, or
+    /// `instrumented` / `span`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FutureKind::Producer(p) => p.as_str(),
+            FutureKind::Instrumented => "instrumented",
+            FutureKind::Span => "span",
+        }
+    }
+
+    /// The producer's placement, if it is one.
+    pub fn placement(self) -> Option<Placement> {
+        match self {
+            FutureKind::Producer(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Whether its steps run off its own task (on blocking or pool
+    /// threads, or, for a span, wherever it was called), outside its polls.
+    pub fn steps_off_task(self) -> bool {
+        match self {
+            FutureKind::Producer(p) => p.steps_off_task(),
+            FutureKind::Instrumented => false,
+            FutureKind::Span => true,
+        }
+    }
+}
+
+impl fmt::Display for FutureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FutureKind {
+    type Err = String;
+
+    /// ```
+    /// use pollscope::trace::FutureKind;
+    /// assert_eq!("span".parse::<FutureKind>(), Ok(FutureKind::Span));
+    /// assert!("spawn".parse::<FutureKind>().unwrap().placement().is_some());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "instrumented" => Ok(FutureKind::Instrumented),
+            "span" => Ok(FutureKind::Span),
+            other => other.parse().map(FutureKind::Producer).map_err(|_| {
+                format!(
+                    "unknown placement `{other}` (use inline, spawn, spawn_blocking, block_in_place, pool, instrumented or span)"
+                )
+            }),
+        }
+    }
+}
+
+impl Serialize for FutureKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for FutureKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -168,24 +343,64 @@ impl Sample {
 pub struct FutureTrace {
     /// The future's name.
     pub name: String,
-    /// Where its steps ran.
-    pub placement: Placement,
-    /// Cost of one step.
-    pub cost: Duration,
-    /// How the cost was spent.
-    pub cost_kind: CostKind,
-    /// Steps it was asked for.
-    pub planned_samples: u32,
+    /// What it is (and, for a producer, where its steps ran).
+    pub kind: FutureKind,
+    /// Cost of one step; `None` for a library future.
+    pub cost: Option<Duration>,
+    /// How the cost was spent; `None` for a library future.
+    pub cost_kind: Option<CostKind>,
+    /// Steps it was asked for; `None` for a library future.
+    pub planned_samples: Option<u32>,
     /// Every poll, in order.
     pub polls: Vec<Poll>,
     /// Every sample, in order.
     pub samples: Vec<Sample>,
 }
 
+impl FutureTrace {
+    /// The future recorded in `log`, converted from clock ticks to ns
+    /// since `origin` in place (records and trace rows have the same size),
+    /// as `kind`; the producer's `cost`, `cost_kind` and planned samples
+    /// are `None` for a library future.
+    pub fn from_log(origin: Ticks, log: FutureLog, kind: FutureKind) -> Self {
+        Self {
+            name: log.name,
+            kind,
+            cost: None,
+            cost_kind: None,
+            planned_samples: None,
+            polls: log
+                .polls
+                .into_iter()
+                .map(|p| Poll::from_record(origin, &p))
+                .collect(),
+            samples: log
+                .samples
+                .into_iter()
+                .map(|s| Sample::from_record(origin, &s))
+                .collect(),
+        }
+    }
+
+    /// The producer's placement, if it is one.
+    pub fn placement(&self) -> Option<Placement> {
+        self.kind.placement()
+    }
+
+    /// Its planned work: cost × planned samples, ns (0 for a library
+    /// future).
+    pub fn planned_work_ns(&self) -> u64 {
+        let cost = self
+            .cost
+            .map_or(0, |c| u64::try_from(c.as_nanos()).unwrap_or(u64::MAX));
+        cost.saturating_mul(u64::from(self.planned_samples.unwrap_or(0)))
+    }
+}
+
 /// The recording of one run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunTrace {
-    /// The configuration it ran under.
+    /// What it was and where it ran.
     pub info: RunInfo,
     /// Its futures, in scenario order.
     pub futures: Vec<FutureTrace>,
@@ -209,8 +424,8 @@ impl RunTrace {
 }
 
 /// A readable name per thread, in index order: `main`, `worker 1`,
-/// `blocking 3`, `pool 2` (numbered from 1 within each kind, in index
-/// order).
+/// `blocking 3`, `pool 2` (by the role the probe first saw it in, numbered
+/// from 1 within each role, in index order).
 ///
 /// ```
 /// use pollscope::probe::{ThreadInfo, ThreadKind};
@@ -236,6 +451,6 @@ pub fn thread_labels(threads: &[ThreadInfo]) -> Vec<String> {
         .collect()
 }
 
-// The probe's records convert into trace rows in place (see the runner).
+// The probe's records convert into trace rows in place.
 const _: () = assert!(std::mem::size_of::<Poll>() == std::mem::size_of::<PollRecord>());
 const _: () = assert!(std::mem::size_of::<Sample>() == std::mem::size_of::<SampleRecord>());

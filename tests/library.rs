@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use pollscope::probe::ThreadKind;
 use pollscope::publish::Pictures;
-use pollscope::scenario::Placement;
+use pollscope::trace::FutureKind;
 use pollscope::{InstrumentExt, Session};
 
 /// Sessions are process-wide: the tests take turns.
@@ -108,10 +108,10 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
             .iter()
             .all(|p| trace.threads[usize::from(p.thread)].kind == ThreadKind::Worker)
     );
-    assert_eq!(spawned.placement, Placement::Instrumented);
+    assert_eq!(spawned.kind, FutureKind::Instrumented);
 
     let work = f("work");
-    assert_eq!(work.placement, Placement::Span);
+    assert_eq!(work.kind, FutureKind::Span);
     assert_eq!(work.samples.len(), 2);
     let blocking_thread = work.samples[1].thread;
     assert_eq!(

@@ -62,10 +62,20 @@ fn plots_exist_parse_and_show_every_poll_and_future() {
             .for_run(id)
             .filter(|p| num(p, "start_ns") <= to && num(p, "end_ns") >= from)
             .count();
+        // A bar whose on-CPU time is short of its wall time is drawn as a
+        // faded extent (class `off`) under a solid on-CPU part: count the
+        // solid parts, one per poll.
         let bars: usize = doc
             .descendants()
             .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
-            .map(|g| g.children().filter(|n| n.has_tag_name("rect")).count())
+            .map(|g| {
+                g.children()
+                    .filter(|n| {
+                        n.has_tag_name("rect")
+                            && !n.attribute("class").unwrap_or("").ends_with(" off")
+                    })
+                    .count()
+            })
             .sum();
         assert_eq!(bars, expected, "{id}: poll bars in the zoom view");
         for view in [String::new(), "_zoom".to_string()] {
@@ -448,4 +458,52 @@ fn index_html_renders_in_headless_chromium() {
         "the screenshot is (nearly) blank: {} colours",
         colors.len()
     );
+}
+
+#[test]
+fn bars_show_their_off_cpu_part_and_traces_carry_cpu_ns() {
+    let dir = tempfile::tempdir().unwrap();
+    // sleep steps spend nearly all their wall time off the CPU.
+    let out = run_small(
+        dir.path(),
+        &["two_futures", "--workers", "1", "--cost-kind", "sleep"],
+    );
+    let zoom =
+        std::fs::read_to_string(out.join("plots/two_futures-w1-sleep60us-r0_zoom.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&zoom).unwrap();
+    let faded: Vec<_> = doc
+        .descendants()
+        .filter(|n| {
+            n.has_tag_name("rect") && n.attribute("class").is_some_and(|c| c.ends_with(" off"))
+        })
+        .collect();
+    assert!(!faded.is_empty(), "no off-CPU extent drawn");
+    for rect in &faded {
+        // The solid on-CPU part follows, narrower, at the same place.
+        let solid = rect
+            .next_sibling_element()
+            .expect("an on-CPU part after the faded extent");
+        let width =
+            |n: roxmltree::Node<'_, '_>| n.attribute("width").unwrap().parse::<f64>().unwrap();
+        assert_eq!(solid.attribute("x"), rect.attribute("x"));
+        assert!(width(solid) < width(*rect));
+        let title = rect.descendants().find(|n| n.has_tag_name("title"));
+        if let Some(title) = title {
+            let text = title.text().unwrap();
+            assert!(
+                text.contains("on CPU") && text.contains("off CPU"),
+                "{text}"
+            );
+        }
+    }
+    let trace = std::fs::read_to_string(out.join("trace.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&trace).unwrap();
+    let samples: Vec<&serde_json::Value> = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cat"] == "sample")
+        .collect();
+    assert!(!samples.is_empty());
+    assert!(samples.iter().all(|e| e["args"]["cpu_ns"].is_u64()));
 }

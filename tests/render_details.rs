@@ -81,10 +81,13 @@ fn every_thread_of_a_28_thread_run_has_its_own_fill_and_legend_entry() {
             fills.insert(class.trim_start_matches('.').to_string(), color.to_string());
         }
     }
+    // A bar's class is its thread's (`t<index>`), plus ` off` on the faded
+    // off-CPU extent of a preempted or blocked step.
     let used: HashSet<&str> = doc
         .descendants()
         .filter(|n| n.has_tag_name("rect"))
         .filter_map(|n| n.attribute("class"))
+        .map(|c| c.trim_end_matches(" off"))
         .collect();
     assert_eq!(used.len(), 28, "bars of every thread: {used:?}");
     let distinct: HashSet<&String> = used.iter().map(|c| &fills[*c]).collect();
@@ -139,7 +142,13 @@ fn a_chosen_zoom_window_is_drawn_and_other_runs_are_left_alone() {
     let bars: usize = doc
         .descendants()
         .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
-        .map(|g| g.children().filter(|n| n.has_tag_name("rect")).count())
+        .map(|g| {
+            g.children()
+                .filter(|n| {
+                    n.has_tag_name("rect") && !n.attribute("class").unwrap_or("").ends_with(" off")
+                })
+                .count()
+        })
         .sum();
     assert_eq!(bars, expected);
     assert_eq!(std::fs::read_to_string(&untouched).unwrap(), before);

@@ -1,5 +1,6 @@
 //! The least makespan any schedule could reach.
 
+use crate::cost::CostKind;
 use crate::scenario::{Flavor, Placement};
 use crate::trace::{FutureTrace, RunTrace};
 
@@ -50,33 +51,33 @@ impl Group {
 /// scenario.runtime.workers = Some(2);
 /// let trace = pollscope::runner::run(&scenario, 0).unwrap();
 /// // (a): `spawned` alone costs 10 × 500 µs.
-/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), 5_000_000);
+/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), Some(5_000_000));
 ///
 /// // (c) for the spawned group: six tasks of 10 × 500 µs on one worker.
 /// let mut scenario = journey::many_spawn_task(&params);
 /// scenario.runtime.workers = Some(1);
 /// let trace = pollscope::runner::run(&scenario, 0).unwrap();
-/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), 30_000_000);
+/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), Some(30_000_000));
 /// ```
-pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
+///
+/// `None` for a run without a configuration (a library session: its costs
+/// and runtime are not pollscope's to know).
+pub fn lower_bound_ns(trace: &RunTrace) -> Option<u64> {
     let info = &trace.info;
-    let work = |f: &FutureTrace| {
-        u64::try_from(f.cost.as_nanos())
-            .unwrap_or(u64::MAX)
-            .saturating_mul(u64::from(f.planned_samples))
-    };
-    let current_thread = info.flavor == Flavor::CurrentThread;
-    let blocking_cap = info
+    let config = info.config.as_ref()?;
+    let work = FutureTrace::planned_work_ns;
+    let current_thread = config.flavor == Flavor::CurrentThread;
+    let blocking_cap = config
         .blocking_permits
         .unwrap_or(usize::MAX)
-        .min(info.max_blocking_threads);
+        .min(config.max_blocking_threads);
     let group = |member: &dyn Fn(&FutureTrace) -> bool, cap: usize| {
         let members: Vec<&FutureTrace> = trace.futures.iter().filter(|f| member(f)).collect();
         Group {
             work: members.iter().map(|f| work(f)).fold(0, u64::saturating_add),
             cpu_work: members
                 .iter()
-                .filter(|f| f.cost_kind.uses_cpu())
+                .filter(|f| f.cost_kind.is_some_and(CostKind::uses_cpu))
                 .map(|f| work(f))
                 .fold(0, u64::saturating_add),
             lanes: if members.iter().any(|f| work(f) > 0) {
@@ -86,24 +87,34 @@ pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
             },
         }
     };
-    let spawned =
-        |f: &FutureTrace| matches!(f.placement, Placement::Spawn | Placement::BlockInPlace);
+    let spawned = |f: &FutureTrace| {
+        matches!(
+            f.placement(),
+            Some(Placement::Spawn | Placement::BlockInPlace)
+        )
+    };
     let groups = [
         // Thread 0: (b).
         group(
-            &|f| f.placement == Placement::Inline || (current_thread && spawned(f)),
+            &|f| f.placement() == Some(Placement::Inline) || (current_thread && spawned(f)),
             1,
         ),
         group(
-            &|f| !current_thread && f.placement == Placement::Spawn,
-            info.workers,
+            &|f| !current_thread && f.placement() == Some(Placement::Spawn),
+            config.workers,
         ),
         group(
-            &|f| !current_thread && f.placement == Placement::BlockInPlace,
-            info.workers.saturating_add(info.max_blocking_threads),
+            &|f| !current_thread && f.placement() == Some(Placement::BlockInPlace),
+            config.workers.saturating_add(config.max_blocking_threads),
         ),
-        group(&|f| f.placement == Placement::SpawnBlocking, blocking_cap),
-        group(&|f| f.placement == Placement::Pool, info.pool_threads),
+        group(
+            &|f| f.placement() == Some(Placement::SpawnBlocking),
+            blocking_cap,
+        ),
+        group(
+            &|f| f.placement() == Some(Placement::Pool),
+            config.pool_threads,
+        ),
     ];
     let whole = Group {
         work: groups.iter().map(|g| g.work).fold(0, u64::saturating_add),
@@ -117,9 +128,11 @@ pub fn lower_bound_ns(trace: &RunTrace) -> u64 {
             .fold(0, usize::saturating_add),
     };
     let largest = trace.futures.iter().map(work).max().unwrap_or(0);
-    groups
-        .iter()
-        .chain([&whole])
-        .map(|g| g.bound(info.cores))
-        .fold(largest, u64::max)
+    Some(
+        groups
+            .iter()
+            .chain([&whole])
+            .map(|g| g.bound(info.environment.cores))
+            .fold(largest, u64::max),
+    )
 }

@@ -4,19 +4,19 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::histograms::Metric;
-use crate::scenario::Placement;
+use super::thread_stats::inside;
 use crate::stats::Summary;
-use crate::trace::FutureTrace;
+use crate::trace::{FutureKind, FutureTrace};
 
 /// Statistics of one future of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FutureStats {
     /// The future's name.
     pub name: String,
-    /// Where its steps ran.
-    pub placement: Placement,
-    /// Cost of one step.
-    pub cost: Duration,
+    /// What it is (and where a producer's steps ran).
+    pub kind: FutureKind,
+    /// Cost of one step (producers).
+    pub cost: Option<Duration>,
     /// Samples recorded.
     pub samples: usize,
     /// Start of its first poll, ns since the run's start.
@@ -28,10 +28,10 @@ pub struct FutureStats {
     pub last_poll_end_ns: Option<u64>,
     /// Number of polls.
     pub polls: usize,
-    /// Sum of its polls' durations plus its steps run off the task
-    /// (`spawn_blocking`, `pool`), ns.
+    /// Sum of its polls' durations plus its steps outside its own polls
+    /// (`spawn_blocking`, `pool`, spans), ns.
     pub busy_ns: u64,
-    /// Distinct threads that ran its polls or its off-task steps.
+    /// Distinct threads that ran its polls or its steps outside them.
     pub threads: usize,
     /// Poll durations (`end - start`).
     pub poll_duration: Option<Summary>,
@@ -42,23 +42,28 @@ pub struct FutureStats {
 impl FutureStats {
     /// Computes the statistics of `future`.
     pub fn of(future: &FutureTrace) -> Self {
-        let off_task = future.placement.steps_off_task();
-        let off_task_busy: u64 = if off_task {
-            future
-                .samples
-                .iter()
-                .map(|s| s.duration_ns())
-                .fold(0, u64::saturating_add)
-        } else {
-            0
-        };
+        let mut spans: Vec<(u64, u64)> = future
+            .polls
+            .iter()
+            .map(|p| (p.start_ns, p.end_ns))
+            .collect();
+        spans.sort_unstable();
+        let outside: Vec<_> = future
+            .samples
+            .iter()
+            .filter(|s| {
+                !inside(&spans, s.start_ns, s.end_ns) || s.thread != thread_of(future, s.start_ns)
+            })
+            .collect();
+        let off_task_busy = outside
+            .iter()
+            .map(|s| s.duration_ns())
+            .fold(0, u64::saturating_add);
         let mut threads: BTreeSet<u16> = future.polls.iter().map(|p| p.thread).collect();
-        if off_task {
-            threads.extend(future.samples.iter().map(|s| s.thread));
-        }
+        threads.extend(outside.iter().map(|s| s.thread));
         Self {
             name: future.name.clone(),
-            placement: future.placement,
+            kind: future.kind,
             cost: future.cost,
             samples: future.samples.len(),
             first_poll_ns: future.polls.first().map(|p| p.start_ns),
@@ -75,4 +80,13 @@ impl FutureStats {
             sched_delay: Summary::of(&mut Metric::SchedDelay.values(future)),
         }
     }
+}
+
+/// The thread of `future`'s poll running at `at`, if any (else `u16::MAX`).
+fn thread_of(future: &FutureTrace, at: u64) -> u16 {
+    let i = future.polls.partition_point(|p| p.start_ns <= at);
+    i.checked_sub(1)
+        .and_then(|i| future.polls.get(i))
+        .filter(|p| p.end_ns >= at)
+        .map_or(u16::MAX, |p| p.thread)
 }

@@ -15,6 +15,7 @@ pub use future_stats::FutureStats;
 pub(crate) use histograms::for_each_of_run;
 pub use histograms::{Metric, MetricHistogram, QuantileRow};
 pub use thread_stats::ThreadStats;
+pub(crate) use thread_stats::{inside, poll_spans_by_thread};
 
 use crate::trace::RunTrace;
 
@@ -24,12 +25,13 @@ pub struct RunAnalysis {
     /// From the run's start (its first future created) to the completion of
     /// its last future, ns.
     pub makespan_ns: u64,
-    /// The least makespan any schedule could reach ([`lower_bound_ns`]).
-    pub lower_bound_ns: u64,
+    /// The least makespan any schedule could reach ([`lower_bound_ns`]);
+    /// `None` for a library session.
+    pub lower_bound_ns: Option<u64>,
     /// `lower_bound / makespan`, at most 1 (1 = no schedule could do
-    /// better). Clamped: a `cpu` cost that ran faster than calibrated could
-    /// otherwise push it above 1.
-    pub efficiency: f64,
+    /// better); `None` without a lower bound. Clamped: costs that ran
+    /// faster than requested could otherwise push it above 1.
+    pub efficiency: Option<f64>,
     /// One entry per future, in scenario order.
     pub futures: Vec<FutureStats>,
     /// One entry per thread, by index.
@@ -45,8 +47,8 @@ pub struct RunAnalysis {
 /// let params = JourneyParams { samples: 20, light_cost: Duration::from_micros(20), ..Default::default() };
 /// let trace = pollscope::runner::run(&journey::two_futures(&params), 0).unwrap();
 /// let analysis = pollscope::analysis::analyze(&trace);
-/// assert_eq!(analysis.lower_bound_ns, 2 * 20 * 20_000); // both futures confined to thread 0
-/// assert!(analysis.efficiency > 0.0 && analysis.efficiency <= 1.0);
+/// assert_eq!(analysis.lower_bound_ns, Some(2 * 20 * 20_000)); // both futures confined to thread 0
+/// assert!(analysis.efficiency.is_some_and(|e| e > 0.0 && e <= 1.0));
 /// let fut0 = analysis.future("fut0").unwrap();
 /// assert_eq!(fut0.samples, 20);
 /// assert!(fut0.polls >= 21); // a poll per step and the last (join_all may add re-polls)
@@ -60,11 +62,13 @@ pub fn analyze(trace: &RunTrace) -> RunAnalysis {
         .max()
         .unwrap_or(0);
     let lower_bound_ns = lower_bound_ns(trace);
-    let efficiency = if makespan_ns == 0 {
-        0.0
-    } else {
-        (lower_bound_ns as f64 / makespan_ns as f64).min(1.0)
-    };
+    let efficiency = lower_bound_ns.map(|bound| {
+        if makespan_ns == 0 {
+            0.0
+        } else {
+            (bound as f64 / makespan_ns as f64).min(1.0)
+        }
+    });
     RunAnalysis {
         makespan_ns,
         lower_bound_ns,

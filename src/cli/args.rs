@@ -107,7 +107,11 @@ pub struct RunArgs {
         default_value = "results/latest"
     )]
     pub out: PathBuf,
-    /// Skip the plots, the HTML report and trace.json (CSV files and findings.md only).
+    /// Record every poll's on-CPU time too (two reads of the thread's CPU
+    /// clock per poll), so the truth check covers whole threads.
+    #[arg(long)]
+    pub poll_cpu_time: bool,
+    /// Skip the plots, the HTML report and the traces (CSV files and findings only).
     #[arg(long)]
     pub no_plots: bool,
     /// No progress bar and no summary (warnings still go to stderr).

@@ -5,7 +5,7 @@ use crate::export::{ResultFolder, RunResult};
 use crate::matrix::{Matrix, ScenarioSource};
 use crate::publish::{Pictures, publish};
 use crate::resources::{available_memory, check_memory, check_threads};
-use crate::runner;
+use crate::runner::{self, RunOptions};
 use crate::scenario::journey::JOURNEY;
 use crate::scenario::{Flavor, JourneyParams, experiment};
 
@@ -59,7 +59,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let mut results = Vec::with_capacity(plans.len());
     for plan in &plans {
         bar.set_message(plan.run_id());
-        results.push(RunResult::new(runner::run(&plan.scenario, plan.repeat)?));
+        let options = RunOptions {
+            poll_cpu_time: args.poll_cpu_time,
+        };
+        results.push(RunResult::new(runner::run_with(
+            &plan.scenario,
+            plan.repeat,
+            options,
+        )?));
         bar.inc(1);
     }
     bar.finish_and_clear();

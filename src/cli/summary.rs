@@ -18,11 +18,11 @@ pub(crate) fn table(results: &[RunResult]) -> String {
         let a = &result.analysis;
         let _ = writeln!(
             out,
-            "{:id_width$}  makespan {:>8}  efficiency {:.2}  (lower bound {})",
+            "{:id_width$}  makespan {:>8}  efficiency {}  (lower bound {})",
             result.trace.info.run_id,
             human_ns(a.makespan_ns),
-            a.efficiency,
-            human_ns(a.lower_bound_ns),
+            a.efficiency.map_or("–".to_string(), |e| format!("{e:.2}")),
+            a.lower_bound_ns.map_or("–".to_string(), human_ns),
         );
         let name_width = a.futures.iter().map(|f| f.name.len()).max().unwrap_or(0);
         for f in &a.futures {

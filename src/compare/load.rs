@@ -42,6 +42,7 @@ pub(super) fn metrics(dir: &Path) -> Result<Metrics> {
             heavy_cost_us: row.heavy_cost_us,
             samples: row.samples,
             tasks: row.tasks,
+            poll_cpu_time: row.poll_cpu_time == Some(1),
         };
         add(
             &key,
@@ -50,13 +51,15 @@ pub(super) fn metrics(dir: &Path) -> Result<Metrics> {
             Unit::Nanos,
             row.makespan_us as f64 * 1e3,
         );
-        add(
-            &key,
-            "efficiency".into(),
-            Better::Higher,
-            Unit::Ratio,
-            row.efficiency,
-        );
+        if let Some(efficiency) = row.efficiency {
+            add(
+                &key,
+                "efficiency".into(),
+                Better::Higher,
+                Unit::Ratio,
+                efficiency,
+            );
+        }
         keys.insert(row.run_id.into_owned(), key);
     }
     for (line, row) in read_rows::<FutureRow<'_>>(dir)? {

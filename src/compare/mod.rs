@@ -13,44 +13,52 @@ use crate::scenario::Flavor;
 
 pub use table::{Format, markdown_cell, render};
 
-/// What identifies a configuration across folders: everything but the
-/// repeat.
+/// What identifies a configuration across folders: every configuration
+/// column of runs.csv but the repeat (empty cells, as for a library
+/// session, are `None`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConfigKey {
     /// Scenario name.
     pub scenario: String,
     /// Runtime flavor.
-    pub flavor: Flavor,
+    pub flavor: Option<Flavor>,
     /// Worker threads.
-    pub workers: u64,
+    pub workers: Option<u64>,
     /// Cost kind.
-    pub cost_kind: CostKind,
+    pub cost_kind: Option<CostKind>,
     /// Light cost, µs.
-    pub light_cost_us: u64,
+    pub light_cost_us: Option<u64>,
     /// Heavy cost, µs.
-    pub heavy_cost_us: u64,
+    pub heavy_cost_us: Option<u64>,
     /// Samples per future.
-    pub samples: u64,
+    pub samples: Option<u64>,
     /// Task count T.
-    pub tasks: u64,
+    pub tasks: Option<u64>,
+    /// Whether polls' on-CPU time was measured.
+    pub poll_cpu_time: bool,
+}
+
+/// A cell for display: `–` when empty.
+fn cell(value: Option<impl std::fmt::Display>) -> String {
+    value.map_or("–".to_string(), |v| v.to_string())
 }
 
 impl std::fmt::Display for ConfigKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let threads = if self.flavor == Flavor::CurrentThread {
-            "ct".to_string()
-        } else {
-            format!("w{}", self.workers)
+        let threads = match self.flavor {
+            Some(Flavor::CurrentThread) => "ct".to_string(),
+            _ => format!("w{}", cell(self.workers)),
         };
         write!(
             f,
-            "{} {threads} {} {}/{}us n={} T={}",
+            "{} {threads} {} {}/{}us n={} T={}{}",
             self.scenario,
-            self.cost_kind,
-            self.light_cost_us,
-            self.heavy_cost_us,
-            self.samples,
-            self.tasks
+            cell(self.cost_kind),
+            cell(self.light_cost_us),
+            cell(self.heavy_cost_us),
+            cell(self.samples),
+            cell(self.tasks),
+            if self.poll_cpu_time { " poll-cpu" } else { "" }
         )
     }
 }
@@ -286,8 +294,9 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison
 /// use pollscope::compare::{ConfigKey, Metrics, differing_settings};
 /// use pollscope::{cost::CostKind, scenario::Flavor};
 /// let key = |samples, workers| ConfigKey {
-///     scenario: "two_futures".into(), flavor: Flavor::MultiThread, workers, cost_kind: CostKind::Cpu,
-///     light_cost_us: 100, heavy_cost_us: 500, samples, tasks: 6,
+///     scenario: "two_futures".into(), flavor: Some(Flavor::MultiThread), workers: Some(workers),
+///     cost_kind: Some(CostKind::Cpu), light_cost_us: Some(100), heavy_cost_us: Some(500),
+///     samples: Some(samples), tasks: Some(6), poll_cpu_time: false,
 /// };
 /// let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
 /// let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
@@ -296,19 +305,22 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison
 /// ```
 pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
     type Setting = (&'static str, &'static str, fn(&ConfigKey) -> String);
-    const SETTINGS: [Setting; 8] = [
+    const SETTINGS: [Setting; 9] = [
         ("scenario", "", |k| k.scenario.clone()),
-        ("flavor", "--flavor", |k| k.flavor.to_string()),
-        ("workers", "--workers", |k| k.workers.to_string()),
-        ("cost kind", "--cost-kind", |k| k.cost_kind.to_string()),
+        ("flavor", "--flavor", |k| cell(k.flavor)),
+        ("workers", "--workers", |k| cell(k.workers)),
+        ("cost kind", "--cost-kind", |k| cell(k.cost_kind)),
         ("light cost", "--light-cost", |k| {
-            format!("{}us", k.light_cost_us)
+            format!("{}us", cell(k.light_cost_us))
         }),
         ("heavy cost", "--heavy-cost", |k| {
-            format!("{}us", k.heavy_cost_us)
+            format!("{}us", cell(k.heavy_cost_us))
         }),
-        ("samples", "--samples", |k| k.samples.to_string()),
-        ("tasks", "--tasks", |k| k.tasks.to_string()),
+        ("samples", "--samples", |k| cell(k.samples)),
+        ("tasks", "--tasks", |k| cell(k.tasks)),
+        ("poll CPU time", "--poll-cpu-time", |k| {
+            k.poll_cpu_time.to_string()
+        }),
     ];
     let values = |side: &Metrics, get: fn(&ConfigKey) -> String| {
         let mut v: Vec<String> = side.keys().map(get).collect();
@@ -319,7 +331,7 @@ pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
     };
     let mut differences = Vec::new();
     let mut options = Vec::new();
-    let base_on_one_thread = values(base, |k| k.flavor.to_string()) == ["current_thread"];
+    let base_on_one_thread = values(base, |k| cell(k.flavor)) == ["current_thread"];
     for (name, flag, get) in SETTINGS {
         let (b, n) = (values(base, get), values(new, get));
         if b != n {
@@ -338,6 +350,10 @@ pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
             ));
             if flag.is_empty() {
                 options.push(b.join(" "));
+            } else if flag == "--poll-cpu-time" {
+                if b == ["true"] {
+                    options.push(flag.to_string());
+                }
             } else {
                 options.push(format!("{flag} {}", b.join(",")));
             }

@@ -10,6 +10,7 @@ use super::RunResult;
 use super::rows::{FutureRow, HistogramRow, PollRow, Row, RunRow, SampleRow, ThreadRow, header_of};
 use crate::analysis::for_each_of_run;
 use crate::error::{Error, Result};
+use crate::probe::ThreadKind;
 use crate::stats::Summary;
 
 /// The CSV files of a result folder, in the order they are written.
@@ -86,36 +87,46 @@ pub fn write_csv_files(dir: &Path, runs: &[RunResult]) -> Result<()> {
 fn write_runs(dir: &Path, runs: &[RunResult]) -> Result<()> {
     let mut file = CsvFile::create::<RunRow<'_>>(dir)?;
     for run in runs {
-        let info = &run.trace.info;
-        let a = &run.analysis;
-        file.row(RunRow {
-            run_id: Cow::Borrowed(&info.run_id),
-            scenario: Cow::Borrowed(&info.scenario),
-            flavor: info.flavor,
-            workers: info.workers as u64,
-            max_blocking_threads: info.max_blocking_threads as u64,
-            cost_kind: info.cost_kind,
-            light_cost_us: us(nanos(info.light_cost)),
-            heavy_cost_us: us(nanos(info.heavy_cost)),
-            samples: u64::from(info.samples),
-            tasks: u64::from(info.tasks),
-            repeat: u64::from(info.repeat),
-            cores: info.cores as u64,
-            calibration: round(info.calibration, 3),
-            makespan_us: us(a.makespan_ns),
-            lower_bound_us: us(a.lower_bound_ns),
-            efficiency: round(a.efficiency, 4),
-            blocking_permits: info.blocking_permits.map(|p| p as u64),
-            pool_threads: Some(info.pool_threads as u64),
-            light_cost_ns: Some(nanos(info.light_cost)),
-            heavy_cost_ns: Some(nanos(info.heavy_cost)),
-            tokio_worker_busy_ns: Some(Cow::Owned(join(
-                info.tokio_workers.iter().map(|w| w.busy_ns),
-            ))),
-            tokio_worker_parks: Some(Cow::Owned(join(info.tokio_workers.iter().map(|w| w.parks)))),
-        })?;
+        file.row(run_row(run))?;
     }
     file.finish()
+}
+
+/// The runs.csv row of `run`: empty cells where the run has no
+/// configuration (a library session) or a knob does not apply.
+fn run_row(run: &RunResult) -> RunRow<'_> {
+    let info = &run.trace.info;
+    let config = info.config.as_ref();
+    let a = &run.analysis;
+    let workers = &info.metrics.tokio_workers;
+    RunRow {
+        run_id: Cow::Borrowed(&info.run_id),
+        scenario: Cow::Borrowed(&info.scenario),
+        flavor: config.map(|c| c.flavor),
+        workers: config.map(|c| c.workers as u64),
+        max_blocking_threads: config.map(|c| c.max_blocking_threads as u64),
+        cost_kind: config.map(|c| c.cost_kind),
+        light_cost_us: config.and_then(|c| c.light_cost).map(|d| us(nanos(d))),
+        heavy_cost_us: config.and_then(|c| c.heavy_cost).map(|d| us(nanos(d))),
+        samples: config.map(|c| u64::from(c.samples)),
+        tasks: config.and_then(|c| c.tasks).map(u64::from),
+        repeat: config.map(|c| u64::from(c.repeat)),
+        cores: info.environment.cores as u64,
+        calibration: info.environment.calibration.map(|c| round(c, 3)),
+        makespan_us: us(a.makespan_ns),
+        lower_bound_us: a.lower_bound_ns.map(us),
+        efficiency: a.efficiency.map(|e| round(e, 4)),
+        origin: Some(info.origin),
+        poll_cpu_time: Some(u8::from(info.poll_cpu_time)),
+        blocking_permits: config.and_then(|c| c.blocking_permits).map(|p| p as u64),
+        pool_threads: config.map(|c| c.pool_threads as u64),
+        light_cost_ns: config.and_then(|c| c.light_cost).map(nanos),
+        heavy_cost_ns: config.and_then(|c| c.heavy_cost).map(nanos),
+        tokio_worker_busy_ns: (!workers.is_empty())
+            .then(|| Cow::Owned(join(workers.iter().map(|w| w.busy_ns)))),
+        tokio_worker_parks: (!workers.is_empty())
+            .then(|| Cow::Owned(join(workers.iter().map(|w| w.parks)))),
+    }
 }
 
 fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
@@ -126,8 +137,8 @@ fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
             file.row(FutureRow {
                 run_id: Cow::Borrowed(&run.trace.info.run_id),
                 future: Cow::Borrowed(&stats.name),
-                placement: stats.placement,
-                cost_us: us(nanos(stats.cost)),
+                placement: stats.kind,
+                cost_us: stats.cost.map(|c| us(nanos(c))),
                 samples: stats.samples as u64,
                 first_poll_ns: stats.first_poll_ns,
                 completed_ns: stats.completed_ns,
@@ -140,9 +151,9 @@ fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
                 sched_delay_p50_ns: pick(stats.sched_delay, |s| s.p50),
                 sched_delay_p99_ns: pick(stats.sched_delay, |s| s.p99),
                 sched_delay_max_ns: pick(stats.sched_delay, |s| s.max),
-                cost_kind: Some(future.cost_kind),
-                cost_ns: Some(nanos(future.cost)),
-                planned_samples: Some(u64::from(future.planned_samples)),
+                cost_kind: future.cost_kind,
+                cost_ns: future.cost.map(nanos),
+                planned_samples: future.planned_samples.map(u64::from),
             })?;
         }
     }
@@ -162,6 +173,7 @@ fn write_samples(dir: &Path, runs: &[RunResult]) -> Result<()> {
                     start_ns: s.start_ns,
                     end_ns: s.end_ns,
                     thread: s.thread,
+                    cpu_ns: s.cpu_ns(),
                 })?;
             }
         }
@@ -183,6 +195,7 @@ fn write_polls(dir: &Path, runs: &[RunResult]) -> Result<()> {
                     thread: p.thread,
                     woken_ns: p.woken_ns(),
                     ready: u8::from(p.ready),
+                    cpu_ns: p.cpu_ns(),
                 })?;
             }
         }
@@ -194,15 +207,22 @@ fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
     let mut file = CsvFile::create::<ThreadRow<'_>>(dir)?;
     for run in runs {
         for (info, stats) in run.trace.threads.iter().zip(&run.analysis.threads) {
+            let role = |kind: ThreadKind| Some(stats.busy_by_role[kind as usize]);
             file.row(ThreadRow {
                 run_id: Cow::Borrowed(&run.trace.info.run_id),
                 thread: info.index,
                 os_thread_id: info.os_thread_id,
                 name: Cow::Borrowed(&info.name),
-                kind: info.kind,
+                kind: Cow::Owned(stats.kind()),
                 polls: stats.polls as u64,
                 busy_ns: stats.busy_ns,
                 cpu_time_ns: info.cpu_time_ns,
+                step_cpu_ns: Some(stats.step_cpu_ns),
+                probe_cpu_ns: stats.probe_cpu_ns,
+                busy_main_ns: role(ThreadKind::Main),
+                busy_worker_ns: role(ThreadKind::Worker),
+                busy_blocking_ns: role(ThreadKind::Blocking),
+                busy_pool_ns: role(ThreadKind::Pool),
             })?;
         }
     }

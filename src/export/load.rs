@@ -6,10 +6,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::RunResult;
-use super::rows::{FutureRow, PollRow, RunRow, SampleRow, ThreadRow, read_rows, split_list};
+use super::rows::{
+    FutureRow, PollRow, RunRow, SampleRow, ThreadRow, parse_roles, read_rows, split_list,
+};
 use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
-use crate::trace::{FutureTrace, Poll, RunInfo, RunTrace, Sample, TokioWorker};
+use crate::scenario::{Origin, journey};
+use crate::trace::{
+    Environment, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics, Sample,
+    TokioWorker,
+};
 
 fn to_usize(v: u64) -> usize {
     usize::try_from(v).unwrap_or(usize::MAX)
@@ -20,42 +26,77 @@ fn to_u32(v: u64) -> u32 {
 }
 
 /// A cost from its exact ns column, else from its µs column.
-fn cost(ns: Option<u64>, us: u64) -> Duration {
-    Duration::from_nanos(ns.unwrap_or(us.saturating_mul(1_000)))
+fn cost(ns: Option<u64>, us: Option<u64>) -> Option<Duration> {
+    ns.or(us.map(|us| us.saturating_mul(1_000)))
+        .map(Duration::from_nanos)
+}
+
+/// A `;`-separated list cell (checked when read).
+fn list(cell: Option<&str>) -> Vec<u64> {
+    cell.map(split_list)
+        .and_then(|r| r.ok())
+        .unwrap_or_default()
 }
 
 fn run_info(row: RunRow<'_>) -> RunInfo {
-    let busy = row
-        .tokio_worker_busy_ns
-        .as_deref()
-        .map_or(Ok(Vec::new()), split_list)
-        .unwrap_or_default();
-    let parks = row
-        .tokio_worker_parks
-        .as_deref()
-        .map_or(Ok(Vec::new()), split_list)
-        .unwrap_or_default();
+    let busy = list(row.tokio_worker_busy_ns.as_deref());
+    let parks = list(row.tokio_worker_parks.as_deref());
+    let config = match (
+        row.flavor,
+        row.workers,
+        row.max_blocking_threads,
+        row.cost_kind,
+        row.samples,
+        row.repeat,
+    ) {
+        (
+            Some(flavor),
+            Some(workers),
+            Some(max_blocking),
+            Some(cost_kind),
+            Some(samples),
+            Some(repeat),
+        ) => Some(RunConfig {
+            flavor,
+            workers: to_usize(workers),
+            max_blocking_threads: to_usize(max_blocking),
+            cost_kind,
+            light_cost: cost(row.light_cost_ns, row.light_cost_us),
+            heavy_cost: cost(row.heavy_cost_ns, row.heavy_cost_us),
+            samples: to_u32(samples),
+            tasks: row.tasks.map(to_u32),
+            repeat: to_u32(repeat),
+            blocking_permits: row.blocking_permits.map(to_usize),
+            pool_threads: to_usize(row.pool_threads.unwrap_or(row.cores)),
+        }),
+        _ => None,
+    };
+    // Folders written before runs.csv had `origin`: a built-in's name is
+    // taken as the built-in.
+    let origin = row
+        .origin
+        .unwrap_or(if journey::find(&row.scenario).is_some() {
+            Origin::Builtin
+        } else {
+            Origin::File
+        });
     RunInfo {
-        tokio_workers: busy
-            .iter()
-            .zip(parks.iter().chain(std::iter::repeat(&0)))
-            .map(|(&busy_ns, &parks)| TokioWorker { busy_ns, parks })
-            .collect(),
-        flavor: row.flavor,
-        cost_kind: row.cost_kind,
-        light_cost: cost(row.light_cost_ns, row.light_cost_us),
-        heavy_cost: cost(row.heavy_cost_ns, row.heavy_cost_us),
-        workers: to_usize(row.workers),
-        max_blocking_threads: to_usize(row.max_blocking_threads),
-        samples: to_u32(row.samples),
-        tasks: to_u32(row.tasks),
-        repeat: to_u32(row.repeat),
-        cores: to_usize(row.cores),
-        calibration: row.calibration,
-        blocking_permits: row.blocking_permits.map(to_usize),
-        pool_threads: to_usize(row.pool_threads.unwrap_or(row.cores)),
-        scenario: row.scenario.into_owned(),
         run_id: row.run_id.into_owned(),
+        scenario: row.scenario.into_owned(),
+        origin,
+        config,
+        environment: Environment {
+            cores: to_usize(row.cores),
+            calibration: row.calibration,
+        },
+        metrics: RuntimeMetrics {
+            tokio_workers: busy
+                .iter()
+                .zip(parks.iter().chain(std::iter::repeat(&0)))
+                .map(|(&busy_ns, &parks)| TokioWorker { busy_ns, parks })
+                .collect(),
+        },
+        poll_cpu_time: row.poll_cpu_time == Some(1),
     }
 }
 
@@ -104,11 +145,18 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             .ok_or_else(|| unknown_run("futures.csv", line, &row.run_id))?;
         let trace = &mut traces[run];
         future_index.insert((run, row.future.to_string()), trace.futures.len());
+        let producer = row.placement.placement().is_some();
+        let config = trace.info.config.as_ref();
         trace.futures.push(FutureTrace {
-            placement: row.placement,
+            kind: row.placement,
             cost: cost(row.cost_ns, row.cost_us),
-            cost_kind: row.cost_kind.unwrap_or(trace.info.cost_kind),
-            planned_samples: to_u32(row.planned_samples.unwrap_or(row.samples)),
+            cost_kind: row
+                .cost_kind
+                .or(config.map(|c| c.cost_kind).filter(|_| producer)),
+            planned_samples: row
+                .planned_samples
+                .or(producer.then_some(row.samples))
+                .map(to_u32),
             name: row.future.into_owned(),
             polls: Vec::new(),
             samples: Vec::new(),
@@ -118,11 +166,12 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
         let run = *run_index
             .get(row.run_id.as_ref())
             .ok_or_else(|| unknown_run("threads.csv", line, &row.run_id))?;
+        let roles = parse_roles(&row.kind).unwrap_or_default();
         traces[run].threads.push(ThreadInfo {
             index: row.thread,
             os_thread_id: row.os_thread_id,
             name: row.name.into_owned(),
-            kind: row.kind,
+            kind: roles.first().copied().unwrap_or_default(),
             cpu_time_ns: row.cpu_time_ns,
         });
     }
@@ -178,6 +227,7 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
                 row.end_ns,
                 row.thread,
                 row.woken_ns,
+                row.cpu_ns,
                 row.ready == 1,
             ),
         ));
@@ -187,13 +237,14 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
         let at = locate("samples.csv", line, &row.run_id, &row.future, row.thread)?;
         samples.push((
             at,
-            Sample {
-                seq: row.seq,
-                value: row.value,
-                start_ns: row.start_ns,
-                end_ns: row.end_ns,
-                thread: row.thread,
-            },
+            Sample::new(
+                row.seq,
+                row.value,
+                row.start_ns,
+                row.end_ns,
+                row.thread,
+                row.cpu_ns,
+            ),
         ));
     }
     for ((run, future), poll) in polls {

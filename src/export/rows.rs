@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::cost::CostKind;
 use crate::error::{Error, Result};
+use crate::findings::Verdict;
 use crate::names;
 use crate::probe::ThreadKind;
-use crate::scenario::{Flavor, Placement};
+use crate::scenario::{Flavor, Origin};
+use crate::trace::FutureKind;
 
 /// A CSV row type: its file, its contract columns and its value checks.
 pub(crate) trait Row: Serialize + DeserializeOwned + Default {
@@ -36,21 +38,25 @@ pub(crate) trait Row: Serialize + DeserializeOwned + Default {
 pub(crate) struct RunRow<'a> {
     pub(crate) run_id: Cow<'a, str>,
     pub(crate) scenario: Cow<'a, str>,
-    pub(crate) flavor: Flavor,
-    pub(crate) workers: u64,
-    pub(crate) max_blocking_threads: u64,
-    pub(crate) cost_kind: CostKind,
-    pub(crate) light_cost_us: u64,
-    pub(crate) heavy_cost_us: u64,
-    pub(crate) samples: u64,
-    pub(crate) tasks: u64,
-    pub(crate) repeat: u64,
+    pub(crate) flavor: Option<Flavor>,
+    pub(crate) workers: Option<u64>,
+    pub(crate) max_blocking_threads: Option<u64>,
+    pub(crate) cost_kind: Option<CostKind>,
+    pub(crate) light_cost_us: Option<u64>,
+    pub(crate) heavy_cost_us: Option<u64>,
+    pub(crate) samples: Option<u64>,
+    pub(crate) tasks: Option<u64>,
+    pub(crate) repeat: Option<u64>,
     pub(crate) cores: u64,
-    pub(crate) calibration: f64,
+    pub(crate) calibration: Option<f64>,
     pub(crate) makespan_us: u64,
-    pub(crate) lower_bound_us: u64,
-    pub(crate) efficiency: f64,
-    // Extra columns.
+    pub(crate) lower_bound_us: Option<u64>,
+    pub(crate) efficiency: Option<f64>,
+    // Columns added by the second wave, then pollscope's extras.
+    #[serde(default)]
+    pub(crate) origin: Option<Origin>,
+    #[serde(default)]
+    pub(crate) poll_cpu_time: Option<u8>,
     #[serde(default)]
     pub(crate) blocking_permits: Option<u64>,
     #[serde(default)]
@@ -89,11 +95,17 @@ impl Row for RunRow<'_> {
     fn check(&self) -> Option<(&'static str, String)> {
         run_id_problem(&self.run_id)
             .or_else(|| name_problem("scenario", &self.scenario))
-            .or_else(|| finite("calibration", self.calibration))
-            .or_else(|| finite("efficiency", self.efficiency))
+            .or_else(|| self.calibration.and_then(|c| finite("calibration", c)))
+            .or_else(|| self.efficiency.and_then(|e| finite("efficiency", e)))
             .or_else(|| {
-                (self.efficiency > 1.0)
-                    .then(|| ("efficiency", format!("`{}` is above 1", self.efficiency)))
+                self.efficiency
+                    .filter(|&e| !(0.0..=1.0).contains(&e))
+                    .map(|e| ("efficiency", format!("`{e}` is not between 0 and 1")))
+            })
+            .or_else(|| {
+                self.poll_cpu_time
+                    .filter(|&p| p > 1)
+                    .map(|p| ("poll_cpu_time", format!("`{p}` is not 0 or 1")))
             })
             .or_else(|| list_problem("tokio_worker_busy_ns", &self.tokio_worker_busy_ns))
             .or_else(|| list_problem("tokio_worker_parks", &self.tokio_worker_parks))
@@ -105,8 +117,8 @@ impl Row for RunRow<'_> {
 pub(crate) struct FutureRow<'a> {
     pub(crate) run_id: Cow<'a, str>,
     pub(crate) future: Cow<'a, str>,
-    pub(crate) placement: Placement,
-    pub(crate) cost_us: u64,
+    pub(crate) placement: FutureKind,
+    pub(crate) cost_us: Option<u64>,
     pub(crate) samples: u64,
     pub(crate) first_poll_ns: Option<u64>,
     pub(crate) completed_ns: Option<u64>,
@@ -164,6 +176,8 @@ pub(crate) struct SampleRow<'a> {
     pub(crate) start_ns: u64,
     pub(crate) end_ns: u64,
     pub(crate) thread: u16,
+    #[serde(default)]
+    pub(crate) cpu_ns: Option<u64>,
 }
 
 impl Row for SampleRow<'_> {
@@ -191,6 +205,8 @@ pub(crate) struct PollRow<'a> {
     pub(crate) thread: u16,
     pub(crate) woken_ns: Option<u64>,
     pub(crate) ready: u8,
+    #[serde(default)]
+    pub(crate) cpu_ns: Option<u64>,
 }
 
 impl Row for PollRow<'_> {
@@ -224,12 +240,28 @@ pub(crate) struct ThreadRow<'a> {
     pub(crate) thread: u16,
     pub(crate) os_thread_id: u64,
     pub(crate) name: Cow<'a, str>,
-    pub(crate) kind: ThreadKind,
+    /// The roles it played, joined by `+` (e.g. `worker+blocking`).
+    pub(crate) kind: Cow<'a, str>,
     pub(crate) polls: u64,
     pub(crate) busy_ns: u64,
-    // Extra columns.
     #[serde(default)]
     pub(crate) cpu_time_ns: Option<u64>,
+    // Extra columns.
+    /// Σ on-CPU time of its steps.
+    #[serde(default)]
+    pub(crate) step_cpu_ns: Option<u64>,
+    /// Σ on-CPU time of its polls and of its steps outside polls (with
+    /// `--poll-cpu-time`).
+    #[serde(default)]
+    pub(crate) probe_cpu_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) busy_main_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) busy_worker_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) busy_blocking_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) busy_pool_ns: Option<u64>,
 }
 
 impl Row for ThreadRow<'_> {
@@ -246,7 +278,39 @@ impl Row for ThreadRow<'_> {
 
     fn check(&self) -> Option<(&'static str, String)> {
         run_id_problem(&self.run_id)
+            .or_else(|| parse_roles(&self.kind).err().map(|why| ("kind", why)))
     }
+}
+
+/// The roles of a threads.csv `kind` cell: `main`, `worker`, `blocking`,
+/// `pool`, joined by `+`.
+pub(crate) fn parse_roles(cell: &str) -> std::result::Result<Vec<ThreadKind>, String> {
+    cell.split('+')
+        .map(|role| role.parse::<ThreadKind>())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .and_then(|roles| {
+            if roles.is_empty() {
+                Err("is empty".to_string())
+            } else {
+                Ok(roles)
+            }
+        })
+        .map_err(|e| format!("`{}`: {e}", cell.escape_default()))
+}
+
+/// findings.csv
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct FindingRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) claim: Cow<'a, str>,
+    pub(crate) verdict: Verdict,
+    pub(crate) reason: Cow<'a, str>,
+    pub(crate) evidence: Cow<'a, str>,
+}
+
+impl Row for FindingRow<'_> {
+    const FILE: &'static str = "findings.csv";
+    const CONTRACT: &'static [&'static str] = &["run_id", "claim", "verdict", "reason", "evidence"];
 }
 
 /// histograms.csv

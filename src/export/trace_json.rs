@@ -147,18 +147,25 @@ fn write_track(
                 if let Some(w) = p.woken_ns() {
                     write!(out, r#","woken_us":{}"#, Micros(w))?;
                 }
+                if let Some(cpu) = p.cpu_ns() {
+                    write!(out, r#","cpu_ns":{cpu}"#)?;
+                }
                 out.write_all(b"}}")?;
             }
             Kind::Sample => {
                 let s = &future.samples[e.index];
                 write!(
                     out,
-                    r#"{{"ph":"X","cat":"sample","name":{name},"pid":{pid},"tid":{tid},"ts":{},"dur":{},"args":{{"seq":{},"value":{}}}}}"#,
+                    r#"{{"ph":"X","cat":"sample","name":{name},"pid":{pid},"tid":{tid},"ts":{},"dur":{},"args":{{"seq":{},"value":{}"#,
                     Micros(s.start_ns),
                     Micros(s.duration_ns()),
                     s.seq,
                     if s.value.is_finite() { s.value } else { 0.0 },
                 )?;
+                if let Some(cpu) = s.cpu_ns() {
+                    write!(out, r#","cpu_ns":{cpu}"#)?;
+                }
+                out.write_all(b"}}")?;
             }
             Kind::WakeFrom => write!(
                 out,

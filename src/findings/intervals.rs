@@ -1,5 +1,12 @@
 //! Interval arithmetic on [start, end) spans in ns.
 
+use crate::trace::FutureTrace;
+
+/// A future's polls as spans, in order.
+pub(crate) fn spans(f: &FutureTrace) -> Vec<(u64, u64)> {
+    f.polls.iter().map(|p| (p.start_ns, p.end_ns)).collect()
+}
+
 /// Total time and number of pairs in which a span of `a` and a span of `b`
 /// overlap. Both lists must be sorted by start and free of self-overlap.
 pub(crate) fn overlap(a: &[(u64, u64)], b: &[(u64, u64)]) -> (usize, u64) {
@@ -27,16 +34,6 @@ pub(crate) fn max_concurrency(spans: &[(u64, u64)]) -> usize {
         most = most.max(now);
     }
     most as usize
-}
-
-/// [`crate::stats::quantile`] of `values`, 0 when empty.
-pub(crate) fn quantile(values: &mut [u64], q: f64) -> u64 {
-    crate::stats::quantile(values, q).unwrap_or(0)
-}
-
-/// [`crate::stats::median`] of `values`, 0 when empty.
-pub(crate) fn median(values: &mut [u64]) -> u64 {
-    crate::stats::median(values).unwrap_or(0)
 }
 
 #[cfg(test)]

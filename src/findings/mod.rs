@@ -1,115 +1,214 @@
-//! The journey's claims, checked from the recorded trace on whatever machine
-//! ran it: each claim of each run is reported as `holds`, `does not hold` or
-//! `not applicable here`, with the numbers that decided it. Plus a `truth`
-//! section that checks pollscope's own numbers against the kernel's and
-//! tokio's.
+//! The claims of the blog post (and of the scenarios past it), judged on the
+//! recorded runs of whatever machine ran them, and a truth check of
+//! pollscope's own numbers against the kernel's and tokio's.
+//!
+//! A claim belongs to a scenario: each built-in scenario lists the ids of
+//! its claims ([`crate::scenario::journey::Builtin::claims`]); a claim here
+//! carries its text and the judge that decides it on one run. Only runs of
+//! built-in scenarios are judged (an experiment from a file or a library
+//! session named `two_futures` is not the post's `two_futures`).
+//!
+//! Every verdict but `holds` carries a one-sentence reason with the deciding
+//! number ([`Judgement`]). The rules, with their thresholds, are in
+//! `results/README.md`:
+//!
+//! * `not_applicable` — the claim's precondition is absent in this
+//!   configuration (e.g. a free core for `main`).
+//! * `inconclusive` — the claim failed, but the steps it depends on lost
+//!   ≥ [`OFF_CPU_LIMIT`] of their wall time off the CPU while the run's own
+//!   busy threads did not outnumber the cores: something outside the run
+//!   decided the outcome.
+//! * `does_not_hold` — the claim failed and nothing outside the run
+//!   explains it.
 
 mod beyond;
+mod claims;
+mod context;
 mod intervals;
 mod journey;
 mod truth;
 
 use std::fmt::{self, Write};
 
-use crate::export::RunResult;
+use serde::{Deserialize, Serialize};
 
-pub use truth::{TOLERANCE, TruthCheck, truth_checks};
+use crate::export::RunResult;
+use crate::scenario::{Origin, journey as builtins};
+use crate::trace::RunConfig;
+
+pub use claims::{CLAIMS, Claim, claim};
+pub use context::{OFF_CPU_LIMIT, busy_threads, off_cpu_share};
+pub use truth::{CPU_FLOOR_NS, CPU_TOLERANCE, TOKIO_TOLERANCE, TruthCheck, TruthRow, truth_checks};
 
 /// A claim's outcome on one run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The numbers support the claim.
+    #[default]
     Holds,
-    /// The numbers contradict it.
+    /// The numbers contradict it, and nothing outside the run explains it.
     DoesNotHold,
-    /// The claim cannot be decided from this folder or on this machine (the
-    /// evidence says why and what to add).
+    /// Something outside the run (another process taking the CPU) decided
+    /// the outcome.
+    Inconclusive,
+    /// The claim's precondition is absent in this configuration.
     NotApplicable,
 }
 
 impl Verdict {
-    /// `holds`, `does not hold` or `not applicable here`.
+    /// Every verdict, in report order.
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Holds,
+        Verdict::DoesNotHold,
+        Verdict::Inconclusive,
+        Verdict::NotApplicable,
+    ];
+
+    /// `holds`, `does_not_hold`, `inconclusive`, `not_applicable`: the
+    /// spelling of findings.csv.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
-            Verdict::DoesNotHold => "does not hold",
-            Verdict::NotApplicable => "not applicable here",
+            Verdict::DoesNotHold => "does_not_hold",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NotApplicable => "not_applicable",
         }
     }
 
-    fn of(holds: bool) -> Self {
-        if holds {
-            Verdict::Holds
-        } else {
-            Verdict::DoesNotHold
+    /// `holds`, `does not hold`, `inconclusive`, `not applicable here`: the
+    /// spelling of findings.md, the report and the terminal.
+    pub fn display(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::DoesNotHold => "does not hold",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NotApplicable => "not applicable here",
         }
     }
 }
 
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.display())
     }
 }
 
-/// One claim checked on one run.
+/// What a judge decided: the verdict, why (one sentence with the deciding
+/// number; empty for `holds`) and the numbers behind it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Finding {
-    /// The scenario the claim is about.
-    pub scenario: String,
-    /// The claim, in one line.
-    pub claim: &'static str,
-    /// The run it was checked on.
-    pub run_id: String,
+pub struct Judgement {
     /// The outcome.
     pub verdict: Verdict,
-    /// The numbers that decided it (or why it could not be decided).
+    /// Why, for every verdict but `holds`.
+    pub reason: String,
+    /// The numbers behind the verdict.
     pub evidence: String,
 }
 
-impl Finding {
-    /// A finding about the run `info`.
-    pub(crate) fn new(
-        info: &crate::trace::RunInfo,
-        claim: &'static str,
-        verdict: Verdict,
-        evidence: String,
-    ) -> Self {
+impl Judgement {
+    /// The claim holds.
+    pub fn holds(evidence: String) -> Self {
         Self {
-            scenario: info.scenario.clone(),
-            claim,
-            run_id: info.run_id.clone(),
+            verdict: Verdict::Holds,
+            reason: String::new(),
+            evidence,
+        }
+    }
+
+    /// A verdict other than holds, with its reason.
+    pub fn because(verdict: Verdict, reason: String, evidence: String) -> Self {
+        Self {
             verdict,
+            reason,
             evidence,
         }
     }
 }
 
-/// Checks every claim that applies to the runs in `results`.
+/// One claim judged on one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// The run.
+    pub run_id: String,
+    /// Its scenario.
+    pub scenario: String,
+    /// The claim.
+    pub claim: &'static Claim,
+    /// The verdict, its reason and its evidence.
+    pub judgement: Judgement,
+}
+
+impl Finding {
+    /// The verdict.
+    pub fn verdict(&self) -> Verdict {
+        self.judgement.verdict
+    }
+}
+
+/// What a judge sees: the run, its configuration, and every run of the
+/// folder (a claim may compare with another scenario's run).
+#[derive(Clone, Copy, Debug)]
+pub struct Run<'a> {
+    /// The run being judged.
+    pub result: &'a RunResult,
+    /// Its configuration.
+    pub config: &'a RunConfig,
+    /// Every run of the folder, this one included.
+    pub all: &'a [RunResult],
+}
+
+/// Judges every claim of every run of a built-in scenario in `results`.
 pub fn findings(results: &[RunResult]) -> Vec<Finding> {
     let mut out = Vec::new();
     for result in results {
-        out.extend(journey::check(result, results));
-        out.extend(beyond::check(result));
+        let info = &result.trace.info;
+        let (Origin::Builtin, Some(config), Some(builtin)) = (
+            info.origin,
+            info.config.as_ref(),
+            builtins::find(&info.scenario),
+        ) else {
+            continue;
+        };
+        let run = Run {
+            result,
+            config,
+            all: results,
+        };
+        for claim in builtin.claims.iter().filter_map(|id| claim(id)) {
+            if claim.flavor.is_some_and(|f| f != config.flavor) {
+                continue;
+            }
+            out.push(Finding {
+                run_id: info.run_id.clone(),
+                scenario: info.scenario.clone(),
+                claim,
+                judgement: (claim.judge)(&run),
+            });
+        }
     }
     out
 }
 
-/// The findings as Markdown (`findings.md`), grouped by scenario, then the
-/// truth section.
+/// The findings as Markdown (`findings.md`), grouped by scenario and
+/// claim, then the truth section.
 pub fn to_markdown(results: &[RunResult], findings: &[Finding], truth: &[TruthCheck]) -> String {
     let mut md = String::from("# Findings\n\n");
     if let Some(first) = results.first() {
+        let env = &first.trace.info.environment;
         let _ = writeln!(
             md,
-            "Checked on this machine ({} cores; `cpu` cost calibrated at {:.1} iterations/µs) from {} run(s). \
-             Each claim of the blog post is decided from the recorded polls and samples; thresholds are \
-             documented in `results/README.md`.\n",
-            first.trace.info.cores,
-            first.trace.info.calibration,
+            "Checked on this machine ({} cores{}) from {} run(s). Each claim is decided from the \
+             recorded polls and samples; the rules and thresholds are in `results/README.md`. \
+             `findings.csv` holds the same verdicts.\n",
+            env.cores,
+            env.calibration.map_or(String::new(), |c| format!(
+                "; `cpu` cost calibrated at {c:.1} iterations/µs"
+            )),
             results.len()
         );
     }
+    let _ = writeln!(md, "{}\n", count_line(findings));
     let mut scenarios: Vec<&str> = Vec::new();
     for f in findings {
         if !scenarios.contains(&f.scenario.as_str()) {
@@ -118,19 +217,34 @@ pub fn to_markdown(results: &[RunResult], findings: &[Finding], truth: &[TruthCh
     }
     for scenario in scenarios {
         let _ = writeln!(md, "## {scenario}\n");
-        let mut claims: Vec<&str> = Vec::new();
+        let mut claims: Vec<&'static Claim> = Vec::new();
         for f in findings.iter().filter(|f| f.scenario == scenario) {
-            if !claims.contains(&f.claim) {
+            if !claims.iter().any(|c| c.id == f.claim.id) {
                 claims.push(f.claim);
             }
         }
         for claim in claims {
-            let _ = writeln!(md, "**{claim}**\n");
+            let _ = writeln!(md, "**{}** (`{}`)\n", claim.text, claim.id);
             for f in findings
                 .iter()
-                .filter(|f| f.scenario == scenario && f.claim == claim)
+                .filter(|f| f.scenario == scenario && f.claim.id == claim.id)
             {
-                let _ = writeln!(md, "- {} — `{}`: {}", f.verdict, f.run_id, f.evidence);
+                let j = &f.judgement;
+                match j.verdict {
+                    Verdict::Holds => {
+                        let _ = writeln!(md, "- holds — `{}`: {}", f.run_id, j.evidence);
+                    }
+                    v => {
+                        let _ = writeln!(
+                            md,
+                            "- **{}** — `{}`: {} ({})",
+                            v.display(),
+                            f.run_id,
+                            j.reason,
+                            j.evidence
+                        );
+                    }
+                }
             }
             md.push('\n');
         }
@@ -139,24 +253,37 @@ pub fn to_markdown(results: &[RunResult], findings: &[Finding], truth: &[TruthCh
     md
 }
 
-/// One line per finding for the terminal, and a count.
-pub fn summary_lines(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    let count = |v: Verdict| findings.iter().filter(|f| f.verdict == v).count();
-    let _ = writeln!(
-        out,
-        "findings: {} hold, {} do not hold, {} not applicable here",
+fn count_line(findings: &[Finding]) -> String {
+    let count = |v: Verdict| findings.iter().filter(|f| f.verdict() == v).count();
+    format!(
+        "findings: {} hold, {} do not hold, {} inconclusive, {} not applicable here",
         count(Verdict::Holds),
         count(Verdict::DoesNotHold),
+        count(Verdict::Inconclusive),
         count(Verdict::NotApplicable)
-    );
+    )
+}
+
+/// One line per finding for the terminal, and a count; every verdict but
+/// holds shows its reason.
+pub fn summary_lines(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", count_line(findings));
     for f in findings {
-        let mark = match f.verdict {
+        let mark = match f.verdict() {
             Verdict::Holds => "holds        ",
             Verdict::DoesNotHold => "DOES NOT HOLD",
+            Verdict::Inconclusive => "INCONCLUSIVE ",
             Verdict::NotApplicable => "n/a          ",
         };
-        let _ = writeln!(out, "  {mark} {} — {}", f.run_id, f.claim);
+        let _ = write!(out, "  {mark} {} — {}", f.run_id, f.claim.id);
+        if f.verdict() != Verdict::Holds {
+            let _ = write!(out, ": {}", f.judgement.reason);
+        }
+        out.push('\n');
     }
     out
 }
+
+#[cfg(test)]
+mod fixtures;

@@ -1,60 +1,100 @@
-//! Measurement truth: pollscope's busy time against two sources it did not
-//! compute itself — the kernel's per-thread CPU time and tokio's stable
-//! runtime metrics.
+//! Measurement truth: pollscope's numbers against two sources it did not
+//! compute itself — the kernel's CPU time of every thread of the run, and
+//! tokio's stable runtime metrics.
 
 use std::fmt::Write;
 
-use crate::cost::CostKind;
+use crate::analysis::ThreadStats;
 use crate::duration::human_ns;
 use crate::export::RunResult;
 use crate::probe::ThreadKind;
-use crate::scenario::Flavor;
+use crate::trace::thread_labels;
 
-/// Disagreements beyond this share are flagged.
-pub const TOLERANCE: f64 = 0.05;
+/// Relative tolerance of the CPU check: the probe's on-CPU time of a thread
+/// agrees with the kernel's within 2 % …
+pub const CPU_TOLERANCE: f64 = 0.02;
+/// … or within 1 ms, for nearly idle threads.
+pub const CPU_FLOOR_NS: u64 = 1_000_000;
+/// Busy time of the worker role against tokio's own busy time: flagged
+/// beyond 5 %.
+pub const TOKIO_TOLERANCE: f64 = 0.05;
 
-/// One run's cross-check, over the threads that run tokio's workers (the
-/// worker threads; the block_on thread under current_thread).
+/// One thread's cross-check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TruthRow {
+    /// `main`, `worker 1`, … with the thread index.
+    pub label: String,
+    /// Its roles, joined by `+`.
+    pub roles: String,
+    /// Busy time per role that it played: (role, ns).
+    pub busy_by_role: Vec<(ThreadKind, u64)>,
+    /// The probe's on-CPU time of the thread: Σ its polls' `cpu_ns` plus
+    /// its steps outside polls (with `--poll-cpu-time`), else Σ its steps'
+    /// `cpu_ns`, ns.
+    pub probe_cpu_ns: u64,
+    /// Whether `probe_cpu_ns` covers the polls (else the steps only).
+    pub polls_measured: bool,
+    /// The kernel's CPU time of the thread over the run, where known.
+    pub kernel_cpu_ns: Option<u64>,
+}
+
+impl TruthRow {
+    /// `(probe − kernel) / kernel`, where the kernel's time is known.
+    pub fn deviation(&self) -> Option<f64> {
+        let kernel = self.kernel_cpu_ns.filter(|&k| k > 0)?;
+        Some((self.probe_cpu_ns as f64 - kernel as f64) / kernel as f64)
+    }
+
+    /// Whether the probe agrees with the kernel: with polls measured,
+    /// within [`CPU_TOLERANCE`] or [`CPU_FLOOR_NS`]; with steps only, the
+    /// steps' CPU time does not exceed the kernel's (by more than the
+    /// floor). `None` when the kernel does not say.
+    pub fn agrees(&self) -> Option<bool> {
+        let kernel = self.kernel_cpu_ns?;
+        let diff = self.probe_cpu_ns.abs_diff(kernel);
+        Some(if self.polls_measured {
+            diff <= CPU_FLOOR_NS || diff as f64 <= CPU_TOLERANCE * kernel as f64
+        } else {
+            self.probe_cpu_ns <= kernel.saturating_add(CPU_FLOOR_NS)
+        })
+    }
+}
+
+/// One run's cross-check: every thread against the kernel, and the worker
+/// role's busy time against tokio's.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TruthCheck {
     /// The run.
     pub run_id: String,
-    /// The run's cost kind (`sleep` uses no CPU, so the kernel's CPU time is
-    /// not comparable to busy time).
-    pub cost_kind: CostKind,
-    /// pollscope's busy time on those threads (polls and off-task steps), ns.
-    pub probe_busy_ns: u64,
-    /// The kernel's CPU time of those threads, ns, where known.
-    pub kernel_cpu_ns: Option<u64>,
-    /// Sum of tokio's `worker_total_busy_duration`, ns.
-    pub tokio_busy_ns: u64,
-    /// Sum of tokio's `worker_park_count`.
-    pub tokio_parks: u64,
+    /// One row per thread, by index.
+    pub threads: Vec<TruthRow>,
+    /// Busy time of the worker role on all threads, ns.
+    pub worker_busy_ns: u64,
+    /// Σ tokio's `worker_total_busy_duration`, ns; `None` when unknown.
+    pub tokio_busy_ns: Option<u64>,
 }
 
 impl TruthCheck {
-    /// `(probe − kernel) / kernel`, when comparable (CPU-using costs, known
-    /// kernel time, at least 1 ms of it).
-    pub fn kernel_deviation(&self) -> Option<f64> {
-        let kernel = self.kernel_cpu_ns.filter(|&k| k >= 1_000_000)?;
-        self.cost_kind
-            .uses_cpu()
-            .then(|| (self.probe_busy_ns as f64 - kernel as f64) / kernel as f64)
-    }
-
-    /// `(probe − tokio) / tokio`, when tokio saw at least 1 ms of busy time.
+    /// `(probe − tokio) / tokio` of the worker role's busy time, when tokio
+    /// saw at least 1 ms of it.
     pub fn tokio_deviation(&self) -> Option<f64> {
-        (self.tokio_busy_ns >= 1_000_000).then(|| {
-            (self.probe_busy_ns as f64 - self.tokio_busy_ns as f64) / self.tokio_busy_ns as f64
-        })
+        let tokio = self.tokio_busy_ns.filter(|&t| t >= 1_000_000)?;
+        Some((self.worker_busy_ns as f64 - tokio as f64) / tokio as f64)
     }
+}
 
-    /// Whether either source disagrees with the probe beyond [`TOLERANCE`].
-    pub fn flagged(&self) -> bool {
-        [self.kernel_deviation(), self.tokio_deviation()]
-            .into_iter()
-            .flatten()
-            .any(|d| d.abs() > TOLERANCE)
+fn row(label: String, stats: &ThreadStats, kernel_cpu_ns: Option<u64>) -> TruthRow {
+    TruthRow {
+        label,
+        roles: stats.kind(),
+        busy_by_role: stats
+            .roles
+            .iter()
+            .map(|&r| (r, stats.busy_by_role[r as usize]))
+            .collect(),
+        probe_cpu_ns: stats.probe_cpu_ns.unwrap_or(stats.step_cpu_ns),
+        polls_measured: stats.probe_cpu_ns.is_some(),
+        kernel_cpu_ns,
     }
 }
 
@@ -63,49 +103,33 @@ pub fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
     results
         .iter()
         .map(|r| {
-            let info = &r.trace.info;
-            let runs_tasks = |kind: ThreadKind, index: u16| match info.flavor {
-                Flavor::MultiThread => kind == ThreadKind::Worker,
-                Flavor::CurrentThread => index == 0,
-            };
-            let threads: Vec<usize> = r
-                .trace
+            let labels = thread_labels(&r.trace.threads);
+            let threads = r
+                .analysis
                 .threads
                 .iter()
-                .enumerate()
-                .filter(|(_, t)| runs_tasks(t.kind, t.index))
-                .map(|(i, _)| i)
+                .zip(&r.trace.threads)
+                .zip(labels)
+                .map(|((stats, info), label)| row(label, stats, info.cpu_time_ns))
                 .collect();
-            let probe_busy_ns = threads
-                .iter()
-                .filter_map(|&i| r.analysis.threads.get(i))
-                .map(|t| t.busy_ns)
-                .fold(0, u64::saturating_add);
-            let kernel_cpu_ns = threads
-                .iter()
-                .map(|&i| r.trace.threads[i].cpu_time_ns)
-                .try_fold(0u64, |total, t| t.map(|t| total.saturating_add(t)));
+            let tokio = &r.trace.info.metrics.tokio_workers;
             TruthCheck {
-                run_id: info.run_id.clone(),
-                cost_kind: info.cost_kind,
-                probe_busy_ns,
-                kernel_cpu_ns,
-                tokio_busy_ns: info
-                    .tokio_workers
+                run_id: r.trace.info.run_id.clone(),
+                threads,
+                worker_busy_ns: r
+                    .analysis
+                    .threads
                     .iter()
-                    .map(|w| w.busy_ns)
+                    .map(|t| t.busy_by_role[ThreadKind::Worker as usize])
                     .fold(0, u64::saturating_add),
-                tokio_parks: info
-                    .tokio_workers
-                    .iter()
-                    .map(|w| w.parks)
-                    .fold(0, u64::saturating_add),
+                tokio_busy_ns: (!tokio.is_empty())
+                    .then(|| tokio.iter().map(|w| w.busy_ns).fold(0, u64::saturating_add)),
             }
         })
         .collect()
 }
 
-fn deviation(d: Option<f64>) -> String {
+fn percent(d: Option<f64>) -> String {
     d.map_or("–".to_string(), |d| format!("{:+.1} %", d * 100.0))
 }
 
@@ -113,30 +137,59 @@ fn deviation(d: Option<f64>) -> String {
 pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
     let mut md = String::from(
         "## truth\n\n\
-         pollscope's busy time on the threads that run tokio's workers, against the kernel's CPU time \
-         for the same threads (from registration to the end of the run) and tokio's own \
-         `worker_total_busy_duration`. Busy time is wall time inside polls and steps: a thread \
-         preempted inside a poll counts as busy for pollscope but not for the kernel, and tokio \
-         counts its scheduler's own work and search for tasks as busy. Deviations beyond \
-         ±5 % are flagged; `–` means not comparable (sleep costs use no CPU, or under 1 ms of work).\n\n\
-         | run | probe busy | kernel CPU | Δ kernel | tokio busy | Δ tokio | tokio parks | verdict |\n\
-         |---|---:|---:|---:|---:|---:|---:|---|\n",
+         For every thread of every run, the on-CPU time the probe measured (each poll's `cpu_ns` plus \
+         the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
+         can only fall short of the kernel's) against the kernel's CPU time of that thread over the \
+         run (`cpu_time_ns`). With polls measured they agree within 2 % or 1 ms; with steps only, the \
+         steps never exceed the kernel's time. A thread that changed role (block_in_place hands a \
+         worker's queue to a blocking thread) is listed with each role it played and its busy time in \
+         each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
+         (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
+         | run | thread | roles | busy by role | probe CPU | kernel CPU | Δ | verdict |\n\
+         |---|---|---|---|---:|---:|---:|---|\n",
     );
+    for c in checks {
+        for t in &c.threads {
+            let busy = t
+                .busy_by_role
+                .iter()
+                .map(|(r, ns)| format!("{} {}", r.as_str(), human_ns(*ns)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let verdict = match t.agrees() {
+                None => "not comparable",
+                Some(true) => "agree",
+                Some(false) => "**disagree**",
+            };
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} | {}{} | {} | {} | {verdict} |",
+                c.run_id,
+                t.label,
+                t.roles,
+                busy,
+                human_ns(t.probe_cpu_ns),
+                if t.polls_measured { "" } else { " (steps)" },
+                t.kernel_cpu_ns.map_or("–".to_string(), human_ns),
+                percent(t.deviation()),
+            );
+        }
+    }
+    md.push_str("\n| run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n");
     for c in checks {
         let _ = writeln!(
             md,
-            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {}{} |",
             c.run_id,
-            human_ns(c.probe_busy_ns),
-            c.kernel_cpu_ns.map_or("–".to_string(), human_ns),
-            deviation(c.kernel_deviation()),
-            human_ns(c.tokio_busy_ns),
-            deviation(c.tokio_deviation()),
-            c.tokio_parks,
-            match (c.kernel_deviation(), c.tokio_deviation(), c.flagged()) {
-                (None, None, _) => "not comparable",
-                (_, _, true) => "**disagree > 5 %**",
-                _ => "agree",
+            human_ns(c.worker_busy_ns),
+            c.tokio_busy_ns.map_or("–".to_string(), human_ns),
+            percent(c.tokio_deviation()),
+            if c.tokio_deviation()
+                .is_some_and(|d| d.abs() > TOKIO_TOLERANCE)
+            {
+                " **flagged**"
+            } else {
+                ""
             }
         );
     }

@@ -53,28 +53,31 @@ impl Drop for PollScope {
 /// ```
 #[inline]
 pub fn record_sample(seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
+    record_step(
+        SampleRecord {
+            seq,
+            value,
+            start,
+            end,
+            ..SampleRecord::default()
+        },
+        None,
+    )
+}
+
+/// Records a step into the instrumented future being polled here: ran on
+/// this thread (`on = None`), or on thread `on` of the recording (a
+/// `spawn_blocking` closure or a pool), whose index the record carries.
+/// Returns false outside a poll.
+#[inline]
+pub(crate) fn record_step(mut record: SampleRecord, on: Option<u16>) -> bool {
     let (samples, thread) = CURRENT.get();
-    push(samples, thread, seq, value, start, end)
-}
-
-/// Records a sample that was computed on another thread (a `spawn_blocking`
-/// closure or a pool), identified by its index in the recording, into the
-/// instrumented future being polled here.
-#[inline]
-pub fn record_sample_on(thread: u16, seq: u32, value: f64, start: Ticks, end: Ticks) -> bool {
-    let (samples, _) = CURRENT.get();
-    push(samples, thread, seq, value, start, end)
+    record.thread = on.unwrap_or(thread);
+    push(samples, record)
 }
 
 #[inline]
-fn push(
-    samples: *mut Vec<SampleRecord>,
-    thread: u16,
-    seq: u32,
-    value: f64,
-    start: Ticks,
-    end: Ticks,
-) -> bool {
+fn push(samples: *mut Vec<SampleRecord>, record: SampleRecord) -> bool {
     if samples.is_null() {
         return false;
     }
@@ -82,13 +85,7 @@ fn push(
     // `&mut Vec` that the instrumented future does not touch until the scope
     // (which is still alive on this thread, since the pointer is set) drops.
     let samples = unsafe { &mut *samples };
-    samples.push(SampleRecord {
-        seq,
-        value,
-        start,
-        end,
-        thread,
-    });
+    samples.push(record);
     true
 }
 
@@ -103,7 +100,17 @@ pub(crate) fn record_point(value: f64) -> bool {
     // SAFETY: as in `push`.
     let seq = unsafe { (*samples).len() } as u32;
     let now = super::clock::now();
-    push(samples, thread, seq, value, now, now)
+    push(
+        samples,
+        SampleRecord {
+            seq,
+            value,
+            start: now,
+            end: now,
+            thread,
+            ..SampleRecord::default()
+        },
+    )
 }
 
 /// Whether this thread is inside a poll of an instrumented future.

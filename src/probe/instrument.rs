@@ -11,8 +11,9 @@ use pin_project_lite::pin_project;
 
 use super::clock::{self, Ticks};
 use super::context::PollScope;
-use super::recording::{FutureLog, Recording};
-use super::records::PollRecord;
+use super::cpu_clock::thread_cpu_ns;
+use super::recording::{FutureLog, Recording, prefaulted};
+use super::records::{NOT_MEASURED, PollRecord};
 use super::threads::ThreadKind;
 
 /// The waker the wrapped future sees: it notes when it was invoked, then
@@ -66,12 +67,30 @@ impl<F> Instrumented<F> {
     pub(crate) fn passthrough(inner: F) -> Self {
         Self { inner, state: None }
     }
+}
 
-    pub(crate) fn new(inner: F, recording: Recording, log: FutureLog) -> Self {
-        Self {
-            inner,
+impl Recording {
+    /// Wraps `future` so that its polls and samples are recorded under
+    /// `name`; `capacity` pre-sizes (and pre-faults) its buffers: polls
+    /// expected, and as many samples. Past that, a buffer grows by
+    /// doubling.
+    pub fn instrument<F: Future>(
+        &self,
+        name: impl Into<String>,
+        capacity: usize,
+        future: F,
+    ) -> Instrumented<F> {
+        let log = FutureLog {
+            id: self.inner.next_future.fetch_add(1, Ordering::Relaxed),
+            name: name.into(),
+            polls: prefaulted(capacity),
+            samples: prefaulted(capacity),
+            completed: false,
+        };
+        Instrumented {
+            inner: future,
             state: Some(State {
-                recording,
+                recording: self.clone(),
                 wake: Arc::new(WakeTracker::default()),
                 log,
             }),
@@ -96,9 +115,17 @@ impl<F: Future> Future for Instrumented<F> {
         let scope = PollScope::enter(&mut state.log.samples, thread);
         let waker = waker_ref(&state.wake);
         let mut tracked = Context::from_waker(&waker);
+        let measure_cpu = state.recording.inner.poll_cpu_time;
+        let cpu_start = if measure_cpu { thread_cpu_ns() } else { None };
         let start = clock::now();
         let result = this.inner.poll(&mut tracked);
         let end = clock::now();
+        let cpu_ns = match cpu_start {
+            Some(cpu_start) => {
+                thread_cpu_ns().map_or(NOT_MEASURED, |e| e.saturating_sub(cpu_start))
+            }
+            None => NOT_MEASURED,
+        };
         drop(scope);
         let ready = result.is_ready();
         state.log.polls.push(PollRecord {
@@ -106,6 +133,7 @@ impl<F: Future> Future for Instrumented<F> {
             end,
             // Cross-core TSC skew can put a wake a few ticks after `start`.
             woken: woken.min(start),
+            cpu_ns,
             thread,
             ready,
         });

@@ -14,14 +14,16 @@
 
 pub mod clock;
 mod context;
+mod cpu_clock;
 mod instrument;
 mod recording;
 mod records;
 mod threads;
 
-pub(crate) use context::{in_poll, record_point};
-pub use context::{record_sample, record_sample_on};
+pub use context::record_sample;
+pub(crate) use context::{in_poll, record_point, record_step};
+pub use cpu_clock::thread_cpu_ns;
 pub use instrument::Instrumented;
-pub use recording::{FutureLog, Recording};
-pub use records::{PollRecord, SampleRecord};
+pub use recording::{FutureLog, Recorded, Recording};
+pub use records::{NOT_MEASURED, PollRecord, SampleRecord};
 pub use threads::{ThreadInfo, ThreadKind, current_os_thread_id};

@@ -1,19 +1,17 @@
 //! A recording session: the time origin, the thread registry and the logs of
 //! the instrumented futures.
 
-use std::future::Future;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::clock::{self, Ticks};
-use super::instrument::Instrumented;
 use super::records::{PollRecord, SampleRecord};
 use super::threads::{ThreadInfo, ThreadKind, ThreadRegistry};
 
 /// An empty buffer of `capacity` whose memory has been written once, so
 /// that recording into it later takes no page faults (which otherwise cost
 /// more than the record itself on first touch).
-fn prefaulted<T: Copy + Default>(capacity: usize) -> Vec<T> {
+pub(crate) fn prefaulted<T: Copy + Default>(capacity: usize) -> Vec<T> {
     let mut buffer = vec![T::default(); capacity];
     buffer.clear();
     buffer
@@ -29,10 +27,24 @@ pub struct FutureLog {
     /// Every poll, in order.
     pub polls: Vec<PollRecord>,
     /// Every sample recorded while this future was being polled (or handed
-    /// to it with [`record_sample_on`](super::record_sample_on)), in order.
+    /// to it from another thread), in order.
     pub samples: Vec<SampleRecord>,
     /// Whether the future returned `Ready` (false when it was dropped first).
     pub completed: bool,
+}
+
+/// What a finished recording holds: the time origin, the futures' logs (in
+/// instrumentation order), the named spans and the threads.
+#[derive(Debug)]
+pub struct Recorded {
+    /// The clock reading that is time 0.
+    pub origin: Ticks,
+    /// One log per instrumented future that completed or was dropped.
+    pub logs: Vec<FutureLog>,
+    /// Named spans (library API), each as a log without polls.
+    pub spans: Vec<FutureLog>,
+    /// The threads seen, by index, with their kernel CPU time captured.
+    pub threads: Vec<ThreadInfo>,
 }
 
 /// One recording session, typically one run of a scenario.
@@ -53,14 +65,16 @@ pub struct FutureLog {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Recording {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     origin: AtomicU64,
     threads: ThreadRegistry,
-    next_future: AtomicU32,
+    pub(crate) next_future: AtomicU32,
+    /// Whether each poll reads the thread's CPU clock too.
+    pub(crate) poll_cpu_time: bool,
     logs: Mutex<Vec<FutureLog>>,
     /// Named spans (library API): name → calls, in order of first use.
     spans: Mutex<Vec<(String, Vec<SampleRecord>)>>,
@@ -75,6 +89,12 @@ impl Default for Recording {
 impl Recording {
     /// Starts a recording; its time origin is now.
     pub fn new() -> Self {
+        Self::with_poll_cpu_time(false)
+    }
+
+    /// Starts a recording whose polls also record the thread's on-CPU time
+    /// (two reads of the thread's CPU clock per poll) when `poll_cpu_time`.
+    pub fn with_poll_cpu_time(poll_cpu_time: bool) -> Self {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Self {
@@ -82,10 +102,16 @@ impl Recording {
                 origin: AtomicU64::new(clock::now()),
                 threads: ThreadRegistry::new(id),
                 next_future: AtomicU32::new(0),
+                poll_cpu_time,
                 logs: Mutex::new(Vec::new()),
                 spans: Mutex::new(Vec::new()),
             }),
         }
+    }
+
+    /// Whether polls record their on-CPU time.
+    pub fn poll_cpu_time(&self) -> bool {
+        self.inner.poll_cpu_time
     }
 
     /// Whether `other` is a clone of this recording (the same session).
@@ -94,10 +120,12 @@ impl Recording {
     }
 
     /// Makes now time 0 of this recording: for a run that prepares its
-    /// futures (and their buffers) first and starts them after. Call it
-    /// before anything is recorded.
+    /// futures (and their buffers) first and starts them after. Call it on
+    /// the thread that registered first, before anything is recorded: that
+    /// thread's kernel CPU time is counted from here too.
     pub fn restart_clock(&self) {
         self.inner.origin.store(clock::now(), Ordering::Relaxed);
+        self.inner.threads.rebase_cpu_time();
     }
 
     /// The clock reading that is time 0 of this recording.
@@ -112,26 +140,6 @@ impl Recording {
         self.inner.threads.index(kind)
     }
 
-    /// Wraps `future` so that its polls and samples are recorded under
-    /// `name`; `capacity` pre-sizes (and pre-faults) its buffers: polls
-    /// expected, and as many samples. Past that, a buffer grows by
-    /// doubling.
-    pub fn instrument<F: Future>(
-        &self,
-        name: impl Into<String>,
-        capacity: usize,
-        future: F,
-    ) -> Instrumented<F> {
-        let log = FutureLog {
-            id: self.inner.next_future.fetch_add(1, Ordering::Relaxed),
-            name: name.into(),
-            polls: prefaulted(capacity),
-            samples: prefaulted(capacity),
-            completed: false,
-        };
-        Instrumented::new(future, self.clone(), log)
-    }
-
     /// Stores a finished future's log (called once per future, off the hot
     /// path).
     pub(crate) fn submit(&self, log: FutureLog) {
@@ -139,16 +147,9 @@ impl Recording {
         logs.push(log);
     }
 
-    /// Reads, for every thread seen so far, the CPU time the kernel charged
-    /// to it since it was first seen (see [`ThreadInfo::cpu_time_ns`]).
-    /// Call at the end of the recording, while the threads still exist.
-    pub fn capture_thread_cpu_times(&self) {
-        self.inner.threads.capture_cpu_times();
-    }
-
     /// Records one call of the named span `name` (the library API's
     /// `pollscope::span`); takes a lock, so it suits coarse regions.
-    pub fn record_span(&self, name: &str, thread: u16, start: Ticks, end: Ticks) {
+    pub fn record_span(&self, name: &str, mut call: SampleRecord) {
         let mut spans = self.inner.spans.lock().unwrap_or_else(|e| e.into_inner());
         let index = match spans.iter().position(|(n, _)| n == name) {
             Some(i) => i,
@@ -158,23 +159,8 @@ impl Recording {
             }
         };
         let calls = &mut spans[index].1;
-        calls.push(SampleRecord {
-            seq: calls.len() as u32,
-            value: 0.0,
-            start,
-            end,
-            thread,
-        });
-    }
-
-    /// Removes and returns the named spans recorded so far.
-    pub fn take_spans(&self) -> Vec<(String, Vec<SampleRecord>)> {
-        std::mem::take(&mut *self.inner.spans.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// The threads seen so far, in index order.
-    pub fn threads(&self) -> Vec<ThreadInfo> {
-        self.inner.threads.snapshot()
+        call.seq = calls.len() as u32;
+        calls.push(call);
     }
 
     /// Removes and returns the logs of the futures that completed or were
@@ -184,5 +170,34 @@ impl Recording {
             std::mem::take(&mut *self.inner.logs.lock().unwrap_or_else(|e| e.into_inner()));
         logs.sort_by_key(|log| log.id);
         logs
+    }
+
+    /// The threads seen so far, in index order.
+    pub fn threads(&self) -> Vec<ThreadInfo> {
+        self.inner.threads.snapshot()
+    }
+
+    /// Ends the recording: captures every thread's kernel CPU time (call
+    /// while the threads still exist, e.g. before the runtime is dropped)
+    /// and returns what was recorded.
+    pub fn finish(&self) -> Recorded {
+        self.inner.threads.capture_cpu_times();
+        let spans =
+            std::mem::take(&mut *self.inner.spans.lock().unwrap_or_else(|e| e.into_inner()));
+        Recorded {
+            origin: self.origin(),
+            logs: self.take_logs(),
+            spans: spans
+                .into_iter()
+                .map(|(name, samples)| FutureLog {
+                    id: 0,
+                    name,
+                    polls: Vec::new(),
+                    samples,
+                    completed: true,
+                })
+                .collect(),
+            threads: self.threads(),
+        }
     }
 }

@@ -2,8 +2,11 @@
 
 use super::clock::Ticks;
 
-/// One poll of an instrumented future.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The `cpu_ns` of a record whose on-CPU time was not measured.
+pub const NOT_MEASURED: u64 = u64::MAX;
+
+/// One poll of an instrumented future (40 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PollRecord {
     /// Clock reading when the poll began.
     pub start: Ticks,
@@ -11,14 +14,30 @@ pub struct PollRecord {
     pub end: Ticks,
     /// Latest waker invocation since the previous poll began; 0 when none.
     pub woken: Ticks,
+    /// The thread's on-CPU time during the poll, ns; [`NOT_MEASURED`]
+    /// unless the recording measures polls.
+    pub cpu_ns: u64,
     /// Index of the thread that ran the poll.
     pub thread: u16,
     /// Whether the poll returned `Ready`.
     pub ready: bool,
 }
 
-/// One computed sample (one step of a producer).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+impl Default for PollRecord {
+    fn default() -> Self {
+        Self {
+            start: 0,
+            end: 0,
+            woken: 0,
+            cpu_ns: NOT_MEASURED,
+            thread: 0,
+            ready: false,
+        }
+    }
+}
+
+/// One computed sample: one step of a producer (40 bytes).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SampleRecord {
     /// Step number, from 0.
     pub seq: u32,
@@ -28,6 +47,22 @@ pub struct SampleRecord {
     pub start: Ticks,
     /// Clock reading when the step ended.
     pub end: Ticks,
+    /// The thread's on-CPU time during the step, ns; [`NOT_MEASURED`] when
+    /// not measured.
+    pub cpu_ns: u64,
     /// Index of the thread that ran the step.
     pub thread: u16,
+}
+
+impl Default for SampleRecord {
+    fn default() -> Self {
+        Self {
+            seq: 0,
+            value: 0.0,
+            start: 0,
+            end: 0,
+            cpu_ns: NOT_MEASURED,
+            thread: 0,
+        }
+    }
 }

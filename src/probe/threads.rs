@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use super::cpu_clock::{cpu_time_of_ns, thread_cpu_ns};
+
 /// The role a thread played when the probe first saw it.
 ///
 /// tokio names worker and blocking threads alike (`tokio-runtime-worker`),
@@ -77,25 +79,6 @@ pub struct ThreadInfo {
     pub cpu_time_ns: Option<u64>,
 }
 
-/// CPU time the kernel has charged to the calling thread, ns.
-fn own_cpu_time_ns() -> Option<u64> {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid out-pointer for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-}
-
-/// CPU time the kernel has charged to thread `tid` of this process, ns: the
-/// first field of `/proc/self/task/<tid>/schedstat` (the same counter as
-/// `CLOCK_THREAD_CPUTIME_ID`), readable from any thread.
-fn cpu_time_of_ns(tid: u64) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
-    text.split_whitespace().next()?.parse().ok()
-}
-
 /// The kernel's id for the calling thread (gettid on Linux).
 ///
 /// ```
@@ -160,7 +143,7 @@ impl ThreadRegistry {
                 let name = std::thread::current().name().unwrap_or("").to_string();
                 threads.push((
                     identity,
-                    own_cpu_time_ns(),
+                    thread_cpu_ns(),
                     ThreadInfo {
                         index,
                         os_thread_id: current_os_thread_id(),
@@ -179,6 +162,16 @@ impl ThreadRegistry {
     pub(crate) fn snapshot(&self) -> Vec<ThreadInfo> {
         let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
         threads.iter().map(|(_, _, info)| info.clone()).collect()
+    }
+
+    /// Counts the calling thread's kernel CPU time from now (when the
+    /// recording's time 0 moves after it registered).
+    pub(crate) fn rebase_cpu_time(&self) {
+        let identity = thread_id::get();
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = threads.iter_mut().find(|(id, _, _)| *id == identity) {
+            entry.1 = thread_cpu_ns();
+        }
     }
 
     /// Sets each thread's `cpu_time_ns` to the kernel's CPU time charged

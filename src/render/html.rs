@@ -219,22 +219,27 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
         "<table><tr><th>run</th><th>scenario</th><th>flavor</th><th>workers</th><th>cost</th>\
          <th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
     );
+    let dash = || "–".to_string();
     for r in results {
         let i = &r.trace.info;
+        let c = i.config.as_ref();
+        let cost = c.map_or_else(dash, |c| {
+            let d = |v: Option<std::time::Duration>| v.map_or_else(dash, format_duration);
+            format!("{} {} / {}", c.cost_kind, d(c.light_cost), d(c.heavy_cost))
+        });
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{} {} / {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{cost}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&i.scenario),
-            i.flavor,
-            i.workers,
-            i.cost_kind,
-            format_duration(i.light_cost),
-            format_duration(i.heavy_cost),
-            i.samples,
-            i.tasks,
+            c.map_or_else(dash, |c| c.flavor.to_string()),
+            c.map_or_else(dash, |c| c.workers.to_string()),
+            c.map_or_else(dash, |c| c.samples.to_string()),
+            c.and_then(|c| c.tasks).map_or_else(dash, |t| t.to_string()),
             human_ns(r.analysis.makespan_ns),
-            human_ns(r.analysis.lower_bound_ns),
-            r.analysis.efficiency,
+            r.analysis.lower_bound_ns.map_or_else(dash, human_ns),
+            r.analysis
+                .efficiency
+                .map_or_else(dash, |e| format!("{e:.2}")),
             id = escape(&i.run_id),
         );
     }
@@ -252,8 +257,8 @@ fn futures_table(h: &mut String, r: &RunResult) {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&f.name),
-            f.placement,
-            format_duration(f.cost),
+            f.kind,
+            f.cost.map_or_else(|| "–".to_string(), format_duration),
             opt(f.completed_ns),
             human_ns(f.busy_ns),
             f.polls,

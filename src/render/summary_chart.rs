@@ -72,10 +72,17 @@ fn collect(results: &[RunResult]) -> ByScenario {
     let mut by_scenario = ByScenario::new();
     for r in results {
         let info = &r.trace.info;
-        if info.flavor != Flavor::MultiThread {
+        let Some(config) = info
+            .config
+            .as_ref()
+            .filter(|c| c.flavor == Flavor::MultiThread)
+        else {
             continue;
-        }
-        let cost = (info.cost_kind.as_str().to_string(), info.heavy_cost);
+        };
+        let cost = (
+            config.cost_kind.as_str().to_string(),
+            config.heavy_cost.unwrap_or_default(),
+        );
         let series = by_scenario
             .entry(info.scenario.clone())
             .or_default()
@@ -86,14 +93,14 @@ fn collect(results: &[RunResult]) -> ByScenario {
                 .entry(label)
                 .or_insert_with(|| (makespan, BTreeMap::new()))
                 .1
-                .entry(info.workers)
+                .entry(config.workers)
                 .or_default()
                 .push(ns as f64 / 1e6);
         };
         add("makespan".to_string(), true, r.analysis.makespan_ns);
         for (f, stats) in r.trace.futures.iter().zip(&r.analysis.futures) {
-            if f.placement == Placement::Inline
-                && f.cost == info.light_cost
+            if f.placement() == Some(Placement::Inline)
+                && f.cost == config.light_cost
                 && let Some(done) = stats.completed_ns
             {
                 add(format!("{} done", f.name), false, done);

@@ -61,16 +61,13 @@ pub(crate) fn scope_class(run_id: &str) -> String {
 /// [`scope_class`]), with a tooltip when given.
 pub(crate) fn bar(
     out: &mut String,
-    thread: u16,
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
+    (thread, class): (u16, &str),
+    (x, y, w, h): (f64, f64, f64, f64),
     title: Option<&str>,
 ) {
     let _ = write!(
         out,
-        r#"<rect class="t{thread}" x="{x:.1}" y="{y:.0}" width="{w:.2}" height="{h:.0}""#
+        r#"<rect class="t{thread}{class}" x="{x:.1}" y="{y:.0}" width="{w:.2}" height="{h:.0}""#
     );
     match title {
         Some(t) => {

@@ -76,13 +76,61 @@ pub fn default_zoom_window(result: &RunResult) -> (u64, u64) {
     (0, end.clamp(least, makespan))
 }
 
-/// One bar to draw, in ns.
+/// One bar to draw, in ns, with its on-CPU part where known.
 #[derive(Clone, Copy)]
 struct Bar {
     start: u64,
     end: u64,
     thread: u16,
     index: usize,
+    cpu: Option<u64>,
+}
+
+/// The on-CPU time of each poll of `future`: its own `cpu_ns` when polls
+/// were measured, else the summed `cpu_ns` of the steps it ran (a
+/// producer's step fills its poll), else unknown.
+fn poll_cpu(future: &FutureTrace) -> Vec<Option<u64>> {
+    let mut next = 0;
+    future
+        .polls
+        .iter()
+        .map(|p| {
+            if p.cpu_ns().is_some() {
+                return p.cpu_ns();
+            }
+            while next < future.samples.len() && future.samples[next].start_ns < p.start_ns {
+                next += 1;
+            }
+            let mut total = None;
+            let mut i = next;
+            while let Some(s) = future.samples.get(i).filter(|s| s.start_ns <= p.end_ns) {
+                if let Some(cpu) = s
+                    .cpu_ns()
+                    .filter(|_| s.thread == p.thread && s.end_ns <= p.end_ns)
+                {
+                    total = Some(total.unwrap_or(0u64).saturating_add(cpu));
+                }
+                i += 1;
+            }
+            total
+        })
+        .collect()
+}
+
+/// `wall on CPU …, off CPU …` for a tooltip.
+fn cpu_note(wall: u64, cpu: Option<u64>) -> String {
+    match cpu {
+        Some(cpu) => {
+            let off = wall.saturating_sub(cpu);
+            format!(
+                " ({} on CPU, {} off CPU: {:.0} %)",
+                human_ns(cpu.min(wall)),
+                human_ns(off),
+                off as f64 * 100.0 / wall.max(1) as f64
+            )
+        }
+        None => String::new(),
+    }
 }
 
 /// Pixel mapping of the plotting area.
@@ -171,10 +219,13 @@ fn draw_axes(
         _ => format!(" ({} – {})", human_ns(t0), human_ns(t1)),
     };
     let title = format!(
-        "{}{window_note} — makespan {}, efficiency {:.2}",
+        "{}{window_note} — makespan {}{}",
         trace.info.run_id,
         human_ns(result.analysis.makespan_ns),
-        result.analysis.efficiency
+        result
+            .analysis
+            .efficiency
+            .map_or(String::new(), |e| format!(", efficiency {e:.2}"))
     );
     let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
     root.fill(&BACKGROUND).expect("drawing into a string");
@@ -263,11 +314,16 @@ fn legend_entries(
         })
         .collect();
     entries.push((Swatch::Dot, "sample (height = its value)".into()));
-    if trace.futures.iter().any(|f| f.placement.steps_off_task()) {
+    if trace.futures.iter().any(|f| f.kind.steps_off_task()) {
         entries.push((Swatch::Strip, "async side's polls (off-task row)".into()));
     }
     if view == TimelineView::Whole {
         entries.push((Swatch::Faded, "faded: pixel partly busy".into()));
+    } else {
+        entries.push((
+            Swatch::Faded,
+            "faded end of a bar: off CPU (preempted, or blocked by sleep)".into(),
+        ));
     }
     entries
 }
@@ -314,7 +370,8 @@ fn legend_layer(out: &mut String, entries: &[(Swatch, String)], top: f64) {
 }
 
 /// The dots' style: white with a dark outline, readable on any bar.
-const DOT_STYLE: &str = ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}";
+const DOT_STYLE: &str =
+    ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}rect.off{fill-opacity:0.35}";
 
 /// Bars and dots, written directly: per row a group of poll bars
 /// (`<g class="p">`), of off-task step bars (`k`) and of sample dots (`s`);
@@ -356,12 +413,14 @@ struct RowDrawer<'a> {
 impl RowDrawer<'_> {
     fn draw(&self, out: &mut String, top: f64) {
         let (frame, future) = (self.frame, self.future);
-        let off_task = future.placement.steps_off_task();
+        let off_task = future.kind.steps_off_task();
+        let cpu = poll_cpu(future);
         let polls = future.polls.iter().enumerate().map(|(index, p)| Bar {
             start: p.start_ns,
             end: p.end_ns,
             thread: p.thread,
             index,
+            cpu: cpu[index],
         });
         let (poll_top, poll_height) = if off_task {
             (top + frame.row * 0.80, frame.row * 0.12)
@@ -377,6 +436,7 @@ impl RowDrawer<'_> {
                 end: s.end_ns,
                 thread: s.thread,
                 index,
+                cpu: s.cpu_ns(),
             });
             let place = (top + frame.row * 0.10, frame.row * 0.66);
             self.bars(out, "k", steps, place, &|b| self.describe_step(b));
@@ -394,22 +454,24 @@ impl RowDrawer<'_> {
             format!(", woken {} before", human_ns(p.start_ns.saturating_sub(w)))
         });
         format!(
-            "{} poll {} on {}: {}{woken}",
+            "{} poll {} on {}: {}{}{woken}",
             self.future.name,
             bar.index,
             self.thread(p.thread),
-            human_ns(p.duration_ns())
+            human_ns(p.duration_ns()),
+            cpu_note(p.duration_ns(), bar.cpu)
         )
     }
 
     fn describe_step(&self, bar: &Bar) -> String {
         let s = &self.future.samples[bar.index];
         format!(
-            "{} step {} on {}: {}",
+            "{} step {} on {}: {}{}",
             self.future.name,
             s.seq,
             self.thread(s.thread),
-            human_ns(s.duration_ns())
+            human_ns(s.duration_ns()),
+            cpu_note(s.duration_ns(), bar.cpu)
         )
     }
 
@@ -462,7 +524,9 @@ impl RowDrawer<'_> {
 }
 
 /// Every bar in the window, at least 0.6 px wide; those at least 2 px wide
-/// carry a tooltip.
+/// carry a tooltip. A bar whose on-CPU time is known and short of its wall
+/// time shows its off-CPU part faded (class `off`) behind a solid part of
+/// the on-CPU share's width: preemption (or blocking) made visible.
 fn detailed_bars(
     out: &mut String,
     bars: impl Iterator<Item = Bar>,
@@ -474,7 +538,20 @@ fn detailed_bars(
         let x = frame.x(b.start);
         let width = (frame.x(b.end) - x).max(0.6);
         let title = (width >= 2.0).then(|| describe(&b));
-        bar(out, b.thread, x, y, width, height, title.as_deref());
+        let wall = b.end.saturating_sub(b.start);
+        match b.cpu.filter(|&cpu| cpu < wall && width >= 2.0) {
+            Some(cpu) => {
+                let on = width * cpu as f64 / wall.max(1) as f64;
+                bar(
+                    out,
+                    (b.thread, " off"),
+                    (x, y, width, height),
+                    title.as_deref(),
+                );
+                bar(out, (b.thread, ""), (x, y, on, height), None);
+            }
+            None => bar(out, (b.thread, ""), (x, y, width, height), title.as_deref()),
+        }
     }
 }
 
@@ -577,7 +654,7 @@ pub fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
     let names = |placement: Placement| -> Vec<&str> {
         futures
             .iter()
-            .filter(|f| f.placement == placement)
+            .filter(|f| f.placement() == Some(placement))
             .map(|f| f.name.as_str())
             .collect()
     };
@@ -602,7 +679,7 @@ pub fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
     }
     let off: Vec<&str> = futures
         .iter()
-        .filter(|f| f.placement.steps_off_task())
+        .filter(|f| f.kind.steps_off_task())
         .map(|f| f.name.as_str())
         .collect();
     if !off.is_empty() {
@@ -647,6 +724,7 @@ mod tests {
         };
         // Alternating 10 ns polls of two threads: every column half busy.
         let bars = (0..50).map(|i| Bar {
+            cpu: None,
             start: i * 20,
             end: i * 20 + 10,
             thread: (i % 2) as u16,

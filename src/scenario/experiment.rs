@@ -29,7 +29,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Flavor, FutureSpec, Placement, RuntimeSpec, Scenario};
+use super::{Flavor, FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
 use crate::cost::CostKind;
 use crate::duration::parse_duration;
 use crate::error::{Error, Result};
@@ -239,13 +239,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         let base = table.name.get_ref().as_str();
         names::check_name("future name", base).map_err(|e| at.at(&table.name, "future.name", e))?;
         let placement: Placement = at.parsed(&table.placement, "future.placement")?;
-        if !Placement::RUNNABLE.contains(&placement) {
-            return Err(at.at(
-                &table.placement,
-                "future.placement",
-                format!("`{placement}` is not a placement an experiment can run"),
-            ));
-        }
         let cost: Duration = parse_duration(table.cost.get_ref())
             .map_err(|e| at.at(&table.cost, "future.cost", e))?;
         let cost_kind = match &table.cost_kind {
@@ -290,23 +283,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
             futures.push(spec);
         }
     }
-    let light_cost = futures.iter().map(|f| f.cost).min().unwrap_or_default();
-    let heavy_cost = futures.iter().map(|f| f.cost).max().unwrap_or_default();
     let scenario = Scenario {
         name: file.name.get_ref().clone(),
         description: file
             .description
             .clone()
             .unwrap_or_else(|| format!("custom experiment from {}", path.display())),
+        origin: Origin::File,
         runtime,
         cost_kind,
         samples,
-        light_cost,
-        heavy_cost,
-        tasks: futures
-            .iter()
-            .filter(|f| f.placement != Placement::Inline)
-            .count() as u32,
+        light_cost: None,
+        heavy_cost: None,
+        tasks: None,
         futures,
     };
     scenario.validate().map_err(|e| at.error(None, e))?;

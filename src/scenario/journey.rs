@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::cost::CostKind;
 
-use super::{FutureSpec, Placement, RuntimeSpec, Scenario, cores};
+use super::{FutureSpec, Origin, Placement, RuntimeSpec, Scenario, cores};
 
 /// The knobs of the built-in scenarios.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +33,9 @@ impl Default for JourneyParams {
     }
 }
 
-/// A built-in scenario: its name, its one-line description and its builder.
+/// A built-in scenario: its name, its one-line description, its builder
+/// and the claims its runs are judged by (ids of
+/// [`crate::findings::CLAIMS`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Builtin {
     /// The scenario's name.
@@ -42,7 +44,12 @@ pub struct Builtin {
     pub description: &'static str,
     /// Builds it for the given knobs.
     pub build: fn(&JourneyParams) -> Scenario,
+    /// The ids of the claims it makes, in report order.
+    pub claims: &'static [&'static str],
 }
+
+/// The claim every built-in scenario makes under current_thread.
+const ONE_THREAD: &str = "current_thread.one_thread";
 
 /// Every built-in scenario, the journey's five first.
 pub const BUILTINS: &[Builtin] = &[
@@ -50,46 +57,60 @@ pub const BUILTINS: &[Builtin] = &[
         name: "two_futures",
         description: "two futures joined in one task alternate: concurrency, not parallelism",
         build: two_futures,
+        claims: &["two_futures.alternate", ONE_THREAD],
     },
     Builtin {
         name: "cpu_intensive",
         description: "one heavy future holds the task; the light ones finish as late as it does",
         build: cpu_intensive,
+        claims: &["cpu_intensive.holds_task", ONE_THREAD],
     },
     Builtin {
         name: "spawn_task",
         description: "a spawned task runs in parallel on a worker; the light futures speed up",
         build: spawn_task,
+        claims: &["spawn_task.restores", ONE_THREAD],
     },
     Builtin {
         name: "many_spawn_task",
         description: "more heavy tasks than workers: tasks wait for a worker and migrate",
         build: many_spawn_task,
+        claims: &[
+            "many_spawn_task.tasks_wait",
+            "many_spawn_task.migrate",
+            "many_spawn_task.fut0_not_slowed",
+            ONE_THREAD,
+        ],
     },
     Builtin {
         name: "many_spawn_blocking",
         description: "the blocking pool gives each step a thread, but not a core",
         build: many_spawn_blocking,
+        claims: &["many_spawn_blocking.thread_not_core", ONE_THREAD],
     },
     Builtin {
         name: "block_in_place",
         description: "heavy steps via block_in_place in spawned tasks: the worker hands its queue to another thread",
         build: block_in_place,
+        claims: &["block_in_place.hands_off"],
     },
     Builtin {
         name: "bounded_blocking",
         description: "spawn_blocking behind a semaphore sized to the cores: no more blocking threads than cores",
         build: bounded_blocking,
+        claims: &["bounded_blocking.one_per_core", ONE_THREAD],
     },
     Builtin {
         name: "rayon_pool",
         description: "heavy steps on a dedicated rayon pool, results back through a oneshot",
         build: rayon_pool,
+        claims: &["rayon_pool.pool_bounded", ONE_THREAD],
     },
     Builtin {
         name: "no_yield",
         description: "a heavy future that never yields beside light ones: what starvation looks like",
         build: no_yield,
+        claims: &["no_yield.starves", ONE_THREAD],
     },
 ];
 
@@ -101,6 +122,11 @@ pub const JOURNEY: [&str; 5] = [
     "many_spawn_task",
     "many_spawn_blocking",
 ];
+
+/// The built-in scenario called `name`'s entry, if there is one.
+pub fn find(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
 
 /// The built-in scenario called `name`, if there is one.
 ///
@@ -125,12 +151,13 @@ fn scenario(name: &str, params: &JourneyParams, futures: Vec<FutureSpec>) -> Sce
     Scenario {
         name: name.to_string(),
         description: description.to_string(),
+        origin: Origin::Builtin,
         runtime: RuntimeSpec::default(),
         cost_kind: params.cost_kind,
         samples: params.samples,
-        light_cost: params.light_cost,
-        heavy_cost: params.heavy_cost,
-        tasks: params.tasks,
+        light_cost: Some(params.light_cost),
+        heavy_cost: Some(params.heavy_cost),
+        tasks: Some(params.tasks),
         futures,
     }
 }

@@ -63,6 +63,33 @@ impl FromStr for Flavor {
     }
 }
 
+/// Where a run's scenario came from: only built-in scenarios are judged by
+/// the blog post's claims.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A built-in scenario (`pollscope list`).
+    #[default]
+    Builtin,
+    /// An experiment loaded from a TOML file.
+    File,
+    /// A library `Session` around the user's own code.
+    Session,
+}
+
+impl Origin {
+    /// `builtin`, `file` or `session`, as in runs.csv.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Builtin => "builtin",
+            Origin::File => "file",
+            Origin::Session => "session",
+        }
+    }
+}
+
 /// Where a producer's steps run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,33 +107,16 @@ pub enum Placement {
     /// Joined inline; each step runs on a dedicated rayon pool and comes
     /// back through a oneshot channel.
     Pool,
-    /// A user's future instrumented through the library API, polled
-    /// wherever the user put it (not runnable by a scenario).
-    Instrumented,
-    /// A user's named synchronous span (`pollscope::span`): its calls are
-    /// recorded as samples, it has no polls (not runnable by a scenario).
-    Span,
 }
 
 impl Placement {
-    /// The placements a scenario can run, in documentation order.
-    pub const RUNNABLE: [Placement; 5] = [
+    /// Every placement, in documentation order.
+    pub const ALL: [Placement; 5] = [
         Placement::Inline,
         Placement::Spawn,
         Placement::SpawnBlocking,
         Placement::BlockInPlace,
         Placement::Pool,
-    ];
-
-    /// Every placement, including those of the library API.
-    pub const ALL: [Placement; 7] = [
-        Placement::Inline,
-        Placement::Spawn,
-        Placement::SpawnBlocking,
-        Placement::BlockInPlace,
-        Placement::Pool,
-        Placement::Instrumented,
-        Placement::Span,
     ];
 
     /// The placement's name in TOML and CSV files.
@@ -117,18 +127,13 @@ impl Placement {
             Placement::SpawnBlocking => "spawn_blocking",
             Placement::BlockInPlace => "block_in_place",
             Placement::Pool => "pool",
-            Placement::Instrumented => "instrumented",
-            Placement::Span => "span",
         }
     }
 
     /// Whether the steps run off the future's own task (on blocking or pool
     /// threads), outside the future's polls.
     pub fn steps_off_task(self) -> bool {
-        matches!(
-            self,
-            Placement::SpawnBlocking | Placement::Pool | Placement::Span
-        )
+        matches!(self, Placement::SpawnBlocking | Placement::Pool)
     }
 
     /// Whether the future is its own spawned task.
@@ -252,18 +257,22 @@ pub struct Scenario {
     pub name: String,
     /// One line saying what it shows.
     pub description: String,
+    /// Where it came from: only built-in scenarios are judged by the
+    /// post's claims.
+    pub origin: Origin,
     /// The runtime to build.
     pub runtime: RuntimeSpec,
     /// Default cost kind of its futures.
     pub cost_kind: CostKind,
     /// Default steps per future.
     pub samples: u32,
-    /// The light cost knob (reported in runs.csv).
-    pub light_cost: Duration,
-    /// The heavy cost knob (reported in runs.csv and the run id).
-    pub heavy_cost: Duration,
-    /// The task-count knob `T` (reported in runs.csv).
-    pub tasks: u32,
+    /// The light cost knob (built-in scenarios; reported in runs.csv).
+    pub light_cost: Option<Duration>,
+    /// The heavy cost knob (built-in scenarios; reported in runs.csv and
+    /// the run id).
+    pub heavy_cost: Option<Duration>,
+    /// The task-count knob `T` (built-in scenarios; reported in runs.csv).
+    pub tasks: Option<u32>,
     /// The producers, in order.
     pub futures: Vec<FutureSpec>,
 }
@@ -280,7 +289,9 @@ impl Scenario {
     }
 
     /// The run id of this scenario's `repeat`-th run:
-    /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`.
+    /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`,
+    /// where an experiment from a file, which has no heavy-cost knob, names
+    /// its largest future cost.
     ///
     /// ```
     /// use pollscope::scenario::{journey, JourneyParams, Flavor};
@@ -300,9 +311,21 @@ impl Scenario {
             self.name,
             threads,
             self.cost_kind,
-            format_duration(self.heavy_cost),
+            format_duration(self.id_cost()),
             repeat
         )
+    }
+
+    /// The heavy-cost knob, or (an experiment from a file) its largest
+    /// future cost: the cost named in run ids.
+    pub fn id_cost(&self) -> Duration {
+        self.heavy_cost.unwrap_or_else(|| {
+            self.futures
+                .iter()
+                .map(|f| f.cost)
+                .max()
+                .unwrap_or_default()
+        })
     }
 
     /// Checks that the scenario can be run: a name, at least one future,
@@ -327,6 +350,13 @@ impl Scenario {
                 return bad(format!("{key} must be at least 1"));
             }
         }
+        if let (Flavor::CurrentThread, Some(workers @ 2..)) =
+            (self.runtime.flavor, self.runtime.workers)
+        {
+            return bad(format!(
+                "workers = {workers} does not apply to current_thread, which runs everything on one thread"
+            ));
+        }
         let mut seen = std::collections::HashSet::with_capacity(self.futures.len());
         for future in &self.futures {
             names::check_name("future name", &future.name)?;
@@ -341,12 +371,6 @@ impl Scenario {
             }
             if future.cost.is_zero() {
                 return bad(format!("future `{}`: cost must be positive", future.name));
-            }
-            if !Placement::RUNNABLE.contains(&future.placement) {
-                return bad(format!(
-                    "future `{}`: placement {} cannot be run by a scenario",
-                    future.name, future.placement
-                ));
             }
             if future.placement == Placement::BlockInPlace
                 && self.runtime.flavor == Flavor::CurrentThread

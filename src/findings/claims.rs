@@ -1,0 +1,134 @@
+//! Every claim pollscope can judge: its stable id, its text, the flavor it
+//! is about (if any) and its judge. Built-in scenarios name theirs by id.
+
+use super::{Judgement, Run, beyond, journey};
+use crate::scenario::Flavor;
+
+/// One claim about a scenario's runs.
+#[derive(Debug)]
+pub struct Claim {
+    /// Stable id, `<scenario>.<what>` (findings.csv `claim`).
+    pub id: &'static str,
+    /// The claim in one line.
+    pub text: &'static str,
+    /// The runtime flavor the claim is about; runs of the other flavor are
+    /// not judged by it (`None`: both).
+    pub flavor: Option<Flavor>,
+    /// Decides the claim on one run.
+    pub judge: fn(&Run<'_>) -> Judgement,
+}
+
+impl PartialEq for Claim {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+/// Every claim, in report order.
+pub const CLAIMS: &[Claim] = &[
+    Claim {
+        id: "two_futures.alternate",
+        text: "concurrency, not parallelism: fut0 and fut1 never poll at the same time, and they alternate",
+        flavor: None,
+        judge: journey::alternate,
+    },
+    Claim {
+        id: "cpu_intensive.holds_task",
+        text: "one heavy future holds the task: fut0 and fut1 complete within 10 % of high_cpu, waiting about the heavy cost between samples",
+        flavor: None,
+        judge: journey::holds_task,
+    },
+    Claim {
+        id: "spawn_task.restores",
+        text: "spawning restores the light futures: they complete much sooner than in cpu_intensive, while the spawned task runs in parallel",
+        flavor: Some(Flavor::MultiThread),
+        judge: journey::restores,
+    },
+    Claim {
+        id: "many_spawn_task.tasks_wait",
+        text: "more heavy tasks than workers: each spawned task waits for a worker between its steps (p99 gap between its samples ≥ the heavy cost)",
+        flavor: None,
+        judge: journey::tasks_wait,
+    },
+    Claim {
+        id: "many_spawn_task.migrate",
+        text: "spawned tasks move between workers (some task runs on ≥ 2 threads)",
+        flavor: Some(Flavor::MultiThread),
+        judge: journey::migrate,
+    },
+    Claim {
+        id: "many_spawn_task.fut0_not_slowed",
+        text: "fut0, on the block_on thread, is not slowed by the heavy tasks (done within 1.25 × its own work)",
+        flavor: Some(Flavor::MultiThread),
+        judge: journey::fut0_not_slowed,
+    },
+    Claim {
+        id: "many_spawn_blocking.thread_not_core",
+        text: "spawn_blocking gives each step a thread (≥ T blocking threads) but not a core: with cpu cost and T > cores each step cycle takes longer than its cost; with sleep it does not",
+        flavor: None,
+        judge: journey::thread_not_core,
+    },
+    Claim {
+        id: "block_in_place.hands_off",
+        text: "block_in_place runs heavy steps on worker threads and hands the worker's queue to a new thread",
+        flavor: Some(Flavor::MultiThread),
+        judge: beyond::hands_off,
+    },
+    Claim {
+        id: "bounded_blocking.one_per_core",
+        text: "a semaphore sized to the cores keeps blocking steps to one per core, so each gets a core",
+        flavor: None,
+        judge: beyond::one_per_core,
+    },
+    Claim {
+        id: "rayon_pool.pool_bounded",
+        text: "a dedicated pool runs heavy steps on its own threads, at most one per pool thread",
+        flavor: None,
+        judge: beyond::pool_bounded,
+    },
+    Claim {
+        id: "no_yield.starves",
+        text: "a future that never yields starves the futures beside it for its whole run",
+        flavor: None,
+        judge: beyond::starves,
+    },
+    Claim {
+        id: "current_thread.one_thread",
+        text: "current_thread: every poll of every future runs on the block_on thread (thread 0)",
+        flavor: Some(Flavor::CurrentThread),
+        judge: beyond::one_thread,
+    },
+];
+
+/// The claim with id `id`.
+///
+/// ```
+/// let claim = pollscope::findings::claim("two_futures.alternate").unwrap();
+/// assert!(claim.text.contains("concurrency"));
+/// assert!(pollscope::findings::claim("nope").is_none());
+/// ```
+pub fn claim(id: &str) -> Option<&'static Claim> {
+    CLAIMS.iter().find(|c| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::journey::BUILTINS;
+
+    #[test]
+    fn every_builtin_claim_exists_and_every_claim_belongs_to_a_builtin() {
+        for builtin in BUILTINS {
+            for id in builtin.claims {
+                assert!(claim(id).is_some(), "{}: unknown claim {id}", builtin.name);
+            }
+        }
+        for c in CLAIMS {
+            assert!(
+                BUILTINS.iter().any(|b| b.claims.contains(&c.id)),
+                "{} is claimed by no scenario",
+                c.id
+            );
+        }
+    }
+}
