@@ -60,8 +60,11 @@ pub fn parse_list<T: PartialEq>(
 /// assert!(pollscope::bench_knobs::positive("0").is_err());
 /// ```
 pub fn positive(text: &str) -> Result<u32, String> {
-    match text.parse::<u32>() {
-        Ok(n) if n > 0 => Ok(n),
+    match text.parse::<u64>() {
+        Ok(n) if n > u64::from(u32::MAX) => {
+            Err(format!("`{text}` is too large (at most {})", u32::MAX))
+        }
+        Ok(n) if n > 0 => Ok(n as u32),
         _ => Err(format!("`{text}` is not a whole number ≥ 1")),
     }
 }

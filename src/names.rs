@@ -29,7 +29,7 @@ fn problem(text: &str, max: usize) -> Option<String> {
     {
         return Some(format!(
             "holds `{}`: use only letters, digits, `_`, `.` and `-`",
-            c.escape_default()
+            c.escape_debug()
         ));
     }
     if text.starts_with('.') {
@@ -55,7 +55,7 @@ pub fn check_name(what: &str, text: &str) -> Result<()> {
         None => Ok(()),
         Some(why) => Err(Error::bad_input(format!(
             "{what} `{}` {why}",
-            text.escape_default()
+            text.escape_debug()
         ))),
     }
 }

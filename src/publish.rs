@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, Row, header_of};
 use crate::export::{
-    ResultFolder, RunResult, load_results, write_csv_files, write_pftrace, write_trace_json,
+    ResultFolder, RunResult, load_results, write_csv_files, write_histograms, write_pftrace,
+    write_trace_json,
 };
 use crate::findings::{Finding, TruthCheck, findings, to_markdown, truth_checks};
 use crate::render::{PictureOptions, write_pictures_with};
@@ -32,6 +33,9 @@ pub struct Published {
     pub dir: PathBuf,
     /// The findings written to findings.md and findings.csv.
     pub findings: Vec<Finding>,
+    /// What the user should know about what was drawn (e.g. a zoom window
+    /// past a run's end).
+    pub warnings: Vec<String>,
 }
 
 /// Everything the exporters write from: the runs and what was concluded
@@ -75,6 +79,17 @@ pub trait Exporter: std::fmt::Debug {
 /// The six CSV files.
 #[derive(Debug)]
 struct CsvFiles;
+
+/// histograms.csv alone: derived from the polls and samples, so `plot`
+/// writes it afresh.
+#[derive(Debug)]
+struct Histograms;
+
+impl Exporter for Histograms {
+    fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
+        write_histograms(dir, p.results)
+    }
+}
 
 impl Exporter for CsvFiles {
     fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
@@ -159,12 +174,12 @@ impl ExportManager {
         Self { exporters }
     }
 
-    /// What `pollscope plot` rewrites from the CSV files: everything but
-    /// them.
+    /// What `pollscope plot` rewrites from the CSV files: everything
+    /// derived from them, histograms.csv included.
     pub fn for_plot() -> Self {
-        Self {
-            exporters: Self::derived(Pictures::Yes),
-        }
+        let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(Histograms)];
+        exporters.extend(Self::derived(Pictures::Yes));
+        Self { exporters }
     }
 
     fn derived(pictures: Pictures) -> Vec<Box<dyn Exporter>> {
@@ -197,6 +212,7 @@ pub fn publish(
     Ok(Published {
         dir: folder.commit()?,
         findings: publication.findings,
+        warnings: Vec::new(),
     })
 }
 
@@ -226,8 +242,10 @@ pub fn replot(
     zoom: Option<(u64, u64)>,
     runs: Option<&regex::Regex>,
 ) -> Result<Published> {
-    let folder = ResultFolder::update(dir)?;
+    // Read (and check) the files before anything is written.
+    ResultFolder::check_result(dir)?;
     let results = load_results(dir)?;
+    let folder = ResultFolder::update(dir)?;
     let runs = runs
         .map(|pattern| {
             let ids: Vec<String> = results
@@ -245,6 +263,25 @@ pub fn replot(
             Ok(ids)
         })
         .transpose()?;
+    let warnings = zoom
+        .map(|(from, _)| {
+            results
+                .iter()
+                .filter(|r| {
+                    runs.as_ref()
+                        .is_none_or(|ids| ids.contains(&r.trace.info.run_id))
+                })
+                .filter(|r| from >= r.analysis.makespan_ns)
+                .map(|r| {
+                    format!(
+                        "--zoom starts after the end of run {} ({}): its zoom view is empty",
+                        r.trace.info.run_id,
+                        crate::duration::human_ns(r.analysis.makespan_ns)
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let options = PictureOptions {
         zoom,
         runs,
@@ -255,5 +292,6 @@ pub fn replot(
     Ok(Published {
         dir: folder.commit()?,
         findings: publication.findings,
+        warnings,
     })
 }

@@ -5,16 +5,15 @@ use crate::error::{Error, Result};
 use crate::probe::{PollRecord, SampleRecord};
 use crate::producer::Producer;
 use crate::scenario::Scenario;
-use crate::trace::{Poll, Sample};
 
 /// What a matrix will hold in memory, estimated before it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryEstimate {
     /// Events (polls and samples) the runs are sized for.
     pub events: u128,
-    /// Bytes: the largest run's probe buffers while it runs, plus every
-    /// run's trace (results are kept until the folder is written), plus a
-    /// fixed share per future.
+    /// Bytes: every run's probe buffers, which become its trace in place
+    /// (40 bytes per event; results are kept until the folder is written),
+    /// plus a fixed share per future.
     pub bytes: u128,
 }
 
@@ -36,8 +35,7 @@ const BYTES_PER_FUTURE: u128 = 2048;
 pub fn memory_estimate<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> MemoryEstimate {
     let record =
         (std::mem::size_of::<PollRecord>().max(std::mem::size_of::<SampleRecord>())) as u128;
-    let traced = (std::mem::size_of::<Poll>().max(std::mem::size_of::<Sample>())) as u128;
-    let (mut events, mut kept, mut largest_buffers) = (0u128, 0u128, 0u128);
+    let (mut events, mut bytes) = (0u128, 0u128);
     for scenario in scenarios {
         let mut run_events = 0u128;
         for future in &scenario.futures {
@@ -47,13 +45,9 @@ pub fn memory_estimate<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) ->
         }
         let fixed = BYTES_PER_FUTURE.saturating_mul(scenario.futures.len() as u128);
         events = events.saturating_add(run_events);
-        kept = kept.saturating_add(run_events.saturating_mul(traced).saturating_add(fixed));
-        largest_buffers = largest_buffers.max(run_events.saturating_mul(record));
+        bytes = bytes.saturating_add(run_events.saturating_mul(record).saturating_add(fixed));
     }
-    MemoryEstimate {
-        events,
-        bytes: kept.saturating_add(largest_buffers),
-    }
+    MemoryEstimate { events, bytes }
 }
 
 /// The memory this machine has available now (`MemAvailable` of

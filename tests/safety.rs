@@ -70,7 +70,32 @@ fn a_folder_with_someone_elses_files_is_refused_and_left_intact() {
     assert_bad_input(&out, "not a pollscope result folder");
     assert_eq!(entries(&results), ["README.md", "reference"]);
 
-    // A pollscope result with a file added by hand is not replaced either.
+    // Files of names pollscope also writes are still someone else's.
+    let site = dir.path().join("site");
+    fs::create_dir(&site).unwrap();
+    fs::write(site.join("index.html"), "<h1>my homepage</h1>").unwrap();
+    let out = pollscope(&run_args(site.to_str().unwrap(), &["two_futures"]));
+    assert_bad_input(&out, "not a pollscope result folder");
+    assert_eq!(
+        fs::read_to_string(site.join("index.html")).unwrap(),
+        "<h1>my homepage</h1>"
+    );
+    let art = dir.path().join("art");
+    fs::create_dir_all(art.join("plots")).unwrap();
+    fs::write(art.join("plots/logo.svg"), "<svg/>").unwrap();
+    assert_bad_input(
+        &pollscope(&run_args(art.to_str().unwrap(), &["two_futures"])),
+        "not a pollscope result folder",
+    );
+    assert!(art.join("plots/logo.svg").exists());
+
+    // A pollscope result with a file added by hand is not replaced either,
+    // whatever its name.
+    let result = run_small(dir.path(), &["two_futures"]);
+    fs::write(result.join("plots/mine.svg"), "<svg/>").unwrap();
+    let out = pollscope(&run_args(result.to_str().unwrap(), &["two_futures"]));
+    assert_bad_input(&out, "plots/mine.svg");
+    fs::remove_file(result.join("plots/mine.svg")).unwrap();
     let result = run_small(dir.path(), &["two_futures"]);
     fs::write(result.join("notes.txt"), "added").unwrap();
     let out = pollscope(&run_args(result.to_str().unwrap(), &["two_futures"]));
@@ -280,7 +305,15 @@ fn corrupted_values_are_refused_by_compare_and_plot_naming_file_line_and_column(
     let dir = tempfile::tempdir().unwrap();
     let good = run_small(dir.path(), &["two_futures", "--workers", "1"]);
     // (file, data row, column, value); data row r is on line r + 2.
-    let cases: [(&str, usize, &str, &str); 10] = [
+    let cases: [(&str, usize, &str, &str); 18] = [
+        ("runs.csv", 0, "flavor", "weird"),
+        ("runs.csv", 0, "workers", "0"),
+        ("runs.csv", 0, "calibration", "-1"),
+        ("futures.csv", 1, "completed_ns", "1"),
+        ("futures.csv", 1, "poll_p99_ns", "999999999999"),
+        ("polls.csv", 1, "poll", "0"),
+        ("polls.csv", 1, "end_ns", "18446744073709551615"),
+        ("samples.csv", 1, "seq", "0"),
         ("runs.csv", 0, "efficiency", "NaN"),
         ("runs.csv", 0, "efficiency", "inf"),
         ("runs.csv", 0, "makespan_us", "-5"),
@@ -423,4 +456,33 @@ fn extreme_values_from_files_never_crash_the_debug_build() {
     let out = pollscope(&["compare", good.to_str().unwrap(), bad.to_str().unwrap()]);
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_result_reached_through_a_link_is_written_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = run_small(dir.path(), &["two_futures"]);
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    pollscope_ok(&run_args(link.to_str().unwrap(), &["cpu_intensive"]));
+    assert!(link.is_symlink(), "the link stays a link");
+    let runs = fs::read_to_string(real.join("runs.csv")).unwrap();
+    assert!(
+        runs.contains("cpu_intensive-"),
+        "the result went where the link points"
+    );
+}
+
+#[test]
+fn a_short_row_is_named_by_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = run_small(dir.path(), &["two_futures", "--workers", "1"]);
+    let polls = fs::read_to_string(good.join("polls.csv")).unwrap();
+    let mut lines: Vec<&str> = polls.lines().collect();
+    lines[2] = "two_futures-w1-cpu60us-r0,fut0";
+    fs::write(good.join("polls.csv"), lines.join("\n")).unwrap();
+    assert_bad_input(
+        &pollscope(&["plot", good.to_str().unwrap()]),
+        "polls.csv:3: the row has 2 fields",
+    );
 }

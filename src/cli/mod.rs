@@ -32,6 +32,7 @@ fn install_exit_handlers() {
     }));
     let _ = ctrlc::set_handler(|| {
         crate::export::remove_temporaries(true);
+        eprintln!("interrupted: nothing was written (a previous result is intact)");
         std::process::exit(130);
     });
 }
@@ -42,9 +43,20 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints `error: …` with usage for bad input (exit 2), or
-            // the help and version texts (exit 0).
-            let _ = e.print();
+            use clap::error::ErrorKind;
+            // Help and version texts whole (exit 0); bad input as clap's
+            // `error: …` line alone (exit 2), without the tips and usage.
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+            } else {
+                let text = e.render().to_string();
+                eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            }
             return e.exit_code();
         }
     };
@@ -83,6 +95,9 @@ pub fn main() -> i32 {
             crate::publish::replot(&dir, zoom, run_filter.as_ref()).map(|published| {
                 print!("{}", crate::findings::summary_lines(&published.findings));
                 println!("re-rendered: {}", published.dir.display());
+                for warning in &published.warnings {
+                    eprintln!("warning: {warning}");
+                }
                 0
             })
         }

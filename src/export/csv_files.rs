@@ -229,7 +229,8 @@ fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
     file.finish()
 }
 
-fn write_histograms(dir: &Path, runs: &[RunResult]) -> Result<()> {
+/// Writes histograms.csv of `runs` into `dir`.
+pub fn write_histograms(dir: &Path, runs: &[RunResult]) -> Result<()> {
     let mut file = CsvFile::create::<HistogramRow<'_>>(dir)?;
     for run in runs {
         let mut outcome = Ok(());

@@ -94,10 +94,13 @@ fn is_generated(relative: &str) -> bool {
 /// What a folder holds, as far as pollscope is concerned.
 #[derive(Debug)]
 struct Contents {
-    /// Whether it carries a manifest.
+    /// The files its manifest lists, if it has one.
     manifest: Option<Vec<String>>,
     /// Every file (and foreign folder), relative, `plots/x.svg` style.
     files: Vec<String>,
+    /// Whether it holds a runs.csv whose header is pollscope's (a result
+    /// written before manifests existed).
+    old_result: bool,
 }
 
 impl Contents {
@@ -110,29 +113,34 @@ impl Contents {
             }
             _ => None,
         };
-        Ok(Self { manifest, files })
+        let old_result = fs::read_to_string(dir.join("runs.csv"))
+            .is_ok_and(|text| text.starts_with("run_id,scenario,"));
+        Ok(Self {
+            manifest,
+            files,
+            old_result,
+        })
     }
 
-    /// Files pollscope did not write: not in the manifest (when there is
-    /// one) and not of a generated name.
+    /// Files pollscope did not write: with a manifest, every file it does
+    /// not list; without one, every file of a name pollscope never
+    /// generates.
     fn foreign(&self) -> Vec<&str> {
         self.files
             .iter()
             .map(String::as_str)
-            .filter(|f| {
-                !is_generated(f)
-                    && !self
-                        .manifest
-                        .as_ref()
-                        .is_some_and(|m| m.iter().any(|g| g == f))
+            .filter(|f| match &self.manifest {
+                Some(listed) => *f != MANIFEST && !listed.iter().any(|g| g == f),
+                None => !is_generated(f),
             })
             .collect()
     }
 
-    /// A pollscope result: a manifest, or (written before manifests) only
-    /// generated files.
+    /// A pollscope result: a manifest; or, written before manifests
+    /// existed, a pollscope runs.csv beside nothing but files of the names
+    /// pollscope generates.
     fn is_result(&self) -> bool {
-        self.manifest.is_some() || (!self.files.is_empty() && self.foreign().is_empty())
+        self.manifest.is_some() || (self.old_result && self.foreign().is_empty())
     }
 }
 
@@ -211,7 +219,7 @@ impl ResultFolder {
     /// an empty temporary sibling. Fails (before anything is run) with bad
     /// input when the place is not pollscope's or cannot be written.
     pub fn create(target: impl AsRef<Path>) -> Result<Self> {
-        let target = target.as_ref().to_path_buf();
+        let target = resolve_link(target.as_ref())?;
         check_ancestors(&target)?;
         if target.exists() {
             if !target.is_dir() {
@@ -243,11 +251,24 @@ impl ResultFolder {
     /// Prepares to rewrite pollscope's files in the existing result folder
     /// `dir` (what `pollscope plot` does), keeping every other file.
     pub fn update(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = Self::check_result(dir)?;
+        Self::prepare(dir, Mode::Update)
+    }
+
+    /// Checks, touching nothing, that `dir` is a pollscope result folder
+    /// ([`ResultFolder::update`] may write there); returns its path with
+    /// links resolved.
+    pub fn check_result(dir: impl AsRef<Path>) -> Result<PathBuf> {
+        let dir = resolve_link(dir.as_ref())?;
         if !dir.is_dir() {
             return Err(Error::bad_input(format!(
-                "{}: not a result folder (no such folder)",
-                dir.display()
+                "{}: not a result folder ({})",
+                dir.display(),
+                if dir.exists() {
+                    "not a folder"
+                } else {
+                    "no such folder"
+                }
             )));
         }
         let contents = Contents::read(&dir)?;
@@ -258,7 +279,7 @@ impl ResultFolder {
                 sample(&contents.foreign())
             )));
         }
-        Self::prepare(dir, Mode::Update)
+        Ok(dir)
     }
 
     fn prepare(target: PathBuf, mode: Mode) -> Result<Self> {
@@ -360,6 +381,7 @@ impl ResultFolder {
 
     fn move_files_in(&self, generated: &[String]) -> Result<()> {
         let previous = Contents::read(&self.target)?;
+        let foreign = previous.foreign();
         for file in generated {
             let (from, to) = (self.temp.join(file), self.target.join(file));
             if let Some(parent) = to.parent() {
@@ -371,13 +393,7 @@ impl ResultFolder {
         let mut listed: Vec<String> = previous
             .files
             .iter()
-            .filter(|f| {
-                is_generated(f)
-                    || previous
-                        .manifest
-                        .as_ref()
-                        .is_some_and(|m| m.iter().any(|g| g == *f))
-            })
+            .filter(|f| !foreign.contains(&f.as_str()))
             .cloned()
             .collect();
         listed.extend(generated.iter().cloned());
@@ -415,6 +431,21 @@ fn write_manifest(dir: &Path, files: &[String]) -> Result<()> {
     }
     let path = dir.join(MANIFEST);
     fs::write(&path, text).map_err(|e| Error::io(&path, e))
+}
+
+/// The folder a symbolic link points to (written through, so the link
+/// stays a link), else the path itself.
+fn resolve_link(path: &Path) -> Result<PathBuf> {
+    if path.is_symlink() {
+        fs::canonicalize(path).map_err(|e| {
+            Error::bad_input(format!(
+                "{}: a link that leads nowhere ({e})",
+                path.display()
+            ))
+        })
+    } else {
+        Ok(path.to_path_buf())
+    }
 }
 
 /// A path whose ancestor is a regular file cannot become a folder: say

@@ -215,13 +215,13 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
                 format!("thread: thread {thread} of run `{run_id}` is not in threads.csv"),
             ));
         }
-        Ok::<_, Error>((run, future))
+        Ok::<_, Error>((run, future, line))
     };
     let mut polls = Vec::new();
     for (line, row) in read_rows::<PollRow<'_>>(dir)? {
-        let at = locate("polls.csv", line, &row.run_id, &row.future, row.thread)?;
+        let (run, future, line) = locate("polls.csv", line, &row.run_id, &row.future, row.thread)?;
         polls.push((
-            at,
+            (run, future, line, row.poll),
             Poll::new(
                 row.start_ns,
                 row.end_ns,
@@ -234,9 +234,10 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
     }
     let mut samples = Vec::new();
     for (line, row) in read_rows::<SampleRow<'_>>(dir)? {
-        let at = locate("samples.csv", line, &row.run_id, &row.future, row.thread)?;
+        let (run, future, line) =
+            locate("samples.csv", line, &row.run_id, &row.future, row.thread)?;
         samples.push((
-            at,
+            (run, future, line, 0),
             Sample::new(
                 row.seq,
                 row.value,
@@ -247,11 +248,33 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             ),
         ));
     }
-    for ((run, future), poll) in polls {
-        traces[run].futures[future].polls.push(poll);
+    for ((run, future, line, index), poll) in polls {
+        let polls = &mut traces[run].futures[future].polls;
+        if index != polls.len() as u64 {
+            return Err(Error::csv(
+                dir.join("polls.csv"),
+                Some(line),
+                format!(
+                    "poll: `{index}` where poll {} of the future was expected (polls are numbered 0, 1, 2, … in order)",
+                    polls.len()
+                ),
+            ));
+        }
+        polls.push(poll);
     }
-    for ((run, future), sample) in samples {
-        traces[run].futures[future].samples.push(sample);
+    for ((run, future, line, _), sample) in samples {
+        let samples = &mut traces[run].futures[future].samples;
+        if let Some(last) = samples.last().filter(|l| l.seq >= sample.seq) {
+            return Err(Error::csv(
+                dir.join("samples.csv"),
+                Some(line),
+                format!(
+                    "seq: `{}` follows seq {} of the same future (seq must increase)",
+                    sample.seq, last.seq
+                ),
+            ));
+        }
+        samples.push(sample);
     }
     Ok(traces.into_iter().map(RunResult::new).collect())
 }

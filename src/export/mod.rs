@@ -9,7 +9,7 @@ pub(crate) mod rows;
 mod trace_json;
 mod tracks;
 
-pub use csv_files::{CSV_FILES, write_csv_files};
+pub use csv_files::{CSV_FILES, write_csv_files, write_histograms};
 #[doc(hidden)]
 pub use folder::remove_temporaries;
 pub use folder::{MANIFEST, ResultFolder};

@@ -95,7 +95,13 @@ impl Row for RunRow<'_> {
     fn check(&self) -> Option<(&'static str, String)> {
         run_id_problem(&self.run_id)
             .or_else(|| name_problem("scenario", &self.scenario))
-            .or_else(|| self.calibration.and_then(|c| finite("calibration", c)))
+            .or_else(|| self.calibration.and_then(|c| positive("calibration", c)))
+            .or_else(|| {
+                self.workers
+                    .filter(|&w| w == 0)
+                    .map(|_| ("workers", "`0`: a run has at least one worker".to_string()))
+            })
+            .or_else(|| time("makespan_us", Some(self.makespan_us)))
             .or_else(|| self.efficiency.and_then(|e| finite("efficiency", e)))
             .or_else(|| {
                 self.efficiency
@@ -162,7 +168,37 @@ impl Row for FutureRow<'_> {
     ];
 
     fn check(&self) -> Option<(&'static str, String)> {
-        run_id_problem(&self.run_id).or_else(|| name_problem("future", &self.future))
+        run_id_problem(&self.run_id)
+            .or_else(|| name_problem("future", &self.future))
+            .or_else(|| time("first_poll_ns", self.first_poll_ns))
+            .or_else(|| time("completed_ns", self.completed_ns))
+            .or_else(|| match (self.first_poll_ns, self.completed_ns) {
+                (Some(first), Some(done)) if done < first => Some((
+                    "completed_ns",
+                    format!("`{done}` is before first_poll_ns ({first})"),
+                )),
+                _ => None,
+            })
+            .or_else(|| {
+                summary(
+                    ["poll_p50_ns", "poll_p99_ns", "poll_max_ns"],
+                    [self.poll_p50_ns, self.poll_p99_ns, self.poll_max_ns],
+                )
+            })
+            .or_else(|| {
+                summary(
+                    [
+                        "sched_delay_p50_ns",
+                        "sched_delay_p99_ns",
+                        "sched_delay_max_ns",
+                    ],
+                    [
+                        self.sched_delay_p50_ns,
+                        self.sched_delay_p99_ns,
+                        self.sched_delay_max_ns,
+                    ],
+                )
+            })
     }
 }
 
@@ -190,6 +226,7 @@ impl Row for SampleRow<'_> {
         run_id_problem(&self.run_id)
             .or_else(|| name_problem("future", &self.future))
             .or_else(|| finite("value", self.value))
+            .or_else(|| time("end_ns", Some(self.end_ns)))
             .or_else(|| ordered("end_ns", self.start_ns, self.end_ns))
     }
 }
@@ -218,6 +255,7 @@ impl Row for PollRow<'_> {
     fn check(&self) -> Option<(&'static str, String)> {
         run_id_problem(&self.run_id)
             .or_else(|| name_problem("future", &self.future))
+            .or_else(|| time("end_ns", Some(self.end_ns)))
             .or_else(|| ordered("end_ns", self.start_ns, self.end_ns))
             .or_else(|| {
                 self.woken_ns.filter(|&w| w > self.start_ns).map(|w| {
@@ -295,7 +333,7 @@ pub(crate) fn parse_roles(cell: &str) -> std::result::Result<Vec<ThreadKind>, St
                 Ok(roles)
             }
         })
-        .map_err(|e| format!("`{}`: {e}", cell.escape_default()))
+        .map_err(|e| format!("`{}`: {e}", cell.escape_debug()))
 }
 
 /// findings.csv
@@ -338,13 +376,45 @@ impl Row for HistogramRow<'_> {
 
 fn run_id_problem(run_id: &str) -> Option<(&'static str, String)> {
     names::run_id_problem(run_id)
-        .map(|why| ("run_id", format!("`{}` {why}", run_id.escape_default())))
+        .map(|why| ("run_id", format!("`{}` {why}", run_id.escape_debug())))
 }
 
 fn name_problem(column: &'static str, name: &str) -> Option<(&'static str, String)> {
     names::check_name("the name", name)
         .err()
         .map(|e| (column, e.to_string()))
+}
+
+/// The latest time a run may reach: 10¹⁷ ns (about three years), far
+/// beyond any run, far below what corrupts arithmetic.
+pub(crate) const MAX_TIME_NS: u64 = 100_000_000_000_000_000;
+
+fn time(column: &'static str, value: Option<u64>) -> Option<(&'static str, String)> {
+    value.filter(|&v| v > MAX_TIME_NS).map(|v| {
+        (
+            column,
+            format!("`{v}` is beyond any run (at most {MAX_TIME_NS})"),
+        )
+    })
+}
+
+/// p50 ≤ p99 ≤ max, where given.
+fn summary(columns: [&'static str; 3], values: [Option<u64>; 3]) -> Option<(&'static str, String)> {
+    let [p50, p99, max] = values;
+    match (p50, p99, max) {
+        (Some(a), Some(b), _) if a > b => {
+            Some((columns[0], format!("`{a}` is above {} ({b})", columns[1])))
+        }
+        (_, Some(b), Some(c)) if b > c => {
+            Some((columns[1], format!("`{b}` is above {} ({c})", columns[2])))
+        }
+        _ => None,
+    }
+}
+
+fn positive(column: &'static str, value: f64) -> Option<(&'static str, String)> {
+    (!(value.is_finite() && value > 0.0))
+        .then(|| (column, format!("`{value}` is not a positive number")))
 }
 
 fn finite(column: &'static str, value: f64) -> Option<(&'static str, String)> {
@@ -396,6 +466,9 @@ pub(crate) fn header_of<R: Row>() -> Vec<String> {
 /// `runs.csv:3: efficiency: `NaN` is not a finite number`.
 pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
     let path = dir.join(R::FILE);
+    if path.exists() && !path.is_file() {
+        return Err(Error::csv(&path, None, "not a regular file"));
+    }
     let mut reader = csv::Reader::from_path(&path).map_err(|e| match e.kind() {
         csv::ErrorKind::Io(io) => Error::csv(&path, None, io.to_string()),
         _ => Error::csv(&path, None, e.to_string()),
@@ -424,7 +497,14 @@ pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map(|p| p.line());
-                return Err(Error::csv(&path, line, e.to_string()));
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("the row has {len} fields, the header {expected_len}"),
+                    csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_string(),
+                    _ => e.to_string(),
+                };
+                return Err(Error::csv(&path, line, message));
             }
         }
         let line = record.position().map_or(0, |p| p.line());
@@ -450,11 +530,16 @@ fn deserialize_error(
     let csv::ErrorKind::Deserialize { err, .. } = error.kind() else {
         return Error::csv(path, Some(line), error.to_string());
     };
-    let (column, cell) = match err.field() {
-        Some(i) => (
-            header.get(i as usize).unwrap_or("?"),
-            record.get(i as usize).unwrap_or(""),
-        ),
+    // serde names no field for a bad enum value: find the cell the
+    // message quotes.
+    let field = err.field().map(|i| i as usize).or_else(|| {
+        let message = err.kind().to_string();
+        record
+            .iter()
+            .position(|cell| !cell.is_empty() && message.contains(&format!("`{cell}`")))
+    });
+    let (column, cell) = match field {
+        Some(i) => (header.get(i).unwrap_or("?"), record.get(i).unwrap_or("")),
         None => ("?", ""),
     };
     let why = match err.kind() {
@@ -465,6 +550,6 @@ fn deserialize_error(
     Error::csv(
         path,
         Some(line),
-        format!("{column}: `{}` {why}", cell.escape_default()),
+        format!("{column}: `{}` {why}", cell.escape_debug()),
     )
 }
