@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use pollscope::cost::{Cost, CostKind};
 use pollscope::publish::Pictures;
-use pollscope::{InstrumentExt, Session};
+use pollscope::{InstrumentExt, Session, SessionOptions};
 use tokio::sync::mpsc;
 
 fn main() {
@@ -24,7 +24,12 @@ fn main() {
     let parse_cost = Cost::new(CostKind::Cpu, Duration::from_micros(80));
     // Time 0 and thread 0 (`main`) are taken here, on the thread that calls
     // block_on.
-    let session = Session::start("pipeline").expect("a safe name");
+    // Every poll's on-CPU time too, so the truth check in findings.md
+    // covers whole threads.
+    let options = SessionOptions {
+        poll_cpu_time: true,
+    };
+    let session = Session::start_with("pipeline", options).expect("a safe name");
 
     runtime.block_on(async move {
         let (readings, mut incoming) = mpsc::channel::<u32>(8);

@@ -38,7 +38,9 @@ use crate::trace::RunConfig;
 
 pub use claims::{CLAIMS, Claim, claim};
 pub use context::{OFF_CPU_LIMIT, busy_threads, off_cpu_share};
-pub use truth::{CPU_FLOOR_NS, CPU_TOLERANCE, TOKIO_TOLERANCE, TruthCheck, TruthRow, truth_checks};
+pub use truth::{
+    CPU_FLOOR_NS, CPU_TOLERANCE, TOKIO_TOLERANCE, TruthCheck, TruthRow, TruthVerdict, truth_checks,
+};
 
 /// A claim's outcome on one run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

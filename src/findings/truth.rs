@@ -45,19 +45,47 @@ impl TruthRow {
         Some((self.probe_cpu_ns as f64 - kernel as f64) / kernel as f64)
     }
 
-    /// Whether the probe agrees with the kernel: with polls measured,
-    /// within [`CPU_TOLERANCE`] or [`CPU_FLOOR_NS`]; with steps only, the
-    /// steps' CPU time does not exceed the kernel's (by more than the
-    /// floor). `None` when the kernel does not say.
-    pub fn agrees(&self) -> Option<bool> {
-        let kernel = self.kernel_cpu_ns?;
-        let diff = self.probe_cpu_ns.abs_diff(kernel);
-        Some(if self.polls_measured {
-            diff <= CPU_FLOOR_NS || diff as f64 <= CPU_TOLERANCE * kernel as f64
+    /// How the probe's figure compares with the kernel's:
+    ///
+    /// * the probe can never see more CPU time than the kernel charged:
+    ///   beyond [`CPU_TOLERANCE`] and [`CPU_FLOOR_NS`] over it, the probe
+    ///   is wrong ([`TruthVerdict::ProbeExceedsKernel`]);
+    /// * with polls measured, within the tolerance below the kernel it
+    ///   [`Agrees`](TruthVerdict::Agrees); further below, the rest is CPU
+    ///   the thread spent outside every recorded poll and step — the
+    ///   runtime's own work (parking, waking, handing tasks to the
+    ///   blocking pool) — and is reported as such;
+    /// * with steps only, any figure up to the kernel's agrees (the polls'
+    ///   own CPU is not counted).
+    pub fn verdict(&self) -> TruthVerdict {
+        let Some(kernel) = self.kernel_cpu_ns else {
+            return TruthVerdict::NotComparable;
+        };
+        let slack =
+            |diff: u64| diff <= CPU_FLOOR_NS || diff as f64 <= CPU_TOLERANCE * kernel as f64;
+        if self.probe_cpu_ns > kernel && !slack(self.probe_cpu_ns - kernel) {
+            TruthVerdict::ProbeExceedsKernel
+        } else if self.polls_measured && !slack(kernel.saturating_sub(self.probe_cpu_ns)) {
+            TruthVerdict::OutsidePolls(kernel - self.probe_cpu_ns)
         } else {
-            self.probe_cpu_ns <= kernel.saturating_add(CPU_FLOOR_NS)
-        })
+            TruthVerdict::Agrees
+        }
     }
+}
+
+/// The outcome of one thread's CPU cross-check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TruthVerdict {
+    /// Within the tolerance (or, steps only, not above the kernel's).
+    Agrees,
+    /// This many ns of the thread's CPU time fell outside every recorded
+    /// poll and step: the runtime's own work.
+    OutsidePolls(u64),
+    /// The probe counted more CPU time than the kernel charged: a
+    /// measurement error.
+    ProbeExceedsKernel,
+    /// The kernel did not say.
+    NotComparable,
 }
 
 /// One run's cross-check: every thread against the kernel, and the worker
@@ -140,8 +168,10 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
          For every thread of every run, the on-CPU time the probe measured (each poll's `cpu_ns` plus \
          the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
          can only fall short of the kernel's) against the kernel's CPU time of that thread over the \
-         run (`cpu_time_ns`). With polls measured they agree within 2 % or 1 ms; with steps only, the \
-         steps never exceed the kernel's time. A thread that changed role (block_in_place hands a \
+         run (`cpu_time_ns`). The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be \
+         a measurement error); with polls measured it agrees within 2 % or 1 ms, and a larger \
+         shortfall is CPU the thread spent outside every recorded poll and step — the runtime's own \
+         work (parking, waking, handing tasks to the blocking pool), shown as such. A thread that changed role (block_in_place hands a \
          worker's queue to a blocking thread) is listed with each role it played and its busy time in \
          each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
          (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
@@ -156,10 +186,13 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
                 .map(|(r, ns)| format!("{} {}", r.as_str(), human_ns(*ns)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let verdict = match t.agrees() {
-                None => "not comparable",
-                Some(true) => "agree",
-                Some(false) => "**disagree**",
+            let verdict = match t.verdict() {
+                TruthVerdict::NotComparable => "not comparable".to_string(),
+                TruthVerdict::Agrees => "agree".to_string(),
+                TruthVerdict::OutsidePolls(ns) => {
+                    format!("{} outside polls (the runtime's own work)", human_ns(ns))
+                }
+                TruthVerdict::ProbeExceedsKernel => "**the probe exceeds the kernel**".to_string(),
             };
             let _ = writeln!(
                 md,
@@ -175,8 +208,12 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
             );
         }
     }
-    md.push_str("\n| run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n");
-    for c in checks {
+    md.push_str(
+        "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs whose \
+         futures all ran on main have no worker role to compare).\n\n\
+         | run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n",
+    );
+    for c in checks.iter().filter(|c| c.worker_busy_ns > 0) {
         let _ = writeln!(
             md,
             "| `{}` | {} | {} | {}{} |",
