@@ -355,6 +355,9 @@ pub struct FutureTrace {
     pub polls: Vec<Poll>,
     /// Every sample, in order.
     pub samples: Vec<Sample>,
+    /// Polls whose wake time was clamped to their start (the wake was read
+    /// on another core whose clock ran ahead): a measure of clock skew.
+    pub wake_clamps: u32,
 }
 
 impl FutureTrace {
@@ -366,6 +369,7 @@ impl FutureTrace {
         Self {
             name: log.name,
             kind,
+            wake_clamps: log.wake_clamps,
             cost: None,
             cost_kind: None,
             planned_samples: None,

@@ -101,21 +101,26 @@ fn check_run(r: &Results, run: &Row) {
         let kind = kinds
             .get(&num(row, "thread"))
             .unwrap_or_else(|| panic!("{run_id}: unlisted thread"));
-        assert!(["main", "worker", "blocking", "pool"].contains(&kind.as_str()));
+        assert!(
+            kind.split('+')
+                .all(|k| ["main", "worker", "blocking", "pool"].contains(&k)),
+            "{run_id}: kind {kind}"
+        );
     }
 
-    // Polls: end ≥ start, sched_delay = start - woken ≥ 0, and no two polls
-    // overlap on one thread.
+    // Polls: end ≥ start, and no two polls overlap on one thread. A wake
+    // read after its poll's start (cross-core clock skew) is clamped by the
+    // probe and counted: such clamps stay rare.
     let mut by_thread: BTreeMap<u64, Vec<(u64, u64)>> = BTreeMap::new();
+    let clamps: u64 = futures.iter().map(|f| num(f, "wake_clamps")).sum();
+    assert!(
+        clamps * 100 <= polls.len() as u64,
+        "{run_id}: {clamps} of {} wakes came after their poll's start",
+        polls.len()
+    );
     for p in &polls {
         let (start, end) = (num(p, "start_ns"), num(p, "end_ns"));
         assert!(end >= start, "{run_id}: poll ends before it starts");
-        if !p["woken_ns"].is_empty() {
-            assert!(
-                num(p, "woken_ns") <= start,
-                "{run_id}: negative sched_delay"
-            );
-        }
         by_thread
             .entry(num(p, "thread"))
             .or_default()
@@ -146,8 +151,10 @@ fn check_run(r: &Results, run: &Row) {
             let (start, end, thread) = (num(s, "start_ns"), num(s, "end_ns"), num(s, "thread"));
             assert!(end >= start);
             match placement {
-                "spawn_blocking" => assert_eq!(kinds[&thread], "blocking", "{run_id} {name}"),
-                "pool" => assert_eq!(kinds[&thread], "pool", "{run_id} {name}"),
+                "spawn_blocking" => {
+                    assert!(has_role(&kinds[&thread], "blocking"), "{run_id} {name}")
+                }
+                "pool" => assert!(has_role(&kinds[&thread], "pool"), "{run_id} {name}"),
                 _ => assert!(
                     fp.iter()
                         .any(|&(ps, pe, pt)| pt == thread && ps <= start && end <= pe),
@@ -156,7 +163,7 @@ fn check_run(r: &Results, run: &Row) {
                 ),
             }
             if placement == "block_in_place" {
-                assert_eq!(kinds[&thread], "worker", "{run_id} {name}");
+                assert!(has_role(&kinds[&thread], "worker"), "{run_id} {name}");
             }
         }
         if placement == "inline" {
@@ -167,17 +174,40 @@ fn check_run(r: &Results, run: &Row) {
         }
     }
 
-    // Runs: efficiency in (0, 1], makespan ≥ every completion.
-    let efficiency: f64 = run["efficiency"].parse().unwrap();
-    assert!(
-        efficiency > 0.0 && efficiency <= 1.0,
-        "{run_id}: efficiency {efficiency}"
-    );
+    // Runs: the makespan is the last completion; no schedule beats the
+    // lower bound (costs never end early: cpu costs are bounded by the
+    // thread's CPU clock, spin and sleep by the wall clock), so it is at
+    // most the makespan (1 µs of rounding aside).
     let makespan_us = num(run, "makespan_us");
+    let last_done = futures
+        .iter()
+        .map(|f| num(f, "completed_ns"))
+        .max()
+        .unwrap();
+    assert_eq!(makespan_us, (last_done + 500) / 1000, "{run_id}");
+    assert!(
+        num(run, "lower_bound_us") <= makespan_us + 1,
+        "{run_id}: lower bound {} above the makespan {makespan_us}",
+        num(run, "lower_bound_us")
+    );
+    // futures.csv's poll statistics are the nearest-rank quantiles of the
+    // future's polls in polls.csv.
     for f in &futures {
-        assert!(num(f, "completed_ns") / 1000 <= makespan_us, "{run_id}");
-        let p50 = num(f, "poll_p50_ns");
-        assert!(p50 <= num(f, "poll_p99_ns") && num(f, "poll_p99_ns") <= num(f, "poll_max_ns"));
+        let mut durations: Vec<u64> = polls
+            .iter()
+            .filter(|p| p["future"] == f["future"])
+            .map(|p| num(p, "end_ns") - num(p, "start_ns"))
+            .collect();
+        durations.sort_unstable();
+        let rank = |q: f64| durations[((q * durations.len() as f64).ceil() as usize).max(1) - 1];
+        assert_eq!(num(f, "poll_p50_ns"), rank(0.5), "{run_id} {}", f["future"]);
+        assert_eq!(
+            num(f, "poll_p99_ns"),
+            rank(0.99),
+            "{run_id} {}",
+            f["future"]
+        );
+        assert_eq!(num(f, "poll_max_ns"), *durations.last().unwrap());
     }
 
     // Histograms: each metric's rows are cumulative and end at 100 %.
@@ -277,4 +307,9 @@ fn every_builtin_scenario_keeps_the_invariants_current_thread() {
             run["run_id"]
         );
     }
+}
+
+/// Whether a threads.csv `kind` (roles joined by `+`) includes `role`.
+fn has_role(kind: &str, role: &str) -> bool {
+    kind.split('+').any(|k| k == role)
 }

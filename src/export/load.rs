@@ -160,6 +160,9 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             name: row.future.into_owned(),
             polls: Vec::new(),
             samples: Vec::new(),
+            wake_clamps: row
+                .wake_clamps
+                .map_or(0, |c| u32::try_from(c).unwrap_or(u32::MAX)),
         });
     }
     for (line, row) in read_rows::<ThreadRow<'_>>(dir)? {

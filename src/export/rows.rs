@@ -144,6 +144,8 @@ pub(crate) struct FutureRow<'a> {
     pub(crate) cost_ns: Option<u64>,
     #[serde(default)]
     pub(crate) planned_samples: Option<u64>,
+    #[serde(default)]
+    pub(crate) wake_clamps: Option<u64>,
 }
 
 impl Row for FutureRow<'_> {

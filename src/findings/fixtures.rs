@@ -54,6 +54,7 @@ impl Fx {
             planned_samples: Some(10),
             polls: Vec::new(),
             samples: Vec::new(),
+            wake_clamps: 0,
         });
         self.futures.len() - 1
     }

@@ -86,6 +86,7 @@ impl Recording {
             polls: prefaulted(capacity),
             samples: prefaulted(capacity),
             completed: false,
+            wake_clamps: 0,
         };
         Instrumented {
             inner: future,
@@ -127,6 +128,9 @@ impl<F: Future> Future for Instrumented<F> {
             None => NOT_MEASURED,
         };
         drop(scope);
+        if woken > start {
+            state.log.wake_clamps += 1;
+        }
         let ready = result.is_ready();
         state.log.polls.push(PollRecord {
             start,

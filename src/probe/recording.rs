@@ -31,6 +31,9 @@ pub struct FutureLog {
     pub samples: Vec<SampleRecord>,
     /// Whether the future returned `Ready` (false when it was dropped first).
     pub completed: bool,
+    /// Polls whose wake was read after the poll's start (cross-core clock
+    /// skew), whose wake time was therefore clamped to the start.
+    pub wake_clamps: u32,
 }
 
 /// What a finished recording holds: the time origin, the futures' logs (in
@@ -195,6 +198,7 @@ impl Recording {
                     polls: Vec::new(),
                     samples,
                     completed: true,
+                    wake_clamps: 0,
                 })
                 .collect(),
             threads: self.threads(),
