@@ -4,13 +4,18 @@
 //!   store into the polled future's buffer (the target: ≤ 25 ns);
 //! * `probe_sample/post_way` — the blog post's way: a `String` per sample,
 //!   `thread_id::get()`, two `Instant` reads and an unbounded mpsc send;
-//! * `probe_poll/{bare,instrumented}` — one poll of a future that wakes
-//!   itself and returns `Pending`, under a no-op waker, without and with
-//!   the probe's wrapper (the difference is the probe's cost per poll);
-//! * `probe_overhead/many_spawn_task/{bare,instrumented}` — a whole run's
-//!   wall time with the probe off and on (the target: a ratio ≤ 1.01);
+//! * `probe_poll/{bare,instrumented,instrumented_cpu}` — one poll of a
+//!   future that wakes itself and returns `Pending`, under a no-op waker,
+//!   without and with the probe's wrapper, and with the poll's on-CPU time
+//!   measured too (`--poll-cpu-time`);
+//! * `cpu_clock/read` — one read of the thread's CPU clock;
+//! * `probe_overhead/{many_spawn_task,journey}/{bare,instrumented}` — whole
+//!   runs' wall time with the probe off and on (targets: ratios ≤ 1.01 and,
+//!   for the journey with every step's on-CPU time, ≤ 1.02);
 //! * `cost_fidelity/<kind>/<cost>` — one call of the cost function; the
-//!   median and p99 of every timed call are printed at the end.
+//!   median and p99 of every timed call's wall time and of the on-CPU time
+//!   the cost reports are printed at the end (the `cpu` kind's target: the
+//!   on-CPU median within ±1 % of the request).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -23,10 +28,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 use hdrhistogram::Histogram;
 use pollscope::cost::{Cost, CostKind};
-use pollscope::probe::{Recording, ThreadKind, clock, record_sample};
+use pollscope::probe::{Recording, ThreadKind, clock, record_sample, thread_cpu_ns};
 use pollscope::runner::{Probe, timed_run};
-use pollscope::scenario::JourneyParams;
-use pollscope::scenario::journey::many_spawn_task;
+use pollscope::scenario::journey::{JOURNEY, builtin};
+use pollscope::scenario::{JourneyParams, Scenario};
 
 /// Events per chunk: buffers are sized for a chunk, then dropped untimed.
 const CHUNK: u64 = 100_000;
@@ -138,38 +143,24 @@ fn bench_poll(c: &mut Criterion) {
                 .sum()
         })
     });
-    group.bench_function("instrumented", |b| {
-        b.iter_custom(|iters| {
-            let recording = Recording::new();
-            recording.thread_index(ThreadKind::Main);
-            chunks(iters)
-                .map(|n| {
-                    let future =
-                        recording.instrument("bench", n as usize, SelfWaking { remaining: n + 1 });
-                    let mut future = Box::pin(future);
-                    let elapsed = poll_n(future.as_mut(), n);
-                    drop(future);
-                    drop(recording.take_logs());
-                    elapsed
-                })
-                .sum()
-        })
-    });
-    group.finish();
-}
-
-fn bench_overhead(c: &mut Criterion) {
-    let scenario = many_spawn_task(&JourneyParams {
-        samples: 100,
-        ..JourneyParams::default()
-    });
-    let mut group = c.benchmark_group("probe_overhead");
-    group.sampling_mode(SamplingMode::Flat).sample_size(20);
-    for (name, probe) in [("bare", Probe::Off), ("instrumented", Probe::On)] {
-        group.bench_function(format!("many_spawn_task/{name}"), |b| {
+    for (name, poll_cpu_time) in [("instrumented", false), ("instrumented_cpu", true)] {
+        group.bench_function(name, |b| {
             b.iter_custom(|iters| {
-                (0..iters)
-                    .map(|_| timed_run(&scenario, probe).expect("many_spawn_task runs"))
+                let recording = Recording::with_poll_cpu_time(poll_cpu_time);
+                recording.thread_index(ThreadKind::Main);
+                chunks(iters)
+                    .map(|n| {
+                        let future = recording.instrument(
+                            "bench",
+                            n as usize,
+                            SelfWaking { remaining: n + 1 },
+                        );
+                        let mut future = Box::pin(future);
+                        let elapsed = poll_n(future.as_mut(), n);
+                        drop(future);
+                        drop(recording.take_logs());
+                        elapsed
+                    })
                     .sum()
             })
         });
@@ -177,8 +168,54 @@ fn bench_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-/// Every timed call of each cost, by benchmark id.
-static CALLS: Mutex<BTreeMap<String, Histogram<u64>>> = Mutex::new(BTreeMap::new());
+/// One read of the calling thread's CPU clock (what per-step and per-poll
+/// CPU time cost).
+fn bench_cpu_clock(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cpu_clock");
+    group.bench_function("read", |b| b.iter(|| black_box(thread_cpu_ns())));
+    group.finish();
+}
+
+/// Whole runs with the probe off and on: `many_spawn_task`, and the
+/// default journey (its five scenarios one after another, every step
+/// recording its on-CPU time).
+fn bench_overhead(c: &mut Criterion) {
+    let params = JourneyParams {
+        samples: 100,
+        ..JourneyParams::default()
+    };
+    let journey: Vec<Scenario> = JOURNEY
+        .iter()
+        .filter_map(|name| builtin(name, &params))
+        .collect();
+    let mut group = c.benchmark_group("probe_overhead");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for (set, scenarios) in [
+        ("many_spawn_task", &journey[3..4]),
+        ("journey", &journey[..]),
+    ] {
+        for (name, probe) in [("bare", Probe::Off), ("instrumented", Probe::On)] {
+            group.bench_function(format!("{set}/{name}"), |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .flat_map(|_| scenarios.iter())
+                        .map(|s| timed_run(s, probe).expect("a journey scenario runs"))
+                        .sum()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+/// Every timed call of each cost, by benchmark id: its wall time and the
+/// on-CPU time the cost reports.
+static CALLS: Mutex<BTreeMap<String, (Histogram<u64>, Histogram<u64>)>> =
+    Mutex::new(BTreeMap::new());
+
+fn calls_histogram() -> Histogram<u64> {
+    Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds")
+}
 
 fn bench_cost_fidelity(c: &mut Criterion) {
     let mut group = c.benchmark_group("cost_fidelity");
@@ -191,21 +228,24 @@ fn bench_cost_fidelity(c: &mut Criterion) {
             let id = format!("{kind}/{micros}us");
             group.bench_function(id.as_str(), |b| {
                 b.iter_custom(|iters| {
-                    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
-                        .expect("valid bounds");
+                    let (mut wall, mut on_cpu) = (calls_histogram(), calls_histogram());
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         let start = Instant::now();
-                        cost.burn();
+                        let cpu = cost.burn();
                         let elapsed = start.elapsed();
-                        histogram.saturating_record(elapsed.as_nanos() as u64);
+                        wall.saturating_record(elapsed.as_nanos() as u64);
+                        if let Some(cpu) = cpu {
+                            on_cpu.saturating_record(cpu);
+                        }
                         total += elapsed;
                     }
                     let mut calls = CALLS.lock().unwrap();
                     let all = calls
                         .entry(id.clone())
-                        .or_insert_with(|| Histogram::new_from(&histogram));
-                    all.add(&histogram).expect("same bounds");
+                        .or_insert_with(|| (calls_histogram(), calls_histogram()));
+                    all.0.add(&wall).expect("same bounds");
+                    all.1.add(&on_cpu).expect("same bounds");
                     total
                 })
             });
@@ -223,21 +263,28 @@ fn print_fidelity() {
         "\ncost fidelity (every timed call; cpu calibration {:.1} iterations/µs):",
         pollscope::cost::calibration()
     );
-    for (id, h) in calls.iter() {
+    for (id, (wall, on_cpu)) in calls.iter() {
         let requested = id
             .split('/')
             .nth(1)
             .and_then(|c| pollscope::duration::parse_duration(c).ok())
             .map_or(1.0, |d| d.as_nanos() as f64);
-        let pct = |v: u64| (v as f64 / requested - 1.0) * 100.0;
-        let (p50, p99) = (h.value_at_quantile(0.5), h.value_at_quantile(0.99));
+        let line = |what: &str, h: &Histogram<u64>| {
+            let pct = |v: u64| (v as f64 / requested - 1.0) * 100.0;
+            let (p50, p99) = (h.value_at_quantile(0.5), h.value_at_quantile(0.99));
+            format!(
+                "{what} median {:>8.1}µs ({:+.2}%)  p99 {:>8.1}µs ({:+.2}%)",
+                p50 as f64 / 1e3,
+                pct(p50),
+                p99 as f64 / 1e3,
+                pct(p99)
+            )
+        };
         println!(
-            "  {id:<14} calls {:>6}  median {:>9.1}µs ({:+.2}%)  p99 {:>9.1}µs ({:+.2}%)",
-            h.len(),
-            p50 as f64 / 1e3,
-            pct(p50),
-            p99 as f64 / 1e3,
-            pct(p99)
+            "  {id:<14} calls {:>6}  {}  |  {}",
+            wall.len(),
+            line("wall", wall),
+            line("on-CPU", on_cpu)
         );
     }
 }
@@ -249,6 +296,7 @@ fn main() {
         .configure_from_args();
     bench_sample(&mut criterion);
     bench_poll(&mut criterion);
+    bench_cpu_clock(&mut criterion);
     bench_overhead(&mut criterion);
     bench_cost_fidelity(&mut criterion);
     criterion.final_summary();
