@@ -208,10 +208,11 @@ fn bench_overhead(c: &mut Criterion) {
     group.finish();
 }
 
-/// Every timed call of each cost, by benchmark id: its wall time and the
-/// on-CPU time the cost reports.
-static CALLS: Mutex<BTreeMap<String, (Histogram<u64>, Histogram<u64>)>> =
-    Mutex::new(BTreeMap::new());
+/// The wall time and the on-CPU time (as the cost reports it) of calls.
+type WallAndCpu = (Histogram<u64>, Histogram<u64>);
+
+/// Every timed call of each cost, by benchmark id.
+static CALLS: Mutex<BTreeMap<String, WallAndCpu>> = Mutex::new(BTreeMap::new());
 
 fn calls_histogram() -> Histogram<u64> {
     Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds")
