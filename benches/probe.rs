@@ -27,11 +27,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
 use hdrhistogram::Histogram;
-use pollscope::cost::{Cost, CostKind};
-use pollscope::probe::{Recording, ThreadKind, clock, record_sample, thread_cpu_ns};
-use pollscope::runner::{Probe, timed_run};
-use pollscope::scenario::journey::{JOURNEY, builtin};
-use pollscope::scenario::{JourneyParams, Scenario};
+use pollscope::ThreadKind;
+use pollscope::internals::{Probe, timed_run};
+use pollscope::internals::{Recording, clock, record_sample, thread_cpu_ns};
+use pollscope::{Cost, CostKind};
+use pollscope::{JOURNEY, builtin};
+use pollscope::{JourneyParams, Scenario};
 
 /// Events per chunk: buffers are sized for a chunk, then dropped untimed.
 const CHUNK: u64 = 100_000;
@@ -262,13 +263,13 @@ fn print_fidelity() {
     }
     println!(
         "\ncost fidelity (every timed call; cpu calibration {:.1} iterations/µs):",
-        pollscope::cost::calibration()
+        pollscope::internals::calibration()
     );
     for (id, (wall, on_cpu)) in calls.iter() {
         let requested = id
             .split('/')
             .nth(1)
-            .and_then(|c| pollscope::duration::parse_duration(c).ok())
+            .and_then(|c| pollscope::internals::parse_duration(c).ok())
             .map_or(1.0, |d| d.as_nanos() as f64);
         let line = |what: &str, h: &Histogram<u64>| {
             let pct = |v: u64| (v as f64 / requested - 1.0) * 100.0;

@@ -19,14 +19,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
-use pollscope::analysis::Metric;
-use pollscope::bench_knobs::{parse_list, positive};
-use pollscope::cost::CostKind;
-use pollscope::duration::{format_duration, parse_duration};
-use pollscope::export::{ResultFolder, RunResult};
-use pollscope::publish::{Pictures, publish};
-use pollscope::scenario::journey::{JOURNEY, builtin};
-use pollscope::scenario::{JourneyParams, Scenario};
+use pollscope::CostKind;
+use pollscope::Metric;
+use pollscope::internals::{format_duration, parse_duration};
+use pollscope::internals::{parse_list, positive};
+use pollscope::{JOURNEY, builtin};
+use pollscope::{JourneyParams, Scenario};
+use pollscope::{Pictures, publish};
+use pollscope::{ResultFolder, RunResult};
 
 /// The last run of each matrix point, by run id.
 static LAST_RUNS: Mutex<BTreeMap<String, RunResult>> = Mutex::new(BTreeMap::new());
@@ -95,7 +95,7 @@ const GROUPS: [(&str, Measure); 3] = [
             .iter()
             .flat_map(|f| Metric::SchedDelay.values(f))
             .collect();
-        pollscope::stats::quantile(&mut delays, 0.99).unwrap_or(0)
+        pollscope::internals::quantile(&mut delays, 0.99).unwrap_or(0)
     }),
 ];
 
@@ -134,8 +134,7 @@ fn bench_matrix(c: &mut Criterion, matrix: &Matrix) {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let trace =
-                            pollscope::runner::run(scenario, 0).expect("a journey scenario runs");
+                        let trace = pollscope::run(scenario, 0).expect("a journey scenario runs");
                         let result = RunResult::new(trace);
                         total += Duration::from_nanos(measure(&result));
                         let mut last = LAST_RUNS.lock().unwrap();

@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use pollscope::export::{ResultFolder, RunResult};
-use pollscope::publish::{Pictures, publish};
-use pollscope::scenario::{FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
+use pollscope::{FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
+use pollscope::{Pictures, publish};
+use pollscope::{ResultFolder, RunResult};
 
 fn main() -> Result<(), pollscope::Error> {
     let tickers = (1..=3).map(|i| {
@@ -45,7 +45,7 @@ fn main() -> Result<(), pollscope::Error> {
     for workers in [1, 2] {
         let mut run = scenario.clone();
         run.runtime.workers = Some(workers);
-        results.push(RunResult::new(pollscope::runner::run(&run, 0)?));
+        results.push(RunResult::new(pollscope::run(&run, 0)?));
     }
 
     for r in &results {

@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
-use pollscope::cost::{Cost, CostKind};
-use pollscope::publish::Pictures;
+use pollscope::Pictures;
+use pollscope::{Cost, CostKind};
 use pollscope::{InstrumentExt, Session, SessionOptions};
 use tokio::sync::mpsc;
 

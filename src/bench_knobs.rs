@@ -16,7 +16,7 @@ pub struct ListKnob<T> {
 /// variable is unset), each item with `item`.
 ///
 /// ```
-/// use pollscope::bench_knobs::parse_list;
+/// use pollscope::internals::parse_list;
 /// let parse = |s: &str| s.parse::<u32>().map_err(|_| format!("`{s}` is not a number"));
 /// let knob = parse_list("W", Some("1, 2,1"), "1", parse).unwrap();
 /// assert_eq!(knob.values, [1, 2]);
@@ -56,8 +56,8 @@ pub fn parse_list<T: PartialEq>(
 /// A whole number ≥ 1.
 ///
 /// ```
-/// assert_eq!(pollscope::bench_knobs::positive("3"), Ok(3));
-/// assert!(pollscope::bench_knobs::positive("0").is_err());
+/// assert_eq!(pollscope::internals::positive("3"), Ok(3));
+/// assert!(pollscope::internals::positive("0").is_err());
 /// ```
 pub fn positive(text: &str) -> Result<u32, String> {
     match text.parse::<u64>() {

@@ -59,7 +59,7 @@ impl FromStr for CostKind {
     type Err = String;
 
     /// ```
-    /// use pollscope::cost::CostKind;
+    /// use pollscope::CostKind;
     /// assert_eq!("spin".parse::<CostKind>(), Ok(CostKind::Spin));
     /// assert!("gpu".parse::<CostKind>().is_err());
     /// ```
@@ -75,7 +75,7 @@ impl FromStr for CostKind {
 /// chunk are worked out once from the process's [`calibration`].
 ///
 /// ```
-/// use pollscope::cost::{Cost, CostKind};
+/// use pollscope::{Cost, CostKind};
 /// use std::time::{Duration, Instant};
 ///
 /// let cost = Cost::new(CostKind::Spin, Duration::from_micros(200));
@@ -185,7 +185,7 @@ impl Cost {
 /// The `cpu` kind's arithmetic: a dependent chain of multiply, add and
 /// xor-shift that the compiler can neither vectorise nor skip.
 #[inline(never)]
-pub fn cpu_work(iterations: u64) -> u64 {
+pub(crate) fn cpu_work(iterations: u64) -> u64 {
     let mut x = black_box(0x9E37_79B9_7F4A_7C15_u64);
     for _ in 0..iterations {
         x = x.wrapping_mul(0x5851_F42D_4C95_7F2D).wrapping_add(1);
@@ -204,7 +204,7 @@ pub fn calibration() -> f64 {
 
 /// The calibration if this process has measured it (a library session
 /// that used no `cpu` cost has none to report).
-pub fn calibration_if_measured() -> Option<f64> {
+pub(crate) fn calibration_if_measured() -> Option<f64> {
     CALIBRATION.get().copied()
 }
 
@@ -213,7 +213,7 @@ pub fn calibration_if_measured() -> Option<f64> {
 /// costs came out up to 9 % short), then 15 trials of about 2 ms, and their
 /// median rate, which a preempted trial or a frequency burst cannot move.
 /// About 50 ms in all.
-pub fn calibrate() -> f64 {
+pub(crate) fn calibrate() -> f64 {
     // Size a ~2 ms trial while warming up, then keep warming up to 20 ms.
     let warm_up = Instant::now();
     let mut iterations = 10_000u64;

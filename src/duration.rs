@@ -6,13 +6,13 @@
 use std::time::Duration;
 
 /// The longest duration pollscope accepts: 1,000,000 s (about 11.6 days).
-pub const MAX_DURATION_SECS: u64 = 1_000_000;
+pub(crate) const MAX_DURATION_SECS: u64 = 1_000_000;
 
 /// Parses a positive duration: a decimal number followed by a unit, one of
 /// `ns`, `us` (or `µs`), `ms`, `s`; at most [`MAX_DURATION_SECS`] seconds.
 ///
 /// ```
-/// use pollscope::duration::parse_duration;
+/// use pollscope::internals::parse_duration;
 /// use std::time::Duration;
 /// assert_eq!(parse_duration("100us"), Ok(Duration::from_micros(100)));
 /// assert_eq!(parse_duration("0.5ms"), Ok(Duration::from_micros(500)));
@@ -65,7 +65,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// whole milliseconds as `ms`, whole microseconds as `us`, else `ns`.
 ///
 /// ```
-/// use pollscope::duration::format_duration;
+/// use pollscope::internals::format_duration;
 /// use std::time::Duration;
 /// assert_eq!(format_duration(Duration::from_micros(500)), "500us");
 /// assert_eq!(format_duration(Duration::from_millis(2)), "2ms");
@@ -84,12 +84,7 @@ pub fn format_duration(duration: Duration) -> String {
 }
 
 /// Formats nanoseconds for people: `812ns`, `12.3µs`, `4.56ms`, `1.23s`.
-///
-/// ```
-/// assert_eq!(pollscope::duration::human_ns(12_345), "12.3µs");
-/// assert_eq!(pollscope::duration::human_ns(4_560_000), "4.56ms");
-/// ```
-pub fn human_ns(nanos: u64) -> String {
+pub(crate) fn human_ns(nanos: u64) -> String {
     let n = nanos as f64;
     if nanos < 1_000 {
         format!("{nanos}ns")
@@ -109,5 +104,14 @@ fn three_digits(x: f64) -> String {
         format!("{x:.1}")
     } else {
         format!("{x:.2}")
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn human_ns() {
+        assert_eq!(crate::duration::human_ns(12_345), "12.3µs");
+        assert_eq!(crate::duration::human_ns(4_560_000), "4.56ms");
     }
 }

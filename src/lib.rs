@@ -1,33 +1,22 @@
 //! pollscope shows and measures how the tokio runtime schedules futures,
-//! tasks and blocking work.
+//! tasks and blocking work: it records every poll and every computed sample
+//! of instrumented futures and writes them as a result folder of CSV files,
+//! findings, traces, pictures and a report.
 //!
-//! The crate follows its data, one stage per module:
-//!
-//! * [`scenario`] — what to run: a runtime setup and a list of producer
-//!   futures ([`Scenario`]); the journey's five scenarios are built-in values.
-//! * [`runner`] — builds a fresh runtime for a [`Scenario`], runs its
-//!   instrumented producers and returns a [`RunTrace`].
-//! * [`probe`] — the low-overhead recorder underneath: [`Instrumented`]
-//!   futures, per-future buffers, the thread registry and the clock.
-//! * [`trace`] — the raw recording of one run: polls, samples, threads.
-//! * [`analysis`] — per-future and per-thread statistics, HdrHistograms,
-//!   the makespan's lower bound and efficiency.
-//! * [`export`] — the result folder: CSV files and trace.json, written whole
-//!   or not at all, and read back.
-//! * [`findings`] — the journey's claims checked on the recorded runs, and
-//!   the probe's busy time checked against the kernel and tokio.
-//! * [`session`] — the library API: instrument your own futures and write
-//!   them to the same result folder.
-//! * [`compare`] — two result folders, metric by metric, beyond the noise.
-//! * [`render`] — timelines, latency and summary charts (SVG), index.html.
+//! The crate follows its data, one stage per (private) module: a
+//! [`Scenario`] (what to run; built-in ones, [`builtin`], name the claims
+//! they make) → [`run`] (a fresh runtime, instrumented producers) → a
+//! [`RunTrace`] (configuration, environment, polls, samples, threads) →
+//! [`analyze`] (statistics, bounds) → [`findings`] (the claims judged) →
+//! [`publish`] (the result folder, one exporter per output). A library
+//! [`Session`] puts your own futures on the same timeline.
 //!
 //! ```
-//! use pollscope::scenario::{journey, JourneyParams};
 //! use std::time::Duration;
 //!
-//! let params = JourneyParams { samples: 20, light_cost: Duration::from_micros(10), ..Default::default() };
-//! let scenario = journey::two_futures(&params);
-//! let trace = pollscope::runner::run(&scenario, 0).unwrap();
+//! let params = pollscope::JourneyParams { samples: 20, light_cost: Duration::from_micros(10), ..Default::default() };
+//! let scenario = pollscope::builtin("two_futures", &params).unwrap();
+//! let trace = pollscope::run(&scenario, 0).unwrap();
 //! assert_eq!(trace.futures.len(), 2);
 //! assert!(trace.futures.iter().all(|f| f.samples.len() == 20));
 //! ```
@@ -38,32 +27,65 @@
     rust_2018_idioms
 )]
 
-pub mod analysis;
-#[doc(hidden)]
-pub mod bench_knobs;
-pub mod cli;
-pub mod compare;
-pub mod cost;
-pub mod duration;
-pub mod error;
-pub mod export;
-pub mod findings;
-pub mod matrix;
-pub mod names;
-pub mod noise;
-pub mod probe;
-pub mod producer;
-pub mod publish;
-pub mod render;
-pub mod resources;
-pub mod runner;
-pub mod scenario;
-pub mod session;
-pub mod stats;
-pub mod trace;
+mod analysis;
+mod bench_knobs;
+mod cli;
+mod compare;
+mod cost;
+mod duration;
+mod error;
+mod export;
+mod findings;
+mod matrix;
+mod names;
+mod noise;
+mod probe;
+mod producer;
+mod publish;
+mod render;
+mod resources;
+mod runner;
+mod scenario;
+mod session;
+mod stats;
+mod trace;
 
-pub use error::Error;
-pub use probe::{Instrumented, record_sample};
-pub use scenario::Scenario;
+// Your own futures on the timeline.
+pub use probe::Instrumented;
 pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, span};
-pub use trace::RunTrace;
+
+// What to run, and running it.
+pub use cost::{Cost, CostKind};
+pub use runner::{RunOptions, run, run_with};
+pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
+pub use scenario::journey::{BUILTINS, Builtin, JOURNEY, builtin};
+pub use scenario::{Flavor, FutureSpec, JourneyParams, Origin, Placement, RuntimeSpec, Scenario};
+
+// What a run recorded, and what follows from it.
+pub use analysis::{FutureStats, Metric, RunAnalysis, ThreadStats, analyze, lower_bound_ns};
+pub use findings::{CLAIMS, Claim, Finding, Judgement, Verdict, claim, findings};
+pub use probe::{ThreadInfo, ThreadKind};
+pub use stats::Summary;
+pub use trace::{
+    Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
+    Sample, TokioWorker,
+};
+
+// The result folder.
+pub use error::{Error, Result};
+pub use export::{ResultFolder, RunResult, load_results};
+pub use publish::{Pictures, Published, publish, replot};
+pub use render::{PictureOptions, TimelineView, parse_zoom, timeline_svg, write_pictures_with};
+
+/// What the command line and the benches use; not part of the API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::bench_knobs::{ListKnob, parse_list, positive};
+    pub use crate::cli::main as cli_main;
+    pub use crate::cost::calibration;
+    pub use crate::duration::{format_duration, parse_duration};
+    pub use crate::export::write_pftrace;
+    pub use crate::probe::{Recording, clock, record_sample, thread_cpu_ns};
+    pub use crate::runner::{Probe, timed_run};
+    pub use crate::stats::quantile;
+}

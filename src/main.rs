@@ -1,5 +1,5 @@
-//! The `pollscope` binary: a thin caller of [`pollscope::cli`].
+//! The `pollscope` binary: a thin caller of the library's command line.
 
 fn main() {
-    std::process::exit(pollscope::cli::main());
+    std::process::exit(pollscope::internals::cli_main());
 }

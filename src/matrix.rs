@@ -12,7 +12,7 @@ use crate::scenario::{Flavor, JourneyParams, Scenario};
 
 /// Where a scenario of the matrix comes from.
 #[derive(Clone, Debug)]
-pub enum ScenarioSource {
+pub(crate) enum ScenarioSource {
     /// A built-in scenario, rebuilt for each heavy cost.
     Builtin(Builtin),
     /// A fixed scenario (a TOML experiment): heavy costs do not apply; the
@@ -24,7 +24,7 @@ pub enum ScenarioSource {
 impl ScenarioSource {
     /// What the source is, for messages: `built-in scenario `two_futures``
     /// or `experiment `x``.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ScenarioSource::Builtin(b) => format!("the built-in scenario `{}`", b.name),
             ScenarioSource::Custom(s) => format!("the experiment `{}` ({})", s.name, s.description),
@@ -32,7 +32,7 @@ impl ScenarioSource {
     }
 
     /// The built-in scenario called `name`.
-    pub fn builtin(name: &str) -> Option<Self> {
+    pub(crate) fn builtin(name: &str) -> Option<Self> {
         BUILTINS
             .iter()
             .find(|b| b.name == name)
@@ -43,7 +43,7 @@ impl ScenarioSource {
 
 /// The knobs that span the matrix, plus those applied to every run.
 #[derive(Clone, Debug, Default)]
-pub struct Matrix {
+pub(crate) struct Matrix {
     /// Knobs of the built-in scenarios (the heavy cost is overridden by
     /// `heavy_costs` when that is not empty).
     pub params: JourneyParams,
@@ -66,7 +66,7 @@ pub struct Matrix {
 
 /// One run of the matrix.
 #[derive(Clone, Debug)]
-pub struct RunPlan {
+pub(crate) struct RunPlan {
     /// The fully configured scenario.
     pub scenario: Scenario,
     /// Repeat number, from 0.
@@ -75,7 +75,7 @@ pub struct RunPlan {
 
 impl RunPlan {
     /// The run's id.
-    pub fn run_id(&self) -> String {
+    pub(crate) fn run_id(&self) -> String {
         self.scenario.run_id(self.repeat)
     }
 }
@@ -84,23 +84,7 @@ impl Matrix {
     /// Every run, scenario-major, then workers, heavy cost and repeat.
     /// Worker counts collapse to one for current_thread runs. Every scenario
     /// is validated, so a bad combination fails before anything runs.
-    ///
-    /// ```
-    /// use pollscope::matrix::{Matrix, ScenarioSource};
-    /// use std::time::Duration;
-    ///
-    /// let matrix = Matrix {
-    ///     workers: vec![1, 2],
-    ///     heavy_costs: vec![Duration::from_micros(100), Duration::from_micros(500)],
-    ///     repeat: 2,
-    ///     ..Default::default()
-    /// };
-    /// let runs = matrix.plan(&[ScenarioSource::builtin("two_futures").unwrap()]).unwrap();
-    /// assert_eq!(runs.len(), 8);
-    /// assert_eq!(runs[0].run_id(), "two_futures-w1-cpu100us-r0");
-    /// assert_eq!(runs[7].run_id(), "two_futures-w2-cpu500us-r1");
-    /// ```
-    pub fn plan(&self, sources: &[ScenarioSource]) -> Result<Vec<RunPlan>> {
+    pub(crate) fn plan(&self, sources: &[ScenarioSource]) -> Result<Vec<RunPlan>> {
         let workers: Vec<Option<usize>> = if self.workers.is_empty() {
             vec![None]
         } else {
@@ -174,5 +158,27 @@ impl Matrix {
             }
         }
         Ok(plans)
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn matrix_plan() {
+        use crate::matrix::{Matrix, ScenarioSource};
+        use std::time::Duration;
+
+        let matrix = Matrix {
+            workers: vec![1, 2],
+            heavy_costs: vec![Duration::from_micros(100), Duration::from_micros(500)],
+            repeat: 2,
+            ..Default::default()
+        };
+        let runs = matrix
+            .plan(&[ScenarioSource::builtin("two_futures").unwrap()])
+            .unwrap();
+        assert_eq!(runs.len(), 8);
+        assert_eq!(runs[0].run_id(), "two_futures-w1-cpu100us-r0");
+        assert_eq!(runs[7].run_id(), "two_futures-w2-cpu500us-r1");
     }
 }

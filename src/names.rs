@@ -10,10 +10,10 @@
 use crate::error::{Error, Result};
 
 /// The longest name of an experiment, a future or a session.
-pub const MAX_NAME: usize = 64;
+pub(crate) const MAX_NAME: usize = 64;
 
 /// The longest run id.
-pub const MAX_RUN_ID: usize = 160;
+pub(crate) const MAX_RUN_ID: usize = 160;
 
 /// Why `text` is not a safe name of at most `max` characters, if it is not.
 fn problem(text: &str, max: usize) -> Option<String> {
@@ -40,17 +40,7 @@ fn problem(text: &str, max: usize) -> Option<String> {
 
 /// Checks a name of an experiment, a future or a session; `what` names it
 /// in the error (e.g. "future name").
-///
-/// ```
-/// use pollscope::names::check_name;
-/// assert!(check_name("future name", "spawned3").is_ok());
-/// for bad in ["", "../x", "/abs", "a/b", ".hidden", "tab\tname", "é"] {
-///     assert!(check_name("future name", bad).is_err(), "{bad:?}");
-/// }
-/// let long = "x".repeat(65);
-/// assert!(check_name("name", &long).unwrap_err().to_string().contains("at most 64"));
-/// ```
-pub fn check_name(what: &str, text: &str) -> Result<()> {
+pub(crate) fn check_name(what: &str, text: &str) -> Result<()> {
     match problem(text, MAX_NAME) {
         None => Ok(()),
         Some(why) => Err(Error::bad_input(format!(
@@ -62,12 +52,32 @@ pub fn check_name(what: &str, text: &str) -> Result<()> {
 
 /// Checks a run id (made by pollscope from safe names, or read from a
 /// file); the error is a bare reason for the caller to place.
-///
-/// ```
-/// use pollscope::names::run_id_problem;
-/// assert_eq!(run_id_problem("two_futures-w2-cpu500us-r0"), None);
-/// assert!(run_id_problem("../../etc/x-w2-cpu500us-r0").is_some());
-/// ```
-pub fn run_id_problem(text: &str) -> Option<String> {
+pub(crate) fn run_id_problem(text: &str) -> Option<String> {
     problem(text, MAX_RUN_ID)
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn check_name() {
+        use crate::names::check_name;
+        assert!(check_name("future name", "spawned3").is_ok());
+        for bad in ["", "../x", "/abs", "a/b", ".hidden", "tab\tname", "é"] {
+            assert!(check_name("future name", bad).is_err(), "{bad:?}");
+        }
+        let long = "x".repeat(65);
+        assert!(
+            check_name("name", &long)
+                .unwrap_err()
+                .to_string()
+                .contains("at most 64")
+        );
+    }
+
+    #[test]
+    fn run_id_problem() {
+        use crate::names::run_id_problem;
+        assert_eq!(run_id_problem("two_futures-w2-cpu500us-r0"), None);
+        assert!(run_id_problem("../../etc/x-w2-cpu500us-r0").is_some());
+    }
 }

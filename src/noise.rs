@@ -9,23 +9,16 @@ use crate::export::RunResult;
 
 /// Repeats whose makespans spread more than this (max − min over the
 /// median) make the machine "noisy".
-pub const NOISE_LIMIT: f64 = 0.05;
+pub(crate) const NOISE_LIMIT: f64 = 0.05;
 
 /// A calibration that moved more than this during the process means `cpu`
 /// costs were off by about as much.
-pub const CALIBRATION_DRIFT_LIMIT: f64 = 0.05;
+pub(crate) const CALIBRATION_DRIFT_LIMIT: f64 = 0.05;
 
 /// One warning per configuration whose repeats' makespans spread more than
 /// [`NOISE_LIMIT`]. `makespans` pairs a configuration (a run id without
 /// its repeat suffix) with one run's makespan in ns.
-///
-/// ```
-/// let runs = [("a", 100), ("a", 104), ("b", 100), ("b", 100), ("b", 120), ("c", 50)];
-/// let warnings = pollscope::noise::repeat_warnings(runs.iter().map(|&(c, m)| (c.to_string(), m)));
-/// assert_eq!(warnings.len(), 1);
-/// assert!(warnings[0].contains("b") && warnings[0].contains("20.0 %"));
-/// ```
-pub fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<String> {
+pub(crate) fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<String> {
     let mut by_config: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for (config, makespan) in makespans {
         by_config.entry(config).or_default().push(makespan);
@@ -52,7 +45,7 @@ pub fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) -> Vec<St
 
 /// Whether any future of `results` spent `cpu` costs, so that the
 /// calibration's drift matters (and is worth measuring again).
-pub fn uses_cpu_cost(results: &[RunResult]) -> bool {
+pub(crate) fn uses_cpu_cost(results: &[RunResult]) -> bool {
     results.iter().any(|r| {
         r.trace
             .futures
@@ -64,7 +57,7 @@ pub fn uses_cpu_cost(results: &[RunResult]) -> bool {
 /// Every warning for `results`: noisy repeats, workers beyond the cores,
 /// and (given the calibration measured again at the end of the process)
 /// calibration drift.
-pub fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<String> {
+pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<String> {
     let mut out = repeat_warnings(results.iter().map(|r| {
         let id = &r.trace.info.run_id;
         let config = id
@@ -102,4 +95,22 @@ pub fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<S
         }
     }
     out
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn repeat_warnings() {
+        let runs = [
+            ("a", 100),
+            ("a", 104),
+            ("b", 100),
+            ("b", 100),
+            ("b", 120),
+            ("c", 50),
+        ];
+        let warnings = crate::noise::repeat_warnings(runs.iter().map(|&(c, m)| (c.to_string(), m)));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("b") && warnings[0].contains("20.0 %"));
+    }
 }

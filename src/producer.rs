@@ -10,12 +10,7 @@ use crate::probe::{NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, rec
 use crate::scenario::Placement;
 
 /// Step `seq` of `samples`: `sin(16·π·seq / samples)`.
-///
-/// ```
-/// assert_eq!(pollscope::producer::sine(0, 500), 0.0);
-/// assert!((pollscope::producer::sine(125, 500) - 0.0).abs() < 1e-9); // 4π
-/// ```
-pub fn sine(seq: u32, samples: u32) -> f64 {
+pub(crate) fn sine(seq: u32, samples: u32) -> f64 {
     (16.0 * std::f64::consts::PI * f64::from(seq) / f64::from(samples)).sin()
 }
 
@@ -125,5 +120,14 @@ impl Producer {
                 tokio::task::yield_now().await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn sine() {
+        assert_eq!(crate::producer::sine(0, 500), 0.0);
+        assert!((crate::producer::sine(125, 500) - 0.0).abs() < 1e-9); // 4π
     }
 }

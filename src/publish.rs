@@ -14,7 +14,7 @@ use crate::export::{
     ResultFolder, RunResult, load_results, write_csv_files, write_histograms, write_pftrace,
     write_trace_json,
 };
-use crate::findings::{Finding, TruthCheck, findings, to_markdown, truth_checks};
+use crate::findings::{Finding, findings, to_markdown, truth_checks};
 use crate::render::{PictureOptions, write_pictures_with};
 
 /// What to write besides the CSV files and the findings.
@@ -41,14 +41,13 @@ pub struct Published {
 /// Everything the exporters write from: the runs and what was concluded
 /// from them, computed once.
 #[derive(Debug)]
-pub struct Publication<'a> {
+pub(crate) struct Publication<'a> {
     /// The runs.
     pub results: &'a [RunResult],
     /// Every claim judged on them.
     pub findings: Vec<Finding>,
-    /// The truth check of every run.
-    pub truth: Vec<TruthCheck>,
-    /// findings.md, also inlined in the report.
+    /// findings.md (the findings and the truth check of every run), also
+    /// inlined in the report.
     pub markdown: String,
     /// The zoom window and the runs to draw.
     pub pictures: PictureOptions,
@@ -56,14 +55,12 @@ pub struct Publication<'a> {
 
 impl<'a> Publication<'a> {
     /// Judges `results` and prepares their findings.
-    pub fn of(results: &'a [RunResult], pictures: PictureOptions) -> Self {
+    pub(crate) fn of(results: &'a [RunResult], pictures: PictureOptions) -> Self {
         let findings = findings(results);
-        let truth = truth_checks(results);
-        let markdown = to_markdown(results, &findings, &truth);
+        let markdown = to_markdown(results, &findings, &truth_checks(results));
         Self {
             results,
             findings,
-            truth,
             markdown,
             pictures,
         }
@@ -71,7 +68,7 @@ impl<'a> Publication<'a> {
 }
 
 /// One output of a result folder.
-pub trait Exporter: std::fmt::Debug {
+pub(crate) trait Exporter: std::fmt::Debug {
     /// Writes its files for `publication` into `dir`.
     fn export(&self, dir: &Path, publication: &Publication<'_>) -> Result<()>;
 }
@@ -161,14 +158,14 @@ impl Exporter for PicturesAndReport {
 
 /// The exporters of one kind of write, run in order.
 #[derive(Debug)]
-pub struct ExportManager {
+pub(crate) struct ExportManager {
     exporters: Vec<Box<dyn Exporter>>,
 }
 
 impl ExportManager {
     /// A run's outputs: the CSV files and the findings, then (with
     /// pictures) the traces, the plots and the report.
-    pub fn for_run(pictures: Pictures) -> Self {
+    pub(crate) fn for_run(pictures: Pictures) -> Self {
         let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(CsvFiles)];
         exporters.extend(Self::derived(pictures));
         Self { exporters }
@@ -176,7 +173,7 @@ impl ExportManager {
 
     /// What `pollscope plot` rewrites from the CSV files: everything
     /// derived from them, histograms.csv included.
-    pub fn for_plot() -> Self {
+    pub(crate) fn for_plot() -> Self {
         let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(Histograms)];
         exporters.extend(Self::derived(Pictures::Yes));
         Self { exporters }
@@ -193,7 +190,7 @@ impl ExportManager {
     }
 
     /// Writes every output of `publication` into `dir`.
-    pub fn export_all(&self, dir: &Path, publication: &Publication<'_>) -> Result<()> {
+    pub(crate) fn export_all(&self, dir: &Path, publication: &Publication<'_>) -> Result<()> {
         self.exporters
             .iter()
             .try_for_each(|e| e.export(dir, publication))
@@ -224,12 +221,12 @@ pub fn publish(
 /// atomically); every other file in `dir` stays.
 ///
 /// ```
-/// use pollscope::export::{ResultFolder, RunResult};
-/// use pollscope::publish::{publish, replot, Pictures};
-/// use pollscope::scenario::{journey, JourneyParams};
+/// use pollscope::{ResultFolder, RunResult};
+/// use pollscope::{publish, replot, Pictures};
+/// use pollscope::{builtin, JourneyParams};
 ///
 /// let params = JourneyParams { samples: 5, ..Default::default() };
-/// let result = RunResult::new(pollscope::runner::run(&journey::two_futures(&params), 0).unwrap());
+/// let result = RunResult::new(pollscope::run(&builtin("two_futures", &params).unwrap(), 0).unwrap());
 /// let dir = tempfile::tempdir().unwrap();
 /// let out = dir.path().join("r");
 /// publish(ResultFolder::create(&out).unwrap(), &[result], Pictures::No).unwrap();

@@ -8,7 +8,7 @@ use crate::scenario::Scenario;
 
 /// What a matrix will hold in memory, estimated before it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MemoryEstimate {
+pub(crate) struct MemoryEstimate {
     /// Events (polls and samples) the runs are sized for.
     pub events: u128,
     /// Bytes: every run's probe buffers, which become its trace in place
@@ -23,16 +23,9 @@ const BYTES_PER_FUTURE: u128 = 2048;
 
 /// The memory `plans` need ([`MemoryEstimate`]). Saturates instead of
 /// overflowing, so absurd requests estimate as absurdly large.
-///
-/// ```
-/// use pollscope::matrix::{Matrix, ScenarioSource};
-/// use pollscope::resources::memory_estimate;
-/// let matrix = Matrix { params: pollscope::scenario::JourneyParams { samples: 1000, ..Default::default() }, ..Default::default() };
-/// let plans = matrix.plan(&[ScenarioSource::builtin("two_futures").unwrap()]).unwrap();
-/// let estimate = memory_estimate(plans.iter().map(|p| &p.scenario));
-/// assert!(estimate.events >= 4_000 && estimate.bytes < 1_000_000);
-/// ```
-pub fn memory_estimate<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> MemoryEstimate {
+pub(crate) fn memory_estimate<'a>(
+    scenarios: impl IntoIterator<Item = &'a Scenario>,
+) -> MemoryEstimate {
     let record =
         (std::mem::size_of::<PollRecord>().max(std::mem::size_of::<SampleRecord>())) as u128;
     let (mut events, mut bytes) = (0u128, 0u128);
@@ -52,7 +45,7 @@ pub fn memory_estimate<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) ->
 
 /// The memory this machine has available now (`MemAvailable` of
 /// /proc/meminfo), where known.
-pub fn available_memory() -> Option<u128> {
+pub(crate) fn available_memory() -> Option<u128> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -65,16 +58,7 @@ fn gigabytes(bytes: u128) -> String {
 
 /// Refuses (bad input, naming the estimate) a matrix whose memory estimate
 /// exceeds `available` bytes.
-///
-/// ```
-/// use pollscope::matrix::{Matrix, ScenarioSource};
-/// use pollscope::resources::check_memory;
-/// let matrix = Matrix { params: pollscope::scenario::JourneyParams { samples: u32::MAX, ..Default::default() }, ..Default::default() };
-/// let plans = matrix.plan(&[ScenarioSource::builtin("two_futures").unwrap()]).unwrap();
-/// let refused = check_memory(plans.iter().map(|p| &p.scenario), Some(24_000_000_000)).unwrap_err().to_string();
-/// assert!(refused.contains("GB"), "{refused}");
-/// ```
-pub fn check_memory<'a>(
+pub(crate) fn check_memory<'a>(
     scenarios: impl IntoIterator<Item = &'a Scenario>,
     available: Option<u128>,
 ) -> Result<()> {
@@ -94,7 +78,7 @@ pub fn check_memory<'a>(
 
 /// Refuses worker counts the system cannot give threads to (the kernel's
 /// `threads-max` and `pid_max`), before anything runs.
-pub fn check_threads<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<()> {
+pub(crate) fn check_threads<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<()> {
     let limit = ["/proc/sys/kernel/threads-max", "/proc/sys/kernel/pid_max"]
         .iter()
         .filter_map(|path| {
@@ -115,5 +99,46 @@ pub fn check_threads<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> R
             "--workers {most} asks for more threads than this system allows ({limit}, kernel.threads-max / kernel.pid_max)"
         ))),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn memory_estimate() {
+        use crate::matrix::{Matrix, ScenarioSource};
+        use crate::resources::memory_estimate;
+        let matrix = Matrix {
+            params: crate::scenario::JourneyParams {
+                samples: 1000,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let plans = matrix
+            .plan(&[ScenarioSource::builtin("two_futures").unwrap()])
+            .unwrap();
+        let estimate = memory_estimate(plans.iter().map(|p| &p.scenario));
+        assert!(estimate.events >= 4_000 && estimate.bytes < 1_000_000);
+    }
+
+    #[test]
+    fn check_memory() {
+        use crate::matrix::{Matrix, ScenarioSource};
+        use crate::resources::check_memory;
+        let matrix = Matrix {
+            params: crate::scenario::JourneyParams {
+                samples: u32::MAX,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let plans = matrix
+            .plan(&[ScenarioSource::builtin("two_futures").unwrap()])
+            .unwrap();
+        let refused = check_memory(plans.iter().map(|p| &p.scenario), Some(24_000_000_000))
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("GB"), "{refused}");
     }
 }

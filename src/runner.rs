@@ -28,13 +28,13 @@ use crate::trace::{
 /// starts its first future (after every future and its buffers were made).
 ///
 /// ```
-/// use pollscope::scenario::{journey, JourneyParams};
+/// use pollscope::{builtin, JourneyParams};
 /// use std::time::Duration;
 ///
 /// let params = JourneyParams { samples: 10, heavy_cost: Duration::from_micros(50), ..Default::default() };
-/// let trace = pollscope::runner::run(&journey::many_spawn_blocking(&params), 0).unwrap();
+/// let trace = pollscope::run(&builtin("many_spawn_blocking", &params).unwrap(), 0).unwrap();
 /// assert_eq!(trace.futures.len(), 7);
-/// assert_eq!(trace.threads[0].kind, pollscope::probe::ThreadKind::Main);
+/// assert_eq!(trace.threads[0].kind, pollscope::ThreadKind::Main);
 /// ```
 pub fn run(scenario: &Scenario, repeat: u32) -> Result<RunTrace> {
     run_with(scenario, repeat, RunOptions::default())
@@ -51,11 +51,11 @@ pub struct RunOptions {
 /// [`run`] with `options`.
 ///
 /// ```
-/// use pollscope::runner::{run_with, RunOptions};
-/// use pollscope::scenario::{journey, JourneyParams};
+/// use pollscope::{run_with, RunOptions};
+/// use pollscope::{builtin, JourneyParams};
 ///
 /// let params = JourneyParams { samples: 5, ..Default::default() };
-/// let trace = run_with(&journey::two_futures(&params), 0, RunOptions { poll_cpu_time: true }).unwrap();
+/// let trace = run_with(&builtin("two_futures", &params).unwrap(), 0, RunOptions { poll_cpu_time: true }).unwrap();
 /// assert!(trace.info.poll_cpu_time);
 /// assert!(trace.futures[0].polls.iter().all(|p| p.cpu_ns().is_some()));
 /// assert!(trace.futures[0].samples.iter().all(|s| s.cpu_ns().is_some()));
@@ -140,13 +140,13 @@ pub enum Probe {
 /// on a whole run.
 ///
 /// ```
-/// use pollscope::cost::CostKind;
-/// use pollscope::runner::{timed_run, Probe};
-/// use pollscope::scenario::{journey, JourneyParams};
+/// use pollscope::CostKind;
+/// use pollscope::internals::{timed_run, Probe};
+/// use pollscope::{builtin, JourneyParams};
 ///
 /// // Sleeps never end early: 2 futures × 10 steps × 100 µs, one after another.
 /// let params = JourneyParams { samples: 10, cost_kind: CostKind::Sleep, ..Default::default() };
-/// let scenario = journey::two_futures(&params);
+/// let scenario = builtin("two_futures", &params).unwrap();
 /// let on = timed_run(&scenario, Probe::On).unwrap();
 /// let off = timed_run(&scenario, Probe::Off).unwrap();
 /// assert!(on.as_micros() >= 2_000 && off.as_micros() >= 2_000);

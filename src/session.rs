@@ -180,7 +180,7 @@ impl Session {
     /// otherwise, with nothing written.
     ///
     /// ```standalone_crate
-    /// use pollscope::publish::Pictures;
+    /// use pollscope::Pictures;
     /// let dir = tempfile::tempdir().unwrap();
     /// let session = pollscope::Session::start("folder_doc").unwrap();
     /// futures::executor::block_on(pollscope::instrument("work", async {}));
@@ -261,7 +261,7 @@ pub fn sample(value: f64) -> bool {
 /// assert_eq!(sum, 55);
 /// let result = session.finish();
 /// let span = result.trace.future("sum").unwrap();
-/// assert_eq!(span.kind, pollscope::trace::FutureKind::Span);
+/// assert_eq!(span.kind, pollscope::FutureKind::Span);
 /// assert_eq!(span.samples.len(), 1);
 /// ```
 pub fn span<R>(name: &str, f: impl FnOnce() -> R) -> R {

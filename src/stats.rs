@@ -8,18 +8,7 @@
 ///
 /// The median (`q = 0.5`) of an even count is the lower of the middle pair;
 /// p99 of 100 values is the 99th smallest.
-///
-/// ```
-/// use pollscope::stats::quantile_sorted;
-/// let v: Vec<u64> = (1..=100).collect();
-/// assert_eq!(quantile_sorted(&v, 0.5), Some(50));
-/// assert_eq!(quantile_sorted(&v, 0.99), Some(99));
-/// assert_eq!(quantile_sorted(&v, 1.0), Some(100));
-/// assert_eq!(quantile_sorted(&v, 0.0), Some(1));
-/// assert_eq!(quantile_sorted(&[7, 9], 0.5), Some(7));
-/// assert_eq!(quantile_sorted::<u64>(&[], 0.5), None);
-/// ```
-pub fn quantile_sorted<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
+pub(crate) fn quantile_sorted<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
     if sorted.is_empty() {
         return None;
     }
@@ -35,17 +24,13 @@ pub fn quantile(values: &mut [u64], q: f64) -> Option<u64> {
 }
 
 /// The median ([`quantile_sorted`] at 0.5) of `values`, which it sorts.
-pub fn median(values: &mut [u64]) -> Option<u64> {
+pub(crate) fn median(values: &mut [u64]) -> Option<u64> {
     quantile(values, 0.5)
 }
 
 /// The median of real numbers (repeats of a metric), by the same
 /// nearest-rank rule; NaNs sort last.
-///
-/// ```
-/// assert_eq!(pollscope::stats::median_f64(&mut [3.0, 1.0, 2.0, 10.0]), Some(2.0));
-/// ```
-pub fn median_f64(values: &mut [f64]) -> Option<f64> {
+pub(crate) fn median_f64(values: &mut [f64]) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     quantile_sorted(values, 0.5)
 }
@@ -63,12 +48,6 @@ pub struct Summary {
 
 impl Summary {
     /// The summary of `values` (sorted in place); `None` when empty.
-    ///
-    /// ```
-    /// let mut v: Vec<u64> = (1..=200).rev().collect();
-    /// let s = pollscope::stats::Summary::of(&mut v).unwrap();
-    /// assert_eq!((s.p50, s.p99, s.max), (100, 198, 200));
-    /// ```
     pub fn of(values: &mut [u64]) -> Option<Self> {
         values.sort_unstable();
         Some(Self {
@@ -76,5 +55,35 @@ impl Summary {
             p99: quantile_sorted(values, 0.99)?,
             max: *values.last()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn quantile_sorted() {
+        use crate::stats::quantile_sorted;
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(quantile_sorted(&v, 0.5), Some(50));
+        assert_eq!(quantile_sorted(&v, 0.99), Some(99));
+        assert_eq!(quantile_sorted(&v, 1.0), Some(100));
+        assert_eq!(quantile_sorted(&v, 0.0), Some(1));
+        assert_eq!(quantile_sorted(&[7, 9], 0.5), Some(7));
+        assert_eq!(quantile_sorted::<u64>(&[], 0.5), None);
+    }
+
+    #[test]
+    fn median_f64() {
+        assert_eq!(
+            crate::stats::median_f64(&mut [3.0, 1.0, 2.0, 10.0]),
+            Some(2.0)
+        );
+    }
+
+    #[test]
+    fn summary_of() {
+        let mut v: Vec<u64> = (1..=200).rev().collect();
+        let s = crate::stats::Summary::of(&mut v).unwrap();
+        assert_eq!((s.p50, s.p99, s.max), (100, 198, 200));
     }
 }

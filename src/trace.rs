@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::cost::CostKind;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
-pub use crate::scenario::Origin;
-use crate::scenario::{Flavor, Placement};
+use crate::scenario::{Flavor, Origin, Placement};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -308,7 +307,7 @@ impl FromStr for FutureKind {
     type Err = String;
 
     /// ```
-    /// use pollscope::trace::FutureKind;
+    /// use pollscope::FutureKind;
     /// assert_eq!("span".parse::<FutureKind>(), Ok(FutureKind::Span));
     /// assert!("spawn".parse::<FutureKind>().unwrap().placement().is_some());
     /// ```
@@ -430,16 +429,7 @@ impl RunTrace {
 /// A readable name per thread, in index order: `main`, `worker 1`,
 /// `blocking 3`, `pool 2` (by the role the probe first saw it in, numbered
 /// from 1 within each role, in index order).
-///
-/// ```
-/// use pollscope::probe::{ThreadInfo, ThreadKind};
-/// let t = |index, kind| ThreadInfo { index, os_thread_id: 1, name: String::new(), kind, cpu_time_ns: None };
-/// let labels = pollscope::trace::thread_labels(&[
-///     t(0, ThreadKind::Main), t(1, ThreadKind::Worker), t(2, ThreadKind::Blocking), t(3, ThreadKind::Worker),
-/// ]);
-/// assert_eq!(labels, ["main", "worker 1", "blocking 1", "worker 2"]);
-/// ```
-pub fn thread_labels(threads: &[ThreadInfo]) -> Vec<String> {
+pub(crate) fn thread_labels(threads: &[ThreadInfo]) -> Vec<String> {
     let mut counts = [0usize; 4];
     threads
         .iter()
@@ -458,3 +448,25 @@ pub fn thread_labels(threads: &[ThreadInfo]) -> Vec<String> {
 // The probe's records convert into trace rows in place.
 const _: () = assert!(std::mem::size_of::<Poll>() == std::mem::size_of::<PollRecord>());
 const _: () = assert!(std::mem::size_of::<Sample>() == std::mem::size_of::<SampleRecord>());
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn thread_labels() {
+        use crate::probe::{ThreadInfo, ThreadKind};
+        let t = |index, kind| ThreadInfo {
+            index,
+            os_thread_id: 1,
+            name: String::new(),
+            kind,
+            cpu_time_ns: None,
+        };
+        let labels = crate::trace::thread_labels(&[
+            t(0, ThreadKind::Main),
+            t(1, ThreadKind::Worker),
+            t(2, ThreadKind::Blocking),
+            t(3, ThreadKind::Worker),
+        ]);
+        assert_eq!(labels, ["main", "worker 1", "blocking 1", "worker 2"]);
+    }
+}

@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
-use pollscope::probe::ThreadKind;
-use pollscope::publish::Pictures;
-use pollscope::trace::FutureKind;
+use pollscope::FutureKind;
+use pollscope::Pictures;
+use pollscope::ThreadKind;
 use pollscope::{InstrumentExt, Session};
 
 /// Sessions are process-wide: the tests take turns.
@@ -159,7 +159,7 @@ fn a_session_writes_the_same_result_folder_as_a_run() {
     }
     assert!(out.join("plots/folder.svg").exists() && out.join("plots/folder_zoom.svg").exists());
     // And it reads back like any result folder.
-    let results = pollscope::export::load_results(&out).unwrap();
+    let results = pollscope::load_results(&out).unwrap();
     assert_eq!(results[0].trace.future("tick").unwrap().samples.len(), 5);
 }
 

@@ -135,14 +135,13 @@ fn a_toml_of_100_000_futures_parses_quickly() {
         ));
     }
     let started = Instant::now();
-    let scenario = pollscope::scenario::experiment::parse(Path::new("wide.toml"), &toml).unwrap();
+    let scenario = pollscope::parse_experiment(Path::new("wide.toml"), &toml).unwrap();
     let elapsed = started.elapsed();
     assert_eq!(scenario.futures.len(), 100_000);
     println!("100,000 futures in one TOML: parsed and validated in {elapsed:.2?} (target ≤ 1 s)");
     let started = Instant::now();
     let one_entry = "name = \"wide\"\n[[future]]\nname = \"f\"\nplacement = \"spawn\"\ncost = \"10us\"\ncount = 100000\n";
-    let scenario =
-        pollscope::scenario::experiment::parse(Path::new("count.toml"), one_entry).unwrap();
+    let scenario = pollscope::parse_experiment(Path::new("count.toml"), one_entry).unwrap();
     assert_eq!(scenario.futures.len(), 100_000);
     println!(
         "count = 100000: parsed and validated in {:.2?}",

@@ -7,10 +7,11 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use common::{Table, run_small};
-use pollscope::export::{RunResult, load_results, write_pftrace};
-use pollscope::probe::ThreadKind;
-use pollscope::render::{PictureOptions, TimelineView, timeline_svg, write_pictures_with};
-use pollscope::scenario::{JourneyParams, journey};
+use pollscope::ThreadKind;
+use pollscope::internals::write_pftrace;
+use pollscope::{JourneyParams, builtin};
+use pollscope::{PictureOptions, TimelineView, timeline_svg, write_pictures_with};
+use pollscope::{RunResult, load_results};
 
 /// A real many_spawn_blocking run whose steps are spread over 1 main, 2
 /// worker and 25 blocking threads.
@@ -19,7 +20,7 @@ fn run_of_28_threads() -> RunResult {
         samples: 40,
         ..Default::default()
     };
-    let mut trace = pollscope::runner::run(&journey::many_spawn_blocking(&params), 0).unwrap();
+    let mut trace = pollscope::run(&builtin("many_spawn_blocking", &params).unwrap(), 0).unwrap();
     let template = trace.threads[0].clone();
     trace.threads = (0..28u16)
         .map(|i| {
@@ -121,7 +122,7 @@ fn a_chosen_zoom_window_is_drawn_and_other_runs_are_left_alone() {
         .collect();
     let untouched = out.join(format!("plots/{}_zoom.svg", ids[1]));
     let before = std::fs::read_to_string(&untouched).unwrap();
-    let (from, to) = pollscope::render::parse_zoom("100us..300us").unwrap();
+    let (from, to) = pollscope::parse_zoom("100us..300us").unwrap();
     let options = PictureOptions {
         zoom: Some((from.as_nanos() as u64, to.as_nanos() as u64)),
         runs: Some(vec![ids[0].clone()]),

@@ -43,21 +43,21 @@ impl Group {
 ///   run over all those threads together.
 ///
 /// ```
-/// use pollscope::scenario::{journey, JourneyParams};
+/// use pollscope::{builtin, JourneyParams};
 /// use std::time::Duration;
 ///
 /// let params = JourneyParams { samples: 10, ..Default::default() };
-/// let mut scenario = journey::spawn_task(&params);
+/// let mut scenario = builtin("spawn_task", &params).unwrap();
 /// scenario.runtime.workers = Some(2);
-/// let trace = pollscope::runner::run(&scenario, 0).unwrap();
+/// let trace = pollscope::run(&scenario, 0).unwrap();
 /// // (a): `spawned` alone costs 10 × 500 µs.
-/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), Some(5_000_000));
+/// assert_eq!(pollscope::lower_bound_ns(&trace), Some(5_000_000));
 ///
 /// // (c) for the spawned group: six tasks of 10 × 500 µs on one worker.
-/// let mut scenario = journey::many_spawn_task(&params);
+/// let mut scenario = builtin("many_spawn_task", &params).unwrap();
 /// scenario.runtime.workers = Some(1);
-/// let trace = pollscope::runner::run(&scenario, 0).unwrap();
-/// assert_eq!(pollscope::analysis::lower_bound_ns(&trace), Some(30_000_000));
+/// let trace = pollscope::run(&scenario, 0).unwrap();
+/// assert_eq!(pollscope::lower_bound_ns(&trace), Some(30_000_000));
 /// ```
 ///
 /// `None` for a run without a configuration (a library session: its costs

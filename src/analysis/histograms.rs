@@ -67,7 +67,7 @@ impl std::str::FromStr for Metric {
 
 /// One metric's distribution for one future (or `*`: all of the run's).
 #[derive(Debug, Clone)]
-pub struct MetricHistogram {
+pub(crate) struct MetricHistogram {
     /// The future's name, or `*`.
     pub future: String,
     /// What was measured.
@@ -78,7 +78,7 @@ pub struct MetricHistogram {
 
 /// One row of HdrHistogram's percentile distribution.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct QuantileRow {
+pub(crate) struct QuantileRow {
     /// Percentile level iterated to, 0–100.
     pub percentile: f64,
     /// The value at that percentile, ns.
@@ -90,18 +90,7 @@ pub struct QuantileRow {
 impl MetricHistogram {
     /// The percentile distribution (`iter_quantiles` with 5 steps per half
     /// distance, HdrHistogram's usual output), ending at 100.
-    ///
-    /// ```
-    /// use pollscope::analysis::{Metric, MetricHistogram};
-    /// let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1_000_000, 3).unwrap();
-    /// for v in 1..=100 { histogram.record(v).unwrap(); }
-    /// let h = MetricHistogram { future: "*".into(), metric: Metric::PollDuration, histogram };
-    /// let rows = h.quantile_rows();
-    /// let last = rows.last().unwrap();
-    /// assert_eq!((last.percentile, last.value_ns, last.count), (100.0, 100, 100));
-    /// assert!(rows.windows(2).all(|w| w[0].count <= w[1].count));
-    /// ```
-    pub fn quantile_rows(&self) -> Vec<QuantileRow> {
+    pub(crate) fn quantile_rows(&self) -> Vec<QuantileRow> {
         let mut cumulative = 0;
         self.histogram
             .iter_quantiles(5)
@@ -153,5 +142,30 @@ pub(crate) fn for_each_of_run(trace: &RunTrace, mut each: impl FnMut(MetricHisto
                 histogram: histogram_of(&all),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn histograms_metrichistogram_quantile_rows() {
+        use crate::analysis::{Metric, histograms::MetricHistogram};
+        let mut histogram =
+            hdrhistogram::Histogram::<u64>::new_with_bounds(1, 1_000_000, 3).unwrap();
+        for v in 1..=100 {
+            histogram.record(v).unwrap();
+        }
+        let h = MetricHistogram {
+            future: "*".into(),
+            metric: Metric::PollDuration,
+            histogram,
+        };
+        let rows = h.quantile_rows();
+        let last = rows.last().unwrap();
+        assert_eq!(
+            (last.percentile, last.value_ns, last.count),
+            (100.0, 100, 100)
+        );
+        assert!(rows.windows(2).all(|w| w[0].count <= w[1].count));
     }
 }

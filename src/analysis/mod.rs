@@ -9,11 +9,10 @@ mod future_stats;
 mod histograms;
 mod thread_stats;
 
-pub use crate::stats::Summary;
 pub use bounds::lower_bound_ns;
 pub use future_stats::FutureStats;
+pub use histograms::Metric;
 pub(crate) use histograms::for_each_of_run;
-pub use histograms::{Metric, MetricHistogram, QuantileRow};
 pub use thread_stats::ThreadStats;
 pub(crate) use thread_stats::{inside, poll_spans_by_thread};
 
@@ -41,12 +40,12 @@ pub struct RunAnalysis {
 /// Analyses one run.
 ///
 /// ```
-/// use pollscope::scenario::{journey, JourneyParams};
+/// use pollscope::{builtin, JourneyParams};
 /// use std::time::Duration;
 ///
 /// let params = JourneyParams { samples: 20, light_cost: Duration::from_micros(20), ..Default::default() };
-/// let trace = pollscope::runner::run(&journey::two_futures(&params), 0).unwrap();
-/// let analysis = pollscope::analysis::analyze(&trace);
+/// let trace = pollscope::run(&builtin("two_futures", &params).unwrap(), 0).unwrap();
+/// let analysis = pollscope::analyze(&trace);
 /// assert_eq!(analysis.lower_bound_ns, Some(2 * 20 * 20_000)); // both futures confined to thread 0
 /// assert!(analysis.efficiency.is_some_and(|e| e > 0.0 && e <= 1.0));
 /// let fut0 = analysis.future("fut0").unwrap();

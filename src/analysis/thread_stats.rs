@@ -43,10 +43,10 @@ impl ThreadStats {
     /// One entry per thread of `trace`, by index.
     ///
     /// ```
-    /// use pollscope::scenario::{journey, JourneyParams};
+    /// use pollscope::{builtin, JourneyParams};
     /// let params = JourneyParams { samples: 5, ..Default::default() };
-    /// let trace = pollscope::runner::run(&journey::many_spawn_blocking(&params), 0).unwrap();
-    /// let stats = pollscope::analysis::ThreadStats::of_run(&trace);
+    /// let trace = pollscope::run(&builtin("many_spawn_blocking", &params).unwrap(), 0).unwrap();
+    /// let stats = pollscope::ThreadStats::of_run(&trace);
     /// assert_eq!(stats[0].kind(), "main");
     /// assert!(stats.iter().any(|t| t.kind() == "blocking"));
     /// ```

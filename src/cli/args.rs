@@ -16,7 +16,7 @@ use crate::scenario::journey::BUILTINS;
 /// at the defaults into results/latest.
 #[derive(Debug, Parser)]
 #[command(name = "pollscope", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do (default: run).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -24,7 +24,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the built-in scenarios, one line each.
     List,
     /// Run scenarios (default: the journey's five) and write a result folder.
@@ -65,7 +65,7 @@ pub enum Command {
 
 /// Options of `pollscope run`.
 #[derive(Debug, Args, Default)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenarios to run (see `pollscope list`); default: the journey's five.
     #[arg(value_name = "SCENARIO", value_parser = parse_scenario)]
     pub scenarios: Vec<String>,

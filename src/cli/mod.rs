@@ -7,7 +7,7 @@ mod progress;
 mod run;
 mod summary;
 
-pub use args::{Cli, Command, RunArgs};
+pub(crate) use args::{Cli, Command, RunArgs};
 
 use clap::Parser;
 
@@ -128,7 +128,7 @@ fn list() {
 
 impl RunArgs {
     /// The arguments of a bare `pollscope run`.
-    pub fn default_run() -> Self {
+    pub(crate) fn default_run() -> Self {
         Cli::parse_from(["pollscope", "run"])
             .command
             .and_then(|c| match c {

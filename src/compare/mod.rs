@@ -11,13 +11,13 @@ use crate::cost::CostKind;
 use crate::error::{Error, Result};
 use crate::scenario::Flavor;
 
-pub use table::{Format, markdown_cell, render};
+pub(crate) use table::{Format, render};
 
 /// What identifies a configuration across folders: every configuration
 /// column of runs.csv but the repeat (empty cells, as for a library
 /// session, are `None`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConfigKey {
+pub(crate) struct ConfigKey {
     /// Scenario name.
     pub scenario: String,
     /// Runtime flavor.
@@ -65,7 +65,7 @@ impl std::fmt::Display for ConfigKey {
 
 /// Whether smaller or larger values are better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Better {
+pub(crate) enum Better {
     /// Times: smaller is better.
     Lower,
     /// Efficiency: larger is better.
@@ -74,7 +74,7 @@ pub enum Better {
 
 /// What a metric's values are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Unit {
+pub(crate) enum Unit {
     /// Nanoseconds (shown as human durations).
     Nanos,
     /// A ratio such as efficiency.
@@ -84,7 +84,7 @@ pub enum Unit {
 impl Unit {
     /// Differences smaller than this never count: 1 µs for times, 0.01 for
     /// ratios (below them, changes are clock and scheduler noise).
-    pub fn floor(self) -> f64 {
+    pub(crate) fn floor(self) -> f64 {
         match self {
             Unit::Nanos => 1_000.0,
             Unit::Ratio => 0.01,
@@ -94,7 +94,7 @@ impl Unit {
 
 /// One metric of one configuration: its values over the repeats.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Series {
+pub(crate) struct Series {
     /// Which way is better.
     pub better: Better,
     /// What the values are.
@@ -106,7 +106,7 @@ pub struct Series {
 impl Series {
     /// The median over repeats ([`crate::stats::median_f64`]: nearest
     /// rank, the lower middle of an even count); NaN when empty.
-    pub fn median(&self) -> f64 {
+    pub(crate) fn median(&self) -> f64 {
         crate::stats::median_f64(&mut self.values.clone()).unwrap_or(f64::NAN)
     }
 
@@ -120,11 +120,11 @@ impl Series {
 }
 
 /// A result folder's metrics: configuration → metric name → values.
-pub type Metrics = BTreeMap<ConfigKey, BTreeMap<String, Series>>;
+pub(crate) type Metrics = BTreeMap<ConfigKey, BTreeMap<String, Series>>;
 
 /// The verdict on one metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// Within the threshold, within the repeats' spread, or too small to
     /// matter.
     Unchanged,
@@ -136,7 +136,7 @@ pub enum Change {
 
 impl Change {
     /// `ok`, `improved` or `REGRESSED`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Change::Unchanged => "ok",
             Change::Improved => "improved",
@@ -147,7 +147,7 @@ impl Change {
 
 /// One row of the comparison.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Row {
+pub(crate) struct Row {
     /// The configuration.
     pub config: ConfigKey,
     /// The metric (`makespan`, `efficiency`, `fut0 completion`, ...).
@@ -166,7 +166,7 @@ pub struct Row {
 
 /// The whole comparison.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// One row per metric of each configuration in both folders.
     pub rows: Vec<Row>,
     /// Configurations only BASE has.
@@ -179,7 +179,7 @@ pub struct Comparison {
 
 impl Comparison {
     /// The rows that regressed.
-    pub fn regressions(&self) -> impl Iterator<Item = &Row> {
+    pub(crate) fn regressions(&self) -> impl Iterator<Item = &Row> {
         self.rows.iter().filter(|r| r.verdict == Change::Regressed)
     }
 }
@@ -193,17 +193,7 @@ fn negligible(unit: Unit, base: f64, new: f64) -> bool {
 /// `threshold_pct` of the base, by more than the spread (max − min) of the
 /// repeats on *each* side, and by more than the negligible floor. With one
 /// repeat per side the spreads are 0 and the threshold decides.
-///
-/// ```
-/// use pollscope::compare::{judge, Better, Change, Series, Unit};
-/// let s = |values: &[f64]| Series { better: Better::Lower, unit: Unit::Nanos, values: values.to_vec() };
-/// assert_eq!(judge(&s(&[100e6]), &s(&[150e6]), 10.0), Change::Regressed);
-/// assert_eq!(judge(&s(&[100e6]), &s(&[105e6]), 10.0), Change::Unchanged);
-/// // 20 % slower, but the base repeats spread over 35 %: noise.
-/// assert_eq!(judge(&s(&[90e6, 100e6, 125e6]), &s(&[118e6, 120e6, 122e6]), 10.0), Change::Unchanged);
-/// assert_eq!(judge(&s(&[100e6]), &s(&[50e6]), 10.0), Change::Improved);
-/// ```
-pub fn judge(base: &Series, new: &Series, threshold_pct: f64) -> Change {
+pub(crate) fn judge(base: &Series, new: &Series, threshold_pct: f64) -> Change {
     let (b, n) = (base.median(), new.median());
     if !b.is_finite() || !n.is_finite() || b == 0.0 || negligible(base.unit, b, n) {
         return Change::Unchanged;
@@ -231,7 +221,7 @@ pub fn judge(base: &Series, new: &Series, threshold_pct: f64) -> Change {
 ///
 /// Bad input (exit code 2): a missing folder or file, a CSV whose header
 /// lacks the contract's columns, no configuration in common.
-pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison> {
+pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison> {
     if !(threshold_pct >= 0.0 && threshold_pct.is_finite()) {
         return Err(Error::bad_input(format!(
             "threshold `{threshold_pct}` must be a non-negative number"
@@ -289,21 +279,7 @@ pub fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison
 
 /// The settings whose values differ between two folders' configurations,
 /// and the `pollscope run` options that would reproduce BASE's.
-///
-/// ```
-/// use pollscope::compare::{ConfigKey, Metrics, differing_settings};
-/// use pollscope::{cost::CostKind, scenario::Flavor};
-/// let key = |samples, workers| ConfigKey {
-///     scenario: "two_futures".into(), flavor: Some(Flavor::MultiThread), workers: Some(workers),
-///     cost_kind: Some(CostKind::Cpu), light_cost_us: Some(100), heavy_cost_us: Some(500),
-///     samples: Some(samples), tasks: Some(6), poll_cpu_time: false,
-/// };
-/// let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
-/// let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
-/// assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
-/// assert!(text.contains("pollscope run --workers 1 --samples 100"), "{text}");
-/// ```
-pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
+pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
     type Setting = (&'static str, &'static str, fn(&ConfigKey) -> String);
     const SETTINGS: [Setting; 9] = [
         ("scenario", "", |k| k.scenario.clone()),
@@ -367,4 +343,49 @@ pub fn differing_settings(base: &Metrics, new: &Metrics) -> String {
         differences.join("; "),
         options.join(" ")
     )
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn judge() {
+        use crate::compare::{Better, Change, Series, Unit, judge};
+        let s = |values: &[f64]| Series {
+            better: Better::Lower,
+            unit: Unit::Nanos,
+            values: values.to_vec(),
+        };
+        assert_eq!(judge(&s(&[100e6]), &s(&[150e6]), 10.0), Change::Regressed);
+        assert_eq!(judge(&s(&[100e6]), &s(&[105e6]), 10.0), Change::Unchanged);
+        // 20 % slower, but the base repeats spread over 35 %: noise.
+        assert_eq!(
+            judge(&s(&[90e6, 100e6, 125e6]), &s(&[118e6, 120e6, 122e6]), 10.0),
+            Change::Unchanged
+        );
+        assert_eq!(judge(&s(&[100e6]), &s(&[50e6]), 10.0), Change::Improved);
+    }
+
+    #[test]
+    fn differing_settings() {
+        use crate::compare::{ConfigKey, Metrics, differing_settings};
+        use crate::{cost::CostKind, scenario::Flavor};
+        let key = |samples, workers| ConfigKey {
+            scenario: "two_futures".into(),
+            flavor: Some(Flavor::MultiThread),
+            workers: Some(workers),
+            cost_kind: Some(CostKind::Cpu),
+            light_cost_us: Some(100),
+            heavy_cost_us: Some(500),
+            samples: Some(samples),
+            tasks: Some(6),
+            poll_cpu_time: false,
+        };
+        let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
+        let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
+        assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
+        assert!(
+            text.contains("pollscope run --workers 1 --samples 100"),
+            "{text}"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use crate::duration::human_ns;
 
 /// How to print a comparison.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned columns.
     #[default]
     Text,
@@ -36,11 +36,7 @@ fn value(unit: Unit, v: f64) -> String {
 }
 
 /// A Markdown table cell: pipes, HTML and line breaks cannot escape it.
-///
-/// ```
-/// assert_eq!(pollscope::compare::markdown_cell("a|b <i>"), "a\\|b &lt;i&gt;");
-/// ```
-pub fn markdown_cell(text: &str) -> String {
+pub(crate) fn markdown_cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -58,7 +54,7 @@ pub fn markdown_cell(text: &str) -> String {
 /// The table (configuration, metric, base, new, change %, verdict) — the
 /// changed rows only, and a count of the others, unless `all` — then the
 /// configurations present on one side only, and a one-line total.
-pub fn render(c: &Comparison, format: Format, all: bool) -> String {
+pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
     let mut out = String::new();
     let unchanged = c
         .rows
@@ -183,4 +179,15 @@ pub fn render(c: &Comparison, format: Format, all: bool) -> String {
         c.threshold_pct
     );
     out
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn table_markdown_cell() {
+        assert_eq!(
+            crate::compare::table::markdown_cell("a|b <i>"),
+            "a\\|b &lt;i&gt;"
+        );
+    }
 }

@@ -13,16 +13,6 @@ use crate::error::{Error, Result};
 use crate::probe::ThreadKind;
 use crate::stats::Summary;
 
-/// The CSV files of a result folder, in the order they are written.
-pub const CSV_FILES: [&str; 6] = [
-    RunRow::FILE,
-    FutureRow::FILE,
-    SampleRow::FILE,
-    PollRow::FILE,
-    ThreadRow::FILE,
-    HistogramRow::FILE,
-];
-
 /// A CSV writer for `dir/R::FILE` that names the file in its errors. The
 /// header (the row type's fields) is written up front, so a file with no
 /// rows still has one.
@@ -75,7 +65,7 @@ fn round(x: f64, digits: i32) -> f64 {
 }
 
 /// Writes the six CSV files of `runs` into `dir`.
-pub fn write_csv_files(dir: &Path, runs: &[RunResult]) -> Result<()> {
+pub(crate) fn write_csv_files(dir: &Path, runs: &[RunResult]) -> Result<()> {
     write_runs(dir, runs)?;
     write_futures(dir, runs)?;
     write_samples(dir, runs)?;
@@ -231,7 +221,7 @@ fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
 }
 
 /// Writes histograms.csv of `runs` into `dir`.
-pub fn write_histograms(dir: &Path, runs: &[RunResult]) -> Result<()> {
+pub(crate) fn write_histograms(dir: &Path, runs: &[RunResult]) -> Result<()> {
     let mut file = CsvFile::create::<HistogramRow<'_>>(dir)?;
     for run in runs {
         let mut outcome = Ok(());

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 
 /// The manifest file of a result folder: a first line naming the format,
 /// then one generated file per line, relative to the folder.
-pub const MANIFEST: &str = ".pollscope-manifest";
+pub(crate) const MANIFEST: &str = ".pollscope-manifest";
 
 const MANIFEST_HEADER: &str = "pollscope result folder v1";
 
@@ -54,7 +54,7 @@ static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// command line's signal handler and panic hook; `wait` is false where the
 /// registry may be held by the caller's own thread (a panic).
 #[doc(hidden)]
-pub fn remove_temporaries(wait: bool) {
+pub(crate) fn remove_temporaries(wait: bool) {
     let guard = if wait {
         Some(TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner()))
     } else {
@@ -187,7 +187,7 @@ enum Mode {
 /// Dropping an uncommitted folder deletes the temporary one.
 ///
 /// ```
-/// use pollscope::export::ResultFolder;
+/// use pollscope::ResultFolder;
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let target = dir.path().join("results");

@@ -9,13 +9,12 @@ pub(crate) mod rows;
 mod trace_json;
 mod tracks;
 
-pub use csv_files::{CSV_FILES, write_csv_files, write_histograms};
-#[doc(hidden)]
-pub use folder::remove_temporaries;
-pub use folder::{MANIFEST, ResultFolder};
+pub(crate) use csv_files::{write_csv_files, write_histograms};
+pub use folder::ResultFolder;
+pub(crate) use folder::remove_temporaries;
 pub use load::load_results;
 pub use pftrace::write_pftrace;
-pub use trace_json::write_trace_json;
+pub(crate) use trace_json::write_trace_json;
 
 use crate::analysis::{RunAnalysis, analyze};
 use crate::trace::RunTrace;

@@ -49,7 +49,7 @@ pub(crate) fn sort_index(kind: ThreadKind, index: u16) -> u32 {
 /// `yield_now` wakes to the end of the poll), and ends at the poll's start
 /// (`"bp":"e"`: bound to the poll's slice). The poll's `woken_us` argument
 /// keeps the exact wake time.
-pub fn write_trace_json(path: &Path, results: &[RunResult]) -> Result<()> {
+pub(crate) fn write_trace_json(path: &Path, results: &[RunResult]) -> Result<()> {
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     write_events(&mut out, results)

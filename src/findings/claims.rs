@@ -103,9 +103,9 @@ pub const CLAIMS: &[Claim] = &[
 /// The claim with id `id`.
 ///
 /// ```
-/// let claim = pollscope::findings::claim("two_futures.alternate").unwrap();
+/// let claim = pollscope::claim("two_futures.alternate").unwrap();
 /// assert!(claim.text.contains("concurrency"));
-/// assert!(pollscope::findings::claim("nope").is_none());
+/// assert!(pollscope::claim("nope").is_none());
 /// ```
 pub fn claim(id: &str) -> Option<&'static Claim> {
     CLAIMS.iter().find(|c| c.id == id)

@@ -9,18 +9,12 @@ use crate::trace::{FutureTrace, Sample};
 /// A claim whose steps lost at least this share of their wall time off the
 /// CPU, while the run's own busy threads did not outnumber the cores, is
 /// `inconclusive`: another process had the CPU.
-pub const OFF_CPU_LIMIT: f64 = 0.20;
+pub(crate) const OFF_CPU_LIMIT: f64 = 0.20;
 
 /// The share of `steps`' wall time spent off the CPU: Σ (duration −
 /// cpu_ns) / Σ duration over the steps whose on-CPU time was measured;
 /// `None` when none was.
-///
-/// ```
-/// use pollscope::trace::Sample;
-/// let steps = [Sample::new(0, 0.0, 0, 100, 0, Some(60)), Sample::new(1, 0.0, 100, 200, 0, Some(100))];
-/// assert_eq!(pollscope::findings::off_cpu_share(steps.iter()), Some(0.2));
-/// ```
-pub fn off_cpu_share<'a>(steps: impl Iterator<Item = &'a Sample>) -> Option<f64> {
+pub(crate) fn off_cpu_share<'a>(steps: impl Iterator<Item = &'a Sample>) -> Option<f64> {
     let (mut off, mut wall, mut measured) = (0u64, 0u64, false);
     for s in steps {
         if let Some(o) = s.off_cpu_ns() {
@@ -36,7 +30,7 @@ pub fn off_cpu_share<'a>(steps: impl Iterator<Item = &'a Sample>) -> Option<f64>
 /// polls over `[from, to)`: Σ busy time clipped to the window / its length.
 /// Busy time includes time preempted inside a poll, so it counts threads
 /// that want a core, not threads that have one.
-pub fn busy_threads(result: &RunResult, from: u64, to: u64) -> f64 {
+pub(crate) fn busy_threads(result: &RunResult, from: u64, to: u64) -> f64 {
     if to <= from {
         return 0.0;
     }
@@ -87,4 +81,20 @@ pub(crate) fn threads_in_role(
     kind: crate::probe::ThreadKind,
 ) -> impl Iterator<Item = &ThreadStats> {
     stats.iter().filter(move |t| t.roles.contains(&kind))
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn context_off_cpu_share() {
+        use crate::trace::Sample;
+        let steps = [
+            Sample::new(0, 0.0, 0, 100, 0, Some(60)),
+            Sample::new(1, 0.0, 100, 200, 0, Some(100)),
+        ];
+        assert_eq!(
+            crate::findings::context::off_cpu_share(steps.iter()),
+            Some(0.2)
+        );
+    }
 }

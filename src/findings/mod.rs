@@ -37,10 +37,7 @@ use crate::scenario::{Origin, journey as builtins};
 use crate::trace::RunConfig;
 
 pub use claims::{CLAIMS, Claim, claim};
-pub use context::{OFF_CPU_LIMIT, busy_threads, off_cpu_share};
-pub use truth::{
-    CPU_FLOOR_NS, CPU_TOLERANCE, TOKIO_TOLERANCE, TruthCheck, TruthRow, TruthVerdict, truth_checks,
-};
+pub(crate) use truth::{TruthCheck, truth_checks};
 
 /// A claim's outcome on one run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -194,7 +191,11 @@ pub fn findings(results: &[RunResult]) -> Vec<Finding> {
 
 /// The findings as Markdown (`findings.md`), grouped by scenario and
 /// claim, then the truth section.
-pub fn to_markdown(results: &[RunResult], findings: &[Finding], truth: &[TruthCheck]) -> String {
+pub(crate) fn to_markdown(
+    results: &[RunResult],
+    findings: &[Finding],
+    truth: &[TruthCheck],
+) -> String {
     let mut md = String::from("# Findings\n\n");
     if let Some(first) = results.first() {
         let env = &first.trace.info.environment;
@@ -268,7 +269,7 @@ fn count_line(findings: &[Finding]) -> String {
 
 /// One line per finding for the terminal, and a count; every verdict but
 /// holds shows its reason.
-pub fn summary_lines(findings: &[Finding]) -> String {
+pub(crate) fn summary_lines(findings: &[Finding]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", count_line(findings));
     for f in findings {

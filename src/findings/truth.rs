@@ -12,16 +12,16 @@ use crate::trace::thread_labels;
 
 /// Relative tolerance of the CPU check: the probe's on-CPU time of a thread
 /// agrees with the kernel's within 2 % …
-pub const CPU_TOLERANCE: f64 = 0.02;
+pub(crate) const CPU_TOLERANCE: f64 = 0.02;
 /// … or within 1 ms, for nearly idle threads.
-pub const CPU_FLOOR_NS: u64 = 1_000_000;
+pub(crate) const CPU_FLOOR_NS: u64 = 1_000_000;
 /// Busy time of the worker role against tokio's own busy time: flagged
 /// beyond 5 %.
-pub const TOKIO_TOLERANCE: f64 = 0.05;
+pub(crate) const TOKIO_TOLERANCE: f64 = 0.05;
 
 /// One thread's cross-check.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TruthRow {
+pub(crate) struct TruthRow {
     /// `main`, `worker 1`, … with the thread index.
     pub label: String,
     /// Its roles, joined by `+`.
@@ -40,7 +40,7 @@ pub struct TruthRow {
 
 impl TruthRow {
     /// `(probe − kernel) / kernel`, where the kernel's time is known.
-    pub fn deviation(&self) -> Option<f64> {
+    pub(crate) fn deviation(&self) -> Option<f64> {
         let kernel = self.kernel_cpu_ns.filter(|&k| k > 0)?;
         Some((self.probe_cpu_ns as f64 - kernel as f64) / kernel as f64)
     }
@@ -57,7 +57,7 @@ impl TruthRow {
     ///   blocking pool) — and is reported as such;
     /// * with steps only, any figure up to the kernel's agrees (the polls'
     ///   own CPU is not counted).
-    pub fn verdict(&self) -> TruthVerdict {
+    pub(crate) fn verdict(&self) -> TruthVerdict {
         let Some(kernel) = self.kernel_cpu_ns else {
             return TruthVerdict::NotComparable;
         };
@@ -75,7 +75,7 @@ impl TruthRow {
 
 /// The outcome of one thread's CPU cross-check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TruthVerdict {
+pub(crate) enum TruthVerdict {
     /// Within the tolerance (or, steps only, not above the kernel's).
     Agrees,
     /// This many ns of the thread's CPU time fell outside every recorded
@@ -91,7 +91,7 @@ pub enum TruthVerdict {
 /// One run's cross-check: every thread against the kernel, and the worker
 /// role's busy time against tokio's.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TruthCheck {
+pub(crate) struct TruthCheck {
     /// The run.
     pub run_id: String,
     /// One row per thread, by index.
@@ -105,7 +105,7 @@ pub struct TruthCheck {
 impl TruthCheck {
     /// `(probe − tokio) / tokio` of the worker role's busy time, when tokio
     /// saw at least 1 ms of it.
-    pub fn tokio_deviation(&self) -> Option<f64> {
+    pub(crate) fn tokio_deviation(&self) -> Option<f64> {
         let tokio = self.tokio_busy_ns.filter(|&t| t >= 1_000_000)?;
         Some((self.worker_busy_ns as f64 - tokio as f64) / tokio as f64)
     }
@@ -127,7 +127,7 @@ fn row(label: String, stats: &ThreadStats, kernel_cpu_ns: Option<u64>) -> TruthR
 }
 
 /// The cross-check of every run.
-pub fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
+pub(crate) fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
     results
         .iter()
         .map(|r| {

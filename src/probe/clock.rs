@@ -19,8 +19,8 @@ fn clock() -> &'static quanta::Clock {
 /// Reads the clock.
 ///
 /// ```
-/// let a = pollscope::probe::clock::now();
-/// let b = pollscope::probe::clock::now();
+/// let a = pollscope::internals::clock::now();
+/// let b = pollscope::internals::clock::now();
 /// assert!(b >= a);
 /// ```
 #[inline]
@@ -31,7 +31,7 @@ pub fn now() -> Ticks {
 /// Nanoseconds from `from` to `to`; 0 when `to` is not after `from`.
 ///
 /// ```
-/// use pollscope::probe::clock;
+/// use pollscope::internals::clock;
 /// let a = clock::now();
 /// std::thread::sleep(std::time::Duration::from_millis(2));
 /// let ns = clock::ticks_to_ns(a, clock::now());

@@ -39,7 +39,7 @@ impl Drop for PollScope {
 /// `start` and `end` are [`clock::now`](super::clock::now) readings.
 ///
 /// ```
-/// use pollscope::probe::{clock, record_sample, Recording};
+/// use pollscope::internals::{clock, record_sample, Recording};
 ///
 /// let recording = Recording::new();
 /// let fut = recording.instrument("producer", 8, async {

@@ -15,8 +15,8 @@
 /// The calling thread's CPU time, ns; `None` where the clock is missing.
 ///
 /// ```
-/// let a = pollscope::probe::thread_cpu_ns().unwrap();
-/// let b = pollscope::probe::thread_cpu_ns().unwrap();
+/// let a = pollscope::internals::thread_cpu_ns().unwrap();
+/// let b = pollscope::internals::thread_cpu_ns().unwrap();
 /// assert!(b >= a);
 /// ```
 #[inline]

@@ -55,7 +55,7 @@ pub struct Recorded {
 /// Cloning is cheap (an `Arc`); all clones record into the same session.
 ///
 /// ```
-/// use pollscope::probe::{Recording, ThreadKind};
+/// use pollscope::{internals::Recording, ThreadKind};
 ///
 /// let recording = Recording::new();
 /// assert_eq!(recording.thread_index(ThreadKind::Main), 0);

@@ -3,7 +3,7 @@
 use super::clock::Ticks;
 
 /// The `cpu_ns` of a record whose on-CPU time was not measured.
-pub const NOT_MEASURED: u64 = u64::MAX;
+pub(crate) const NOT_MEASURED: u64 = u64::MAX;
 
 /// One poll of an instrumented future (40 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

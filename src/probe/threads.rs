@@ -33,7 +33,7 @@ impl ThreadKind {
     /// The kind's name as written in `threads.csv`.
     ///
     /// ```
-    /// assert_eq!(pollscope::probe::ThreadKind::Blocking.as_str(), "blocking");
+    /// assert_eq!(pollscope::ThreadKind::Blocking.as_str(), "blocking");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,11 +80,7 @@ pub struct ThreadInfo {
 }
 
 /// The kernel's id for the calling thread (gettid on Linux).
-///
-/// ```
-/// assert!(pollscope::probe::current_os_thread_id() > 0);
-/// ```
-pub fn current_os_thread_id() -> u64 {
+pub(crate) fn current_os_thread_id() -> u64 {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: gettid has no preconditions and cannot fail.
@@ -183,5 +179,13 @@ impl ThreadRegistry {
                 cpu_time_of_ns(info.os_thread_id).map(|end| end.saturating_sub(start))
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn threads_current_os_thread_id() {
+        assert!(crate::probe::threads::current_os_thread_id() > 0);
     }
 }

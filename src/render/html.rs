@@ -36,7 +36,7 @@ const SECTIONS: [(&str, &str); 5] = [
 /// The report for `results`, with `plots` as (file name, SVG) pairs, the
 /// findings in Markdown, if any, and the zoom view the zoom plots show
 /// (for their captions).
-pub fn index_html(
+pub(crate) fn index_html(
     results: &[RunResult],
     plots: &[(String, String)],
     findings: Option<&str>,

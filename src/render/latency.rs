@@ -13,7 +13,7 @@ use crate::export::RunResult;
 
 /// The most steps a CDF keeps; larger samples are thinned to this many
 /// quantile levels, still as steps.
-pub const MAX_CDF_STEPS: usize = 400;
+pub(crate) const MAX_CDF_STEPS: usize = 400;
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 440;
@@ -22,12 +22,7 @@ const HEIGHT: u32 = 440;
 /// (0–1) of values ≤ `v`, by value. Past [`MAX_CDF_STEPS`] distinct values
 /// only the last value reaching each of [`MAX_CDF_STEPS`] equal levels is
 /// kept (the curve stays a step function through true points).
-///
-/// ```
-/// use pollscope::render::empirical_cdf;
-/// assert_eq!(empirical_cdf(vec![5, 1, 5, 3]), [(1, 0.25), (3, 0.5), (5, 1.0)]);
-/// ```
-pub fn empirical_cdf(values: Vec<u64>) -> Vec<(u64, f64)> {
+pub(crate) fn empirical_cdf(values: Vec<u64>) -> Vec<(u64, f64)> {
     let steps = exact_steps(values);
     if steps.len() <= MAX_CDF_STEPS {
         return steps;
@@ -60,7 +55,7 @@ fn exact_steps(mut values: Vec<u64>) -> Vec<(u64, f64)> {
 /// Two CDF panels (scheduling delay, poll duration) of `result`, one step
 /// line per future, computed from the trace's values directly
 /// ([`Metric::values`]): at value `v` the share of the future's values ≤ `v`.
-pub fn latency_svg(result: &RunResult) -> String {
+pub(crate) fn latency_svg(result: &RunResult) -> String {
     let mut svg = String::new();
     let mut layer = String::new();
     {
@@ -297,5 +292,17 @@ mod tests {
         assert!(thin.iter().all(|s| full.contains(s)));
         assert_eq!(thin.last(), full.last());
         assert!(thin.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn latency_empirical_cdf() {
+        use crate::render::latency::empirical_cdf;
+        assert_eq!(
+            empirical_cdf(vec![5, 1, 5, 3]),
+            [(1, 0.25), (3, 0.5), (5, 1.0)]
+        );
     }
 }

@@ -10,12 +10,10 @@ mod svg;
 mod timeline;
 mod zoom;
 
-pub use html::index_html;
-pub use latency::{MAX_CDF_STEPS, empirical_cdf, latency_svg};
-pub use palette::{run_colors, thread_color};
-pub use summary_chart::{ScenarioSummary, SummaryLine, scenario_summaries, summary_svg};
-pub use svg::escape;
-pub use timeline::{TimelineView, ZOOM_POLLS, default_zoom_window, timeline_caption, timeline_svg};
+pub(crate) use html::index_html;
+pub(crate) use latency::latency_svg;
+pub(crate) use summary_chart::{scenario_summaries, summary_svg};
+pub use timeline::{TimelineView, timeline_svg};
 pub use zoom::parse_zoom;
 
 use std::path::Path;
@@ -69,7 +67,7 @@ fn run_plots(result: &RunResult, zoom: TimelineView) -> [(String, String); 3] {
 
 /// Every plot of the runs `options` selects, and the summary charts (of
 /// all runs), as (file name under `plots/`, SVG text).
-pub fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<(String, String)> {
+pub(crate) fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<(String, String)> {
     let mut plots = Vec::new();
     for result in results
         .iter()
@@ -84,12 +82,6 @@ pub fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<(String
         ));
     }
     plots
-}
-
-/// Writes `plots/*.svg` and `index.html` into `dir` with the default
-/// options; the report includes `findings` (Markdown) when given.
-pub fn write_pictures(dir: &Path, results: &[RunResult], findings: Option<&str>) -> Result<()> {
-    write_pictures_with(dir, results, findings, &PictureOptions::default())
 }
 
 /// Writes `plots/*.svg` and `index.html` into `dir` as `options` say. The

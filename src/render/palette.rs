@@ -53,15 +53,7 @@ fn family(kind: ThreadKind) -> Family {
 /// `kind`. Lightness grows with `index` across the family's range, the hue
 /// steps by the golden ratio inside the family's range, so neighbours
 /// differ in both; a lone thread gets the family's middle shade.
-///
-/// ```
-/// use pollscope::probe::ThreadKind;
-/// use pollscope::render::thread_color;
-/// let a = thread_color(ThreadKind::Blocking, 0, 25);
-/// let b = thread_color(ThreadKind::Blocking, 24, 25);
-/// assert_ne!(a, b);
-/// ```
-pub fn thread_color(kind: ThreadKind, index: usize, count: usize) -> RGBColor {
+pub(crate) fn thread_color(kind: ThreadKind, index: usize, count: usize) -> RGBColor {
     let f = family(kind);
     let count = count.max(index + 1);
     let (l, h) = if count == 1 {
@@ -83,7 +75,7 @@ pub fn thread_color(kind: ThreadKind, index: usize, count: usize) -> RGBColor {
 /// The colour of every thread of a run, by thread index: each thread's
 /// [`thread_color`] from its kind, its rank among the threads of that kind
 /// (in index order) and their count.
-pub fn run_colors(threads: &[ThreadInfo]) -> Vec<RGBColor> {
+pub(crate) fn run_colors(threads: &[ThreadInfo]) -> Vec<RGBColor> {
     let count = |kind| threads.iter().filter(|t| t.kind == kind).count();
     let mut seen = [0usize; 4];
     threads
@@ -373,5 +365,17 @@ pub(crate) mod tests {
                 assert_eq!(colors.len(), count, "{kind:?} × {count}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn palette_thread_color() {
+        use crate::probe::ThreadKind;
+        use crate::render::palette::thread_color;
+        let a = thread_color(ThreadKind::Blocking, 0, 25);
+        let b = thread_color(ThreadKind::Blocking, 24, 25);
+        assert_ne!(a, b);
     }
 }

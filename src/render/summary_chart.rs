@@ -16,7 +16,7 @@ use crate::scenario::{Flavor, Placement};
 
 /// One line of a summary chart: (workers, median ms over repeats).
 #[derive(Clone, Debug, PartialEq)]
-pub struct SummaryLine {
+pub(crate) struct SummaryLine {
     /// What the line shows, e.g. `makespan · cpu500us`; series with equal
     /// values are one line whose label lists them all, e.g.
     /// `makespan, fut1 done · cpu500us`.
@@ -31,7 +31,7 @@ pub struct SummaryLine {
 
 /// The summary of one scenario's multi_thread runs.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ScenarioSummary {
+pub(crate) struct ScenarioSummary {
     /// The scenario.
     pub scenario: String,
     /// Its lines.
@@ -40,7 +40,7 @@ pub struct ScenarioSummary {
 
 impl ScenarioSummary {
     /// The measured worker counts, in order: the chart's categories.
-    pub fn workers(&self) -> Vec<usize> {
+    pub(crate) fn workers(&self) -> Vec<usize> {
         let mut workers: Vec<usize> = self
             .lines
             .iter()
@@ -134,7 +134,7 @@ fn journey_rank(scenario: &str) -> (usize, String) {
 /// journey's order. Light futures are the inline ones whose cost is the
 /// run's light cost; values are medians over repeats; series of one cost
 /// whose medians agree within 0.1 % are merged into one line.
-pub fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
+pub(crate) fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
     let mut summaries: Vec<ScenarioSummary> = collect(results)
         .into_iter()
         .filter(|(scenario, _)| !all_on_main(results, scenario))
@@ -198,7 +198,7 @@ const MARKERS: [&str; 4] = ["circle", "square", "triangle", "diamond"];
 /// The summary chart of one scenario: worker counts as categories
 /// (evenly spaced, only those measured), each line shifted a little
 /// sideways, with its own colour, dash and marker shape.
-pub fn summary_svg(summary: &ScenarioSummary) -> String {
+pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
     let workers = summary.workers();
     let max_ms = summary
         .lines

@@ -4,11 +4,7 @@
 use std::fmt::Write;
 
 /// Escapes text for SVG and HTML content and attribute values.
-///
-/// ```
-/// assert_eq!(pollscope::render::escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
-/// ```
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -80,4 +76,15 @@ pub(crate) fn bar(
 /// A dot.
 pub(crate) fn dot(out: &mut String, x: f64, y: f64, r: f64) {
     let _ = write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r}"/>"#);
+}
+
+#[cfg(test)]
+mod doc_examples {
+    #[test]
+    fn svg_escape() {
+        assert_eq!(
+            crate::render::svg::escape("a<b & \"c\""),
+            "a&lt;b &amp; &quot;c&quot;"
+        );
+    }
 }

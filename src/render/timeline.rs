@@ -37,7 +37,7 @@ pub enum TimelineView {
 }
 
 /// How many polls of the busiest row the default zoom window aims to hold.
-pub const ZOOM_POLLS: usize = 60;
+pub(crate) const ZOOM_POLLS: usize = 60;
 
 const WIDTH: u32 = 1200;
 const ROW_HEIGHT: u32 = 64;
@@ -63,7 +63,7 @@ impl TimelineView {
 /// [`ZOOM_POLLS`]-th poll of its busiest row (the future with the most
 /// polls), so the picture holds a readable number of polls; at least 1 %
 /// and at most the whole makespan.
-pub fn default_zoom_window(result: &RunResult) -> (u64, u64) {
+pub(crate) fn default_zoom_window(result: &RunResult) -> (u64, u64) {
     let makespan = result.analysis.makespan_ns.max(1);
     let least = makespan.div_ceil(100).max(1);
     let end = result
@@ -649,7 +649,7 @@ fn binned_bars(
 
 /// A sentence on what the timeline of `result` shows, from its futures'
 /// placements: the figure caption in the report.
-pub fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
+pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
     let futures = &result.trace.futures;
     let names = |placement: Placement| -> Vec<&str> {
         futures

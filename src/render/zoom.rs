@@ -11,7 +11,7 @@ use crate::duration::parse_duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use pollscope::render::parse_zoom;
+/// use pollscope::parse_zoom;
 /// assert_eq!(parse_zoom("5ms..10ms"), Ok((Duration::from_millis(5), Duration::from_millis(10))));
 /// assert_eq!(parse_zoom("0..250us"), Ok((Duration::ZERO, Duration::from_micros(250))));
 /// assert!(parse_zoom("10ms..5ms").unwrap_err().contains("ends before it starts"));

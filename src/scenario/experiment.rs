@@ -165,11 +165,11 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// cost = "50us"
 /// count = 3
 /// "#;
-/// let scenario = pollscope::scenario::experiment::parse(Path::new("t.toml"), toml).unwrap();
+/// let scenario = pollscope::parse_experiment(Path::new("t.toml"), toml).unwrap();
 /// let names: Vec<&str> = scenario.futures.iter().map(|f| f.name.as_str()).collect();
 /// assert_eq!(names, ["tick1", "tick2", "tick3"]);
 ///
-/// let bad = pollscope::scenario::experiment::parse(Path::new("t.toml"), "name = \"x\"\nspeed = 3\n");
+/// let bad = pollscope::parse_experiment(Path::new("t.toml"), "name = \"x\"\nspeed = 3\n");
 /// let message = bad.unwrap_err().to_string();
 /// assert!(message.starts_with("t.toml:2:") && message.contains("speed"), "{message}");
 /// ```

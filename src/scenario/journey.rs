@@ -124,14 +124,14 @@ pub const JOURNEY: [&str; 5] = [
 ];
 
 /// The built-in scenario called `name`'s entry, if there is one.
-pub fn find(name: &str) -> Option<&'static Builtin> {
+pub(crate) fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)
 }
 
 /// The built-in scenario called `name`, if there is one.
 ///
 /// ```
-/// use pollscope::scenario::journey::{builtin, JourneyParams};
+/// use pollscope::{builtin, JourneyParams};
 /// let s = builtin("spawn_task", &JourneyParams::default()).unwrap();
 /// assert_eq!(s.futures.len(), 3);
 /// assert!(builtin("nope", &JourneyParams::default()).is_none());
@@ -173,12 +173,12 @@ fn heavy_tasks(prefix: &str, placement: Placement, p: &JourneyParams) -> Vec<Fut
 }
 
 /// `fut0`, `fut1`: inline, light.
-pub fn two_futures(p: &JourneyParams) -> Scenario {
+pub(crate) fn two_futures(p: &JourneyParams) -> Scenario {
     scenario("two_futures", p, vec![light("fut0", p), light("fut1", p)])
 }
 
 /// `fut0`, `fut1`: inline, light; `high_cpu`: inline, heavy.
-pub fn cpu_intensive(p: &JourneyParams) -> Scenario {
+pub(crate) fn cpu_intensive(p: &JourneyParams) -> Scenario {
     let futures = vec![
         light("fut0", p),
         light("fut1", p),
@@ -188,7 +188,7 @@ pub fn cpu_intensive(p: &JourneyParams) -> Scenario {
 }
 
 /// `fut0`, `fut1`: inline, light; `spawned`: spawn, heavy.
-pub fn spawn_task(p: &JourneyParams) -> Scenario {
+pub(crate) fn spawn_task(p: &JourneyParams) -> Scenario {
     let futures = vec![
         light("fut0", p),
         light("fut1", p),
@@ -198,7 +198,7 @@ pub fn spawn_task(p: &JourneyParams) -> Scenario {
 }
 
 /// `fut0`: inline, light; `spawned1`..`spawnedT`: spawn, heavy.
-pub fn many_spawn_task(p: &JourneyParams) -> Scenario {
+pub(crate) fn many_spawn_task(p: &JourneyParams) -> Scenario {
     let mut futures = vec![light("fut0", p)];
     futures.extend(heavy_tasks("spawned", Placement::Spawn, p));
     scenario("many_spawn_task", p, futures)
@@ -206,7 +206,7 @@ pub fn many_spawn_task(p: &JourneyParams) -> Scenario {
 
 /// `fut0`: inline, light; `spawn_blocking1`..`T`: each step inside
 /// `spawn_blocking`, heavy.
-pub fn many_spawn_blocking(p: &JourneyParams) -> Scenario {
+pub(crate) fn many_spawn_blocking(p: &JourneyParams) -> Scenario {
     let mut futures = vec![light("fut0", p)];
     futures.extend(heavy_tasks("spawn_blocking", Placement::SpawnBlocking, p));
     scenario("many_spawn_blocking", p, futures)
@@ -214,7 +214,7 @@ pub fn many_spawn_blocking(p: &JourneyParams) -> Scenario {
 
 /// `fut0`: inline, light; `block_in_place1`..`T`: spawned, each heavy step
 /// inside `block_in_place`.
-pub fn block_in_place(p: &JourneyParams) -> Scenario {
+pub(crate) fn block_in_place(p: &JourneyParams) -> Scenario {
     let mut futures = vec![light("fut0", p)];
     futures.extend(heavy_tasks("block_in_place", Placement::BlockInPlace, p));
     scenario("block_in_place", p, futures)
@@ -222,7 +222,7 @@ pub fn block_in_place(p: &JourneyParams) -> Scenario {
 
 /// `fut0`: inline, light; `bounded_blocking1`..`T`: spawn_blocking steps
 /// behind a semaphore with one permit per core.
-pub fn bounded_blocking(p: &JourneyParams) -> Scenario {
+pub(crate) fn bounded_blocking(p: &JourneyParams) -> Scenario {
     let mut futures = vec![light("fut0", p)];
     futures.extend(heavy_tasks("bounded_blocking", Placement::SpawnBlocking, p));
     let mut s = scenario("bounded_blocking", p, futures);
@@ -232,14 +232,14 @@ pub fn bounded_blocking(p: &JourneyParams) -> Scenario {
 
 /// `fut0`: inline, light; `rayon1`..`T`: heavy steps on a rayon pool with
 /// one thread per core.
-pub fn rayon_pool(p: &JourneyParams) -> Scenario {
+pub(crate) fn rayon_pool(p: &JourneyParams) -> Scenario {
     let mut futures = vec![light("fut0", p)];
     futures.extend(heavy_tasks("rayon", Placement::Pool, p));
     scenario("rayon_pool", p, futures)
 }
 
 /// `fut0`, `fut1`: inline, light; `hog`: inline, heavy, never yields.
-pub fn no_yield(p: &JourneyParams) -> Scenario {
+pub(crate) fn no_yield(p: &JourneyParams) -> Scenario {
     let mut hog = FutureSpec::new("hog", Placement::Inline, p.heavy_cost);
     hog.yields = false;
     scenario("no_yield", p, vec![light("fut0", p), light("fut1", p), hog])

@@ -4,8 +4,8 @@
 //! ([`journey`]); experiments loaded from TOML are values of the same type,
 //! so one engine ([`crate::runner`]) runs both.
 
-pub mod experiment;
-pub mod journey;
+pub(crate) mod experiment;
+pub(crate) mod journey;
 
 use std::fmt;
 use std::str::FromStr;
@@ -181,7 +181,7 @@ pub struct RuntimeSpec {
 }
 
 /// tokio's default cap of the blocking pool.
-pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+pub(crate) const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
 
 impl RuntimeSpec {
     /// Worker threads the runtime will have: 1 for current_thread, else the
@@ -206,7 +206,7 @@ impl RuntimeSpec {
 }
 
 /// The cores this process may use (`std::thread::available_parallelism`).
-pub fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
@@ -233,7 +233,7 @@ impl FutureSpec {
     /// A yielding producer with the scenario's cost kind and samples.
     ///
     /// ```
-    /// use pollscope::scenario::{FutureSpec, Placement};
+    /// use pollscope::{FutureSpec, Placement};
     /// use std::time::Duration;
     /// let spec = FutureSpec::new("fut0", Placement::Inline, Duration::from_micros(100));
     /// assert!(spec.yields);
@@ -294,8 +294,8 @@ impl Scenario {
     /// its largest future cost.
     ///
     /// ```
-    /// use pollscope::scenario::{journey, JourneyParams, Flavor};
-    /// let mut s = journey::many_spawn_task(&JourneyParams::default());
+    /// use pollscope::{builtin, JourneyParams, Flavor};
+    /// let mut s = builtin("many_spawn_task", &JourneyParams::default()).unwrap();
     /// s.runtime.workers = Some(2);
     /// assert_eq!(s.run_id(0), "many_spawn_task-w2-cpu500us-r0");
     /// s.runtime.flavor = Flavor::CurrentThread;
