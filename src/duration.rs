@@ -9,7 +9,7 @@ use std::time::Duration;
 pub(crate) const MAX_DURATION_SECS: u64 = 1_000_000;
 
 /// Parses a positive duration: a decimal number followed by a unit, one of
-/// `ns`, `us` (or `µs`), `ms`, `s`; at most [`MAX_DURATION_SECS`] seconds.
+/// `ns`, `us` (or `µs`), `ms`, `s`; at most 1,000,000 seconds.
 ///
 /// ```
 /// use pollscope::internals::parse_duration;

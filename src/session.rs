@@ -89,7 +89,7 @@ impl Session {
     /// session started while another is active replaces it.
     ///
     /// The name becomes the run id and a file name, so it must be safe
-    /// ([`crate::names::check_name`]): bad input otherwise.
+    /// (1–64 characters of `A-Z a-z 0-9 _ . -`, not starting with `.`): bad input otherwise.
     ///
     /// ```standalone_crate
     /// assert!(pollscope::Session::start("../escape").is_err());
@@ -176,7 +176,7 @@ impl Session {
     /// [`finish`](Session::finish)es the session and writes it as a result
     /// folder at `dir` (absent, empty or a pollscope result, replaced whole),
     /// with pictures unless `pictures` is [`Pictures::No`]. Every future and
-    /// span name must be safe ([`crate::names::check_name`]): bad input
+    /// span name must be safe (1–64 characters of `A-Z a-z 0-9 _ . -`, not starting with `.`): bad input
     /// otherwise, with nothing written.
     ///
     /// ```standalone_crate

@@ -17,13 +17,13 @@ pub(crate) fn quantile_sorted<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
     Some(sorted[rank.clamp(1, n) - 1])
 }
 
-/// [`quantile_sorted`] of `values`, which it sorts.
+/// The nearest-rank quantile (rank ⌈q × n⌉) of `values`, which it sorts.
 pub fn quantile(values: &mut [u64], q: f64) -> Option<u64> {
     values.sort_unstable();
     quantile_sorted(values, q)
 }
 
-/// The median ([`quantile_sorted`] at 0.5) of `values`, which it sorts.
+/// The median (the nearest-rank quantile (rank ⌈q × n⌉) at 0.5) of `values`, which it sorts.
 pub(crate) fn median(values: &mut [u64]) -> Option<u64> {
     quantile(values, 0.5)
 }

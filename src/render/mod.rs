@@ -21,11 +21,12 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::export::RunResult;
 
-/// What [`write_pictures_with`] and [`all_plots`] draw.
+/// What [`write_pictures_with`] draws.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PictureOptions {
     /// The zoom view's window `(from_ns, to_ns)` since each run's start
-    /// (`plot --zoom`); `None`: each run's [`default_zoom_window`].
+    /// (`plot --zoom`); `None`: each run's default window (from 0 to the end
+    /// of the 60th poll of its busiest future, at least 1 % of the run).
     pub zoom: Option<(u64, u64)>,
     /// Run ids to draw (`plot --run`, resolved by the caller); `None`: all.
     /// The plots of other runs are left as they are on disk, and the

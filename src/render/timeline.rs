@@ -23,7 +23,8 @@ pub enum TimelineView {
     /// futures that alternate read as half-busy rows, not as solid blocks.
     /// At most one dot per pixel column and row is drawn.
     Whole,
-    /// The [`default_zoom_window`] in full detail: every poll and sample,
+    /// The default zoom window (from 0 to the end of the 60th poll of the
+    /// busiest future, at least 1 % of the run) in full detail: every poll and sample,
     /// each bar at least 2 px wide with a tooltip.
     Zoom,
     /// A window chosen by the caller, `[from_ns, to_ns]` since the run's
