@@ -183,98 +183,14 @@ fn execute(
     // A panic inside the run (a future, or a thread the OS will not
     // create) becomes an error; the runtime is then shut down without
     // waiting for its threads.
-    let panicked = |payload: Box<dyn std::any::Any + Send>| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_string());
-        run_error(format!("panicked: {message}"))
-    };
-    let producers: Vec<Producer> = scenario
-        .futures
-        .iter()
-        .map(|spec| Producer {
-            placement: spec.placement,
-            cost: Cost::new(scenario.cost_kind_of(spec), spec.cost),
-            samples: scenario.samples_of(spec),
-            yields: spec.yields,
-        })
-        .collect();
-
+    let panicked = |payload| run_error(format!("panicked: {}", panic_message(payload)));
     let runtime = catch_unwind(|| build_runtime(scenario))
         .map_err(panicked)?
         .map_err(|e| run_error(format!("cannot build the runtime: {e}")))?;
-    let pool = if scenario
-        .futures
-        .iter()
-        .any(|f| f.placement == Placement::Pool)
-    {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(scenario.runtime.effective_pool_threads())
-            .thread_name(|i| format!("pollscope-pool-{i}"))
-            .build()
-            .map_err(|e| run_error(format!("cannot build the pool: {e}")))?;
-        Some(Arc::new(pool))
-    } else {
-        None
-    };
-
+    let pool =
+        build_pool(scenario).map_err(|e| run_error(format!("cannot build the pool: {e}")))?;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(async {
-            let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
-            recording.thread_index(ThreadKind::Main);
-            let env = Arc::new(StepEnv {
-                recording: recording.clone(),
-                blocking_permits: scenario
-                    .runtime
-                    .blocking_permits
-                    .map(|n| Arc::new(Semaphore::new(n))),
-                pool,
-            });
-            // Wrap every future (allocating its buffers) before time 0, then
-            // start them all.
-            let futures: Vec<BoxFuture<'static, ()>> = scenario
-                .futures
-                .iter()
-                .zip(&producers)
-                .map(|(spec, producer)| {
-                    let body = producer.run(Arc::clone(&env));
-                    match probe {
-                        Probe::On => recording
-                            .instrument(spec.name.clone(), producer.expected_polls(), body)
-                            .boxed(),
-                        Probe::Off => body.boxed(),
-                    }
-                })
-                .collect();
-            recording.restart_clock();
-            let mut joined: Vec<BoxFuture<'static, Result<(), String>>> = Vec::new();
-            for (spec, future) in scenario.futures.iter().zip(futures) {
-                if spec.placement.is_spawned() {
-                    let handle = tokio::spawn(future);
-                    let name = spec.name.clone();
-                    joined.push(
-                        async move { handle.await.map_err(|e| format!("task {name} failed: {e}")) }
-                            .boxed(),
-                    );
-                } else {
-                    joined.push(future.map(Ok).boxed());
-                }
-            }
-            let outcomes = join_all(joined).await;
-            let joined = clock::now();
-            let recorded = recording.finish();
-            let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
-            outcomes
-                .into_iter()
-                .collect::<Result<(), String>>()
-                .map(|()| Execution {
-                    recorded,
-                    joined,
-                    tokio_workers,
-                })
-        })
+        runtime.block_on(drive(scenario, pool, probe, options))
     }));
     match outcome {
         Ok(outcome) => {
@@ -286,6 +202,98 @@ fn execute(
             Err(panicked(payload))
         }
     }
+}
+
+/// A panic's message, as far as its payload tells.
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
+/// The dedicated pool for `pool` steps, if the scenario has any.
+fn build_pool(
+    scenario: &Scenario,
+) -> std::result::Result<Option<Arc<rayon::ThreadPool>>, rayon::ThreadPoolBuildError> {
+    if !scenario
+        .futures
+        .iter()
+        .any(|f| f.placement == Placement::Pool)
+    {
+        return Ok(None);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(scenario.runtime.effective_pool_threads())
+        .thread_name(|i| format!("pollscope-pool-{i}"))
+        .build()?;
+    Ok(Some(Arc::new(pool)))
+}
+
+/// Inside the runtime: makes every producer (wrapped by the probe when
+/// it is on, its buffers allocated) before time 0, then starts them all —
+/// spawned ones through `tokio::spawn`, the rest joined here — and waits.
+async fn drive(
+    scenario: &Scenario,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    probe: Probe,
+    options: RunOptions,
+) -> std::result::Result<Execution, String> {
+    let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
+    recording.thread_index(ThreadKind::Main);
+    let env = Arc::new(StepEnv {
+        recording: recording.clone(),
+        blocking_permits: scenario
+            .runtime
+            .blocking_permits
+            .map(|n| Arc::new(Semaphore::new(n))),
+        pool,
+    });
+    let futures: Vec<BoxFuture<'static, ()>> = scenario
+        .futures
+        .iter()
+        .map(|spec| {
+            let producer = Producer {
+                placement: spec.placement,
+                cost: Cost::new(scenario.cost_kind_of(spec), spec.cost),
+                samples: scenario.samples_of(spec),
+                yields: spec.yields,
+            };
+            let body = producer.run(Arc::clone(&env));
+            match probe {
+                Probe::On => recording
+                    .instrument(spec.name.clone(), producer.expected_polls(), body)
+                    .boxed(),
+                Probe::Off => body.boxed(),
+            }
+        })
+        .collect();
+    recording.restart_clock();
+    let mut joined: Vec<BoxFuture<'static, std::result::Result<(), String>>> = Vec::new();
+    for (spec, future) in scenario.futures.iter().zip(futures) {
+        if spec.placement.is_spawned() {
+            let handle = tokio::spawn(future);
+            let name = spec.name.clone();
+            joined.push(
+                async move { handle.await.map_err(|e| format!("task {name} failed: {e}")) }.boxed(),
+            );
+        } else {
+            joined.push(future.map(Ok).boxed());
+        }
+    }
+    let outcomes = join_all(joined).await;
+    let joined = clock::now();
+    let recorded = recording.finish();
+    let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
+    outcomes
+        .into_iter()
+        .collect::<std::result::Result<(), String>>()?;
+    Ok(Execution {
+        recorded,
+        joined,
+        tokio_workers,
+    })
 }
 
 fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> {

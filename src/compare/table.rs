@@ -55,95 +55,104 @@ pub(crate) fn markdown_cell(text: &str) -> String {
 /// changed rows only, and a count of the others, unless `all` — then the
 /// configurations present on one side only, and a one-line total.
 pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
-    let mut out = String::new();
+    let rows: Vec<Cells> = c
+        .rows
+        .iter()
+        .filter(|r| all || r.verdict != Change::Unchanged)
+        .map(cells)
+        .collect();
+    let mut out = match format {
+        Format::Markdown => markdown_table(&rows),
+        Format::Text => text_table(&rows),
+    };
     let unchanged = c
         .rows
         .iter()
         .filter(|r| r.verdict == Change::Unchanged)
         .count();
-    let cells: Vec<([String; 6], Change)> = c
-        .rows
-        .iter()
-        .filter(|r| all || r.verdict != Change::Unchanged)
-        .map(|r| {
-            (
-                [
-                    r.config.to_string(),
-                    r.metric.clone(),
-                    value(r.unit, r.base),
-                    value(r.unit, r.new),
-                    format!("{:+.1}%", r.change_pct),
-                    r.verdict.as_str().to_string(),
-                ],
-                r.verdict,
-            )
-        })
-        .collect();
-    let header = [
-        "configuration",
-        "metric",
-        "base",
-        "new",
-        "change",
-        "verdict",
-    ];
-    match format {
-        Format::Markdown => {
-            let _ = writeln!(out, "| {} |", header.join(" | "));
-            let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
-            for (row, change) in &cells {
-                let row = row.clone().map(|cell| markdown_cell(&cell));
-                let verdict = if *change == Change::Regressed {
-                    format!("**{}**", row[5])
-                } else {
-                    row[5].clone()
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {verdict} |",
-                    row[0], row[1], row[2], row[3], row[4]
-                );
-            }
-        }
-        Format::Text => {
-            let mut widths = header.map(str::len);
-            for (row, _) in &cells {
-                for (w, cell) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(cell.chars().count());
-                }
-            }
-            let line = |cols: [&str; 6]| {
-                format!(
-                    "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {}",
-                    cols[0],
-                    cols[1],
-                    cols[2],
-                    cols[3],
-                    cols[4],
-                    cols[5],
-                    w0 = widths[0],
-                    w1 = widths[1],
-                    w2 = widths[2],
-                    w3 = widths[3],
-                    w4 = widths[4]
-                )
-            };
-            let _ = writeln!(out, "{}", line(header));
-            for (row, _) in &cells {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]])
-                );
-            }
-        }
-    }
     if !all && unchanged > 0 {
         let _ = writeln!(
             out,
             "\n{unchanged} unchanged row(s) not shown (--all shows every row)"
         );
     }
+    one_sided(&mut out, c, format);
+    totals(&mut out, c);
+    out
+}
+
+const HEADER: [&str; 6] = [
+    "configuration",
+    "metric",
+    "base",
+    "new",
+    "change",
+    "verdict",
+];
+
+/// One row's cells, and its verdict.
+type Cells = ([String; 6], Change);
+
+fn cells(r: &super::Row) -> Cells {
+    (
+        [
+            r.config.to_string(),
+            r.metric.clone(),
+            value(r.unit, r.base),
+            value(r.unit, r.new),
+            format!("{:+.1}%", r.change_pct),
+            r.verdict.as_str().to_string(),
+        ],
+        r.verdict,
+    )
+}
+
+fn markdown_table(rows: &[Cells]) -> String {
+    let mut out = format!("| {} |\n|---|---|---:|---:|---:|---|\n", HEADER.join(" | "));
+    for (row, change) in rows {
+        let row = row.clone().map(|cell| markdown_cell(&cell));
+        let verdict = if *change == Change::Regressed {
+            format!("**{}**", row[5])
+        } else {
+            row[5].clone()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {verdict} |",
+            row[0], row[1], row[2], row[3], row[4]
+        );
+    }
+    out
+}
+
+/// Aligned columns: text left, numbers right.
+fn text_table(rows: &[Cells]) -> String {
+    let mut widths = HEADER.map(str::len);
+    for (row, _) in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cols: [&str; 6]| {
+        let mut text = String::new();
+        for (k, (col, w)) in cols.iter().zip(widths).enumerate() {
+            let _ = match k {
+                0 | 1 => write!(text, "{col:<w$}  "),
+                5 => write!(text, "{col}"),
+                _ => write!(text, "{col:>w$}  "),
+            };
+        }
+        text
+    };
+    let mut out = format!("{}\n", line(HEADER));
+    for (row, _) in rows {
+        let _ = writeln!(out, "{}", line(row.each_ref().map(String::as_str)));
+    }
+    out
+}
+
+/// The configurations present on one side only.
+fn one_sided(out: &mut String, c: &Comparison, format: Format) {
     let bullet = if format == Format::Markdown {
         "- "
     } else {
@@ -161,6 +170,9 @@ pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
             }
         }
     }
+}
+
+fn totals(out: &mut String, c: &Comparison) {
     let regressed = c.regressions().count();
     let improved = c
         .rows
@@ -178,7 +190,6 @@ pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
         c.rows.len(),
         c.threshold_pct
     );
-    out
 }
 
 #[cfg(test)]

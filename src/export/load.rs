@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::RunResult;
 use super::rows::{
-    FutureRow, PollRow, RunRow, SampleRow, ThreadRow, parse_roles, read_rows, split_list,
+    FutureRow, PollRow, RunRow, SampleRow, ThreadRow, for_each_row, parse_roles, read_rows,
+    split_list,
 };
 use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
@@ -114,170 +115,220 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
             dir.display()
         )));
     }
-    let mut traces: Vec<RunTrace> = Vec::new();
-    let mut run_index: HashMap<String, usize> = HashMap::new();
-    for (line, row) in read_rows::<RunRow<'_>>(dir)? {
-        if run_index.contains_key(row.run_id.as_ref()) {
-            return Err(Error::csv(
-                dir.join("runs.csv"),
+    let mut loader = Loader::new(dir);
+    loader.runs()?;
+    loader.futures()?;
+    loader.threads()?;
+    loader.polls()?;
+    loader.samples()?;
+    Ok(loader.traces.into_iter().map(RunResult::new).collect())
+}
+
+/// The runs read so far, and where each run and future sits.
+struct Loader<'a> {
+    dir: &'a Path,
+    traces: Vec<RunTrace>,
+    run_index: HashMap<String, usize>,
+    future_index: HashMap<(usize, String), usize>,
+}
+
+impl<'a> Loader<'a> {
+    fn new(dir: &'a Path) -> Self {
+        Self {
+            dir,
+            traces: Vec::new(),
+            run_index: HashMap::new(),
+            future_index: HashMap::new(),
+        }
+    }
+
+    fn error(&self, file: &str, line: Option<u64>, message: String) -> Error {
+        Error::csv(self.dir.join(file), line, message)
+    }
+
+    /// The index of run `run_id`, which runs.csv must hold.
+    fn run(&self, file: &str, line: u64, run_id: &str) -> Result<usize> {
+        self.run_index.get(run_id).copied().ok_or_else(|| {
+            self.error(
+                file,
                 Some(line),
-                format!("run_id: `{}` appears twice", row.run_id),
-            ));
-        }
-        run_index.insert(row.run_id.to_string(), traces.len());
-        traces.push(RunTrace {
-            info: run_info(row),
-            futures: Vec::new(),
-            threads: Vec::new(),
-        });
+                format!("run_id: run `{run_id}` is not in runs.csv"),
+            )
+        })
     }
-    let unknown_run = |file: &str, line: u64, run_id: &str| {
-        Error::csv(
-            dir.join(file),
-            Some(line),
-            format!("run_id: run `{run_id}` is not in runs.csv"),
-        )
-    };
-    let mut future_index: HashMap<(usize, String), usize> = HashMap::new();
-    for (line, row) in read_rows::<FutureRow<'_>>(dir)? {
-        let run = *run_index
-            .get(row.run_id.as_ref())
-            .ok_or_else(|| unknown_run("futures.csv", line, &row.run_id))?;
-        let trace = &mut traces[run];
-        future_index.insert((run, row.future.to_string()), trace.futures.len());
-        let producer = row.placement.placement().is_some();
-        let config = trace.info.config.as_ref();
-        trace.futures.push(FutureTrace {
-            kind: row.placement,
-            cost: cost(row.cost_ns, row.cost_us),
-            cost_kind: row
-                .cost_kind
-                .or(config.map(|c| c.cost_kind).filter(|_| producer)),
-            planned_samples: row
-                .planned_samples
-                .or(producer.then_some(row.samples))
-                .map(to_u32),
-            name: row.future.into_owned(),
-            polls: Vec::new(),
-            samples: Vec::new(),
-            wake_clamps: row
-                .wake_clamps
-                .map_or(0, |c| u32::try_from(c).unwrap_or(u32::MAX)),
-        });
-    }
-    for (line, row) in read_rows::<ThreadRow<'_>>(dir)? {
-        let run = *run_index
-            .get(row.run_id.as_ref())
-            .ok_or_else(|| unknown_run("threads.csv", line, &row.run_id))?;
-        let roles = parse_roles(&row.kind).unwrap_or_default();
-        traces[run].threads.push(ThreadInfo {
-            index: row.thread,
-            os_thread_id: row.os_thread_id,
-            name: row.name.into_owned(),
-            kind: roles.first().copied().unwrap_or_default(),
-            cpu_time_ns: row.cpu_time_ns,
-        });
-    }
-    for trace in &mut traces {
-        trace.threads.sort_by_key(|t| t.index);
-        let contiguous = trace
-            .threads
-            .iter()
-            .enumerate()
-            .all(|(i, t)| usize::from(t.index) == i);
-        if !contiguous {
-            return Err(Error::csv(
-                dir.join("threads.csv"),
-                None,
-                format!(
-                    "thread: the threads of run `{}` are not numbered 0, 1, 2, … without gaps or repeats",
-                    trace.info.run_id
-                ),
-            ));
-        }
-    }
-    // Polls and samples: the run and future must exist, and so must the
-    // thread that ran them.
-    let locate = |file: &str, line: u64, run_id: &str, future: &str, thread: u16| {
-        let run = *run_index
-            .get(run_id)
-            .ok_or_else(|| unknown_run(file, line, run_id))?;
-        let future = *future_index
+
+    /// The (run, future) of an event, whose run, future and thread must
+    /// exist.
+    fn locate(
+        &self,
+        file: &str,
+        line: u64,
+        run_id: &str,
+        future: &str,
+        thread: u16,
+    ) -> Result<(usize, usize)> {
+        let run = self.run(file, line, run_id)?;
+        let index = self
+            .future_index
             .get(&(run, future.to_string()))
+            .copied()
             .ok_or_else(|| {
-                Error::csv(
-                    dir.join(file),
+                self.error(
+                    file,
                     Some(line),
                     format!("future: `{future}` of run `{run_id}` is not in futures.csv"),
                 )
             })?;
-        if usize::from(thread) >= traces[run].threads.len() {
-            return Err(Error::csv(
-                dir.join(file),
+        if usize::from(thread) >= self.traces[run].threads.len() {
+            return Err(self.error(
+                file,
                 Some(line),
                 format!("thread: thread {thread} of run `{run_id}` is not in threads.csv"),
             ));
         }
-        Ok::<_, Error>((run, future, line))
-    };
-    let mut polls = Vec::new();
-    for (line, row) in read_rows::<PollRow<'_>>(dir)? {
-        let (run, future, line) = locate("polls.csv", line, &row.run_id, &row.future, row.thread)?;
-        polls.push((
-            (run, future, line, row.poll),
-            Poll::new(
+        Ok((run, index))
+    }
+
+    fn runs(&mut self) -> Result<()> {
+        for (line, row) in read_rows::<RunRow<'_>>(self.dir)? {
+            if self.run_index.contains_key(row.run_id.as_ref()) {
+                return Err(self.error(
+                    "runs.csv",
+                    Some(line),
+                    format!("run_id: `{}` appears twice", row.run_id),
+                ));
+            }
+            self.run_index
+                .insert(row.run_id.to_string(), self.traces.len());
+            self.traces.push(RunTrace {
+                info: run_info(row),
+                futures: Vec::new(),
+                threads: Vec::new(),
+            });
+        }
+        Ok(())
+    }
+
+    fn futures(&mut self) -> Result<()> {
+        for (line, row) in read_rows::<FutureRow<'_>>(self.dir)? {
+            let run = self.run("futures.csv", line, &row.run_id)?;
+            let trace = &mut self.traces[run];
+            self.future_index
+                .insert((run, row.future.to_string()), trace.futures.len());
+            let producer = row.placement.placement().is_some();
+            let config = trace.info.config.as_ref();
+            trace.futures.push(FutureTrace {
+                kind: row.placement,
+                cost: cost(row.cost_ns, row.cost_us),
+                cost_kind: row
+                    .cost_kind
+                    .or(config.map(|c| c.cost_kind).filter(|_| producer)),
+                planned_samples: row
+                    .planned_samples
+                    .or(producer.then_some(row.samples))
+                    .map(to_u32),
+                name: row.future.into_owned(),
+                polls: Vec::new(),
+                samples: Vec::new(),
+                wake_clamps: row
+                    .wake_clamps
+                    .map_or(0, |c| u32::try_from(c).unwrap_or(u32::MAX)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Threads, which must be numbered 0, 1, 2, … within each run.
+    fn threads(&mut self) -> Result<()> {
+        for (line, row) in read_rows::<ThreadRow<'_>>(self.dir)? {
+            let run = self.run("threads.csv", line, &row.run_id)?;
+            let roles = parse_roles(&row.kind).unwrap_or_default();
+            self.traces[run].threads.push(ThreadInfo {
+                index: row.thread,
+                os_thread_id: row.os_thread_id,
+                name: row.name.into_owned(),
+                kind: roles.first().copied().unwrap_or_default(),
+                cpu_time_ns: row.cpu_time_ns,
+            });
+        }
+        for trace in &mut self.traces {
+            trace.threads.sort_by_key(|t| t.index);
+            let numbered = trace
+                .threads
+                .iter()
+                .enumerate()
+                .all(|(i, t)| usize::from(t.index) == i);
+            if !numbered {
+                return Err(Error::csv(
+                    self.dir.join("threads.csv"),
+                    None,
+                    format!(
+                        "thread: the threads of run `{}` are not numbered 0, 1, 2, … without gaps or repeats",
+                        trace.info.run_id
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls, numbered 0, 1, 2, … in order within each future.
+    fn polls(&mut self) -> Result<()> {
+        let dir = self.dir;
+        for_each_row(dir, |line, row: PollRow<'_>| {
+            let (run, future) =
+                self.locate("polls.csv", line, &row.run_id, &row.future, row.thread)?;
+            let polls = &mut self.traces[run].futures[future].polls;
+            if row.poll != polls.len() as u64 {
+                let expected = polls.len();
+                return Err(self.error(
+                    "polls.csv",
+                    Some(line),
+                    format!(
+                        "poll: `{}` where poll {expected} of the future was expected (polls are numbered 0, 1, 2, … in order)",
+                        row.poll
+                    ),
+                ));
+            }
+            polls.push(Poll::new(
                 row.start_ns,
                 row.end_ns,
                 row.thread,
                 row.woken_ns,
                 row.cpu_ns,
                 row.ready == 1,
-            ),
-        ));
+            ));
+            Ok(())
+        })
     }
-    let mut samples = Vec::new();
-    for (line, row) in read_rows::<SampleRow<'_>>(dir)? {
-        let (run, future, line) =
-            locate("samples.csv", line, &row.run_id, &row.future, row.thread)?;
-        samples.push((
-            (run, future, line, 0),
-            Sample::new(
+
+    /// Samples, whose `seq` increases within each future.
+    fn samples(&mut self) -> Result<()> {
+        let dir = self.dir;
+        for_each_row(dir, |line, row: SampleRow<'_>| {
+            let (run, future) =
+                self.locate("samples.csv", line, &row.run_id, &row.future, row.thread)?;
+            let samples = &mut self.traces[run].futures[future].samples;
+            if let Some(last) = samples.last().filter(|l| l.seq >= row.seq) {
+                let last = last.seq;
+                return Err(self.error(
+                    "samples.csv",
+                    Some(line),
+                    format!(
+                        "seq: `{}` follows seq {last} of the same future (seq must increase)",
+                        row.seq
+                    ),
+                ));
+            }
+            samples.push(Sample::new(
                 row.seq,
                 row.value,
                 row.start_ns,
                 row.end_ns,
                 row.thread,
                 row.cpu_ns,
-            ),
-        ));
-    }
-    for ((run, future, line, index), poll) in polls {
-        let polls = &mut traces[run].futures[future].polls;
-        if index != polls.len() as u64 {
-            return Err(Error::csv(
-                dir.join("polls.csv"),
-                Some(line),
-                format!(
-                    "poll: `{index}` where poll {} of the future was expected (polls are numbered 0, 1, 2, … in order)",
-                    polls.len()
-                ),
             ));
-        }
-        polls.push(poll);
+            Ok(())
+        })
     }
-    for ((run, future, line, _), sample) in samples {
-        let samples = &mut traces[run].futures[future].samples;
-        if let Some(last) = samples.last().filter(|l| l.seq >= sample.seq) {
-            return Err(Error::csv(
-                dir.join("samples.csv"),
-                Some(line),
-                format!(
-                    "seq: `{}` follows seq {} of the same future (seq must increase)",
-                    sample.seq, last.seq
-                ),
-            ));
-        }
-        samples.push(sample);
-    }
-    Ok(traces.into_iter().map(RunResult::new).collect())
 }

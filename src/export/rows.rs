@@ -467,6 +467,20 @@ pub(crate) fn header_of<R: Row>() -> Vec<String> {
 /// columns may follow). Errors name the file, the line and the column:
 /// `runs.csv:3: efficiency: `NaN` is not a finite number`.
 pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
+    let mut rows = Vec::new();
+    for_each_row(dir, |line, row: R| {
+        rows.push((line, row));
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// [`read_rows`] one row at a time, handing each (with its line) to
+/// `each`, so that a large file is never held whole.
+pub(crate) fn for_each_row<R: Row>(
+    dir: &Path,
+    mut each: impl FnMut(u64, R) -> Result<()>,
+) -> Result<()> {
     let path = dir.join(R::FILE);
     if path.exists() && !path.is_file() {
         return Err(Error::csv(&path, None, "not a regular file"));
@@ -491,7 +505,6 @@ pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
             ),
         ));
     }
-    let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -516,9 +529,9 @@ pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
         if let Some((column, why)) = row.check() {
             return Err(Error::csv(&path, Some(line), format!("{column}: {why}")));
         }
-        rows.push((line, row));
+        each(line, row)?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// `file:line: column: `cell` what is wrong` for a value serde refused.

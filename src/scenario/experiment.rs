@@ -175,22 +175,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
 /// ```
 pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
     let at = Locator { path, text };
-    let file: File = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map(|s| s.start);
-        let mut message = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("malformed TOML")
-            .to_string();
-        // Type errors do not say which key: take it from the line.
-        if let Some(key) = offset.and_then(|o| key_on_line(text, o))
-            && !message.contains(&format!("`{key}`"))
-        {
-            message = format!("`{key}`: {message}");
-        }
-        at.error(offset, message)
-    })?;
+    let file = deserialize(&at)?;
     names::check_name("experiment name", file.name.get_ref())
         .map_err(|e| at.at(&file.name, "name", e))?;
     if file.future.is_empty() {
@@ -199,27 +184,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
             "no [[future]] entries: an experiment needs at least one future",
         ));
     }
-    let mut runtime = RuntimeSpec::default();
-    if let Some(table) = &file.runtime {
-        if let Some(flavor) = &table.flavor {
-            runtime.flavor = at.parsed(flavor, "runtime.flavor")?;
-        }
-        let threads = |value: &Option<Spanned<u32>>, key: &str| -> Result<Option<usize>> {
-            Ok(at.count(value, key)?.map(|n| n as usize))
-        };
-        runtime.workers = threads(&table.workers, "runtime.workers")?;
-        runtime.max_blocking_threads =
-            threads(&table.max_blocking_threads, "runtime.max_blocking_threads")?;
-        runtime.blocking_permits = threads(&table.blocking_permits, "runtime.blocking_permits")?;
-        runtime.pool_threads = threads(&table.pool_threads, "runtime.pool_threads")?;
-        if let (Some(workers), Flavor::CurrentThread) = (&table.workers, runtime.flavor) {
-            return Err(at.at(
-                workers,
-                "runtime.workers",
-                "does not apply to flavor = \"current_thread\", which runs everything on one thread: remove it or use multi_thread",
-            ));
-        }
-    }
+    let runtime = match &file.runtime {
+        Some(table) => runtime_spec(&at, table)?,
+        None => RuntimeSpec::default(),
+    };
     let defaults = file.defaults.as_ref();
     let cost_kind = match defaults.and_then(|d| d.cost_kind.as_ref()) {
         Some(kind) => at.parsed(kind, "defaults.cost_kind")?,
@@ -231,11 +199,77 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
             "defaults.samples",
         )?
         .unwrap_or(500);
+    let scenario = Scenario {
+        name: file.name.get_ref().clone(),
+        description: file
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("custom experiment from {}", path.display())),
+        origin: Origin::File,
+        runtime,
+        cost_kind,
+        samples,
+        light_cost: None,
+        heavy_cost: None,
+        tasks: None,
+        futures: future_specs(&at, &file.future)?,
+    };
+    scenario.validate().map_err(|e| at.error(None, e))?;
+    Ok(scenario)
+}
 
+/// The file's tables, with a located error naming the key.
+fn deserialize(at: &Locator<'_>) -> Result<File> {
+    toml::from_str(at.text).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        let mut message = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("malformed TOML")
+            .to_string();
+        // Type errors do not say which key: take it from the line.
+        if let Some(key) = offset.and_then(|o| key_on_line(at.text, o))
+            && !message.contains(&format!("`{key}`"))
+        {
+            message = format!("`{key}`: {message}");
+        }
+        at.error(offset, message)
+    })
+}
+
+/// `[runtime]`: flavor and thread counts (each at least 1; no workers on a
+/// current_thread runtime).
+fn runtime_spec(at: &Locator<'_>, table: &RuntimeTable) -> Result<RuntimeSpec> {
+    let mut runtime = RuntimeSpec::default();
+    if let Some(flavor) = &table.flavor {
+        runtime.flavor = at.parsed(flavor, "runtime.flavor")?;
+    }
+    let threads = |value: &Option<Spanned<u32>>, key: &str| -> Result<Option<usize>> {
+        Ok(at.count(value, key)?.map(|n| n as usize))
+    };
+    runtime.workers = threads(&table.workers, "runtime.workers")?;
+    runtime.max_blocking_threads =
+        threads(&table.max_blocking_threads, "runtime.max_blocking_threads")?;
+    runtime.blocking_permits = threads(&table.blocking_permits, "runtime.blocking_permits")?;
+    runtime.pool_threads = threads(&table.pool_threads, "runtime.pool_threads")?;
+    if let (Some(workers), Flavor::CurrentThread) = (&table.workers, runtime.flavor) {
+        return Err(at.at(
+            workers,
+            "runtime.workers",
+            "does not apply to flavor = \"current_thread\", which runs everything on one thread: remove it or use multi_thread",
+        ));
+    }
+    Ok(runtime)
+}
+
+/// `[[future]]` tables, each expanded by its `count` into `name1..nameN`;
+/// names safe and used once (checked in time linear in the futures).
+fn future_specs(at: &Locator<'_>, tables: &[FutureTable]) -> Result<Vec<FutureSpec>> {
     let mut futures: Vec<FutureSpec> = Vec::new();
-    // Name → line of its first use, for duplicates (linear in the futures).
+    // Name → offset of its first use.
     let mut first_use: HashMap<String, usize> = HashMap::new();
-    for table in &file.future {
+    for table in tables {
         let base = table.name.get_ref().as_str();
         names::check_name("future name", base).map_err(|e| at.at(&table.name, "future.name", e))?;
         let placement: Placement = at.parsed(&table.placement, "future.placement")?;
@@ -247,7 +281,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         };
         let samples = at.count(&table.samples, "future.samples")?;
         let count = at.count(&table.count, "future.count")?.unwrap_or(1);
-        let offset = table.name.span().start;
         if count > 1 {
             names::check_name("future name", &format!("{base}{count}")).map_err(|e| {
                 at.at(
@@ -264,40 +297,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
                 base.to_string()
             };
             if let Some(first) = first_use.get(&name) {
-                let first_line = text[..*first].matches('\n').count() + 1;
+                let first_line = at.text[..*first].matches('\n').count() + 1;
                 return Err(at.at(
                     &table.name,
                     "future.name",
                     format!("`{name}` is used twice (first on line {first_line})"),
                 ));
             }
-            first_use.insert(name.clone(), offset);
-            let spec = FutureSpec {
+            first_use.insert(name.clone(), table.name.span().start);
+            futures.push(FutureSpec {
                 name,
                 placement,
                 cost,
                 cost_kind,
                 samples,
                 yields: table.yields.unwrap_or(true),
-            };
-            futures.push(spec);
+            });
         }
     }
-    let scenario = Scenario {
-        name: file.name.get_ref().clone(),
-        description: file
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("custom experiment from {}", path.display())),
-        origin: Origin::File,
-        runtime,
-        cost_kind,
-        samples,
-        light_cost: None,
-        heavy_cost: None,
-        tasks: None,
-        futures,
-    };
-    scenario.validate().map_err(|e| at.error(None, e))?;
-    Ok(scenario)
+    Ok(futures)
 }
