@@ -4,26 +4,27 @@ mod common;
 
 use common::{Table, pollscope, pollscope_ok, run_small};
 
-const CONTRACT_COLUMNS: [(&str, &str); 6] = [
+const CONTRACT_COLUMNS: [(&str, &str); 7] = [
     (
         "runs.csv",
-        "run_id,scenario,flavor,workers,max_blocking_threads,cost_kind,light_cost_us,heavy_cost_us,samples,tasks,repeat,cores,calibration,makespan_us,lower_bound_us,efficiency",
+        "run_id,scenario,flavor,workers,max_blocking_threads,cost_kind,light_cost_us,heavy_cost_us,samples,tasks,repeat,cores,calibration,makespan_us,lower_bound_us,efficiency,origin,poll_cpu_time",
     ),
+    ("findings.csv", "run_id,claim,verdict,reason,evidence"),
     (
         "futures.csv",
         "run_id,future,placement,cost_us,samples,first_poll_ns,completed_ns,polls,busy_ns,threads,poll_p50_ns,poll_p99_ns,poll_max_ns,sched_delay_p50_ns,sched_delay_p99_ns,sched_delay_max_ns",
     ),
     (
         "samples.csv",
-        "run_id,future,seq,value,start_ns,end_ns,thread",
+        "run_id,future,seq,value,start_ns,end_ns,thread,cpu_ns",
     ),
     (
         "polls.csv",
-        "run_id,future,poll,start_ns,end_ns,thread,woken_ns,ready",
+        "run_id,future,poll,start_ns,end_ns,thread,woken_ns,ready,cpu_ns",
     ),
     (
         "threads.csv",
-        "run_id,thread,os_thread_id,name,kind,polls,busy_ns",
+        "run_id,thread,os_thread_id,name,kind,polls,busy_ns,cpu_time_ns",
     ),
     (
         "histograms.csv",

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::RunResult;
 use super::rows::{FutureRow, HistogramRow, PollRow, Row, RunRow, SampleRow, ThreadRow, header_of};
 use crate::analysis::for_each_of_run;
+use crate::cost::CostKind;
 use crate::error::{Error, Result};
 use crate::probe::ThreadKind;
 use crate::stats::Summary;
@@ -108,6 +109,12 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
         efficiency: a.efficiency.map(|e| round(e, 4)),
         origin: Some(info.origin),
         poll_cpu_time: Some(u8::from(info.poll_cpu_time)),
+        cost_clock: config.map(|c| {
+            Cow::Borrowed(match c.cost_kind {
+                CostKind::Cpu => "thread_cpu",
+                CostKind::Spin | CostKind::Sleep => "wall",
+            })
+        }),
         blocking_permits: config.and_then(|c| c.blocking_permits).map(|p| p as u64),
         pool_threads: config.map(|c| c.pool_threads as u64),
         light_cost_ns: config.and_then(|c| c.light_cost).map(nanos),

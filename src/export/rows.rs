@@ -57,6 +57,10 @@ pub(crate) struct RunRow<'a> {
     pub(crate) origin: Option<Origin>,
     #[serde(default)]
     pub(crate) poll_cpu_time: Option<u8>,
+    /// What bounds the run's cost: `thread_cpu` (the `cpu` kind, bounded
+    /// by the thread's CPU clock) or `wall` (`spin`, `sleep`).
+    #[serde(default)]
+    pub(crate) cost_clock: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(crate) blocking_permits: Option<u64>,
     #[serde(default)]

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use plotters::prelude::*;
 
-use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, series_color, series_dash};
+use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, house_style, series_color, series_dash};
 use super::svg::{append_layer, escape};
 use crate::analysis::Metric;
 use crate::duration::human_ns;
@@ -148,19 +148,13 @@ fn panel(
         .y_label_area_size(54)
         .build_cartesian_2d(log_lo..log_hi, 0f64..100f64)
         .expect("drawing into a string");
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .x_labels(0)
         .disable_x_mesh()
-        .max_light_lines(0)
         .y_labels(6)
         .y_label_formatter(&|y| format!("{y:.0}"))
         .x_desc("time (log scale)")
         .y_desc("% of values ≤ time")
-        .axis_style(GRID)
-        .bold_line_style(GRID)
-        .label_style(text(12))
-        .axis_desc_style(text(13))
         .draw()
         .expect("drawing into a string");
     let (xr, yr) = chart.plotting_area().get_pixel_range();

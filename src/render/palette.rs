@@ -379,3 +379,22 @@ mod doc_examples {
         assert_ne!(a, b);
     }
 }
+
+/// The house style of every chart's axes: grid-coloured axes and bold
+/// lines, no light lines (they would only draw in the background colour),
+/// 12 px tick labels and 13 px axis titles in the foreground colour.
+pub(crate) fn house_style<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType: std::fmt::Debug>,
+    DB: plotters::prelude::DrawingBackend,
+{
+    use plotters::style::IntoFont;
+    mesh.max_light_lines(0)
+        .axis_style(GRID)
+        .bold_line_style(GRID)
+        .label_style(("sans-serif", 12).into_font().color(&FOREGROUND))
+        .axis_desc_style(("sans-serif", 13).into_font().color(&FOREGROUND))
+}

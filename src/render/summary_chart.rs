@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use plotters::prelude::*;
 
-use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, series_color, series_dash, tick};
+use super::palette::{
+    BACKGROUND, FOREGROUND, GRID, hex, house_style, series_color, series_dash, tick,
+};
 use super::svg::{append_layer, escape};
 use crate::duration::format_duration;
 use crate::export::RunResult;
@@ -223,18 +225,12 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
             .y_label_area_size(60)
             .build_cartesian_2d(-0.5..workers.len() as f64 - 0.5, 0f64..max_ms * 1.1 + 1e-9)
             .expect("drawing into a string");
-        chart
-            .configure_mesh()
+        house_style(&mut chart.configure_mesh())
             .x_labels(0)
             .disable_x_mesh()
-            .max_light_lines(0)
             .x_desc("workers")
             .y_desc("ms")
             .y_label_formatter(&tick)
-            .axis_style(GRID)
-            .bold_line_style(GRID)
-            .label_style(text(12))
-            .axis_desc_style(text(13))
             .draw()
             .expect("drawing into a string");
         let (xr, yr) = chart.plotting_area().get_pixel_range();

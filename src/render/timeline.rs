@@ -6,7 +6,7 @@ use std::fmt::Write;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, run_colors, tick};
+use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, run_colors, tick};
 use super::svg::{bar, dot, escape, scope_class};
 use crate::duration::human_ns;
 use crate::export::RunResult;
@@ -239,18 +239,12 @@ fn draw_axes(
         .y_label_area_size(120)
         .build_cartesian_2d(t0 as f64 / divisor..t1 as f64 / divisor, 0f64..rows as f64)
         .expect("drawing into a string");
-    chart
-        .configure_mesh()
+    house_style(&mut chart.configure_mesh())
         .disable_y_mesh()
         .y_labels(0)
         .x_labels(10)
-        .max_light_lines(0)
         .x_label_formatter(&tick)
         .x_desc(format!("time since the run's start ({unit})"))
-        .axis_style(GRID)
-        .bold_line_style(GRID)
-        .label_style(text(12))
-        .axis_desc_style(text(13))
         .draw()
         .expect("drawing into a string");
     let (xr, yr) = chart.plotting_area().get_pixel_range();
