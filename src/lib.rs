@@ -49,6 +49,7 @@ mod scenario;
 mod session;
 mod stats;
 mod trace;
+mod workloads;
 
 // Your own futures on the timeline.
 pub use probe::Instrumented;

@@ -105,6 +105,10 @@ impl Matrix {
                     let mut scenario = match source {
                         ScenarioSource::Builtin(b) => (b.build)(&JourneyParams {
                             heavy_cost: heavy,
+                            task_threads: match (self.flavor, w) {
+                                (Some(Flavor::CurrentThread), _) => Some(1),
+                                (_, w) => w,
+                            },
                             ..self.params.clone()
                         }),
                         ScenarioSource::Custom(s) => {

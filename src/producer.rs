@@ -38,12 +38,6 @@ impl Producer {
     /// the poll; for off-task steps the wait for the blocking or pool thread
     /// adds polls (up to about six per step were seen on a busy 2-core
     /// machine), so eight per step.
-    pub(crate) fn expected_polls(&self) -> usize {
-        Self::expected_polls_for(self.placement, self.samples)
-    }
-
-    /// [`Producer::expected_polls`] of a producer of `samples` steps placed
-    /// so.
     pub(crate) fn expected_polls_for(placement: Placement, samples: u32) -> usize {
         let per_step = if placement.steps_off_task() { 8 } else { 1 };
         (samples as usize)
@@ -120,6 +114,18 @@ impl Producer {
                 tokio::task::yield_now().await;
             }
         }
+    }
+}
+
+/// Polls to size a future's buffers for: a producer's (see
+/// [`Producer::expected_polls_for`]), or a service future's, whose events wait
+/// on sockets, timers, channels or locks (four polls per event, and a
+/// few to start and finish).
+pub(crate) fn expected_polls(spec: &crate::scenario::FutureSpec, samples: u32) -> usize {
+    if spec.role.is_service() {
+        (samples as usize).saturating_mul(4).saturating_add(16)
+    } else {
+        Producer::expected_polls_for(spec.placement, samples)
     }
 }
 

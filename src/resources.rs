@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::probe::{PollRecord, SampleRecord};
-use crate::producer::Producer;
+use crate::producer::expected_polls;
 use crate::scenario::Scenario;
 
 /// What a matrix will hold in memory, estimated before it runs.
@@ -33,7 +33,7 @@ pub(crate) fn memory_estimate<'a>(
         let mut run_events = 0u128;
         for future in &scenario.futures {
             let samples = scenario.samples_of(future);
-            let polls = Producer::expected_polls_for(future.placement, samples) as u128;
+            let polls = expected_polls(future, samples) as u128;
             run_events = run_events.saturating_add(polls.saturating_add(u128::from(samples)));
         }
         let fixed = BYTES_PER_FUTURE.saturating_mul(scenario.futures.len() as u128);

@@ -12,12 +12,13 @@ use tokio::sync::Semaphore;
 use crate::cost::{self, Cost};
 use crate::error::{Error, Result};
 use crate::probe::{Recorded, Recording, ThreadKind, clock};
-use crate::producer::{Producer, StepEnv};
+use crate::producer::{Producer, StepEnv, expected_polls};
 use crate::resources::{available_memory, check_memory};
 use crate::scenario::{Flavor, Placement, Scenario, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics, TokioWorker,
 };
+use crate::workloads::Wiring;
 
 /// Runs `scenario` once (its `repeat`-th run) on a runtime built for it.
 ///
@@ -87,7 +88,15 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
             cost: Some(spec.cost),
             cost_kind: Some(scenario.cost_kind_of(spec)),
             planned_samples: Some(scenario.samples_of(spec)),
-            ..FutureTrace::from_log(origin, log, FutureKind::Producer(spec.placement))
+            ..FutureTrace::from_log(
+                origin,
+                log,
+                if spec.role.is_service() {
+                    FutureKind::Service(spec.placement)
+                } else {
+                    FutureKind::Producer(spec.placement)
+                },
+            )
         })
         .collect();
     let runtime = &scenario.runtime;
@@ -250,22 +259,31 @@ async fn drive(
             .map(|n| Arc::new(Semaphore::new(n))),
         pool,
     });
+    let mut wiring = Wiring::for_scenario(scenario)
+        .await
+        .map_err(|e| format!("cannot open a loopback socket: {e}"))?;
     let futures: Vec<BoxFuture<'static, ()>> = scenario
         .futures
         .iter()
         .map(|spec| {
-            let producer = Producer {
-                placement: spec.placement,
-                cost: Cost::new(scenario.cost_kind_of(spec), spec.cost),
-                samples: scenario.samples_of(spec),
-                yields: spec.yields,
+            let cost = Cost::new(scenario.cost_kind_of(spec), spec.cost);
+            let samples = scenario.samples_of(spec);
+            let body = if spec.role.is_service() {
+                wiring.body(spec, samples, cost)
+            } else {
+                let producer = Producer {
+                    placement: spec.placement,
+                    cost,
+                    samples,
+                    yields: spec.yields,
+                };
+                producer.run(Arc::clone(&env)).boxed()
             };
-            let body = producer.run(Arc::clone(&env));
             match probe {
                 Probe::On => recording
-                    .instrument(spec.name.clone(), producer.expected_polls(), body)
+                    .instrument(spec.name.clone(), expected_polls(spec, samples), body)
                     .boxed(),
-                Probe::Off => body.boxed(),
+                Probe::Off => body,
             }
         })
         .collect();
@@ -307,5 +325,5 @@ fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
     };
     builder.max_blocking_threads(spec.effective_max_blocking_threads());
-    builder.enable_time().build()
+    builder.enable_time().enable_io().build()
 }

@@ -259,6 +259,10 @@ impl Sample {
 pub enum FutureKind {
     /// A scenario's producer, placed so.
     Producer(Placement),
+    /// A part of a service workload, placed so: its samples are events
+    /// (requests, ticks, items, lock acquisitions) whose value is a
+    /// latency in µs.
+    Service(Placement),
     /// A user's future wrapped by [`crate::instrument`].
     #[default]
     Instrumented,
@@ -272,7 +276,7 @@ impl FutureKind {
     /// `instrumented` / `span`.
     pub fn as_str(self) -> &'static str {
         match self {
-            FutureKind::Producer(p) => p.as_str(),
+            FutureKind::Producer(p) | FutureKind::Service(p) => p.as_str(),
             FutureKind::Instrumented => "instrumented",
             FutureKind::Span => "span",
         }
@@ -281,9 +285,27 @@ impl FutureKind {
     /// The producer's placement, if it is one.
     pub fn placement(self) -> Option<Placement> {
         match self {
-            FutureKind::Producer(p) => Some(p),
+            FutureKind::Producer(p) | FutureKind::Service(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// `producer`, `service`, `instrumented` or `span`: futures.csv's
+    /// `kind` column, which tells a service's events from a producer's
+    /// steps placed alike.
+    pub fn role(self) -> &'static str {
+        match self {
+            FutureKind::Producer(_) => "producer",
+            FutureKind::Service(_) => "service",
+            FutureKind::Instrumented => "instrumented",
+            FutureKind::Span => "span",
+        }
+    }
+
+    /// Whether its samples are a service's events (with a latency value),
+    /// not a producer's steps.
+    pub fn is_service(self) -> bool {
+        matches!(self, FutureKind::Service(_))
     }
 
     /// Whether its steps run off its own task (on blocking or pool
@@ -291,7 +313,7 @@ impl FutureKind {
     pub fn steps_off_task(self) -> bool {
         match self {
             FutureKind::Producer(p) => p.steps_off_task(),
-            FutureKind::Instrumented => false,
+            FutureKind::Service(_) | FutureKind::Instrumented => false,
             FutureKind::Span => true,
         }
     }

@@ -17,7 +17,12 @@ struct Results {
 }
 
 /// Every built-in scenario; block_in_place needs worker threads.
-const ALL: [&str; 9] = [
+const ALL: [&str; 14] = [
+    "tcp_echo",
+    "timers",
+    "channel_pipeline",
+    "mutex_contention",
+    "starvation",
     "two_futures",
     "cpu_intensive",
     "spawn_task",
@@ -65,13 +70,17 @@ fn check_run(r: &Results, run: &Row) {
     let kinds = thread_kinds(r, run_id);
     assert!(!futures.is_empty(), "{run_id}: no futures");
 
-    // Nothing lost: every future has all its samples, in order, and
+    // Nothing lost: every producer has all its samples (services count
+    // their events: see tests/services.rs), in order, and every future
     // completes exactly once, in its last poll.
-    assert_eq!(
-        samples.len() as u64,
-        futures.len() as u64 * samples_per_future,
-        "{run_id}"
-    );
+    for f in futures.iter().filter(|f| f["kind"] == "producer") {
+        let count = samples
+            .iter()
+            .filter(|s| s["future"] == f["future"])
+            .count() as u64;
+        assert_eq!(count, num(f, "planned_samples"), "{run_id} {}", f["future"]);
+        assert!(num(f, "planned_samples") <= samples_per_future, "{run_id}");
+    }
     for f in &futures {
         let name = &f["future"];
         let seqs: Vec<u64> = samples
@@ -81,8 +90,8 @@ fn check_run(r: &Results, run: &Row) {
             .collect();
         assert_eq!(
             seqs,
-            (0..samples_per_future).collect::<Vec<_>>(),
-            "{run_id} {name}"
+            (0..seqs.len() as u64).collect::<Vec<_>>(),
+            "{run_id} {name}: seq 0, 1, 2, …"
         );
         let fp: Vec<&&Row> = polls.iter().filter(|p| &p["future"] == name).collect();
         assert_eq!(fp.len() as u64, num(f, "polls"), "{run_id} {name}");
@@ -142,6 +151,18 @@ fn check_run(r: &Results, run: &Row) {
     for f in &futures {
         let name = &f["future"];
         let placement = f["placement"].as_str();
+        // A service's samples are events spanning awaits (the invariant
+        // covers producer steps only); their values are latencies ≥ 0.
+        if f["kind"] == "service" {
+            for s in samples.iter().filter(|s| &s["future"] == name) {
+                assert!(s["value"].parse::<f64>().unwrap() >= 0.0, "{run_id} {name}");
+                assert!(
+                    s["cpu_ns"].is_empty(),
+                    "{run_id} {name}: an event has no on-CPU time"
+                );
+            }
+            continue;
+        }
         let fp: Vec<(u64, u64, u64)> = polls
             .iter()
             .filter(|p| &p["future"] == name)
@@ -231,7 +252,7 @@ fn check_run(r: &Results, run: &Row) {
         "{run_id}"
     );
     for ((future, metric), rows) in &groups {
-        assert!(["poll_duration", "sched_delay", "sample_gap"].contains(&metric.as_str()));
+        assert!(["poll_duration", "sched_delay", "sample_gap", "value"].contains(&metric.as_str()));
         for w in rows.windows(2) {
             assert!(
                 w[0].0 <= w[1].0 && w[0].1 <= w[1].1 && w[0].2 <= w[1].2,
@@ -256,7 +277,7 @@ fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
     let mut args = ALL.to_vec();
     args.extend_from_slice(&["--workers", "2"]);
     let (_dir, r) = run(&args);
-    assert_eq!(r.runs.rows.len(), 9);
+    assert_eq!(r.runs.rows.len(), ALL.len());
     for run in &r.runs.rows {
         check_run(&r, run);
     }
@@ -297,7 +318,7 @@ fn every_builtin_scenario_keeps_the_invariants_current_thread() {
         .collect();
     args.extend_from_slice(&["--flavor", "current_thread"]);
     let (_dir, r) = run(&args);
-    assert_eq!(r.runs.rows.len(), 8);
+    assert_eq!(r.runs.rows.len(), ALL.len() - 1);
     for run in &r.runs.rows {
         check_run(&r, run);
         // Everything async runs on thread 0.

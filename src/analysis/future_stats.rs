@@ -48,8 +48,14 @@ impl FutureStats {
             .map(|p| (p.start_ns, p.end_ns))
             .collect();
         spans.sort_unstable();
-        let outside: Vec<_> = future
-            .samples
+        // A service's samples are events that span awaits, not work: only
+        // steps count as busy time.
+        let steps: &[crate::trace::Sample] = if future.kind.is_service() {
+            &[]
+        } else {
+            &future.samples
+        };
+        let outside: Vec<_> = steps
             .iter()
             .filter(|s| {
                 !inside(&spans, s.start_ns, s.end_ns) || s.thread != thread_of(future, s.start_ns)

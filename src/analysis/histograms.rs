@@ -21,11 +21,19 @@ pub enum Metric {
     /// `start` of a sample minus `end` of the previous sample of the same
     /// future: how long the producer waited between two of its steps.
     SampleGap,
+    /// A service's samples' values (round trip, lateness, end-to-end
+    /// latency or wait, µs) in ns; none for producers.
+    Value,
 }
 
 impl Metric {
     /// All metrics, in file order.
-    pub const ALL: [Metric; 3] = [Metric::PollDuration, Metric::SchedDelay, Metric::SampleGap];
+    pub const ALL: [Metric; 4] = [
+        Metric::PollDuration,
+        Metric::SchedDelay,
+        Metric::SampleGap,
+        Metric::Value,
+    ];
 
     /// The metric's name in histograms.csv.
     pub fn as_str(self) -> &'static str {
@@ -33,6 +41,7 @@ impl Metric {
             Metric::PollDuration => "poll_duration",
             Metric::SchedDelay => "sched_delay",
             Metric::SampleGap => "sample_gap",
+            Metric::Value => "value",
         }
     }
 
@@ -50,6 +59,12 @@ impl Metric {
                 .windows(2)
                 .map(|w| w[1].start_ns.saturating_sub(w[0].end_ns))
                 .collect(),
+            Metric::Value if future.kind.is_service() => future
+                .samples
+                .iter()
+                .map(|s| (s.value.max(0.0) * 1e3).round() as u64)
+                .collect(),
+            Metric::Value => Vec::new(),
         }
     }
 }

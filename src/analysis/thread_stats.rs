@@ -70,7 +70,13 @@ impl ThreadStats {
                     s.cpu_of_poll(poll.cpu_ns());
                 }
             }
-            for sample in &future.samples {
+            // A service's samples are events that span awaits, not work.
+            let steps = if future.kind.is_service() {
+                &[][..]
+            } else {
+                &future.samples[..]
+            };
+            for sample in steps {
                 let Some(s) = stats.get_mut(usize::from(sample.thread)) else {
                     continue;
                 };

@@ -26,6 +26,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             heavy_cost: defaults.heavy_cost,
             tasks: args.tasks.unwrap_or(defaults.tasks),
             cost_kind: args.cost_kind.unwrap_or(defaults.cost_kind),
+            task_threads: None,
         },
         heavy_costs: args.heavy_cost.clone(),
         workers: args.workers.clone(),

@@ -152,6 +152,7 @@ fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
                 cost_ns: future.cost.map(nanos),
                 planned_samples: future.planned_samples.map(u64::from),
                 wake_clamps: Some(u64::from(future.wake_clamps)),
+                kind: Some(Cow::Borrowed(future.kind.role())),
             })?;
         }
     }

@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
 use crate::scenario::{Origin, journey};
 use crate::trace::{
-    Environment, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics, Sample,
-    TokioWorker,
+    Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
+    Sample, TokioWorker,
 };
 
 fn to_usize(v: u64) -> usize {
@@ -215,10 +215,14 @@ impl<'a> Loader<'a> {
             let trace = &mut self.traces[run];
             self.future_index
                 .insert((run, row.future.to_string()), trace.futures.len());
-            let producer = row.placement.placement().is_some();
+            let kind = match (row.placement, row.kind.as_deref()) {
+                (FutureKind::Producer(p), Some("service")) => FutureKind::Service(p),
+                (kind, _) => kind,
+            };
+            let producer = matches!(kind, FutureKind::Producer(_));
             let config = trace.info.config.as_ref();
             trace.futures.push(FutureTrace {
-                kind: row.placement,
+                kind,
                 cost: cost(row.cost_ns, row.cost_us),
                 cost_kind: row
                     .cost_kind

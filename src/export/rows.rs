@@ -150,6 +150,9 @@ pub(crate) struct FutureRow<'a> {
     pub(crate) planned_samples: Option<u64>,
     #[serde(default)]
     pub(crate) wake_clamps: Option<u64>,
+    /// `producer`, `service`, `instrumented` or `span`.
+    #[serde(default)]
+    pub(crate) kind: Option<Cow<'a, str>>,
 }
 
 impl Row for FutureRow<'_> {

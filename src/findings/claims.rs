@@ -1,7 +1,7 @@
 //! Every claim pollscope can judge: its stable id, its text, the flavor it
 //! is about (if any) and its judge. Built-in scenarios name theirs by id.
 
-use super::{Judgement, Run, beyond, journey};
+use super::{Judgement, Run, beyond, journey, services};
 use crate::scenario::Flavor;
 
 /// One claim about a scenario's runs.
@@ -91,6 +91,36 @@ pub const CLAIMS: &[Claim] = &[
         text: "a future that never yields starves the futures beside it for its whole run",
         flavor: None,
         judge: beyond::starves,
+    },
+    Claim {
+        id: "tcp_echo.round_trips",
+        text: "every request's round trip is recorded, and a loopback round trip costs about the handler's work (median under it plus 1 ms), not a timer tick",
+        flavor: None,
+        judge: services::round_trips,
+    },
+    Claim {
+        id: "timers.lateness",
+        text: "timer lateness grows with the hogs' step while every worker runs one, and stays within 2 ticks once a worker is free (deadlines round up to the next 1 ms tick)",
+        flavor: None,
+        judge: services::lateness,
+    },
+    Claim {
+        id: "channel_pipeline.in_order",
+        text: "every item reaches the sink, after at least the stages' work",
+        flavor: None,
+        judge: services::in_order,
+    },
+    Claim {
+        id: "mutex_contention.waits",
+        text: "no locker starves: tokio's mutex hands the lock to its waiters in order, so a wait stays within twice the others' holds (plus 1 ms)",
+        flavor: None,
+        judge: services::waits,
+    },
+    Claim {
+        id: "starvation.ticker_starved",
+        text: "hogs that never yield on every task thread starve the ticker for a whole hog poll: tokio's coop budget does not preempt them",
+        flavor: None,
+        judge: services::ticker_starved,
     },
     Claim {
         id: "current_thread.one_thread",

@@ -41,7 +41,12 @@ pub(crate) fn busy_threads(result: &RunResult, from: u64, to: u64) -> f64 {
         for p in &future.polls {
             busy = busy.saturating_add(clip(p.start_ns, p.end_ns));
         }
-        for s in &future.samples {
+        let steps = if future.kind.is_service() {
+            &[][..]
+        } else {
+            &future.samples[..]
+        };
+        for s in steps {
             let own = spans
                 .get(usize::from(s.thread))
                 .map_or(&[][..], Vec::as_slice);

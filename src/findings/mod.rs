@@ -26,6 +26,7 @@ mod claims;
 mod context;
 mod intervals;
 mod journey;
+mod services;
 mod truth;
 
 use std::fmt::{self, Write};

@@ -312,6 +312,7 @@ fn future_specs(at: &Locator<'_>, tables: &[FutureTable]) -> Result<Vec<FutureSp
                 cost_kind,
                 samples,
                 yields: table.yields.unwrap_or(true),
+                role: super::Role::Producer,
             });
         }
     }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::cost::CostKind;
 
-use super::{FutureSpec, Origin, Placement, RuntimeSpec, Scenario, cores};
+use super::{FutureSpec, Origin, Placement, RuntimeSpec, Scenario, cores, services};
 
 /// The knobs of the built-in scenarios.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,6 +19,9 @@ pub struct JourneyParams {
     pub tasks: u32,
     /// How costs are spent (default `cpu`).
     pub cost_kind: CostKind,
+    /// The threads that will run tasks (workers; 1 for current_thread):
+    /// the service workloads start as many hogs (default: one per core).
+    pub task_threads: Option<usize>,
 }
 
 impl Default for JourneyParams {
@@ -29,6 +32,7 @@ impl Default for JourneyParams {
             heavy_cost: Duration::from_micros(500),
             tasks: 6,
             cost_kind: CostKind::Cpu,
+            task_threads: None,
         }
     }
 }
@@ -107,6 +111,36 @@ pub const BUILTINS: &[Builtin] = &[
         claims: &["rayon_pool.pool_bounded", ONE_THREAD],
     },
     Builtin {
+        name: "tcp_echo",
+        description: "a loopback echo server: T clients send requests, a handler task per connection answers; samples are round trips",
+        build: services::tcp_echo,
+        claims: &["tcp_echo.round_trips"],
+    },
+    Builtin {
+        name: "timers",
+        description: "T tasks sleep 1 ms again and again beside a hog per worker; samples are each wake's lateness",
+        build: services::timers,
+        claims: &["timers.lateness"],
+    },
+    Builtin {
+        name: "channel_pipeline",
+        description: "source → T stages → sink over bounded channels; samples are each item's end-to-end latency",
+        build: services::channel_pipeline,
+        claims: &["channel_pipeline.in_order"],
+    },
+    Builtin {
+        name: "mutex_contention",
+        description: "T tasks take turns on one async mutex, holding it for the light cost; samples are each wait",
+        build: services::mutex_contention,
+        claims: &["mutex_contention.waits"],
+    },
+    Builtin {
+        name: "starvation",
+        description: "a 1 ms ticker beside hogs that never yield; samples are each tick's lateness",
+        build: services::starvation,
+        claims: &["starvation.ticker_starved"],
+    },
+    Builtin {
         name: "no_yield",
         description: "a heavy future that never yields beside light ones: what starvation looks like",
         build: no_yield,
@@ -143,7 +177,7 @@ pub fn builtin(name: &str, params: &JourneyParams) -> Option<Scenario> {
         .map(|b| (b.build)(params))
 }
 
-fn scenario(name: &str, params: &JourneyParams, futures: Vec<FutureSpec>) -> Scenario {
+pub(super) fn scenario(name: &str, params: &JourneyParams, futures: Vec<FutureSpec>) -> Scenario {
     let description = BUILTINS
         .iter()
         .find(|b| b.name == name)

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::names;
 
 pub use journey::JourneyParams;
+pub(crate) mod services;
 
 /// tokio's runtime flavor.
 #[derive(
@@ -227,6 +228,52 @@ pub struct FutureSpec {
     pub samples: Option<u32>,
     /// Whether it yields (`tokio::task::yield_now`) after every step.
     pub yields: bool,
+    /// What it does: the post's producer, or a part of a service workload.
+    pub role: Role,
+}
+
+/// What a future does. A producer computes sine steps; the others are the
+/// parts of the service workloads, each recording one sample per event
+/// (request, tick, item, lock acquisition) whose `value` is that event's
+/// latency in µs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// `samples` sine steps, each costing `cost`, yielding after each
+    /// (unless `yields` is false).
+    #[default]
+    Producer,
+    /// tcp_echo: accepts the clients' connections on a loopback socket and
+    /// hands each to a handler.
+    EchoServer,
+    /// tcp_echo: echoes a connection's 64-byte requests, spending `cost` on
+    /// each.
+    EchoHandler,
+    /// tcp_echo: sends `samples` requests of 64 bytes and records each
+    /// round trip.
+    EchoClient,
+    /// timers: sleeps `samples` times for 1 ms and records each lateness.
+    Timer,
+    /// channel_pipeline: sends `samples` items, stamped with their birth.
+    Source,
+    /// channel_pipeline: forwards each item, spending `cost` on it.
+    Stage,
+    /// channel_pipeline: receives the items and records each end-to-end
+    /// latency.
+    Sink,
+    /// mutex_contention: `samples` times takes the shared lock, records the
+    /// wait, holds it for `cost`, releases it and yields.
+    Locker,
+    /// starvation: a 1 ms interval ticked `samples` times, recording each
+    /// tick's lateness.
+    Ticker,
+}
+
+impl Role {
+    /// Whether the future is part of a service workload (its samples are
+    /// events with a latency, not producer steps).
+    pub fn is_service(self) -> bool {
+        self != Role::Producer
+    }
 }
 
 impl FutureSpec {
@@ -246,6 +293,16 @@ impl FutureSpec {
             cost_kind: None,
             samples: None,
             yields: true,
+            role: Role::Producer,
+        }
+    }
+
+    /// A part of a service workload, spawned, doing `role` with `cost` of
+    /// work per event.
+    pub fn service(name: impl Into<String>, role: Role, cost: Duration) -> Self {
+        Self {
+            role,
+            ..Self::new(name, Placement::Spawn, cost)
         }
     }
 }
@@ -369,7 +426,7 @@ impl Scenario {
                     future.name
                 ));
             }
-            if future.cost.is_zero() {
+            if future.cost.is_zero() && !future.role.is_service() {
                 return bad(format!("future `{}`: cost must be positive", future.name));
             }
             if future.placement == Placement::BlockInPlace

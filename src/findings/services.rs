@@ -1,0 +1,342 @@
+//! The judges of the service workloads' claims. A service's samples are
+//! events whose value is a latency in µs (round trip, lateness, end-to-end
+//! latency, wait); each judge states its measure and thresholds.
+
+use super::journey::failed;
+use super::{Judgement, Run, Verdict};
+use crate::duration::human_ns;
+use crate::stats::{median, quantile};
+use crate::trace::FutureTrace;
+
+/// A loopback round trip on an idle worker takes tens of µs: the median
+/// stays under the handler's work plus this.
+pub(crate) const ROUND_TRIP_SLACK_NS: u64 = 1_000_000;
+/// tokio's timer tick (deadlines round up to the next one).
+pub(crate) const TICK_NS: u64 = 1_000_000;
+/// While a worker is free, a timer's p99 lateness stays within this many
+/// ticks.
+pub(crate) const FREE_LATENESS_TICKS: f64 = 2.0;
+/// A starved ticker's longest lateness is at least this share of the
+/// longest non-yielding poll.
+pub(crate) const STARVED_SHARE: f64 = 0.9;
+/// Lock waits: the p99 wait stays within this many times the others'
+/// holds, (T − 1) × the light cost, plus [`ROUND_TRIP_SLACK_NS`].
+pub(crate) const FAIR_WAIT_FACTOR: f64 = 2.0;
+
+fn named<'a>(run: &'a Run<'_>, prefix: &str) -> Vec<&'a FutureTrace> {
+    run.result
+        .trace
+        .futures
+        .iter()
+        .filter(|f| f.kind.is_service() && f.name.starts_with(prefix))
+        .collect()
+}
+
+/// Sample values (µs) as ns.
+fn values_ns<'a>(futures: impl IntoIterator<Item = &'a FutureTrace>) -> Vec<u64> {
+    futures
+        .into_iter()
+        .flat_map(|f| {
+            f.samples
+                .iter()
+                .map(|s| (s.value.max(0.0) * 1e3).round() as u64)
+        })
+        .collect()
+}
+
+/// Futures that recorded fewer samples than planned: `name (got/planned)`.
+fn short(futures: &[&FutureTrace]) -> Vec<String> {
+    futures
+        .iter()
+        .filter_map(|f| {
+            let planned = f.planned_samples.unwrap_or(0) as usize;
+            (f.samples.len() < planned)
+                .then(|| format!("{} ({}/{planned})", f.name, f.samples.len()))
+        })
+        .collect()
+}
+
+fn nanos(d: Option<std::time::Duration>) -> u64 {
+    d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// `tcp_echo.round_trips`: every client recorded a round trip per request
+/// (no sampling), and the median round trip is under the handler's work
+/// plus [`ROUND_TRIP_SLACK_NS`] (loopback: tens of µs, not a timer tick).
+pub(crate) fn round_trips(run: &Run<'_>) -> Judgement {
+    let clients = named(run, "client");
+    let lost = short(&clients);
+    let mut rtt = values_ns(clients.iter().copied());
+    let p50 = median(&mut rtt).unwrap_or(0);
+    let p99 = quantile(&mut rtt, 0.99).unwrap_or(0);
+    let limit = nanos(run.config.light_cost).saturating_add(ROUND_TRIP_SLACK_NS);
+    let evidence = format!(
+        "{} round trips from {} clients; median {}, p99 {} (handler work {})",
+        rtt.len(),
+        clients.len(),
+        human_ns(p50),
+        human_ns(p99),
+        human_ns(nanos(run.config.light_cost))
+    );
+    if !lost.is_empty() {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "clients recorded fewer round trips than requests: {}",
+                lost.join(", ")
+            ),
+            evidence,
+        )
+    } else if p50 >= limit {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "the median round trip is {}, not under the handler's work plus 1 ms ({})",
+                human_ns(p50),
+                human_ns(limit)
+            ),
+            evidence,
+        )
+    } else {
+        Judgement::holds(evidence)
+    }
+}
+
+/// `timers.lateness`: while every worker runs a hog, a timer wakes late by
+/// at least a hog's step (p99 lateness ≥ the heavy cost: a busy worker
+/// looks at its timers only between tasks, every `event_interval` polls or
+/// when it parks); once the hogs are done and workers are free, the p99
+/// lateness stays within [`FREE_LATENESS_TICKS`] ticks (tokio rounds a
+/// deadline up to its next 1 ms tick). Not applicable when the timers'
+/// events all fell in one of the two phases.
+pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
+    let r = run.result;
+    let hogs_done = r
+        .trace
+        .futures
+        .iter()
+        .filter(|f| f.name.starts_with("hog"))
+        .filter_map(|f| f.polls.last().map(|p| p.end_ns))
+        .max()
+        .unwrap_or(0);
+    let timers = named(run, "timer");
+    let (mut busy, mut free): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+    for s in timers.iter().flat_map(|f| f.samples.iter()) {
+        let late = (s.value.max(0.0) * 1e3).round() as u64;
+        if s.end_ns <= hogs_done {
+            busy.push(late);
+        } else {
+            free.push(late);
+        }
+    }
+    if busy.is_empty() || free.is_empty() {
+        return Judgement::because(
+            Verdict::NotApplicable,
+            format!(
+                "{} wakes while the hogs ran and {} after: both phases are needed (more --samples, or a shorter --heavy-cost)",
+                busy.len(),
+                free.len()
+            ),
+            String::new(),
+        );
+    }
+    let (busy_p99, free_p99) = (
+        quantile(&mut busy, 0.99).unwrap_or(0),
+        quantile(&mut free, 0.99).unwrap_or(0),
+    );
+    let heavy = nanos(run.config.heavy_cost);
+    let evidence = format!(
+        "p99 lateness {} over {} wakes while every worker ran a hog (a hog step is {}), {} over {} wakes after",
+        human_ns(busy_p99),
+        busy.len(),
+        human_ns(heavy),
+        human_ns(free_p99),
+        free.len()
+    );
+    if busy_p99 < heavy {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "with every worker busy the p99 lateness was only {} (at least a hog's step, {}, expected)",
+                human_ns(busy_p99),
+                human_ns(heavy)
+            ),
+            evidence,
+        )
+    } else if free_p99 as f64 > FREE_LATENESS_TICKS * TICK_NS as f64 {
+        // Timer events carry no on-CPU time; the hogs' steps, which ran
+        // beside them, tell whether another process had the CPU.
+        let hogs: Vec<&FutureTrace> = r
+            .trace
+            .futures
+            .iter()
+            .filter(|f| f.name.starts_with("hog"))
+            .collect();
+        failed(
+            run,
+            &hogs,
+            format!(
+                "with workers free the p99 lateness was {:.2} ticks (at most {FREE_LATENESS_TICKS} expected)",
+                free_p99 as f64 / TICK_NS as f64
+            ),
+            evidence,
+        )
+    } else {
+        Judgement::holds(evidence)
+    }
+}
+
+/// `channel_pipeline.in_order`: the sink received every item, and the
+/// median end-to-end latency is at least T × the light cost (each stage
+/// spends it on every item).
+pub(crate) fn in_order(run: &Run<'_>) -> Judgement {
+    let sink = named(run, "sink");
+    let stages = named(run, "stage").len() as u64;
+    let planned = run.config.samples as usize;
+    let received = sink.iter().map(|f| f.samples.len()).sum::<usize>();
+    let mut latency = values_ns(sink.iter().copied());
+    let p50 = median(&mut latency).unwrap_or(0);
+    let work = stages.saturating_mul(nanos(run.config.light_cost));
+    let evidence = format!(
+        "{received} of {planned} items reached the sink; median end-to-end latency {} for {stages} stages of {} each",
+        human_ns(p50),
+        human_ns(nanos(run.config.light_cost))
+    );
+    if received != planned {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!("{received} of {planned} items reached the sink"),
+            evidence,
+        )
+    } else if p50 < work {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "the median latency {} is under the stages' work {}",
+                human_ns(p50),
+                human_ns(work)
+            ),
+            evidence,
+        )
+    } else {
+        Judgement::holds(evidence)
+    }
+}
+
+/// `mutex_contention.waits`: every locker took the lock `samples` times,
+/// and (T ≥ 2) no locker starves: the p99 wait stays within
+/// [`FAIR_WAIT_FACTOR`] × the others' holds, (T − 1) × the light cost, plus
+/// 1 ms — tokio's mutex hands the lock to its waiters in order. (A locker
+/// that asks while nobody waits takes the lock at once: the medians per
+/// locker in the evidence show who waited.)
+pub(crate) fn waits(run: &Run<'_>) -> Judgement {
+    let lockers = named(run, "locker");
+    let t = lockers.len() as u64;
+    if t < 2 {
+        return Judgement::because(
+            Verdict::NotApplicable,
+            format!("{t} locker: nobody to wait for"),
+            String::new(),
+        );
+    }
+    let lost = short(&lockers);
+    let mut waits = values_ns(lockers.iter().copied());
+    let p99 = quantile(&mut waits, 0.99).unwrap_or(0);
+    let others = (t - 1).saturating_mul(nanos(run.config.light_cost));
+    let limit = (FAIR_WAIT_FACTOR * others as f64) as u64 + ROUND_TRIP_SLACK_NS;
+    let medians: Vec<String> = lockers
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f.name,
+                human_ns(median(&mut values_ns([*f])).unwrap_or(0))
+            )
+        })
+        .collect();
+    let evidence = format!(
+        "p99 wait {} for {t} lockers holding the lock {} each (others' holds {}); median wait per locker: {}",
+        human_ns(p99),
+        human_ns(nanos(run.config.light_cost)),
+        human_ns(others),
+        medians.join(", ")
+    );
+    if !lost.is_empty() {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "lockers took the lock fewer times than asked: {}",
+                lost.join(", ")
+            ),
+            evidence,
+        )
+    } else if p99 > limit {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "the p99 wait {} exceeds {FAIR_WAIT_FACTOR} × the others' holds plus 1 ms ({})",
+                human_ns(p99),
+                human_ns(limit)
+            ),
+            evidence,
+        )
+    } else {
+        Judgement::holds(evidence)
+    }
+}
+
+/// `starvation.ticker_starved`: when non-yielding hogs occupy every thread
+/// that runs tasks, the ticker's longest lateness is at least
+/// [`STARVED_SHARE`] × the longest hog poll — nothing preempts a task that
+/// never yields, and tokio's coop budget only acts at awaits. Not
+/// applicable when a thread was left free.
+pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
+    let r = run.result;
+    let hogs: Vec<&FutureTrace> = r
+        .trace
+        .futures
+        .iter()
+        .filter(|f| f.name.starts_with("hog"))
+        .collect();
+    let threads = match run.config.flavor {
+        crate::scenario::Flavor::CurrentThread => 1,
+        crate::scenario::Flavor::MultiThread => run.config.workers,
+    };
+    if hogs.len() < threads {
+        return Judgement::because(
+            Verdict::NotApplicable,
+            format!(
+                "{} hogs for {threads} task threads: one is free for the ticker",
+                hogs.len()
+            ),
+            String::new(),
+        );
+    }
+    let longest_hog = hogs
+        .iter()
+        .flat_map(|f| f.polls.iter().map(|p| p.duration_ns()))
+        .max()
+        .unwrap_or(0);
+    let worst = values_ns(named(run, "ticker"))
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let evidence = format!(
+        "the ticker's worst lateness {} beside hogs whose longest poll lasted {}",
+        human_ns(worst),
+        human_ns(longest_hog)
+    );
+    if (worst as f64) < STARVED_SHARE * longest_hog as f64 {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "the ticker was at most {} late, under {STARVED_SHARE} × the longest hog poll ({})",
+                human_ns(worst),
+                human_ns(longest_hog)
+            ),
+            evidence,
+        )
+    } else {
+        Judgement::holds(evidence)
+    }
+}

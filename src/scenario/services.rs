@@ -1,0 +1,78 @@
+//! The service workloads: built-in scenarios whose futures wait on sockets,
+//! timers, channels and locks instead of computing sine steps. Each records
+//! one sample per event, whose `value` is that event's latency in µs (see
+//! [`Role`]); `--tasks` sets their count and `--light-cost` the work per
+//! event.
+
+use std::time::Duration;
+
+use super::journey::{JourneyParams, scenario};
+use super::{FutureSpec, Placement, Role, Scenario, cores};
+
+/// Heavy tasks beside the service: one per thread that runs tasks.
+fn hogs(p: &JourneyParams, yields: bool, samples: Option<u32>) -> Vec<FutureSpec> {
+    let count = p.task_threads.unwrap_or_else(cores).max(1);
+    (1..=count)
+        .map(|i| {
+            let mut hog = FutureSpec::new(format!("hog{i}"), Placement::Spawn, p.heavy_cost);
+            hog.yields = yields;
+            hog.samples = samples;
+            hog
+        })
+        .collect()
+}
+
+fn numbered(prefix: &str, role: Role, cost: Duration, p: &JourneyParams) -> Vec<FutureSpec> {
+    (1..=p.tasks)
+        .map(|i| FutureSpec::service(format!("{prefix}{i}"), role, cost))
+        .collect()
+}
+
+/// `server`, `client1..T`, `handler1..T`: T clients each send `samples`
+/// requests of 64 bytes to a loopback echo server, whose handler per
+/// connection spends the light cost on each.
+pub(crate) fn tcp_echo(p: &JourneyParams) -> Scenario {
+    let mut futures = vec![FutureSpec::service(
+        "server",
+        Role::EchoServer,
+        Duration::ZERO,
+    )];
+    futures.extend(numbered("client", Role::EchoClient, Duration::ZERO, p));
+    futures.extend(numbered("handler", Role::EchoHandler, p.light_cost, p));
+    scenario("tcp_echo", p, futures)
+}
+
+/// `timer1..T` sleeping 1 ms `samples` times, beside `hog1..W`: one
+/// yielding heavy task per thread that runs tasks.
+pub(crate) fn timers(p: &JourneyParams) -> Scenario {
+    let mut futures = numbered("timer", Role::Timer, Duration::ZERO, p);
+    futures.extend(hogs(p, true, None));
+    scenario("timers", p, futures)
+}
+
+/// `source` → `stage1..T` → `sink` over bounded channels (capacity 16),
+/// each stage spending the light cost per item.
+pub(crate) fn channel_pipeline(p: &JourneyParams) -> Scenario {
+    let mut futures = vec![FutureSpec::service("source", Role::Source, Duration::ZERO)];
+    futures.extend(numbered("stage", Role::Stage, p.light_cost, p));
+    futures.push(FutureSpec::service("sink", Role::Sink, Duration::ZERO));
+    scenario("channel_pipeline", p, futures)
+}
+
+/// `locker1..T` taking turns on one `tokio::sync::Mutex`, each holding it
+/// for the light cost.
+pub(crate) fn mutex_contention(p: &JourneyParams) -> Scenario {
+    scenario(
+        "mutex_contention",
+        p,
+        numbered("locker", Role::Locker, p.light_cost, p),
+    )
+}
+
+/// A `ticker` on a 1 ms interval beside `hog1..W` that never yield: each
+/// runs a tenth of the samples of heavy steps in one poll.
+pub(crate) fn starvation(p: &JourneyParams) -> Scenario {
+    let mut futures = vec![FutureSpec::service("ticker", Role::Ticker, Duration::ZERO)];
+    futures.extend(hogs(p, false, Some((p.samples / 10).max(1))));
+    scenario("starvation", p, futures)
+}

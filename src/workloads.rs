@@ -1,0 +1,277 @@
+//! The bodies of the service workloads' futures (see
+//! [`Role`](crate::scenario::Role)): they wait on a loopback socket, timers,
+//! channels and a lock, and record one sample per event — start and end of
+//! the event, the thread that completed it, and its latency in µs as the
+//! value; no on-CPU time (an event spans awaits).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::cost::Cost;
+use crate::probe::{NOT_MEASURED, SampleRecord, clock, record_step};
+use crate::scenario::{FutureSpec, Role, Scenario};
+
+/// Bytes of one echo request.
+pub(crate) const REQUEST_BYTES: usize = 64;
+/// The timers' sleep and the ticker's period: tokio's timer has
+/// millisecond resolution (deadlines round up to the next tick).
+pub(crate) const TICK: Duration = Duration::from_millis(1);
+/// Capacity of each pipeline channel.
+pub(crate) const CHANNEL_CAPACITY: usize = 16;
+/// An echo client gives up after this long (the loop is bounded in count
+/// and in time).
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An item of the pipeline: its number and when the source made it.
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    seq: u32,
+    born: clock::Ticks,
+}
+
+/// The connections between one run's service futures, made before time 0:
+/// the loopback listener and the hand-off of each accepted connection to
+/// its handler, the pipeline's channels, the shared lock.
+#[derive(Debug, Default)]
+pub(crate) struct Wiring {
+    listener: Option<TcpListener>,
+    addr: Option<SocketAddr>,
+    to_handlers: Vec<oneshot::Sender<TcpStream>>,
+    handlers: VecDeque<oneshot::Receiver<TcpStream>>,
+    senders: VecDeque<mpsc::Sender<Item>>,
+    receivers: VecDeque<mpsc::Receiver<Item>>,
+    lock: Arc<Mutex<()>>,
+}
+
+impl Wiring {
+    /// The wiring `scenario`'s service futures need (nothing for a
+    /// scenario of producers). The listener binds 127.0.0.1 only, on a
+    /// port the OS chooses.
+    pub(crate) async fn for_scenario(scenario: &Scenario) -> std::io::Result<Self> {
+        let count = |role: Role| scenario.futures.iter().filter(|f| f.role == role).count();
+        let mut wiring = Wiring::default();
+        if count(Role::EchoServer) > 0 {
+            let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+            wiring.addr = Some(listener.local_addr()?);
+            wiring.listener = Some(listener);
+            for _ in 0..count(Role::EchoHandler) {
+                let (tx, rx) = oneshot::channel();
+                wiring.to_handlers.push(tx);
+                wiring.handlers.push_back(rx);
+            }
+        }
+        if count(Role::Source) > 0 {
+            // source → stage1 → … → stageS → sink: S + 1 channels.
+            for _ in 0..=count(Role::Stage) {
+                let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+                wiring.senders.push_back(tx);
+                wiring.receivers.push_back(rx);
+            }
+        }
+        Ok(wiring)
+    }
+
+    /// The body of the service future `spec`: `samples` events, `cost` of
+    /// work per event. Futures take their ends of the wiring in scenario
+    /// order.
+    pub(crate) fn body(
+        &mut self,
+        spec: &FutureSpec,
+        samples: u32,
+        cost: Cost,
+    ) -> BoxFuture<'static, ()> {
+        let work = move || {
+            if !cost.duration().is_zero() {
+                cost.burn();
+            }
+        };
+        match spec.role {
+            Role::Producer => async {}.boxed(),
+            Role::EchoServer => {
+                let listener = self.listener.take();
+                let handlers = std::mem::take(&mut self.to_handlers);
+                serve(listener, handlers).boxed()
+            }
+            Role::EchoHandler => {
+                let connection = self.handlers.pop_front();
+                echo(connection, work).boxed()
+            }
+            Role::EchoClient => client(self.addr, samples).boxed(),
+            Role::Timer => timer(samples).boxed(),
+            Role::Ticker => ticker(samples).boxed(),
+            Role::Source => source(self.senders.pop_front(), samples).boxed(),
+            Role::Stage => {
+                let (rx, tx) = (self.receivers.pop_front(), self.senders.pop_front());
+                stage(rx, tx, work).boxed()
+            }
+            Role::Sink => sink(self.receivers.pop_front()).boxed(),
+            Role::Locker => locker(Arc::clone(&self.lock), samples, work).boxed(),
+        }
+    }
+}
+
+/// Records an event that began at `start` and completed now, with its
+/// latency in µs as the value.
+fn event(seq: u32, start: clock::Ticks, latency: Duration) {
+    record_step(
+        SampleRecord {
+            seq,
+            value: latency.as_nanos() as f64 / 1e3,
+            start,
+            end: clock::now(),
+            cpu_ns: NOT_MEASURED,
+            thread: 0,
+        },
+        None,
+    );
+}
+
+/// The clock reading `elapsed` before now.
+fn ticks_ago(elapsed: Duration) -> clock::Ticks {
+    let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    clock::now().saturating_sub(clock::ticks_after(0, nanos))
+}
+
+async fn serve(listener: Option<TcpListener>, handlers: Vec<oneshot::Sender<TcpStream>>) {
+    let Some(listener) = listener else { return };
+    for handler in handlers {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        let _ = handler.send(stream);
+    }
+}
+
+async fn echo(connection: Option<oneshot::Receiver<TcpStream>>, work: impl Fn()) {
+    let Some(Ok(mut stream)) = (match connection {
+        Some(rx) => Some(rx.await),
+        None => None,
+    }) else {
+        return;
+    };
+    let mut buffer = [0u8; REQUEST_BYTES];
+    while stream.read_exact(&mut buffer).await.is_ok() {
+        work();
+        if stream.write_all(&buffer).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn client(addr: Option<SocketAddr>, samples: u32) {
+    let Some(addr) = addr else { return };
+    let requests = async move {
+        let Ok(mut stream) = TcpStream::connect(addr).await else {
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        let mut buffer = [7u8; REQUEST_BYTES];
+        for seq in 0..samples {
+            let (start, t0) = (clock::now(), Instant::now());
+            if stream.write_all(&buffer).await.is_err()
+                || stream.read_exact(&mut buffer).await.is_err()
+            {
+                return;
+            }
+            event(seq, start, t0.elapsed());
+        }
+    };
+    let _ = tokio::time::timeout(CLIENT_TIMEOUT, requests).await;
+}
+
+/// Sleeps one tick `samples` times; the value is the lateness: the actual
+/// wake minus the deadline.
+async fn timer(samples: u32) {
+    for seq in 0..samples {
+        let (start, t0) = (clock::now(), Instant::now());
+        tokio::time::sleep(TICK).await;
+        event(seq, start, t0.elapsed().saturating_sub(TICK));
+    }
+}
+
+/// Ticks a one-tick interval `samples` times; the value is each tick's
+/// lateness behind its schedule, and the event starts at the scheduled
+/// instant.
+async fn ticker(samples: u32) {
+    let mut interval = tokio::time::interval(TICK);
+    for seq in 0..samples {
+        let scheduled = interval.tick().await;
+        let late = Instant::now().saturating_duration_since(scheduled);
+        event(seq, ticks_ago(late), late);
+    }
+}
+
+async fn source(tx: Option<mpsc::Sender<Item>>, samples: u32) {
+    let Some(tx) = tx else { return };
+    for seq in 0..samples {
+        let item = Item {
+            seq,
+            born: clock::now(),
+        };
+        if tx.send(item).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn stage(rx: Option<mpsc::Receiver<Item>>, tx: Option<mpsc::Sender<Item>>, work: impl Fn()) {
+    let (Some(mut rx), Some(tx)) = (rx, tx) else {
+        return;
+    };
+    while let Some(item) = rx.recv().await {
+        work();
+        if tx.send(item).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Receives the items; the value is each one's end-to-end latency.
+async fn sink(rx: Option<mpsc::Receiver<Item>>) {
+    let Some(mut rx) = rx else { return };
+    while let Some(item) = rx.recv().await {
+        let latency = clock::ticks_to_ns(item.born, clock::now());
+        event(item.seq, item.born, Duration::from_nanos(latency));
+    }
+}
+
+/// Takes the lock `samples` times; the value is each wait for it.
+async fn locker(lock: Arc<Mutex<()>>, samples: u32, work: impl Fn()) {
+    for seq in 0..samples {
+        let (start, t0) = (clock::now(), Instant::now());
+        let guard = lock.lock().await;
+        event(seq, start, t0.elapsed());
+        work();
+        drop(guard);
+        tokio::task::yield_now().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::JourneyParams;
+
+    #[test]
+    fn the_echo_server_listens_on_loopback_only() {
+        let scenario = crate::scenario::services::tcp_echo(&JourneyParams::default());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let wiring = runtime.block_on(Wiring::for_scenario(&scenario)).unwrap();
+        let addr = wiring.addr.unwrap();
+        assert!(addr.ip().is_loopback(), "{addr}");
+        assert_eq!(wiring.handlers.len(), 6);
+    }
+}
