@@ -118,7 +118,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "starvation.ticker_starved",
-        text: "hogs that never yield on every task thread starve the ticker for a whole hog poll: tokio's coop budget does not preempt them",
+        text: "hogs that never yield on every task thread starve the ticker for as long as they hold them all: tokio's coop budget does not preempt them",
         flavor: None,
         judge: services::ticker_starved,
     },

@@ -598,3 +598,162 @@ fn only_built_in_scenarios_are_judged_by_the_posts_claims() {
     run.trace.info.origin = Origin::Session;
     assert!(super::findings(std::slice::from_ref(&run)).is_empty());
 }
+
+impl Fx {
+    /// A service future whose events (start µs, latency µs) complete on
+    /// thread 1, each in its own short poll.
+    fn service(&mut self, name: &str, events: &[(u64, f64)]) -> &mut Self {
+        self.thread(1);
+        let mut future = FutureTrace {
+            name: name.to_string(),
+            kind: FutureKind::Service(Placement::Spawn),
+            cost: Some(Duration::ZERO),
+            cost_kind: Some(self.config.cost_kind),
+            planned_samples: Some(events.len() as u32),
+            polls: Vec::new(),
+            samples: Vec::new(),
+            wake_clamps: 0,
+        };
+        for (seq, &(start_us, latency_us)) in events.iter().enumerate() {
+            let end = (start_us as f64 + latency_us) as u64 * US;
+            future.samples.push(Sample::new(
+                seq as u32,
+                latency_us,
+                start_us * US,
+                end,
+                1,
+                None,
+            ));
+            future
+                .polls
+                .push(Poll::new(end, end + 1, 1, None, None, false));
+        }
+        self.futures.push(future);
+        self
+    }
+}
+
+fn events(n: u64, every_us: u64, latency_us: f64) -> Vec<(u64, f64)> {
+    (0..n).map(|i| (i * every_us, latency_us)).collect()
+}
+
+#[test]
+fn the_service_judges() {
+    // tcp_echo: median round trip under the handler's work (100 µs) + 1 ms.
+    let echo = |rtt_us: f64, short: bool| {
+        let mut fx = Fx::new(CostKind::Cpu, 2, 2);
+        fx.service("client1", &events(10, 2000, rtt_us));
+        if short {
+            fx.futures[0].planned_samples = Some(11);
+        }
+        fx.result("tcp_echo")
+    };
+    assert_eq!(
+        verdict("tcp_echo.round_trips", &echo(1099.0, false)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        verdict("tcp_echo.round_trips", &echo(1100.0, false)),
+        Verdict::DoesNotHold
+    );
+    assert_eq!(
+        verdict("tcp_echo.round_trips", &echo(50.0, true)),
+        Verdict::DoesNotHold
+    );
+
+    // timers: late by ≥ a hog step (500 µs) while the hog runs (to 10 ms),
+    // within 2 ticks after.
+    let timers = |busy_us: f64, free_us: f64| {
+        let mut fx = Fx::new(CostKind::Cpu, 1, 2);
+        let hog = fx.future("hog1", Placement::Spawn, 500);
+        for i in 0..20 {
+            fx.step(hog, i * 500, 500, 1, 1.0);
+        }
+        let mut e = events(5, 1000, busy_us);
+        e.extend((0..5).map(|i| (20_000 + i * 3000, free_us)));
+        fx.service("timer1", &e);
+        fx.result("timers")
+    };
+    assert_eq!(
+        verdict("timers.lateness", &timers(500.0, 2000.0)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        verdict("timers.lateness", &timers(499.0, 100.0)),
+        Verdict::DoesNotHold
+    );
+    assert_eq!(
+        verdict("timers.lateness", &timers(600.0, 2001.0)),
+        Verdict::DoesNotHold
+    );
+
+    // channel_pipeline: every item, after at least 2 stages × 100 µs.
+    let pipeline = |items: u64, latency_us: f64| {
+        let mut fx = Fx::new(CostKind::Cpu, 2, 2);
+        fx.config.samples = 10;
+        fx.service("stage1", &[]).service("stage2", &[]);
+        fx.service("sink", &events(items, 100, latency_us));
+        fx.result("channel_pipeline")
+    };
+    assert_eq!(
+        verdict("channel_pipeline.in_order", &pipeline(10, 200.0)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        verdict("channel_pipeline.in_order", &pipeline(10, 199.0)),
+        Verdict::DoesNotHold
+    );
+    assert_eq!(
+        verdict("channel_pipeline.in_order", &pipeline(9, 300.0)),
+        Verdict::DoesNotHold
+    );
+
+    // mutex_contention: 3 lockers of 100 µs: p99 wait ≤ 2 × 200 µs + 1 ms.
+    let mutex = |wait_us: f64| {
+        let mut fx = Fx::new(CostKind::Cpu, 2, 2);
+        for name in ["locker1", "locker2", "locker3"] {
+            fx.service(name, &events(10, 1000, wait_us));
+        }
+        fx.result("mutex_contention")
+    };
+    assert_eq!(
+        verdict("mutex_contention.waits", &mutex(1400.0)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        verdict("mutex_contention.waits", &mutex(1401.0)),
+        Verdict::DoesNotHold
+    );
+    let mut fx = Fx::new(CostKind::Cpu, 2, 2);
+    fx.service("locker1", &events(10, 1000, 0.0));
+    assert_eq!(
+        verdict("mutex_contention.waits", &fx.result("mutex_contention")),
+        Verdict::NotApplicable
+    );
+
+    // starvation: hogs on both workers, one poll of 5 ms each; the ticker
+    // must have been late ≥ 4.5 ms once.
+    let starved = |worst_us: f64, hogs: u16| {
+        let mut fx = Fx::new(CostKind::Cpu, 2, 2);
+        for k in 1..=hogs {
+            let hog = fx.future(&format!("hog{k}"), Placement::Spawn, 500);
+            fx.step(hog, 0, 5000, k, 1.0);
+        }
+        let mut e = events(5, 1000, 10.0);
+        e.push((6000, worst_us));
+        fx.service("ticker", &e);
+        fx.result("starvation")
+    };
+    assert_eq!(
+        verdict("starvation.ticker_starved", &starved(4500.0, 2)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        verdict("starvation.ticker_starved", &starved(4400.0, 2)),
+        Verdict::DoesNotHold
+    );
+    assert_eq!(
+        verdict("starvation.ticker_starved", &starved(4500.0, 1)),
+        Verdict::NotApplicable
+    );
+}

@@ -287,8 +287,9 @@ pub(crate) fn waits(run: &Run<'_>) -> Judgement {
 
 /// `starvation.ticker_starved`: when non-yielding hogs occupy every thread
 /// that runs tasks, the ticker's longest lateness is at least
-/// [`STARVED_SHARE`] × the longest hog poll — nothing preempts a task that
-/// never yields, and tokio's coop budget only acts at awaits. Not
+/// [`STARVED_SHARE`] × the time every thread was held by a hog (from the
+/// last hog poll's start to the first one's end) — nothing preempts a task
+/// that never yields, and tokio's coop budget only acts at awaits. Not
 /// applicable when a thread was left free.
 pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
     let r = run.result;
@@ -312,27 +313,40 @@ pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
             String::new(),
         );
     }
-    let longest_hog = hogs
+    // Each hog's longest poll; every thread is held while all of them run.
+    let longest: Vec<(u64, u64)> = hogs
         .iter()
-        .flat_map(|f| f.polls.iter().map(|p| p.duration_ns()))
-        .max()
-        .unwrap_or(0);
+        .filter_map(|f| {
+            f.polls
+                .iter()
+                .max_by_key(|p| p.duration_ns())
+                .map(|p| (p.start_ns, p.end_ns))
+        })
+        .collect();
+    let held = match (
+        longest.iter().map(|s| s.0).max(),
+        longest.iter().map(|s| s.1).min(),
+    ) {
+        (Some(start), Some(end)) => end.saturating_sub(start),
+        _ => 0,
+    };
     let worst = values_ns(named(run, "ticker"))
         .into_iter()
         .max()
         .unwrap_or(0);
     let evidence = format!(
-        "the ticker's worst lateness {} beside hogs whose longest poll lasted {}",
+        "the ticker's worst lateness {} while {} hogs held every task thread for {}",
         human_ns(worst),
-        human_ns(longest_hog)
+        hogs.len(),
+        human_ns(held)
     );
-    if (worst as f64) < STARVED_SHARE * longest_hog as f64 {
+    if (worst as f64) < STARVED_SHARE * held as f64 {
         Judgement::because(
             Verdict::DoesNotHold,
             format!(
-                "the ticker was at most {} late, under {STARVED_SHARE} × the longest hog poll ({})",
+                "the ticker was at most {} late, under {STARVED_SHARE} × the time the hogs held every thread ({})",
                 human_ns(worst),
-                human_ns(longest_hog)
+                human_ns(held)
             ),
             evidence,
         )

@@ -487,12 +487,22 @@ impl RowDrawer<'_> {
         out.push_str("</g>");
     }
 
-    /// A dot per sample at the middle of its step, at its value; in the
-    /// whole view at most one per pixel column.
+    /// A dot per sample at the middle of its step, at its value (a sine
+    /// for producers; for a service's events, the latency on the row's own
+    /// scale); in the whole view at most one per pixel column.
     fn dots(&self, out: &mut String, top: f64) {
         let frame = self.frame;
         out.push_str(r#"<g class="s">"#);
         let mut last_column = i64::MIN;
+        let service_max = self.future.kind.is_service().then(|| {
+            self.future
+                .samples
+                .iter()
+                .map(|s| s.value)
+                .filter(|v| v.is_finite())
+                .fold(0.0_f64, f64::max)
+                .max(1e-9)
+        });
         for s in &self.future.samples {
             let mid = s.start_ns / 2 + s.end_ns / 2;
             if mid < frame.t0 || mid > frame.t1 {
@@ -506,12 +516,14 @@ impl RowDrawer<'_> {
                 }
                 last_column = column;
             }
-            let value = if s.value.is_finite() {
-                s.value.clamp(-1.0, 1.0)
+            let value = if s.value.is_finite() { s.value } else { 0.0 };
+            let y = if let Some(max) = service_max {
+                // A service's event: its latency on the row's own scale,
+                // 0 at the bottom, the row's largest at the top.
+                top + frame.row * (0.85 - 0.7 * (value / max).clamp(0.0, 1.0))
             } else {
-                0.0
+                top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0))
             };
-            let y = top + frame.row * (0.5 - 0.3 * value);
             dot(out, x, y, if self.detailed { 2.4 } else { 1.8 });
         }
         out.push_str("</g>");
