@@ -12,6 +12,9 @@
 //! * `probe_overhead/{many_spawn_task,journey}/{bare,instrumented}` — whole
 //!   runs' wall time with the probe off and on (targets: ratios ≤ 1.01 and,
 //!   for the journey with every step's on-CPU time, ≤ 1.02);
+//! * `probe_overhead/tcp_echo/{bare,instrumented}` — a pure loopback echo
+//!   (4 clients × 2,000 requests), then 10 interleaved pairs printed as
+//!   requests per second and their ratio (the target: ≥ 0.99);
 //! * `cost_fidelity/<kind>/<cost>` — one call of the cost function; the
 //!   median and p99 of every timed call's wall time and of the on-CPU time
 //!   the cost reports are printed at the end (the `cpu` kind's target: the
@@ -209,6 +212,73 @@ fn bench_overhead(c: &mut Criterion) {
     group.finish();
 }
 
+/// A pure echo: 4 clients × 2,000 requests of 64 bytes on 2 workers, no
+/// work per request (what dial9 gates its own overhead on).
+fn echo_scenario() -> Scenario {
+    let params = JourneyParams {
+        samples: 2_000,
+        tasks: 4,
+        light_cost: Duration::ZERO,
+        ..JourneyParams::default()
+    };
+    let mut scenario = builtin("tcp_echo", &params).expect("tcp_echo is built in");
+    scenario.runtime.workers = Some(2);
+    scenario
+}
+
+/// Echo throughput with the probe off and on: a criterion pair, then at
+/// least 10 interleaved pairs of whole runs, printed as requests per
+/// second and the median instrumented/bare ratio with its spread.
+fn bench_echo_overhead(c: &mut Criterion) {
+    let scenario = echo_scenario();
+    let requests = (4 * 2_000) as f64;
+    let mut group = c.benchmark_group("probe_overhead");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for (name, probe) in [("bare", Probe::Off), ("instrumented", Probe::On)] {
+        group.bench_function(format!("tcp_echo/{name}"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| timed_run(&scenario, probe).expect("tcp_echo runs"))
+                    .sum()
+            })
+        });
+    }
+    group.finish();
+    // `cargo test --benches` runs each bench once (criterion's test mode,
+    // without `--bench`): one pair is enough there.
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let pairs = std::env::var("POLLSCOPE_BENCH_ECHO_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if benchmarking { 10usize } else { 1 });
+    let mut ratios = Vec::new();
+    let (mut bare_rps, mut probe_rps) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let bare = timed_run(&scenario, Probe::Off).expect("tcp_echo runs");
+        let on = timed_run(&scenario, Probe::On).expect("tcp_echo runs");
+        bare_rps.push(requests / bare.as_secs_f64());
+        probe_rps.push(requests / on.as_secs_f64());
+        ratios.push(bare.as_secs_f64() / on.as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[(v.len() - 1) / 2]
+    };
+    let spread = (
+        ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratios.iter().copied().fold(0.0, f64::max),
+    );
+    println!(
+        "\necho throughput over {pairs} interleaved pairs: bare {:.0} requests/s, instrumented {:.0} requests/s; \
+         instrumented/bare {:.3} (median; {:.3}–{:.3})",
+        median(&mut bare_rps),
+        median(&mut probe_rps),
+        median(&mut ratios),
+        spread.0,
+        spread.1
+    );
+}
+
 /// The wall time and the on-CPU time (as the cost reports it) of calls.
 type WallAndCpu = (Histogram<u64>, Histogram<u64>);
 
@@ -300,6 +370,7 @@ fn main() {
     bench_poll(&mut criterion);
     bench_cpu_clock(&mut criterion);
     bench_overhead(&mut criterion);
+    bench_echo_overhead(&mut criterion);
     bench_cost_fidelity(&mut criterion);
     criterion.final_summary();
     print_fidelity();

@@ -1,15 +1,19 @@
-//! The scenario matrix as criterion benchmarks: every journey scenario ×
-//! worker counts × heavy costs, measured three ways:
+//! The scenario matrix as criterion benchmarks: every chosen built-in
+//! scenario (default: the journey's five) × worker counts × heavy costs,
+//! measured up to four ways:
 //!
 //! * `makespan/<scenario>/w<workers>-<kind><cost>` — the run's makespan;
 //! * `fut0_completion/...` — when the light future `fut0` completes (the
 //!   post's key effect);
-//! * `sched_delay_p99/...` — p99 wake → poll delay of all futures.
+//! * `sched_delay_p99/...` — p99 wake → poll delay of all futures;
+//! * `value_p99/...` — for the service workloads, p99 of their events'
+//!   latencies (round trips, lateness, end-to-end latency, waits).
 //!
 //! Each value comes from one whole run (`iter_custom`, flat sampling), so
 //! criterion's statistics and `--save-baseline` / `--baseline` apply to
 //! scheduling metrics, not only to wall time. The matrix is widened through
-//! environment variables (see README): `POLLSCOPE_BENCH_WORKERS` (default
+//! environment variables (see README): `POLLSCOPE_BENCH_SCENARIOS` (default
+//! the journey's five; e.g. `tcp_echo,timers`), `POLLSCOPE_BENCH_WORKERS` (default
 //! `1,2,4`), `POLLSCOPE_BENCH_HEAVY_COSTS` (`100us,500us`),
 //! `POLLSCOPE_BENCH_COST_KIND` (`cpu`), `POLLSCOPE_BENCH_SAMPLES` (`100`).
 //! The last run of every point is written to `results/bench/`.
@@ -23,7 +27,7 @@ use pollscope::CostKind;
 use pollscope::Metric;
 use pollscope::internals::{format_duration, parse_duration};
 use pollscope::internals::{parse_list, positive};
-use pollscope::{JOURNEY, builtin};
+use pollscope::{BUILTINS, JOURNEY, builtin};
 use pollscope::{JourneyParams, Scenario};
 use pollscope::{Pictures, publish};
 use pollscope::{ResultFolder, RunResult};
@@ -32,6 +36,7 @@ use pollscope::{ResultFolder, RunResult};
 static LAST_RUNS: Mutex<BTreeMap<String, RunResult>> = Mutex::new(BTreeMap::new());
 
 struct Matrix {
+    scenarios: Vec<&'static str>,
     workers: Vec<usize>,
     heavy_costs: Vec<Duration>,
     cost_kind: CostKind,
@@ -70,7 +75,15 @@ fn matrix_from_env() -> Matrix {
     let samples = std::env::var("POLLSCOPE_BENCH_SAMPLES").unwrap_or_else(|_| "100".into());
     let samples = positive(&samples)
         .unwrap_or_else(|e| fail(&format!("POLLSCOPE_BENCH_SAMPLES={samples:?}: {e}")));
+    let scenarios = list("POLLSCOPE_BENCH_SCENARIOS", &JOURNEY.join(","), |name| {
+        BUILTINS
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.name)
+            .ok_or_else(|| format!("`{name}` is not a built-in scenario (see `pollscope list`)"))
+    });
     Matrix {
+        scenarios,
         workers,
         heavy_costs,
         cost_kind,
@@ -79,38 +92,53 @@ fn matrix_from_env() -> Matrix {
 }
 
 type Measure = fn(&RunResult) -> u64;
+type Applies = fn(&Scenario) -> bool;
 
-const GROUPS: [(&str, Measure); 3] = [
-    ("makespan", |r| r.analysis.makespan_ns),
-    ("fut0_completion", |r| {
-        r.analysis
-            .future("fut0")
-            .and_then(|f| f.completed_ns)
-            .unwrap_or(0)
-    }),
-    ("sched_delay_p99", |r| {
-        let mut delays: Vec<u64> = r
-            .trace
-            .futures
-            .iter()
-            .flat_map(|f| Metric::SchedDelay.values(f))
-            .collect();
-        pollscope::internals::quantile(&mut delays, 0.99).unwrap_or(0)
-    }),
+/// p99 of `metric` over all the run's futures.
+fn p99(r: &RunResult, metric: Metric) -> u64 {
+    let mut values: Vec<u64> = r
+        .trace
+        .futures
+        .iter()
+        .flat_map(|f| metric.values(f))
+        .collect();
+    pollscope::internals::quantile(&mut values, 0.99).unwrap_or(0)
+}
+
+/// Each group: its name, the scenarios it applies to, what one value is.
+const GROUPS: [(&str, Applies, Measure); 4] = [
+    ("makespan", |_| true, |r| r.analysis.makespan_ns),
+    (
+        "fut0_completion",
+        |s| s.futures.iter().any(|f| f.name == "fut0"),
+        |r| {
+            r.analysis
+                .future("fut0")
+                .and_then(|f| f.completed_ns)
+                .unwrap_or(0)
+        },
+    ),
+    ("sched_delay_p99", |_| true, |r| p99(r, Metric::SchedDelay)),
+    (
+        "value_p99",
+        |s| s.futures.iter().any(|f| f.role.is_service()),
+        |r| p99(r, Metric::Value),
+    ),
 ];
 
 fn points(matrix: &Matrix) -> Vec<(String, Scenario)> {
     let mut points = Vec::new();
-    for name in JOURNEY {
+    for &name in &matrix.scenarios {
         for &workers in &matrix.workers {
             for &heavy in &matrix.heavy_costs {
                 let params = JourneyParams {
                     samples: matrix.samples,
                     heavy_cost: heavy,
                     cost_kind: matrix.cost_kind,
+                    task_threads: Some(workers),
                     ..JourneyParams::default()
                 };
-                let mut scenario = builtin(name, &params).expect("journey scenarios are built in");
+                let mut scenario = builtin(name, &params).expect("the knob names built-ins");
                 scenario.runtime.workers = Some(workers);
                 let id = format!(
                     "{name}/w{workers}-{}{}",
@@ -126,15 +154,15 @@ fn points(matrix: &Matrix) -> Vec<(String, Scenario)> {
 
 fn bench_matrix(c: &mut Criterion, matrix: &Matrix) {
     let points = points(matrix);
-    for (group_name, measure) in GROUPS {
+    for (group_name, applies, measure) in GROUPS {
         let mut group = c.benchmark_group(group_name);
         group.sampling_mode(SamplingMode::Flat);
-        for (id, scenario) in &points {
+        for (id, scenario) in points.iter().filter(|(_, s)| applies(s)) {
             group.bench_function(id.as_str(), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let trace = pollscope::run(scenario, 0).expect("a journey scenario runs");
+                        let trace = pollscope::run(scenario, 0).expect("a built-in scenario runs");
                         let result = RunResult::new(trace);
                         total += Duration::from_nanos(measure(&result));
                         let mut last = LAST_RUNS.lock().unwrap();

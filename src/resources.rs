@@ -76,6 +76,52 @@ pub(crate) fn check_memory<'a>(
     }
 }
 
+/// The longest a matrix may be sure to take before pollscope refuses it as
+/// a likely typo (`--light-cost 100000s`): a day.
+pub(crate) const LONGEST_RUNS: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Refuses (bad input, naming the deciding future) a matrix that cannot
+/// finish within [`LONGEST_RUNS`]: each run takes at least its slowest
+/// future's `samples × cost`, since a future's steps run one after another
+/// (bound (a) of `runs.csv`'s `lower_bound_us`).
+pub(crate) fn check_duration<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<()> {
+    let mut total = 0u128;
+    let mut slowest: Option<(u128, String)> = None;
+    for scenario in scenarios {
+        let Some((ns, name)) = scenario
+            .futures
+            .iter()
+            .map(|f| {
+                let ns = f
+                    .cost
+                    .as_nanos()
+                    .saturating_mul(u128::from(scenario.samples_of(f)));
+                (ns, format!("{} of {}", f.name, scenario.name))
+            })
+            .max_by_key(|(ns, _)| *ns)
+        else {
+            continue;
+        };
+        total = total.saturating_add(ns);
+        if slowest.as_ref().is_none_or(|(most, _)| ns > *most) {
+            slowest = Some((ns, name));
+        }
+    }
+    match slowest {
+        Some((ns, name)) if total > LONGEST_RUNS.as_nanos() => Err(Error::bad_input(format!(
+            "the runs would take at least {} ({name} alone needs {}: samples × cost), over the {} limit: use smaller costs or fewer --samples",
+            hours(total),
+            hours(ns),
+            hours(LONGEST_RUNS.as_nanos()),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn hours(ns: u128) -> String {
+    format!("{:.1} h", ns as f64 / 3.6e12)
+}
+
 /// Refuses worker counts the system cannot give threads to (the kernel's
 /// `threads-max` and `pid_max`), before anything runs.
 pub(crate) fn check_threads<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<()> {
@@ -120,6 +166,34 @@ mod doc_examples {
             .unwrap();
         let estimate = memory_estimate(plans.iter().map(|p| &p.scenario));
         assert!(estimate.events >= 4_000 && estimate.bytes < 1_000_000);
+    }
+
+    #[test]
+    fn check_duration() {
+        use crate::matrix::{Matrix, ScenarioSource};
+        use crate::resources::check_duration;
+        let plan = |light_cost| {
+            let matrix = Matrix {
+                params: crate::scenario::JourneyParams {
+                    light_cost,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            matrix
+                .plan(&[ScenarioSource::builtin("two_futures").unwrap()])
+                .unwrap()
+        };
+        let plans = plan(std::time::Duration::from_secs(100_000));
+        let refused = check_duration(plans.iter().map(|p| &p.scenario))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("limit") && refused.contains(" h"),
+            "{refused}"
+        );
+        let plans = plan(std::time::Duration::from_millis(1));
+        assert!(check_duration(plans.iter().map(|p| &p.scenario)).is_ok());
     }
 
     #[test]
