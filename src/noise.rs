@@ -1,6 +1,6 @@
 //! Warnings about measurements not to trust blindly, printed after a matrix
 //! (in the manner of hyperfine): noisy repeats, more workers than cores, and
-//! a `cpu` cost calibration that moved during the process.
+//! `cpu` costs that strayed from their request.
 
 use std::collections::BTreeMap;
 
@@ -11,9 +11,55 @@ use crate::export::RunResult;
 /// median) make the machine "noisy".
 pub(crate) const NOISE_LIMIT: f64 = 0.05;
 
-/// A calibration that moved more than this during the process means `cpu`
-/// costs were off by about as much.
+/// Without a thread CPU clock, a calibration that moved more than this
+/// during the process means `cpu` costs were off by about as much.
 pub(crate) const CALIBRATION_DRIFT_LIMIT: f64 = 0.05;
+
+/// A run whose `cpu` steps' median on-CPU time is further than this from
+/// their request gets a warning. (With a CPU clock, a calibration that
+/// reads low is harmless: the clock finishes each step; one that reads
+/// high makes the first chunk overshoot.)
+pub(crate) const COST_OVERSHOOT_LIMIT: f64 = 0.05;
+
+/// The run whose `cpu` steps strayed furthest from their request.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Overshoot {
+    pub run_id: String,
+    /// Median of `(cpu_ns − request) / request` over the run's `cpu` steps.
+    pub median: f64,
+    /// Steps measured.
+    pub steps: usize,
+}
+
+/// Of the runs whose `cpu` steps carry their on-CPU time, the one with the
+/// largest median relative error; `None` when no step was measured.
+pub(crate) fn cost_overshoot(results: &[RunResult]) -> Option<Overshoot> {
+    results
+        .iter()
+        .filter_map(|r| {
+            let mut errors: Vec<f64> = r
+                .trace
+                .futures
+                .iter()
+                .filter(|f| f.cost_kind == Some(CostKind::Cpu) && !f.kind.is_service())
+                .filter_map(|f| Some((f, f.cost?.as_nanos() as f64)))
+                .filter(|(_, request)| *request > 0.0)
+                .flat_map(|(f, request)| {
+                    f.samples
+                        .iter()
+                        .filter_map(move |s| Some((s.cpu_ns()? as f64 - request) / request))
+                })
+                .collect();
+            let steps = errors.len();
+            let median = crate::stats::median_f64(&mut errors)?;
+            Some(Overshoot {
+                run_id: r.trace.info.run_id.clone(),
+                median,
+                steps,
+            })
+        })
+        .max_by(|a, b| a.median.abs().total_cmp(&b.median.abs()))
+}
 
 /// One warning per configuration whose repeats' makespans spread more than
 /// [`NOISE_LIMIT`]. `makespans` pairs a configuration (a run id without
@@ -55,8 +101,9 @@ pub(crate) fn uses_cpu_cost(results: &[RunResult]) -> bool {
 }
 
 /// Every warning for `results`: noisy repeats, workers beyond the cores,
-/// and (given the calibration measured again at the end of the process)
-/// calibration drift.
+/// and `cpu` steps whose measured on-CPU time strayed from their request
+/// (or, on a system without a thread CPU clock, given the calibration
+/// measured again at the end of the process, its drift).
 pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<String> {
     let mut out = repeat_warnings(results.iter().map(|r| {
         let id = &r.trace.info.run_id;
@@ -78,20 +125,38 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
             ));
         }
     }
-    if let (Some(end), Some(start), true) = (
-        calibration_at_end,
-        results
-            .first()
-            .and_then(|r| r.trace.info.environment.calibration),
-        uses_cpu_cost(results),
-    ) {
-        let drift = (end - start) / start;
-        if drift.abs() > CALIBRATION_DRIFT_LIMIT {
+    match cost_overshoot(results) {
+        Some(Overshoot {
+            run_id,
+            median,
+            steps,
+        }) if median.abs() > COST_OVERSHOOT_LIMIT => {
             out.push(format!(
-                "the cpu cost's calibration moved by {:+.1} % during the process ({start:.1} → {end:.1} iterations/µs): \
-                 cpu costs were off by about as much; spin costs are immune",
-                drift * 100.0
+                "the cpu steps of {run_id} spent {:+.1} % of their request on the CPU (median of {steps} steps' cpu_ns): \
+                 the calibration overshot, so those costs were off by about as much; spin costs are immune",
+                median * 100.0
             ));
+        }
+        Some(_) => {}
+        // No CPU clock: the costs were calibrated arithmetic alone, so the
+        // calibration's drift is what they were off by.
+        None => {
+            if let (Some(end), Some(start), true) = (
+                calibration_at_end,
+                results
+                    .first()
+                    .and_then(|r| r.trace.info.environment.calibration),
+                uses_cpu_cost(results),
+            ) {
+                let drift = (end - start) / start;
+                if drift.abs() > CALIBRATION_DRIFT_LIMIT {
+                    out.push(format!(
+                        "the cpu cost's calibration moved by {:+.1} % during the process ({start:.1} → {end:.1} iterations/µs) \
+                         and this system has no thread CPU clock to bound the costs: cpu costs were off by about as much; spin costs are immune",
+                        drift * 100.0
+                    ));
+                }
+            }
         }
     }
     out

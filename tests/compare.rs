@@ -121,6 +121,7 @@ fn markdown_format_prints_a_table_for_ci_comments() {
         "markdown",
         "--threshold",
         "5%",
+        "--all",
     ]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -129,6 +130,19 @@ fn markdown_format_prints_a_table_for_ci_comments() {
     );
     assert!(text.contains("|---|"));
     assert!(text.contains("5% threshold"));
+    // Nothing changed and no --all: a sentence instead of an empty table.
+    let out = pollscope_ok(&[
+        "compare",
+        reference().to_str().unwrap(),
+        reference().to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("no metric changed") && !text.contains("|---|"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -130,6 +130,7 @@ fn check_run(r: &Results, run: &Row) {
     for p in &polls {
         let (start, end) = (num(p, "start_ns"), num(p, "end_ns"));
         assert!(end >= start, "{run_id}: poll ends before it starts");
+        on_cpu_within_wall(run_id, "poll", p, start, end);
         by_thread
             .entry(num(p, "thread"))
             .or_default()
@@ -171,6 +172,7 @@ fn check_run(r: &Results, run: &Row) {
         for s in samples.iter().filter(|s| &s["future"] == name) {
             let (start, end, thread) = (num(s, "start_ns"), num(s, "end_ns"), num(s, "thread"));
             assert!(end >= start);
+            on_cpu_within_wall(run_id, "sample", s, start, end);
             match placement {
                 "spawn_blocking" => {
                     assert!(has_role(&kinds[&thread], "blocking"), "{run_id} {name}")
@@ -275,7 +277,7 @@ fn rows_total(groups: &HistogramGroups, future: &str, metric: &str) -> u64 {
 #[test]
 fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
     let mut args = ALL.to_vec();
-    args.extend_from_slice(&["--workers", "2"]);
+    args.extend_from_slice(&["--workers", "2", "--poll-cpu-time"]);
     let (_dir, r) = run(&args);
     assert_eq!(r.runs.rows.len(), ALL.len());
     for run in &r.runs.rows {
@@ -328,6 +330,22 @@ fn every_builtin_scenario_keeps_the_invariants_current_thread() {
             run["run_id"]
         );
     }
+}
+
+/// A poll's or step's on-CPU time (when measured) fits inside its wall
+/// time: the CPU clock is read inside the wall interval. The slack covers
+/// the two clocks' conversions (50 ns plus 0.1 %); a clock read's own cost
+/// (about 250 ns) would not fit in it.
+fn on_cpu_within_wall(run_id: &str, what: &str, row: &Row, start: u64, end: u64) {
+    if row["cpu_ns"].is_empty() {
+        return;
+    }
+    let (cpu, wall) = (num(row, "cpu_ns"), end - start);
+    assert!(
+        cpu <= wall + 50 + wall / 1_000,
+        "{run_id} {}: {what} on CPU {cpu} ns for {wall} ns of wall time",
+        row["future"]
+    );
 }
 
 /// Whether a threads.csv `kind` (roles joined by `+`) includes `role`.

@@ -37,6 +37,9 @@ pub struct FutureStats {
     pub poll_duration: Option<Summary>,
     /// Scheduling delays: `start - woken` of each poll that had a wake.
     pub sched_delay: Option<Summary>,
+    /// A service future's sample values (round trip, lateness, end-to-end
+    /// latency, wait), ns; `None` for other futures.
+    pub value: Option<Summary>,
 }
 
 impl FutureStats {
@@ -84,6 +87,7 @@ impl FutureStats {
             threads: threads.len(),
             poll_duration: Summary::of(&mut Metric::PollDuration.values(future)),
             sched_delay: Summary::of(&mut Metric::SchedDelay.values(future)),
+            value: Summary::of(&mut Metric::Value.values(future)),
         }
     }
 }

@@ -38,7 +38,7 @@ pub(crate) enum Command {
         #[arg(value_name = "NEW")]
         new: PathBuf,
         /// Smallest change, in %, that can count as a regression.
-        #[arg(long, value_name = "PCT", default_value = "10", value_parser = parse_percent)]
+        #[arg(long, value_name = "PCT", default_value = "10", value_parser = parse_percent, allow_hyphen_values = true)]
         threshold: f64,
         /// Table format (markdown for CI comments).
         #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(["text", "markdown"]).try_map(|s| s.parse::<crate::compare::Format>()))]
@@ -54,7 +54,7 @@ pub(crate) enum Command {
         dir: PathBuf,
         /// The zoom view's window, as durations since each run's start
         /// (e.g. 5ms..10ms) [default: the first ~60 polls of the busiest future].
-        #[arg(long, value_name = "FROM..TO", value_parser = parse_zoom)]
+        #[arg(long, value_name = "FROM..TO", value_parser = parse_zoom, allow_hyphen_values = true)]
         zoom: Option<(Duration, Duration)>,
         /// Re-render the pictures of the runs whose id matches this regular
         /// expression only [default: every run].

@@ -41,9 +41,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     } else {
         args.scenarios.iter().map(String::as_str).collect()
     };
+    let repeats = repeated("--workers", &args.workers, |w| w.to_string())
+        .chain(repeated("--heavy-cost", &args.heavy_cost, |d| {
+            crate::duration::format_duration(*d)
+        }))
+        .chain(repeated("scenario", &names, |n| n.to_string()));
+    for warning in repeats {
+        eprintln!("warning: {warning}");
+    }
     let mut sources = names
         .iter()
-        .map(|name| {
+        .enumerate()
+        .filter(|(i, name)| !names[..*i].contains(name))
+        .map(|(_, name)| {
             ScenarioSource::builtin(name)
                 .ok_or_else(|| Error::bad_input(format!("unknown scenario `{name}`")))
         })
@@ -72,7 +82,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let recalibrated = crate::noise::uses_cpu_cost(&results).then(crate::cost::calibrate);
+    // Without a thread CPU clock the costs are calibrated arithmetic alone:
+    // measure the calibration again to see how far it drifted.
+    let recalibrated = (crate::noise::uses_cpu_cost(&results)
+        && crate::probe::thread_cpu_ns().is_none())
+    .then(crate::cost::calibrate);
     let warnings = crate::noise::warnings(&results, recalibrated);
 
     let pictures = if args.no_plots {
@@ -90,4 +104,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         eprintln!("warning: {warning}");
     }
     Ok(())
+}
+
+/// One line per value of `values` that repeats an earlier one (the matrix
+/// runs each configuration once).
+fn repeated<'a, T: PartialEq>(
+    what: &'a str,
+    values: &'a [T],
+    show: impl Fn(&T) -> String + 'a,
+) -> impl Iterator<Item = String> + 'a {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| values[..*i].contains(v))
+        .map(move |(_, v)| format!("{what} `{}` is repeated; it runs once", show(v)))
 }

@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use crate::export::rows::{FutureRow, RunRow, read_rows};
 
 /// Per configuration: makespan and efficiency from runs.csv; each future's
-/// completion, p99 scheduling delay and p99 poll duration from futures.csv;
+/// completion, p99 scheduling delay and p99 poll duration, and a service
+/// future's p50 and p99 value (round trip, lateness, latency, wait), from
+/// futures.csv;
 /// one value per repeat.
 pub(super) fn metrics(dir: &Path) -> Result<Metrics> {
     if !dir.is_dir() {
@@ -74,6 +76,8 @@ pub(super) fn metrics(dir: &Path) -> Result<Metrics> {
             (row.completed_ns, "completion"),
             (row.sched_delay_p99_ns, "sched_delay p99"),
             (row.poll_p99_ns, "poll p99"),
+            (row.value_p50_ns, "value p50"),
+            (row.value_p99_ns, "value p99"),
         ] {
             if let Some(v) = value {
                 add(

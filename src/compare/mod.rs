@@ -278,71 +278,97 @@ pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Com
 }
 
 /// The settings whose values differ between two folders' configurations,
-/// and the `pollscope run` options that would reproduce BASE's.
+/// and the whole `pollscope run` command that would reproduce BASE's
+/// configurations (where one command can: a single value for the
+/// single-valued options).
 pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
-    type Setting = (&'static str, &'static str, fn(&ConfigKey) -> String);
+    /// A setting: its name, its `run` option (empty: positional), whether
+    /// the option takes a list, and its value in a configuration.
+    type Setting = (
+        &'static str,
+        &'static str,
+        bool,
+        fn(&ConfigKey) -> Option<String>,
+    );
     const SETTINGS: [Setting; 9] = [
-        ("scenario", "", |k| k.scenario.clone()),
-        ("flavor", "--flavor", |k| cell(k.flavor)),
-        ("workers", "--workers", |k| cell(k.workers)),
-        ("cost kind", "--cost-kind", |k| cell(k.cost_kind)),
-        ("light cost", "--light-cost", |k| {
-            format!("{}us", cell(k.light_cost_us))
+        ("scenario", "", true, |k| Some(k.scenario.clone())),
+        ("flavor", "--flavor", false, |k| {
+            k.flavor.map(|f| f.to_string())
         }),
-        ("heavy cost", "--heavy-cost", |k| {
-            format!("{}us", cell(k.heavy_cost_us))
+        ("workers", "--workers", true, |k| {
+            (k.flavor != Some(Flavor::CurrentThread))
+                .then_some(k.workers?)
+                .map(|w| w.to_string())
         }),
-        ("samples", "--samples", |k| cell(k.samples)),
-        ("tasks", "--tasks", |k| cell(k.tasks)),
-        ("poll CPU time", "--poll-cpu-time", |k| {
-            k.poll_cpu_time.to_string()
+        ("cost kind", "--cost-kind", false, |k| {
+            k.cost_kind.map(|c| c.to_string())
+        }),
+        ("light cost", "--light-cost", false, |k| {
+            k.light_cost_us.map(|c| format!("{c}us"))
+        }),
+        ("heavy cost", "--heavy-cost", true, |k| {
+            k.heavy_cost_us.map(|c| format!("{c}us"))
+        }),
+        ("samples", "--samples", false, |k| {
+            k.samples.map(|n| n.to_string())
+        }),
+        ("tasks", "--tasks", false, |k| {
+            k.tasks.map(|n| n.to_string())
+        }),
+        ("poll CPU time", "--poll-cpu-time", false, |k| {
+            Some(k.poll_cpu_time.to_string())
         }),
     ];
-    let values = |side: &Metrics, get: fn(&ConfigKey) -> String| {
-        let mut v: Vec<String> = side.keys().map(get).collect();
-        v.dedup();
+    let values = |side: &Metrics, get: fn(&ConfigKey) -> Option<String>| {
+        let mut v: Vec<String> = side.keys().filter_map(get).collect();
         v.sort();
         v.dedup();
         v
     };
     let mut differences = Vec::new();
-    let mut options = Vec::new();
-    let base_on_one_thread = values(base, |k| cell(k.flavor)) == ["current_thread"];
-    for (name, flag, get) in SETTINGS {
+    let mut command = vec!["pollscope run".to_string()];
+    let mut reproducible = true;
+    for (name, flag, list, get) in SETTINGS {
         let (b, n) = (values(base, get), values(new, get));
         if b != n {
-            if name == "workers" && base_on_one_thread {
-                differences.push(format!(
-                    "{name}: {} in base, {} in new",
-                    b.join(","),
-                    n.join(",")
-                ));
-                continue;
-            }
+            let shown = |v: &[String]| {
+                if v.is_empty() {
+                    "–".to_string()
+                } else {
+                    v.join(",")
+                }
+            };
             differences.push(format!(
                 "{name}: {} in base, {} in new",
-                b.join(","),
-                n.join(",")
+                shown(&b),
+                shown(&n)
             ));
-            if flag.is_empty() {
-                options.push(b.join(" "));
-            } else if flag == "--poll-cpu-time" {
-                if b == ["true"] {
-                    options.push(flag.to_string());
-                }
-            } else {
-                options.push(format!("{flag} {}", b.join(",")));
-            }
+        }
+        match (flag, b.as_slice()) {
+            (_, []) => {}
+            ("", scenarios) => command.push(scenarios.join(" ")),
+            ("--poll-cpu-time", [on]) if on == "true" => command.push(flag.to_string()),
+            ("--poll-cpu-time", [_]) => {}
+            (_, [one]) => command.push(format!("{flag} {one}")),
+            (_, many) if list => command.push(format!("{flag} {}", many.join(","))),
+            _ => reproducible = false,
         }
     }
     if differences.is_empty() {
         return "their configurations differ in no single setting".to_string();
     }
-    format!(
-        "{}; to match the base, run `pollscope run {}`",
-        differences.join("; "),
-        options.join(" ")
-    )
+    if reproducible {
+        format!(
+            "{}; to match the base, run `{}`",
+            differences.join("; "),
+            command.join(" ")
+        )
+    } else {
+        format!(
+            "{}; the base mixes settings no single `pollscope run` reproduces",
+            differences.join("; ")
+        )
+    }
 }
 
 #[cfg(test)]
@@ -384,8 +410,20 @@ mod doc_examples {
         let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
         assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
         assert!(
-            text.contains("pollscope run --workers 1 --samples 100"),
+            text.contains(
+                "pollscope run two_futures --flavor multi_thread --workers 1 --cost-kind cpu \
+                 --light-cost 100us --heavy-cost 500us --samples 100 --tasks 6`"
+            ),
             "{text}"
         );
+        // Only the poll CPU time differs: the command still names the rest.
+        let mut on = key(100, 1);
+        on.poll_cpu_time = true;
+        let text = differing_settings(&side(on), &side(key(100, 1)));
+        assert!(
+            text.contains("poll CPU time: true in base, false in new"),
+            "{text}"
+        );
+        assert!(text.ends_with("--tasks 6 --poll-cpu-time`"), "{text}");
     }
 }

@@ -153,6 +153,9 @@ fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {
                 planned_samples: future.planned_samples.map(u64::from),
                 wake_clamps: Some(u64::from(future.wake_clamps)),
                 kind: Some(Cow::Borrowed(future.kind.role())),
+                value_p50_ns: pick(stats.value, |s| s.p50),
+                value_p99_ns: pick(stats.value, |s| s.p99),
+                value_max_ns: pick(stats.value, |s| s.max),
             })?;
         }
     }

@@ -136,6 +136,18 @@ impl Contents {
             .collect()
     }
 
+    /// The files that keep it from being a result: the foreign ones, or
+    /// (a folder of pollscope's names without its manifest or runs.csv)
+    /// all of them.
+    fn unexplained(&self) -> Vec<&str> {
+        let foreign = self.foreign();
+        if foreign.is_empty() {
+            self.files.iter().map(String::as_str).collect()
+        } else {
+            foreign
+        }
+    }
+
     /// A pollscope result: a manifest; or, written before manifests
     /// existed, a pollscope runs.csv beside nothing but files of the names
     /// pollscope generates.
@@ -234,7 +246,7 @@ impl ResultFolder {
                 return Err(Error::bad_input(format!(
                     "{}: not a pollscope result folder (it holds {}); pollscope replaces only folders it wrote: choose another folder",
                     target.display(),
-                    sample(&foreign)
+                    sample(&contents.unexplained())
                 )));
             }
             if !foreign.is_empty() {
@@ -276,7 +288,7 @@ impl ResultFolder {
             return Err(Error::bad_input(format!(
                 "{}: not a pollscope result folder (no {MANIFEST}, and it holds {})",
                 dir.display(),
-                sample(&contents.foreign())
+                sample(&contents.unexplained())
             )));
         }
         Ok(dir)

@@ -153,6 +153,13 @@ pub(crate) struct FutureRow<'a> {
     /// `producer`, `service`, `instrumented` or `span`.
     #[serde(default)]
     pub(crate) kind: Option<Cow<'a, str>>,
+    /// A service future's sample values, ns (empty for others).
+    #[serde(default)]
+    pub(crate) value_p50_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) value_p99_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) value_max_ns: Option<u64>,
 }
 
 impl Row for FutureRow<'_> {
@@ -206,6 +213,12 @@ impl Row for FutureRow<'_> {
                         self.sched_delay_p99_ns,
                         self.sched_delay_max_ns,
                     ],
+                )
+            })
+            .or_else(|| {
+                summary(
+                    ["value_p50_ns", "value_p99_ns", "value_max_ns"],
+                    [self.value_p50_ns, self.value_p99_ns, self.value_max_ns],
                 )
             })
     }

@@ -348,7 +348,11 @@ fn migrate_needs_two_workers() {
 /// fut0's 10 steps of 100 µs taking `fut0_us` in all, on the CPU for
 /// `cpu` of it, beside two spawned tasks taking turns on worker 1.
 fn fut0_beside_tasks(workers: usize, fut0_us: u64, cpu: f64) -> RunResult {
-    let mut fx = Fx::new(CostKind::Cpu, workers, 2);
+    fut0_beside_tasks_of(CostKind::Cpu, workers, fut0_us, cpu)
+}
+
+fn fut0_beside_tasks_of(kind: CostKind, workers: usize, fut0_us: u64, cpu: f64) -> RunResult {
+    let mut fx = Fx::new(kind, workers, 2);
     let fut0 = fx.future("fut0", Placement::Inline, 100);
     let step = fut0_us / 10;
     for i in 0..10 {
@@ -390,6 +394,12 @@ fn fut0_not_slowed_needs_a_free_core_and_blames_other_processes() {
     assert_eq!(
         verdict(id, &fut0_beside_tasks(2, 1300, 0.5)),
         Verdict::NotApplicable
+    );
+    // ... unless they sleep: sleeping workers leave the cores free, so the
+    // claim is judged (fut0's own steps sleep too: it is on time).
+    assert_eq!(
+        verdict(id, &fut0_beside_tasks_of(CostKind::Sleep, 2, 1000, 0.05)),
+        Verdict::Holds
     );
 }
 
@@ -756,4 +766,27 @@ fn the_service_judges() {
         verdict("starvation.ticker_starved", &starved(4500.0, 1)),
         Verdict::NotApplicable
     );
+}
+
+#[test]
+fn cpu_costs_that_strayed_from_their_request_get_a_warning() {
+    let run = |step_us: u64| {
+        let mut fx = Fx::new(CostKind::Cpu, 1, 2);
+        let fut0 = fx.future("fut0", Placement::Inline, 100);
+        for i in 0..10 {
+            fx.step(fut0, i * step_us, step_us, 0, 1.0);
+        }
+        fx.result("two_futures")
+    };
+    let warned = |step_us| {
+        crate::noise::warnings(&[run(step_us)], None)
+            .into_iter()
+            .find(|w| w.contains("cpu steps"))
+    };
+    // On-CPU exactly the request (a calibration that read low is harmless).
+    assert_eq!(warned(100), None);
+    assert_eq!(warned(104), None);
+    // 20 % over: the calibration overshot.
+    let warning = warned(120).expect("a warning");
+    assert!(warning.contains("+20.0 %"), "{warning}");
 }

@@ -336,12 +336,13 @@ pub(crate) fn migrate(run: &Run<'_>) -> Judgement {
 /// [`NOT_SLOWED`] × its own work: samples × the light cost (`cpu`,
 /// `spin`), or samples × its median step (`sleep`, whose steps overshoot by
 /// the kernel's timer slack). Needs a free core for `main`: not applicable
-/// when the busy workers (min(workers, T)) alone fill the cores.
+/// when the busy workers (min(workers, T)) alone fill the cores with
+/// `cpu` or `spin` steps (sleeping workers leave the cores free).
 pub(crate) fn fut0_not_slowed(run: &Run<'_>) -> Judgement {
     let r = run.result;
     let cores = r.trace.info.environment.cores;
     let busy_workers = run.config.workers.min(spawned(r).len());
-    if busy_workers >= cores {
+    if run.config.cost_kind.uses_cpu() && busy_workers >= cores {
         return Judgement::because(
             Verdict::NotApplicable,
             format!(
@@ -443,13 +444,17 @@ pub(crate) fn thread_not_core(run: &Run<'_>) -> Judgement {
         );
     }
     match run.config.cost_kind {
-        CostKind::Spin => na(
+        CostKind::Spin => Judgement::because(
+            Verdict::NotApplicable,
             "spin ends on its deadline even when it shares a core: run with --cost-kind cpu"
                 .to_string(),
+            evidence,
         ),
-        CostKind::Cpu if t <= cores => na(format!(
-            "T = {t} threads fit the {cores} cores: run with --tasks above the cores"
-        )),
+        CostKind::Cpu if t <= cores => Judgement::because(
+            Verdict::NotApplicable,
+            format!("T = {t} threads fit the {cores} cores: run with --tasks above the cores"),
+            evidence,
+        ),
         CostKind::Cpu if stretch > CYCLE_STRETCH => Judgement::holds(evidence),
         CostKind::Cpu => Judgement::because(
             Verdict::DoesNotHold,

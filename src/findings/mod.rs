@@ -238,6 +238,10 @@ pub(crate) fn to_markdown(
                     Verdict::Holds => {
                         let _ = writeln!(md, "- holds — `{}`: {}", f.run_id, j.evidence);
                     }
+                    v if j.evidence.is_empty() => {
+                        let _ =
+                            writeln!(md, "- **{}** — `{}`: {}", v.display(), f.run_id, j.reason);
+                    }
                     v => {
                         let _ = writeln!(
                             md,

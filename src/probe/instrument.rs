@@ -117,16 +117,19 @@ impl<F: Future> Future for Instrumented<F> {
         let waker = waker_ref(&state.wake);
         let mut tracked = Context::from_waker(&waker);
         let measure_cpu = state.recording.inner.poll_cpu_time;
-        let cpu_start = if measure_cpu { thread_cpu_ns() } else { None };
+        // The CPU clock's reads sit inside the wall-clock interval, so a
+        // poll's on-CPU time never exceeds its duration: the reads' own
+        // cost (a system call each) lengthens the poll instead.
         let start = clock::now();
+        let cpu_start = if measure_cpu { thread_cpu_ns() } else { None };
         let result = this.inner.poll(&mut tracked);
-        let end = clock::now();
         let cpu_ns = match cpu_start {
             Some(cpu_start) => {
                 thread_cpu_ns().map_or(NOT_MEASURED, |e| e.saturating_sub(cpu_start))
             }
             None => NOT_MEASURED,
         };
+        let end = clock::now();
         drop(scope);
         if woken > start {
             state.log.wake_clamps += 1;
