@@ -253,9 +253,18 @@ fn bench_echo_overhead(c: &mut Criterion) {
         .unwrap_or(if benchmarking { 10usize } else { 1 });
     let mut ratios = Vec::new();
     let (mut bare_rps, mut probe_rps) = (Vec::new(), Vec::new());
-    for _ in 0..pairs {
-        let bare = timed_run(&scenario, Probe::Off).expect("tcp_echo runs");
-        let on = timed_run(&scenario, Probe::On).expect("tcp_echo runs");
+    for pair in 0..pairs {
+        // Alternate which runs first, so that whatever the first run of a
+        // pair leaves behind (sockets in TIME_WAIT, a warm allocator)
+        // favours neither side.
+        let run = |probe| timed_run(&scenario, probe).expect("tcp_echo runs");
+        let (bare, on) = if pair % 2 == 0 {
+            let bare = run(Probe::Off);
+            (bare, run(Probe::On))
+        } else {
+            let on = run(Probe::On);
+            (run(Probe::Off), on)
+        };
         bare_rps.push(requests / bare.as_secs_f64());
         probe_rps.push(requests / on.as_secs_f64());
         ratios.push(bare.as_secs_f64() / on.as_secs_f64());

@@ -136,8 +136,14 @@ impl Cost {
     ///   clock reads). Without a CPU clock, calibrated arithmetic alone.
     /// * `spin`: busy-waits until the wall clock passes the deadline.
     /// * `sleep`: `std::thread::sleep`.
+    ///
+    /// A zero cost returns `Some(0)` at once.
     #[inline]
     pub fn burn(&self) -> Option<u64> {
+        // Nothing to spend (a pure echo's handler): no clock read either.
+        if self.duration.is_zero() {
+            return Some(0);
+        }
         let start = thread_cpu_ns();
         match self.kind {
             CostKind::Cpu => return self.burn_cpu(start),

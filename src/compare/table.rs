@@ -62,7 +62,9 @@ pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
         .map(cells)
         .collect();
     let mut out = match format {
-        _ if rows.is_empty() => "no metric changed beyond the threshold and the noise\n".to_string(),
+        _ if rows.is_empty() => {
+            "no metric changed beyond the threshold and the noise\n".to_string()
+        }
         Format::Markdown => markdown_table(&rows),
         Format::Text => text_table(&rows),
     };

@@ -315,10 +315,7 @@ fn legend_entries(
     if view == TimelineView::Whole {
         entries.push((Swatch::Faded, "faded: pixel partly busy".into()));
     } else {
-        entries.push((
-            Swatch::Faded,
-            "faded end of a bar: off CPU (preempted, or blocked by sleep)".into(),
-        ));
+        entries.push((Swatch::Faded, "faded part of a bar: off CPU".into()));
     }
     entries
 }
@@ -532,7 +529,7 @@ impl RowDrawer<'_> {
 
 /// Every bar in the window, at least 0.6 px wide; those at least 2 px wide
 /// carry a tooltip. A bar whose on-CPU time is known and short of its wall
-/// time shows its off-CPU part faded (class `off`) behind a solid part of
+/// time (however narrow) shows its off-CPU part faded (class `off`) behind a solid part of
 /// the on-CPU share's width: preemption (or blocking) made visible.
 fn detailed_bars(
     out: &mut String,
@@ -546,7 +543,7 @@ fn detailed_bars(
         let width = (frame.x(b.end) - x).max(0.6);
         let title = (width >= 2.0).then(|| describe(&b));
         let wall = b.end.saturating_sub(b.start);
-        match b.cpu.filter(|&cpu| cpu < wall && width >= 2.0) {
+        match b.cpu.filter(|&cpu| cpu < wall) {
             Some(cpu) => {
                 let on = width * cpu as f64 / wall.max(1) as f64;
                 bar(
