@@ -1,5 +1,6 @@
 //! What a run will need from the machine, checked before it starts: memory
-//! for its events and threads for its workers.
+//! for its events, threads for its workers, file descriptors for its
+//! sockets, and time.
 
 use crate::error::{Error, Result};
 use crate::probe::{PollRecord, SampleRecord};
@@ -122,6 +123,51 @@ fn hours(ns: u128) -> String {
     format!("{:.1} h", ns as f64 / 3.6e12)
 }
 
+/// File descriptors a run needs besides its sockets (standard streams,
+/// the runtime's driver, the listener), rounded up.
+const BASE_FILES: u64 = 64;
+
+/// Refuses (bad input) a matrix whose loopback connections need more file
+/// descriptors than this process may open (`ulimit -n`): each `tcp_echo`
+/// client holds two sockets, its own and the server's end.
+pub(crate) fn check_files<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<()> {
+    let Some((clients, name)) = scenarios
+        .into_iter()
+        .map(|s| {
+            let clients = s
+                .futures
+                .iter()
+                .filter(|f| f.role == crate::scenario::Role::EchoClient)
+                .count() as u64;
+            (clients, s.name.as_str())
+        })
+        .max_by_key(|(clients, _)| *clients)
+    else {
+        return Ok(());
+    };
+    let needed = 2 * clients + BASE_FILES;
+    match open_files_limit() {
+        Some(limit) if clients > 0 && needed > limit => Err(Error::bad_input(format!(
+            "{name} with {clients} clients needs about {needed} file descriptors but this process may open {limit} (ulimit -n): use fewer --tasks"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The soft limit on open files, where the system says.
+fn open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given and nothing else.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    // `rlim_t` is u64 here but narrower on some platforms.
+    #[allow(clippy::unnecessary_cast)]
+    let current = limit.rlim_cur as u64;
+    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
+}
+
 /// Refuses worker counts the system cannot give threads to (the kernel's
 /// `threads-max` and `pid_max`), before anything runs.
 pub(crate) fn check_threads<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>) -> Result<()> {
@@ -194,6 +240,34 @@ mod doc_examples {
         );
         let plans = plan(std::time::Duration::from_millis(1));
         assert!(check_duration(plans.iter().map(|p| &p.scenario)).is_ok());
+    }
+
+    #[test]
+    fn check_files() {
+        use crate::matrix::{Matrix, ScenarioSource};
+        use crate::resources::{check_files, open_files_limit};
+        let plan = |tasks| {
+            let matrix = Matrix {
+                params: crate::scenario::JourneyParams {
+                    tasks,
+                    samples: 1,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            matrix
+                .plan(&[ScenarioSource::builtin("tcp_echo").unwrap()])
+                .unwrap()
+        };
+        assert!(check_files(plan(2).iter().map(|p| &p.scenario)).is_ok());
+        // One client more than the limit allows (where it is known and small).
+        if let Some(limit) = open_files_limit().filter(|&l| l < 1_000_000) {
+            let plans = plan((limit / 2) as u32 + 1);
+            let refused = check_files(plans.iter().map(|p| &p.scenario))
+                .unwrap_err()
+                .to_string();
+            assert!(refused.contains("ulimit -n"), "{refused}");
+        }
     }
 
     #[test]

@@ -141,15 +141,21 @@ fn ticks_ago(elapsed: Duration) -> clock::Ticks {
     clock::now().saturating_sub(clock::ticks_after(0, nanos))
 }
 
+/// Accepts one connection per handler; gives up with the clients (a client
+/// that never connects must not keep the run waiting), which drops the
+/// remaining handlers' senders so they end too.
 async fn serve(listener: Option<TcpListener>, handlers: Vec<oneshot::Sender<TcpStream>>) {
     let Some(listener) = listener else { return };
-    for handler in handlers {
-        let Ok((stream, _)) = listener.accept().await else {
-            return;
-        };
-        let _ = stream.set_nodelay(true);
-        let _ = handler.send(stream);
-    }
+    let accept_all = async move {
+        for handler in handlers {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let _ = stream.set_nodelay(true);
+            let _ = handler.send(stream);
+        }
+    };
+    let _ = tokio::time::timeout(CLIENT_TIMEOUT, accept_all).await;
 }
 
 async fn echo(connection: Option<oneshot::Receiver<TcpStream>>, work: impl Fn()) {

@@ -233,3 +233,48 @@ fn bad_files_exit_2_naming_the_file_key_and_line() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no/such/file.toml"));
 }
+
+/// A `--config` that is not a regular file (a folder, a FIFO nobody
+/// writes to) is refused at once with exit 2, never read (a FIFO would
+/// block forever).
+#[test]
+fn a_config_that_is_not_a_regular_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("folder.toml");
+    std::fs::create_dir(&folder).unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut configs = vec![folder];
+    if made {
+        configs.push(fifo);
+    }
+    for config in configs {
+        let out_dir = dir.path().join("r");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pollscope"))
+            .args(["run", "--config", config.to_str().unwrap(), "-q", "-o"])
+            .arg(&out_dir)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{}: pollscope blocked on it", config.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(2), "{}: {stderr}", config.display());
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!out_dir.exists());
+    }
+}

@@ -4,7 +4,9 @@ use crate::error::{Error, Result};
 use crate::export::{ResultFolder, RunResult};
 use crate::matrix::{Matrix, ScenarioSource};
 use crate::publish::{Pictures, publish};
-use crate::resources::{available_memory, check_duration, check_memory, check_threads};
+use crate::resources::{
+    available_memory, check_duration, check_files, check_memory, check_threads,
+};
 use crate::runner::{self, RunOptions};
 use crate::scenario::journey::JOURNEY;
 use crate::scenario::{Flavor, JourneyParams, experiment};
@@ -65,6 +67,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     check_memory(plans.iter().map(|p| &p.scenario), available_memory())?;
     check_threads(plans.iter().map(|p| &p.scenario))?;
     check_duration(plans.iter().map(|p| &p.scenario))?;
+    check_files(plans.iter().map(|p| &p.scenario))?;
     let folder = ResultFolder::create(&args.out)?;
 
     let bar = progress::bar(plans.len(), args.quiet);

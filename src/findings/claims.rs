@@ -94,7 +94,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "tcp_echo.round_trips",
-        text: "every request's round trip is recorded, and a loopback round trip costs about the handler's work (median under it plus 1 ms), not a timer tick",
+        text: "every request's round trip is recorded, and a loopback round trip costs the handlers' work queued ahead of it (median under ⌈clients / threads⌉ × the handler's work plus 1 ms), not a timer tick",
         flavor: None,
         judge: services::round_trips,
     },

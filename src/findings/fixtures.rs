@@ -670,6 +670,23 @@ fn the_service_judges() {
         verdict("tcp_echo.round_trips", &echo(50.0, true)),
         Verdict::DoesNotHold
     );
+    // Ten clients on two threads: a request may wait for five handlers'
+    // work (500 µs) plus 1 ms.
+    let crowd = |rtt_us: f64| {
+        let mut fx = Fx::new(CostKind::Cpu, 2, 2);
+        for i in 1..=10 {
+            fx.service(&format!("client{i}"), &events(10, 2000, rtt_us));
+        }
+        fx.result("tcp_echo")
+    };
+    assert_eq!(
+        verdict("tcp_echo.round_trips", &crowd(1499.0)),
+        Verdict::Holds
+    );
+    assert_eq!(
+        verdict("tcp_echo.round_trips", &crowd(1500.0)),
+        Verdict::DoesNotHold
+    );
 
     // timers: late by ≥ a hog step (500 µs) while the hog runs (to 10 ms),
     // within 2 ticks after.

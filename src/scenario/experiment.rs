@@ -134,6 +134,10 @@ fn key_on_line(text: &str, offset: usize) -> Option<&str> {
     (!key.is_empty() && !key.starts_with('[')).then_some(key)
 }
 
+/// The largest experiment file `load` reads (100,000 futures take about
+/// 10 MB of TOML).
+const MAX_EXPERIMENT_BYTES: u64 = 64 << 20;
+
 /// Reads the experiment in `path`.
 ///
 /// Every problem is one line naming the file, the line where known and the
@@ -141,6 +145,23 @@ fn key_on_line(text: &str, offset: usize) -> Option<&str> {
 /// costs, zero samples, counts or workers, duplicate future names (after
 /// `count` expansion), an empty future list, a missing file.
 pub fn load(path: &Path) -> Result<Scenario> {
+    // A FIFO or a device would block or never end: only regular files of
+    // a sane size are read.
+    let cannot = |why: String| Error::bad_input(format!("{}: {why}", path.display()));
+    let meta =
+        std::fs::metadata(path).map_err(|e| cannot(format!("cannot read the experiment: {e}")))?;
+    if !meta.is_file() {
+        return Err(cannot(
+            "not a regular file: give an experiment's TOML file".into(),
+        ));
+    }
+    if meta.len() > MAX_EXPERIMENT_BYTES {
+        return Err(cannot(format!(
+            "{} bytes is too large for an experiment (at most {} MiB)",
+            meta.len(),
+            MAX_EXPERIMENT_BYTES >> 20
+        )));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::bad_input(format!(
             "{}: cannot read the experiment: {e}",
