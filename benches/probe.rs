@@ -277,9 +277,14 @@ fn bench_echo_overhead(c: &mut Criterion) {
         ratios.iter().copied().fold(f64::INFINITY, f64::min),
         ratios.iter().copied().fold(0.0, f64::max),
     );
+    let mode = if benchmarking {
+        ""
+    } else {
+        " [test mode: an unoptimized build; `cargo bench --bench probe` measures]"
+    };
     println!(
         "\necho throughput over {pairs} interleaved pairs: bare {:.0} requests/s, instrumented {:.0} requests/s; \
-         instrumented/bare {:.3} (median; {:.3}–{:.3})",
+         instrumented/bare {:.3} (median; {:.3}–{:.3}){mode}",
         median(&mut bare_rps),
         median(&mut probe_rps),
         median(&mut ratios),

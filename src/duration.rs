@@ -61,6 +61,33 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_nanos(nanos as u64))
 }
 
+/// Like [`parse_duration`], but zero (`0`, `0us`) is a value: for
+/// `--light-cost` (a service's work per event may be nothing: a pure echo)
+/// and the start of a zoom window.
+///
+/// ```
+/// use pollscope::internals::parse_duration_or_zero;
+/// use std::time::Duration;
+/// assert_eq!(parse_duration_or_zero("0"), Ok(Duration::ZERO));
+/// assert_eq!(parse_duration_or_zero("0ms"), Ok(Duration::ZERO));
+/// assert_eq!(parse_duration_or_zero("2ms"), Ok(Duration::from_millis(2)));
+/// assert!(parse_duration_or_zero("-1ms").is_err());
+/// assert!(parse_duration_or_zero("0.1ns").is_err());
+/// ```
+pub fn parse_duration_or_zero(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let is_zero = number.parse::<f64>().is_ok_and(|n| n == 0.0);
+    // `0`, or zero in a known unit (`0us`; `0parsecs` stays an error).
+    if is_zero && (unit.is_empty() || parse_duration(&format!("1{unit}")).is_ok()) {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(text)
+}
+
 /// Formats a duration in the shortest exact form of [`parse_duration`]:
 /// whole milliseconds as `ms`, whole microseconds as `us`, else `ns`.
 ///

@@ -84,7 +84,7 @@ pub mod internals {
     pub use crate::bench_knobs::{ListKnob, parse_list, positive};
     pub use crate::cli::main as cli_main;
     pub use crate::cost::calibration;
-    pub use crate::duration::{format_duration, parse_duration};
+    pub use crate::duration::{format_duration, parse_duration, parse_duration_or_zero};
     pub use crate::export::write_pftrace;
     pub use crate::probe::{Recording, clock, record_sample, thread_cpu_ns};
     pub use crate::runner::{Probe, timed_run};

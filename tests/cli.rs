@@ -156,7 +156,7 @@ fn bad_input_exits_2_naming_the_value_and_writes_nothing() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["run", "no_such_scenario"], "no_such_scenario"),
         (vec!["run", "--light-cost", "fast"], "fast"),
-        (vec!["run", "--light-cost", "0us"], "0us"),
+        (vec!["run", "--light-cost", "0us"], "--light-cost 0"),
         (vec!["run", "--heavy-cost", "100us,12parsecs"], "12parsecs"),
         (vec!["run", "--workers", "0"], "0"),
         (vec!["run", "--workers", "2,x"], "x"),

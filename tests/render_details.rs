@@ -212,7 +212,12 @@ fn pftrace_holds_a_slice_per_poll_and_sample_in_a_few_bytes_each() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_small(
         dir.path(),
-        &["two_futures", "spawn_task", "many_spawn_blocking"],
+        &[
+            "two_futures",
+            "spawn_task",
+            "many_spawn_blocking",
+            "tcp_echo",
+        ],
     );
     let results = load_results(&out).unwrap();
     let path = dir.path().join("trace.pftrace");
@@ -223,6 +228,9 @@ fn pftrace_holds_a_slice_per_poll_and_sample_in_a_few_bytes_each() {
     let (mut begins, mut ends, mut threads) = (0, 0, 0);
     let mut cleared: HashSet<u64> = HashSet::new();
     let mut open: HashMap<u64, i64> = HashMap::new();
+    // Names interned per sequence: every name is interned before its use.
+    let mut interned: HashMap<u64, HashSet<u64>> = HashMap::new();
+    let mut event_tracks = 0;
     for packet in packets(&file) {
         let f = fields(&packet);
         let get = |n: u64| f.iter().find(|x| x.0 == n).map(|x| &x.1);
@@ -236,10 +244,33 @@ fn pftrace_holds_a_slice_per_poll_and_sample_in_a_few_bytes_each() {
             );
         }
         if let Some(Err(descriptor)) = get(60) {
-            threads += usize::from(fields(descriptor).iter().any(|x| x.0 == 4));
+            let d = fields(descriptor);
+            threads += usize::from(d.iter().any(|x| x.0 == 4));
+            // A service future's own track: named `<future> events`.
+            event_tracks += usize::from(
+                d.iter()
+                    .any(|x| x.0 == 2 && matches!(&x.1, Err(n) if n.ends_with(b" events"))),
+            );
+        }
+        if let Some(Err(data)) = get(12) {
+            for entry in fields(data).iter().filter(|x| x.0 == 2) {
+                let Err(entry) = &entry.1 else {
+                    panic!("an event name is a message")
+                };
+                let iid = fields(entry).iter().find(|x| x.0 == 1).unwrap().1.unwrap();
+                interned.entry(seq).or_default().insert(iid);
+            }
         }
         if let Some(Err(event)) = get(11) {
-            let ty = fields(event).iter().find(|x| x.0 == 9).unwrap().1.unwrap();
+            let e = fields(event);
+            if let Some(iid) = e.iter().find(|x| x.0 == 10) {
+                let iid = iid.1.unwrap();
+                assert!(
+                    interned.get(&seq).is_some_and(|names| names.contains(&iid)),
+                    "sequence {seq} uses name {iid} before interning it"
+                );
+            }
+            let ty = e.iter().find(|x| x.0 == 9).unwrap().1.unwrap();
             let depth = open.entry(seq).or_default();
             match ty {
                 1 => {
@@ -260,6 +291,16 @@ fn pftrace_holds_a_slice_per_poll_and_sample_in_a_few_bytes_each() {
     assert!(open.values().all(|&d| d == 0));
     let expected_threads: usize = results.iter().map(|r| r.trace.threads.len()).sum();
     assert_eq!(threads, expected_threads, "a thread track per thread");
+    let service_futures: usize = results
+        .iter()
+        .flat_map(|r| &r.trace.futures)
+        .filter(|f| f.kind.is_service() && !f.samples.is_empty())
+        .count();
+    assert!(service_futures > 0);
+    assert_eq!(
+        event_tracks, service_futures,
+        "a track per service future's events"
+    );
     let json = std::fs::metadata(out.join("trace.json")).unwrap().len();
     println!(
         "trace.pftrace: {} bytes for {events} events = {:.1} bytes/event (trace.json {:.1} bytes/event)",

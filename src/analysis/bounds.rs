@@ -61,10 +61,15 @@ impl Group {
 /// ```
 ///
 /// `None` for a run without a configuration (a library session: its costs
-/// and runtime are not pollscope's to know).
+/// and runtime are not pollscope's to know), and for a service workload:
+/// its time goes to waits (sockets, timers, channels, a lock) that no
+/// bound on work covers.
 pub fn lower_bound_ns(trace: &RunTrace) -> Option<u64> {
     let info = &trace.info;
     let config = info.config.as_ref()?;
+    if trace.futures.iter().any(|f| f.kind.is_service()) {
+        return None;
+    }
     let work = FutureTrace::planned_work_ns;
     let current_thread = config.flavor == Flavor::CurrentThread;
     let blocking_cap = config

@@ -7,7 +7,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::cost::CostKind;
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, parse_duration_or_zero};
 use crate::scenario::Flavor;
 use crate::scenario::journey::BUILTINS;
 
@@ -75,8 +75,9 @@ pub(crate) struct RunArgs {
     /// Runtime flavor [default: multi_thread].
     #[arg(long, value_parser = PossibleValuesParser::new(["multi_thread", "current_thread"]).try_map(|s| s.parse::<Flavor>()))]
     pub flavor: Option<Flavor>,
-    /// Cost of a light step, e.g. 100us [default: 100us].
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, allow_hyphen_values = true)]
+    /// Cost of a light step, e.g. 100us [default: 100us]; a service's work
+    /// per event, where 0 means none (a pure echo).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration_or_zero, allow_hyphen_values = true)]
     pub light_cost: Option<Duration>,
     /// Costs of a heavy step, e.g. 100us,500us [default: 500us].
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration, allow_hyphen_values = true)]

@@ -63,6 +63,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     if let Some(path) = &args.config {
         sources.push(ScenarioSource::Custom(experiment::load(path)?));
     }
+    if args.light_cost.is_some_and(|d| d.is_zero()) {
+        zero_cost_only_for_services(&sources, &matrix.params)?;
+    }
     let plans = matrix.plan(&sources)?;
     check_memory(plans.iter().map(|p| &p.scenario), available_memory())?;
     check_threads(plans.iter().map(|p| &p.scenario))?;
@@ -121,4 +124,25 @@ fn repeated<'a, T: PartialEq>(
         .enumerate()
         .filter(|(i, v)| values[..*i].contains(v))
         .map(move |(_, v)| format!("{what} `{}` is repeated; it runs once", show(v)))
+}
+
+/// `--light-cost 0` suits only service workloads (a pure echo): a built-in
+/// whose producers would get no work is bad input naming the value.
+fn zero_cost_only_for_services(sources: &[ScenarioSource], params: &JourneyParams) -> Result<()> {
+    for source in sources {
+        if let ScenarioSource::Builtin(builtin) = source {
+            let scenario = (builtin.build)(params);
+            if scenario
+                .futures
+                .iter()
+                .any(|f| f.cost.is_zero() && !f.role.is_service())
+            {
+                return Err(Error::bad_input(format!(
+                    "--light-cost 0: `{}` computes steps, which need a positive cost (0 suits the service workloads, e.g. a pure tcp_echo)",
+                    builtin.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }

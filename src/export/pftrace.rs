@@ -8,13 +8,16 @@
 //! packet that clears the incremental state and holds a clock snapshot of
 //! a sequence-scoped incremental clock (id 64, equal to BOOTTIME at the
 //! run's start), then a packet with the track's descriptor, the
-//! [`TracePacketDefaults`] (that clock, that track) and the interned event
-//! names. Every poll and sample is then a `TYPE_SLICE_BEGIN` packet (its
-//! name by interned id: the future's name for a poll, `<future> step` for
-//! a sample) and a `TYPE_SLICE_END` packet, whose timestamps are deltas
-//! from the sequence's previous packet. Spans on one thread that overlap
-//! without nesting (service samples that span awaits) go to extra child
-//! tracks of the thread, each a sequence of its own. The packets are
+//! [`TracePacketDefaults`] (that clock, that track). Every poll and sample
+//! is then a `TYPE_SLICE_BEGIN` packet (its name by interned id: the
+//! future's name for a poll, `<future> step` for a sample; a name is
+//! interned in the packet of its first use in the sequence) and a
+//! `TYPE_SLICE_END` packet, whose timestamps are deltas from the sequence's
+//! previous packet. A service future's events (samples that span awaits,
+//! not work of the thread that completed them) go to a track of their own,
+//! `<future> events`, under the process. Spans of one track that overlap
+//! without nesting go to extra child tracks of it, each a sequence of its
+//! own. The packets are
 //! deflated (zlib) in `compressed_packets` of under 512 KiB each.
 //!
 //! Field numbers are those of Perfetto's protos
@@ -30,7 +33,7 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
 use super::RunResult;
-use super::tracks::{Kind, track_events};
+use super::tracks::{Event, Kind, track_events};
 use crate::error::{Error, Result};
 use crate::trace::{RunTrace, thread_labels};
 
@@ -216,88 +219,120 @@ fn write_run<W: Write>(
         .uint(field::TRUSTED_PACKET_SEQUENCE_ID, seq)
         .message(field::TRACK_DESCRIPTOR, &descriptor);
     w.packet(&packet)?;
-    let names = interned_names(trace);
     let labels = thread_labels(&trace.threads);
+    let is_event = |e: &Event| e.kind == Kind::Sample && trace.futures[e.future].kind.is_service();
     for (thread, label) in trace.threads.iter().zip(&labels) {
         let track = Track {
             pid,
-            tid: pid * 100_000 + u64::from(thread.index) + 1,
+            thread: Some(pid * 100_000 + u64::from(thread.index) + 1),
             name: format!("{label} (tid {})", thread.os_thread_id),
             process_uuid,
         };
-        write_thread(w, sequences, trace, thread.index, &track, &names)?;
+        // A service's events span awaits: they are not the thread's work,
+        // and go to the future's own track below.
+        let slices = track_events(trace, thread.index, false)
+            .filter(|e| !is_event(e))
+            .map(|e| (e.start, e.end, iid(&e)));
+        write_track(w, sequences, trace, slices, &track)?;
+    }
+    for (f, future) in trace.futures.iter().enumerate() {
+        if !future.kind.is_service() || future.samples.is_empty() {
+            continue;
+        }
+        let track = Track {
+            pid,
+            thread: None,
+            name: format!("{} events", future.name),
+            process_uuid,
+        };
+        let mut slices: Vec<(u64, u64, u64)> = future
+            .samples
+            .iter()
+            .map(|s| (s.start_ns, s.end_ns, 2 * f as u64 + 2))
+            .collect();
+        slices.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        write_track(w, sequences, trace, slices.into_iter(), &track)?;
     }
     Ok(())
 }
 
-/// The interned event names of a run: iid `2f + 1` is future `f`'s polls,
-/// `2f + 2` its samples (`<name> step`).
-fn interned_names(trace: &RunTrace) -> Message {
-    let mut names = Message::default();
-    for (f, future) in trace.futures.iter().enumerate() {
-        for (iid, name) in [
-            (2 * f as u64 + 1, future.name.clone()),
-            (2 * f as u64 + 2, format!("{} step", future.name)),
-        ] {
-            let mut entry = Message::default();
-            entry
-                .uint(field::IID, iid)
-                .bytes(field::NAME, name.as_bytes());
-            names.message(field::EVENT_NAMES, &entry);
-        }
-    }
-    names
+/// The interned name id of an event: `2f + 1` for future `f`'s polls,
+/// `2f + 2` for its samples.
+fn iid(e: &Event) -> u64 {
+    2 * e.future as u64 + if e.kind == Kind::Poll { 1 } else { 2 }
 }
 
-/// A thread's identity in the trace.
+/// The name of interned id `iid`: the future's name for its polls,
+/// `<name> step` (producers) or `<name> event` (services) for its samples.
+fn interned_name(trace: &RunTrace, iid: u64) -> String {
+    let future = &trace.futures[((iid - 1) / 2) as usize];
+    match (iid % 2 == 1, future.kind.is_service()) {
+        (true, _) => future.name.clone(),
+        (false, false) => format!("{} step", future.name),
+        (false, true) => format!("{} event", future.name),
+    }
+}
+
+/// A track's identity in the trace: a thread's (with its tid), or a
+/// service future's events (a plain track of the process).
 struct Track {
     pid: u64,
-    tid: u64,
+    thread: Option<u64>,
     name: String,
     process_uuid: u64,
 }
 
-/// One sequence: a thread track or an overflow lane of it, with its open
-/// slices' ends and its clock.
+/// One sequence: a track or an overflow lane of it, with its open slices'
+/// ends, its clock and the names interned in it so far.
 struct Lane {
     seq: u64,
     open: Vec<u64>,
     last_ts: u64,
+    interned: std::collections::HashSet<u64>,
 }
 
-fn write_thread<W: Write>(
+/// Writes `slices` (start, end, name iid; in start order, containers
+/// first) on `track`, opening an overflow lane for a slice that overlaps
+/// an open one without nesting in it.
+fn write_track<W: Write>(
     w: &mut Writer<W>,
     sequences: &mut Sequences,
     trace: &RunTrace,
-    thread: u16,
+    slices: impl Iterator<Item = (u64, u64, u64)>,
     track: &Track,
-    names: &Message,
 ) -> std::io::Result<()> {
     let mut lanes: Vec<Lane> = Vec::new();
-    let mut thread_uuid = 0;
-    for e in track_events(trace, thread, false) {
-        let iid = 2 * e.future as u64 + if e.kind == Kind::Poll { 1 } else { 2 };
+    let mut track_uuid = 0;
+    for (start, end, iid) in slices {
         for lane in &mut lanes {
-            close_until(w, lane, e.start)?;
+            close_until(w, lane, start)?;
         }
-        let fits = |l: &Lane| l.open.last().is_none_or(|&end| e.end <= end);
+        let fits = |l: &Lane| l.open.last().is_none_or(|&open| end <= open);
         let k = match lanes.iter().position(fits) {
             Some(k) => k,
             None => {
-                let lane = open_lane(w, sequences, track, names, lanes.len(), thread_uuid)?;
+                let lane = open_lane(w, sequences, track, lanes.len(), track_uuid)?;
                 if lanes.is_empty() {
-                    thread_uuid = lane.seq;
+                    track_uuid = lane.seq;
                 }
                 lanes.push(lane);
                 lanes.len() - 1
             }
         };
         let lane = &mut lanes[k];
-        slice_event(w, lane, e.start, TYPE_SLICE_BEGIN, Some(iid))?;
-        lane.open.push(e.end);
+        // Names are interned in a sequence on first use: a lane carries
+        // only the names it shows.
+        let name = lane.interned.insert(iid).then(|| interned_name(trace, iid));
+        slice_begin(w, lane, start, iid, name.as_deref())?;
+        lane.open.push(end);
     }
     for lane in &mut lanes {
         close_until(w, lane, u64::MAX)?;
+    }
+    if lanes.is_empty() && track.thread.is_some() {
+        // Every thread has its track, even one whose only records were a
+        // service's events (shown on the future's track).
+        open_lane(w, sequences, track, 0, 0)?;
     }
     Ok(())
 }
@@ -306,9 +341,31 @@ fn write_thread<W: Write>(
 fn close_until<W: Write>(w: &mut Writer<W>, lane: &mut Lane, t: u64) -> std::io::Result<()> {
     while let Some(&end) = lane.open.last().filter(|&&end| end <= t) {
         lane.open.pop();
-        slice_event(w, lane, end, TYPE_SLICE_END, None)?;
+        slice_event(w, lane, end, TYPE_SLICE_END, None, None)?;
     }
     Ok(())
+}
+
+/// A slice's begin packet at `ts` (ns since the run's start), named by
+/// `iid`; `new_name` interns that name in the packet (its first use in the
+/// sequence).
+fn slice_begin<W: Write>(
+    w: &mut Writer<W>,
+    lane: &mut Lane,
+    ts: u64,
+    iid: u64,
+    new_name: Option<&str>,
+) -> std::io::Result<()> {
+    let interned = new_name.map(|name| {
+        let mut entry = Message::default();
+        entry
+            .uint(field::IID, iid)
+            .bytes(field::NAME, name.as_bytes());
+        let mut names = Message::default();
+        names.message(field::EVENT_NAMES, &entry);
+        names
+    });
+    slice_event(w, lane, ts, TYPE_SLICE_BEGIN, Some(iid), interned.as_ref())
 }
 
 /// A begin or end packet at `ts` (ns since the run's start).
@@ -318,6 +375,7 @@ fn slice_event<W: Write>(
     ts: u64,
     kind: u64,
     name: Option<u64>,
+    interned: Option<&Message>,
 ) -> std::io::Result<()> {
     let mut event = Message::default();
     event.uint(field::EVENT_TYPE, kind);
@@ -328,22 +386,24 @@ fn slice_event<W: Write>(
     packet
         .uint(field::TIMESTAMP, ts.saturating_sub(lane.last_ts))
         .uint(field::TRUSTED_PACKET_SEQUENCE_ID, lane.seq)
-        .uint(field::SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE)
-        .message(field::TRACK_EVENT, &event);
+        .uint(field::SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    if let Some(interned) = interned {
+        packet.message(field::INTERNED_DATA, interned);
+    }
+    packet.message(field::TRACK_EVENT, &event);
     lane.last_ts = lane.last_ts.max(ts);
     w.packet(&packet)
 }
 
-/// Starts a sequence for lane `index` of a thread: lane 0 is the thread
-/// track, later lanes child tracks of `thread_uuid` for spans that overlap
+/// Starts a sequence for lane `index` of a track: lane 0 is the track
+/// itself, later lanes child tracks of `track_uuid` for spans that overlap
 /// without nesting. The track's uuid is its sequence id.
 fn open_lane<W: Write>(
     w: &mut Writer<W>,
     sequences: &mut Sequences,
     track: &Track,
-    names: &Message,
     index: usize,
-    thread_uuid: u64,
+    track_uuid: u64,
 ) -> std::io::Result<Lane> {
     let seq = sequences.take();
     let (f, snapshot) = Message::with(field::CLOCK_SNAPSHOT, |m| {
@@ -367,20 +427,28 @@ fn open_lane<W: Write>(
 
     let mut descriptor = Message::default();
     descriptor.uint(field::UUID, seq);
-    if index == 0 {
-        let (f, thread) = Message::with(field::THREAD, |m| {
-            m.uint(field::THREAD_PID, track.pid)
-                .uint(field::TID, track.tid)
-                .bytes(field::THREAD_NAME, track.name.as_bytes());
-        });
-        descriptor
-            .uint(field::PARENT_UUID, track.process_uuid)
-            .message(f, &thread);
-    } else {
-        let name = format!("{} · overlapping {index}", track.name);
-        descriptor
-            .uint(field::PARENT_UUID, thread_uuid)
-            .bytes(field::TRACK_NAME, name.as_bytes());
+    match (index, track.thread) {
+        (0, Some(tid)) => {
+            let (f, thread) = Message::with(field::THREAD, |m| {
+                m.uint(field::THREAD_PID, track.pid)
+                    .uint(field::TID, tid)
+                    .bytes(field::THREAD_NAME, track.name.as_bytes());
+            });
+            descriptor
+                .uint(field::PARENT_UUID, track.process_uuid)
+                .message(f, &thread);
+        }
+        (0, None) => {
+            descriptor
+                .uint(field::PARENT_UUID, track.process_uuid)
+                .bytes(field::TRACK_NAME, track.name.as_bytes());
+        }
+        _ => {
+            let name = format!("{} · overlapping {index}", track.name);
+            descriptor
+                .uint(field::PARENT_UUID, track_uuid)
+                .bytes(field::TRACK_NAME, name.as_bytes());
+        }
     }
     let (f, defaults) = Message::with(field::TRACE_PACKET_DEFAULTS, |m| {
         let mut track_defaults = Message::default();
@@ -393,12 +461,12 @@ fn open_lane<W: Write>(
         .uint(field::TRUSTED_PACKET_SEQUENCE_ID, seq)
         .uint(field::SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE)
         .message(f, &defaults)
-        .message(field::INTERNED_DATA, names)
         .message(field::TRACK_DESCRIPTOR, &descriptor);
     w.packet(&second)?;
     Ok(Lane {
         seq,
         open: Vec::new(),
         last_ts: 0,
+        interned: std::collections::HashSet::new(),
     })
 }

@@ -56,6 +56,14 @@ fn short(futures: &[&FutureTrace]) -> Vec<String> {
         .collect()
 }
 
+/// The first five of `names`, then how many more.
+fn first_few(names: &[String]) -> String {
+    match names.len() {
+        0..=5 => names.join(", "),
+        n => format!("{} and {} more", names[..5].join(", "), n - 5),
+    }
+}
+
 fn nanos(d: Option<std::time::Duration>) -> u64 {
     d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
@@ -97,8 +105,10 @@ pub(crate) fn round_trips(run: &Run<'_>) -> Judgement {
         Judgement::because(
             Verdict::DoesNotHold,
             format!(
-                "clients recorded fewer round trips than requests: {}",
-                lost.join(", ")
+                "{} of {} clients recorded fewer round trips than requests (a client stops at its first failed connect, write or read, or after 60 s): {}",
+                lost.len(),
+                clients.len(),
+                first_few(&lost)
             ),
             evidence,
         )
@@ -281,7 +291,7 @@ pub(crate) fn waits(run: &Run<'_>) -> Judgement {
             Verdict::DoesNotHold,
             format!(
                 "lockers took the lock fewer times than asked: {}",
-                lost.join(", ")
+                first_few(&lost)
             ),
             evidence,
         )
@@ -350,7 +360,7 @@ pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
         .max()
         .unwrap_or(0);
     let evidence = format!(
-        "the ticker's worst lateness {} while {} hogs held every task thread for {}",
+        "the ticker's worst lateness {} while {} hog(s) held every task thread for {}",
         human_ns(worst),
         hogs.len(),
         human_ns(held)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::duration::parse_duration;
+use crate::duration::parse_duration_or_zero;
 
 /// Parses a zoom window `FROM..TO` such as `5ms..10ms` or `0..250us`
 /// (`0` needs no unit). Errors are one line naming the text: malformed,
@@ -23,15 +23,12 @@ pub fn parse_zoom(text: &str) -> Result<(Duration, Duration), String> {
         ));
     };
     let bound = |part: &str| -> Result<Duration, String> {
-        if part.trim() == "0" {
-            return Ok(Duration::ZERO);
-        }
         if part.trim().is_empty() {
             return Err(format!(
                 "zoom window `{text}` lacks a bound (e.g. 5ms..10ms)"
             ));
         }
-        parse_duration(part).map_err(|e| format!("zoom window `{text}`: {e}"))
+        parse_duration_or_zero(part).map_err(|e| format!("zoom window `{text}`: {e}"))
     };
     let (from, to) = (bound(from)?, bound(to)?);
     if to < from {
