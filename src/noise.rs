@@ -132,8 +132,9 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
             steps,
         }) if median.abs() > COST_OVERSHOOT_LIMIT => {
             out.push(format!(
-                "the cpu steps of {run_id} spent {:+.1} % of their request on the CPU (median of {steps} steps' cpu_ns): \
-                 the calibration overshot, so those costs were off by about as much; spin costs are immune",
+                "the cpu steps of {run_id} ran {:+.1} % off their request in on-CPU time (median of {steps} steps' cpu_ns): \
+                 the first chunk of each step, sized by the calibration, overshot (a calibration that read high, or host steal inside a VM, \
+                 which counts as CPU time), so those costs were off by about as much; spin costs are immune",
                 median * 100.0
             ));
         }
