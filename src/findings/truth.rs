@@ -61,8 +61,7 @@ impl TruthRow {
         let Some(kernel) = self.kernel_cpu_ns else {
             return TruthVerdict::NotComparable;
         };
-        let slack =
-            |diff: u64| diff <= CPU_FLOOR_NS || diff as f64 <= CPU_TOLERANCE * kernel as f64;
+        let slack = |diff: u64| within(diff, kernel);
         if self.probe_cpu_ns > kernel && !slack(self.probe_cpu_ns - kernel) {
             TruthVerdict::ProbeExceedsKernel
         } else if self.polls_measured && !slack(kernel.saturating_sub(self.probe_cpu_ns)) {
@@ -71,6 +70,20 @@ impl TruthRow {
             TruthVerdict::Agrees
         }
     }
+}
+
+impl TruthRow {
+    /// Whether the probe's figure is within [`CPU_TOLERANCE`] (or
+    /// [`CPU_FLOOR_NS`]) of the kernel's, either way.
+    pub(crate) fn within_tolerance(&self) -> bool {
+        self.kernel_cpu_ns
+            .is_some_and(|kernel| within(self.probe_cpu_ns.abs_diff(kernel), kernel))
+    }
+}
+
+/// Whether `diff` ns is within the tolerance of a `kernel` ns figure.
+fn within(diff: u64, kernel: u64) -> bool {
+    diff <= CPU_FLOOR_NS || diff as f64 <= CPU_TOLERANCE * kernel as f64
 }
 
 /// The outcome of one thread's CPU cross-check.
@@ -188,7 +201,15 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
                 .join(", ");
             let verdict = match t.verdict() {
                 TruthVerdict::NotComparable => "not comparable".to_string(),
-                TruthVerdict::Agrees => "agree".to_string(),
+                TruthVerdict::Agrees if t.polls_measured || t.within_tolerance() => {
+                    "agree".to_string()
+                }
+                // Steps alone can only fall short: what was checked is
+                // that they do not exceed the kernel.
+                TruthVerdict::Agrees => {
+                    "not above the kernel (steps only; --poll-cpu-time checks the whole thread)"
+                        .to_string()
+                }
                 TruthVerdict::OutsidePolls(ns) => {
                     format!("{} outside polls (the runtime's own work)", human_ns(ns))
                 }
