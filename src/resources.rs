@@ -156,12 +156,17 @@ pub(crate) fn check_files<'a>(scenarios: impl IntoIterator<Item = &'a Scenario>)
 
 /// The soft limit on open files, where the system says.
 fn open_files_limit() -> Option<u64> {
+    rlimit(libc::RLIMIT_NOFILE)
+}
+
+/// The soft limit on `resource`, unless unlimited or unknown.
+fn rlimit(resource: libc::__rlimit_resource_t) -> Option<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit writes the struct it is given and nothing else.
-    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    let ok = unsafe { libc::getrlimit(resource, &mut limit) } == 0;
     // `rlim_t` is u64 here but narrower on some platforms.
     #[allow(clippy::unnecessary_cast)]
     let current = limit.rlim_cur as u64;
@@ -187,11 +192,40 @@ pub(crate) fn check_threads<'a>(scenarios: impl IntoIterator<Item = &'a Scenario
         .max()
         .unwrap_or(0);
     match limit {
-        Some(limit) if most >= limit => Err(Error::bad_input(format!(
-            "--workers {most} asks for more threads than this system allows ({limit}, kernel.threads-max / kernel.pid_max)"
+        Some(limit) if most >= limit => {
+            return Err(Error::bad_input(format!(
+                "--workers {most} asks for more threads than this system allows ({limit}, kernel.threads-max / kernel.pid_max)"
+            )));
+        }
+        _ => {}
+    }
+    // Each worker reserves a stack in the address space: under a limit
+    // (`ulimit -v`) that cannot hold them, thread creation would fail
+    // part-way, and allocations with it, anywhere in the process.
+    let needed = (most as u64)
+        .saturating_mul(WORKER_STACK_BYTES)
+        .saturating_add(BASE_ADDRESS_SPACE_BYTES);
+    match address_space_limit() {
+        Some(limit) if needed > limit => Err(Error::bad_input(format!(
+            "--workers {most} needs about {} of address space for thread stacks but this process may map {} (ulimit -v): use fewer workers",
+            gigabytes(u128::from(needed)),
+            gigabytes(u128::from(limit))
         ))),
         _ => Ok(()),
     }
+}
+
+/// Address space a worker thread reserves: tokio's 2 MiB stack and its
+/// guard page, rounded up.
+const WORKER_STACK_BYTES: u64 = 2 << 20;
+
+/// Address space the process needs besides worker stacks (binary, heap,
+/// the runtime's other threads), rounded up.
+const BASE_ADDRESS_SPACE_BYTES: u64 = 512 << 20;
+
+/// The soft limit on the address space (`ulimit -v`), where one is set.
+fn address_space_limit() -> Option<u64> {
+    rlimit(libc::RLIMIT_AS)
 }
 
 #[cfg(test)]

@@ -399,10 +399,12 @@ fn a_killed_run_keeps_the_previous_result_and_leaves_no_sibling() {
 }
 
 #[test]
-fn a_run_whose_threads_cannot_be_created_fails_with_one_line_and_exit_1() {
+fn workers_whose_stacks_cannot_fit_the_address_space_are_refused_up_front() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
-    // A 1 GB address space cannot hold 3000 thread stacks of 2 MiB.
+    // A 1 GB address space cannot hold 3000 thread stacks of 2 MiB: once
+    // they were created part-way, any allocation anywhere could fail (and
+    // glibc abort the process), so the run is refused before it starts.
     let script = format!(
         "ulimit -v 1000000 && exec {} run two_futures --workers 3000 --samples 5 --quiet --out {}",
         env!("CARGO_BIN_EXE_pollscope"),
@@ -411,8 +413,11 @@ fn a_run_whose_threads_cannot_be_created_fails_with_one_line_and_exit_1() {
     let started = Instant::now();
     let out = Command::new("sh").args(["-c", &script]).output().unwrap();
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.starts_with("error: "), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("ulimit -v"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(
