@@ -62,22 +62,11 @@ fn plots_exist_parse_and_show_every_poll_and_future() {
             .for_run(id)
             .filter(|p| num(p, "start_ns") <= to && num(p, "end_ns") >= from)
             .count();
-        // A bar whose on-CPU time is short of its wall time is drawn as a
-        // faded extent (class `off`) under a solid on-CPU part: count the
-        // solid parts, one per poll.
-        let bars: usize = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
-            .map(|g| {
-                g.children()
-                    .filter(|n| {
-                        n.has_tag_name("rect")
-                            && !n.attribute("class").unwrap_or("").ends_with(" off")
-                    })
-                    .count()
-            })
-            .sum();
-        assert_eq!(bars, expected, "{id}: poll bars in the zoom view");
+        assert_eq!(
+            common::poll_bars(&doc),
+            expected,
+            "{id}: poll bars in the zoom view"
+        );
         for view in [String::new(), "_zoom".to_string()] {
             let svg = std::fs::read_to_string(out.join(format!("plots/{id}{view}.svg"))).unwrap();
             let doc = roxmltree::Document::parse(&svg).unwrap();

@@ -140,18 +140,7 @@ fn a_chosen_zoom_window_is_drawn_and_other_runs_are_left_alone() {
         })
         .count();
     let doc = roxmltree::Document::parse(&zoom).unwrap();
-    let bars: usize = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
-        .map(|g| {
-            g.children()
-                .filter(|n| {
-                    n.has_tag_name("rect") && !n.attribute("class").unwrap_or("").ends_with(" off")
-                })
-                .count()
-        })
-        .sum();
-    assert_eq!(bars, expected);
+    assert_eq!(common::poll_bars(&doc), expected);
     assert_eq!(std::fs::read_to_string(&untouched).unwrap(), before);
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains(&format!("plots/{}_zoom.svg", ids[1])));

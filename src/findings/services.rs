@@ -32,6 +32,24 @@ fn named<'a>(run: &'a Run<'_>, prefix: &str) -> Vec<&'a FutureTrace> {
         .collect()
 }
 
+/// The heavy producers (`hog1..W`) beside a service.
+fn hogs<'a>(run: &'a Run<'_>) -> Vec<&'a FutureTrace> {
+    run.result
+        .trace
+        .futures
+        .iter()
+        .filter(|f| f.name.starts_with("hog"))
+        .collect()
+}
+
+/// Threads that run tasks: 1 under current_thread, else the workers.
+fn task_threads(run: &Run<'_>) -> usize {
+    match run.config.flavor {
+        crate::scenario::Flavor::CurrentThread => 1,
+        crate::scenario::Flavor::MultiThread => run.config.workers,
+    }
+}
+
 /// Sample values (µs) as ns.
 fn values_ns<'a>(futures: impl IntoIterator<Item = &'a FutureTrace>) -> Vec<u64> {
     futures
@@ -81,12 +99,9 @@ pub(crate) fn round_trips(run: &Run<'_>) -> Judgement {
     let mut rtt = values_ns(clients.iter().copied());
     let p50 = median(&mut rtt).unwrap_or(0);
     let p99 = quantile(&mut rtt, 0.99).unwrap_or(0);
-    let threads = match run.config.flavor {
-        crate::scenario::Flavor::CurrentThread => 1,
-        crate::scenario::Flavor::MultiThread => run.config.workers,
-    }
-    .min(run.result.trace.info.environment.cores)
-    .max(1);
+    let threads = task_threads(run)
+        .min(run.result.trace.info.environment.cores)
+        .max(1);
     let queue = clients.len().div_ceil(threads).max(1) as u64;
     let work = nanos(run.config.light_cost);
     let limit = work
@@ -135,12 +150,8 @@ pub(crate) fn round_trips(run: &Run<'_>) -> Judgement {
 /// deadline up to its next 1 ms tick). Not applicable when the timers'
 /// events all fell in one of the two phases.
 pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
-    let r = run.result;
-    let hogs_done = r
-        .trace
-        .futures
+    let hogs_done = hogs(run)
         .iter()
-        .filter(|f| f.name.starts_with("hog"))
         .filter_map(|f| f.polls.last().map(|p| p.end_ns))
         .max()
         .unwrap_or(0);
@@ -191,15 +202,9 @@ pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
     } else if free_p99 as f64 > FREE_LATENESS_TICKS * TICK_NS as f64 {
         // Timer events carry no on-CPU time; the hogs' steps, which ran
         // beside them, tell whether another process had the CPU.
-        let hogs: Vec<&FutureTrace> = r
-            .trace
-            .futures
-            .iter()
-            .filter(|f| f.name.starts_with("hog"))
-            .collect();
         failed(
             run,
-            &hogs,
+            &hogs(run),
             format!(
                 "with workers free the p99 lateness was {:.2} ticks (at most {FREE_LATENESS_TICKS} expected)",
                 free_p99 as f64 / TICK_NS as f64
@@ -317,17 +322,8 @@ pub(crate) fn waits(run: &Run<'_>) -> Judgement {
 /// that never yields, and tokio's coop budget only acts at awaits. Not
 /// applicable when a thread was left free.
 pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
-    let r = run.result;
-    let hogs: Vec<&FutureTrace> = r
-        .trace
-        .futures
-        .iter()
-        .filter(|f| f.name.starts_with("hog"))
-        .collect();
-    let threads = match run.config.flavor {
-        crate::scenario::Flavor::CurrentThread => 1,
-        crate::scenario::Flavor::MultiThread => run.config.workers,
-    };
+    let hogs = hogs(run);
+    let threads = task_threads(run);
     if hogs.len() < threads {
         return Judgement::because(
             Verdict::NotApplicable,

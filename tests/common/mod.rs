@@ -88,3 +88,19 @@ pub fn run_small(dir: &Path, args: &[&str]) -> PathBuf {
     pollscope_ok(&all);
     out
 }
+
+/// The poll bars of a zoom SVG: a bar whose on-CPU time is short of its
+/// wall time is drawn as a faded extent (class `off`) under a solid on-CPU
+/// part, so the solid parts are counted, one per poll.
+pub fn poll_bars(doc: &roxmltree::Document<'_>) -> usize {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
+        .map(|g| {
+            g.children()
+                .filter(|n| {
+                    n.has_tag_name("rect") && !n.attribute("class").unwrap_or("").ends_with(" off")
+                })
+                .count()
+        })
+        .sum()
+}
