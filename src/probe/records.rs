@@ -12,7 +12,8 @@ pub struct PollRecord {
     pub start: Ticks,
     /// Clock reading when the poll returned.
     pub end: Ticks,
-    /// Latest waker invocation since the previous poll began; 0 when none.
+    /// Latest waker invocation that no earlier poll saw (read just before
+    /// this poll began); 0 when none.
     pub woken: Ticks,
     /// The thread's on-CPU time during the poll, ns; [`NOT_MEASURED`]
     /// unless the recording measures polls.
