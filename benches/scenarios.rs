@@ -15,7 +15,11 @@
 //! environment variables (see README): `POLLSCOPE_BENCH_SCENARIOS` (default
 //! the journey's five; e.g. `tcp_echo,timers`), `POLLSCOPE_BENCH_WORKERS` (default
 //! `1,2,4`), `POLLSCOPE_BENCH_HEAVY_COSTS` (`100us,500us`),
-//! `POLLSCOPE_BENCH_COST_KIND` (`cpu`), `POLLSCOPE_BENCH_SAMPLES` (`100`).
+//! `POLLSCOPE_BENCH_COST_KIND` (`cpu`), `POLLSCOPE_BENCH_SAMPLES` (`100`),
+//! `POLLSCOPE_BENCH_EXECUTORS` (`tokio`; e.g. `tokio,smol`),
+//! `POLLSCOPE_BENCH_GLOBAL_QUEUE_INTERVALS` and
+//! `POLLSCOPE_BENCH_EVENT_INTERVALS` (`default`; e.g. `default,7`); ids end
+//! in the run ids' suffixes (`-smol`, `-gqi7`, `-ei31`).
 //! The last run of every point is written to `results/bench/`.
 
 use std::collections::BTreeMap;
@@ -24,9 +28,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode};
 use pollscope::CostKind;
+use pollscope::Executor;
 use pollscope::Metric;
 use pollscope::internals::{format_duration, parse_duration};
-use pollscope::internals::{parse_list, positive};
+use pollscope::internals::{or_default, parse_list, positive};
 use pollscope::{BUILTINS, JOURNEY, builtin};
 use pollscope::{JourneyParams, Scenario};
 use pollscope::{Pictures, publish};
@@ -37,6 +42,9 @@ static LAST_RUNS: Mutex<BTreeMap<String, RunResult>> = Mutex::new(BTreeMap::new(
 
 struct Matrix {
     scenarios: Vec<&'static str>,
+    executors: Vec<Executor>,
+    global_queue_intervals: Vec<Option<u32>>,
+    event_intervals: Vec<Option<u32>>,
     workers: Vec<usize>,
     heavy_costs: Vec<Duration>,
     cost_kind: CostKind,
@@ -82,8 +90,18 @@ fn matrix_from_env() -> Matrix {
             .map(|b| b.name)
             .ok_or_else(|| format!("`{name}` is not a built-in scenario (see `pollscope list`)"))
     });
+    let executors = list("POLLSCOPE_BENCH_EXECUTORS", "tokio", |e| e.parse());
+    let global_queue_intervals = list("POLLSCOPE_BENCH_GLOBAL_QUEUE_INTERVALS", "default", |v| {
+        or_default(v, positive)
+    });
+    let event_intervals = list("POLLSCOPE_BENCH_EVENT_INTERVALS", "default", |v| {
+        or_default(v, positive)
+    });
     Matrix {
         scenarios,
+        executors,
+        global_queue_intervals,
+        event_intervals,
         workers,
         heavy_costs,
         cost_kind,
@@ -129,23 +147,44 @@ const GROUPS: [(&str, Applies, Measure); 4] = [
 fn points(matrix: &Matrix) -> Vec<(String, Scenario)> {
     let mut points = Vec::new();
     for &name in &matrix.scenarios {
-        for &workers in &matrix.workers {
-            for &heavy in &matrix.heavy_costs {
-                let params = JourneyParams {
-                    samples: matrix.samples,
-                    heavy_cost: heavy,
-                    cost_kind: matrix.cost_kind,
-                    task_threads: Some(workers),
-                    ..JourneyParams::default()
-                };
-                let mut scenario = builtin(name, &params).expect("the knob names built-ins");
-                scenario.runtime.workers = Some(workers);
-                let id = format!(
-                    "{name}/w{workers}-{}{}",
-                    matrix.cost_kind,
-                    format_duration(heavy)
-                );
-                points.push((id, scenario));
+        for &executor in &matrix.executors {
+            // tokio's knobs do not apply to smol: one smol point per cell.
+            let tokio = executor == Executor::Tokio;
+            let knob_values = |values: &[Option<u32>]| -> Vec<Option<u32>> {
+                if tokio { values.to_vec() } else { vec![None] }
+            };
+            for &workers in &matrix.workers {
+                for gqi in knob_values(&matrix.global_queue_intervals) {
+                    for ei in knob_values(&matrix.event_intervals) {
+                        for &heavy in &matrix.heavy_costs {
+                            let params = JourneyParams {
+                                samples: matrix.samples,
+                                heavy_cost: heavy,
+                                cost_kind: matrix.cost_kind,
+                                task_threads: Some(workers),
+                                ..JourneyParams::default()
+                            };
+                            let mut scenario =
+                                builtin(name, &params).expect("the knob names built-ins");
+                            let runtime = &mut scenario.runtime;
+                            runtime.workers = Some(workers);
+                            runtime.executor = executor;
+                            runtime.global_queue_interval = gqi;
+                            runtime.event_interval = ei;
+                            if let Err(e) = scenario.validate() {
+                                eprintln!("warning: skipped: {e}");
+                                continue;
+                            }
+                            let id = format!(
+                                "{name}/w{workers}-{}{}{}",
+                                matrix.cost_kind,
+                                format_duration(heavy),
+                                scenario.runtime.id_suffix()
+                            );
+                            points.push((id, scenario));
+                        }
+                    }
+                }
             }
         }
     }

@@ -69,6 +69,24 @@ pub fn positive(text: &str) -> Result<u32, String> {
     }
 }
 
+/// A knob value that may be `default` (the runtime's own, `None`).
+///
+/// ```
+/// use pollscope::internals::{or_default, positive};
+/// assert_eq!(or_default("default", positive), Ok(None));
+/// assert_eq!(or_default("7", positive), Ok(Some(7)));
+/// assert!(or_default("0", positive).is_err());
+/// ```
+pub fn or_default<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    match text.trim() {
+        "default" => Ok(None),
+        value => parse(value).map(Some),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

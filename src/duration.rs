@@ -134,6 +134,23 @@ fn three_digits(x: f64) -> String {
     }
 }
 
+/// A keep-alive (`--thread-keep-alive`, `thread_keep_alive`): a positive
+/// duration of whole microseconds, the unit runs.csv records it in.
+///
+/// ```
+/// use pollscope::internals::parse_keep_alive;
+/// assert_eq!(parse_keep_alive("50ms").unwrap().as_micros(), 50_000);
+/// assert!(parse_keep_alive("1500ns").unwrap_err().contains("microseconds"));
+/// assert!(parse_keep_alive("0s").is_err());
+/// ```
+pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.subsec_nanos() % 1_000 != 0 {
+        return Err(format!("`{text}` is not a whole number of microseconds"));
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod doc_examples {
     #[test]

@@ -34,6 +34,7 @@ mod compare;
 mod cost;
 mod duration;
 mod error;
+mod executor;
 mod export;
 mod findings;
 mod matrix;
@@ -60,7 +61,9 @@ pub use cost::{Cost, CostKind};
 pub use runner::{RunOptions, run, run_with};
 pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
 pub use scenario::journey::{BUILTINS, Builtin, JOURNEY, builtin};
-pub use scenario::{Flavor, FutureSpec, JourneyParams, Origin, Placement, RuntimeSpec, Scenario};
+pub use scenario::{
+    Executor, Flavor, FutureSpec, JourneyParams, Origin, Placement, RuntimeSpec, Scenario,
+};
 
 // What a run recorded, and what follows from it.
 pub use analysis::{FutureStats, Metric, RunAnalysis, ThreadStats, analyze, lower_bound_ns};
@@ -69,7 +72,7 @@ pub use probe::{ThreadInfo, ThreadKind};
 pub use stats::Summary;
 pub use trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
-    Sample, TokioWorker,
+    Sample, TokioWorker, Versions,
 };
 
 // The result folder.
@@ -81,10 +84,12 @@ pub use render::{PictureOptions, TimelineView, parse_zoom, timeline_svg, write_p
 /// What the command line and the benches use; not part of the API.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::bench_knobs::{ListKnob, parse_list, positive};
+    pub use crate::bench_knobs::{ListKnob, or_default, parse_list, positive};
     pub use crate::cli::main as cli_main;
     pub use crate::cost::calibration;
-    pub use crate::duration::{format_duration, parse_duration, parse_duration_or_zero};
+    pub use crate::duration::{
+        format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,
+    };
     pub use crate::export::write_pftrace;
     pub use crate::probe::{Recording, clock, record_sample, thread_cpu_ns};
     pub use crate::runner::{Probe, timed_run};

@@ -1,5 +1,5 @@
-//! The cross product of runs: every scenario × workers × heavy cost ×
-//! repeat is one run.
+//! The cross product of runs: every scenario × executor × flavor × workers
+//! × tokio knob × heavy cost × repeat is one run.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use crate::cost::CostKind;
 use crate::error::{Error, Result};
 use crate::names;
 use crate::scenario::journey::{BUILTINS, Builtin};
-use crate::scenario::{Flavor, JourneyParams, Scenario};
+use crate::scenario::{Executor, Flavor, JourneyParams, Scenario, cores};
 
 /// Where a scenario of the matrix comes from.
 #[derive(Clone, Debug)]
@@ -41,7 +41,9 @@ impl ScenarioSource {
     }
 }
 
-/// The knobs that span the matrix, plus those applied to every run.
+/// The knobs that span the matrix, plus those applied to every run. An
+/// empty axis keeps what the scenario says (tokio's default for the
+/// built-ins); a `None` inside an axis asks for the runtime's default.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Matrix {
     /// Knobs of the built-in scenarios (the heavy cost is overridden by
@@ -49,11 +51,19 @@ pub(crate) struct Matrix {
     pub params: JourneyParams,
     /// Heavy costs to sweep; empty = the params' one.
     pub heavy_costs: Vec<Duration>,
-    /// Worker counts to sweep; empty = tokio's default.
-    pub workers: Vec<usize>,
-    /// Flavor for every run; `None` = the scenario's.
-    pub flavor: Option<Flavor>,
-    /// Blocking pool cap for every run; `None` = the scenario's.
+    /// Executors to sweep.
+    pub executors: Vec<Executor>,
+    /// Flavors to sweep.
+    pub flavors: Vec<Flavor>,
+    /// Worker counts to sweep (`None`: one per core).
+    pub workers: Vec<Option<usize>>,
+    /// tokio's `global_queue_interval` values to sweep.
+    pub global_queue_intervals: Vec<Option<u32>>,
+    /// tokio's `event_interval` values to sweep.
+    pub event_intervals: Vec<Option<u32>>,
+    /// tokio's `thread_keep_alive` for every tokio run.
+    pub thread_keep_alive: Option<Duration>,
+    /// Blocking pool cap for every tokio run; `None` = the scenario's.
     pub max_blocking_threads: Option<usize>,
     /// Runs per configuration (at least 1).
     pub repeat: u32,
@@ -80,59 +90,130 @@ impl RunPlan {
     }
 }
 
+/// An axis: its values as overrides, or one "keep the scenario's" entry.
+fn axis<T: Copy>(values: &[T]) -> Vec<Option<T>> {
+    if values.is_empty() {
+        vec![None]
+    } else {
+        values.iter().copied().map(Some).collect()
+    }
+}
+
+/// One point of the runtime axes, before it meets a scenario.
+#[derive(Clone, Copy, Debug)]
+struct RuntimePoint {
+    executor: Option<Executor>,
+    flavor: Option<Flavor>,
+    workers: Option<Option<usize>>,
+    global_queue_interval: Option<Option<u32>>,
+    event_interval: Option<Option<u32>>,
+}
+
 impl Matrix {
-    /// Every run, scenario-major, then workers, heavy cost and repeat.
-    /// Worker counts collapse to one for current_thread runs. Every scenario
-    /// is validated, so a bad combination fails before anything runs.
-    pub(crate) fn plan(&self, sources: &[ScenarioSource]) -> Result<Vec<RunPlan>> {
-        let workers: Vec<Option<usize>> = if self.workers.is_empty() {
-            vec![None]
-        } else {
-            self.workers.iter().copied().map(Some).collect()
+    /// Every point of the runtime axes, executor-major, then flavor,
+    /// workers, global_queue_interval and event_interval.
+    fn runtime_points(&self) -> Vec<RuntimePoint> {
+        let mut points = Vec::new();
+        for executor in axis(&self.executors) {
+            for flavor in axis(&self.flavors) {
+                for workers in axis(&self.workers) {
+                    for global_queue_interval in axis(&self.global_queue_intervals) {
+                        for event_interval in axis(&self.event_intervals) {
+                            points.push(RuntimePoint {
+                                executor,
+                                flavor,
+                                workers,
+                                global_queue_interval,
+                                event_interval,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    /// `source` configured for one runtime point and heavy cost.
+    fn configure(&self, source: &ScenarioSource, point: RuntimePoint, heavy: Duration) -> Scenario {
+        let mut scenario = match source {
+            ScenarioSource::Builtin(b) => (b.build)(&JourneyParams {
+                heavy_cost: heavy,
+                task_threads: match (point.flavor, point.workers) {
+                    (Some(Flavor::CurrentThread), _) => Some(1),
+                    (_, Some(w)) => Some(w.unwrap_or_else(cores)),
+                    (_, None) => None,
+                },
+                ..self.params.clone()
+            }),
+            ScenarioSource::Custom(s) => {
+                let mut s = s.clone();
+                if let Some(kind) = self.custom_cost_kind {
+                    s.cost_kind = kind;
+                    s.futures.iter_mut().for_each(|f| f.cost_kind = None);
+                }
+                if let Some(samples) = self.custom_samples {
+                    s.samples = samples;
+                    s.futures.iter_mut().for_each(|f| f.samples = None);
+                }
+                s
+            }
         };
+        let runtime = &mut scenario.runtime;
+        if let Some(executor) = point.executor {
+            runtime.executor = executor;
+        }
+        if let Some(flavor) = point.flavor {
+            runtime.flavor = flavor;
+        }
+        if let Some(workers) = point.workers {
+            runtime.workers = workers;
+        }
+        if runtime.flavor == Flavor::CurrentThread {
+            runtime.workers = None;
+        }
+        if let Some(n) = point.global_queue_interval {
+            runtime.global_queue_interval = n;
+        }
+        if let Some(n) = point.event_interval {
+            runtime.event_interval = n;
+        }
+        if self.thread_keep_alive.is_some() {
+            runtime.thread_keep_alive = self.thread_keep_alive;
+        }
+        if self.max_blocking_threads.is_some() {
+            runtime.max_blocking_threads = self.max_blocking_threads;
+        }
+        if runtime.executor == Executor::Smol {
+            // tokio's knobs do not apply: the smol run is made once.
+            runtime.global_queue_interval = None;
+            runtime.event_interval = None;
+            runtime.thread_keep_alive = None;
+            runtime.max_blocking_threads = None;
+        }
+        scenario
+    }
+
+    /// Every run, scenario-major, then executor, flavor, workers,
+    /// global_queue_interval, event_interval, heavy cost and repeat. Points
+    /// that make the same run (current_thread at several worker counts,
+    /// smol at several tokio knobs) collapse to one. Every scenario is
+    /// validated, so a bad combination fails before anything runs.
+    pub(crate) fn plan(&self, sources: &[ScenarioSource]) -> Result<Vec<RunPlan>> {
         let heavy_costs = if self.heavy_costs.is_empty() {
             vec![self.params.heavy_cost]
         } else {
             self.heavy_costs.clone()
         };
+        let points = self.runtime_points();
         let mut plans: Vec<RunPlan> = Vec::new();
         // Run id → index of the source that made it: the same source may
         // repeat a run (duplicates collapse); two sources may not share one.
         let mut made_by: HashMap<String, usize> = HashMap::new();
         for (source_index, source) in sources.iter().enumerate() {
-            for &w in &workers {
+            for &point in &points {
                 for &heavy in &heavy_costs {
-                    let mut scenario = match source {
-                        ScenarioSource::Builtin(b) => (b.build)(&JourneyParams {
-                            heavy_cost: heavy,
-                            task_threads: match (self.flavor, w) {
-                                (Some(Flavor::CurrentThread), _) => Some(1),
-                                (_, w) => w,
-                            },
-                            ..self.params.clone()
-                        }),
-                        ScenarioSource::Custom(s) => {
-                            let mut s = s.clone();
-                            if let Some(kind) = self.custom_cost_kind {
-                                s.cost_kind = kind;
-                                s.futures.iter_mut().for_each(|f| f.cost_kind = None);
-                            }
-                            if let Some(samples) = self.custom_samples {
-                                s.samples = samples;
-                                s.futures.iter_mut().for_each(|f| f.samples = None);
-                            }
-                            s
-                        }
-                    };
-                    if let Some(flavor) = self.flavor {
-                        scenario.runtime.flavor = flavor;
-                    }
-                    if w.is_some() {
-                        scenario.runtime.workers = w;
-                    }
-                    if self.max_blocking_threads.is_some() {
-                        scenario.runtime.max_blocking_threads = self.max_blocking_threads;
-                    }
+                    let scenario = self.configure(source, point, heavy);
                     scenario.validate()?;
                     for repeat in 0..self.repeat.max(1) {
                         let plan = RunPlan {
@@ -173,7 +254,7 @@ mod doc_examples {
         use std::time::Duration;
 
         let matrix = Matrix {
-            workers: vec![1, 2],
+            workers: vec![Some(1), Some(2)],
             heavy_costs: vec![Duration::from_micros(100), Duration::from_micros(500)],
             repeat: 2,
             ..Default::default()

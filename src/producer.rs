@@ -6,8 +6,9 @@ use std::sync::Arc;
 use tokio::sync::{Semaphore, oneshot};
 
 use crate::cost::Cost;
+use crate::executor;
 use crate::probe::{NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, record_step};
-use crate::scenario::Placement;
+use crate::scenario::{Executor, Placement};
 
 /// Step `seq` of `samples`: `sin(16·π·seq / samples)`.
 pub(crate) fn sine(seq: u32, samples: u32) -> f64 {
@@ -15,10 +16,12 @@ pub(crate) fn sine(seq: u32, samples: u32) -> f64 {
 }
 
 /// What a producer needs besides its own spec: the recording (to register
-/// off-task threads), and the shared blocking semaphore and pool, if any.
+/// off-task threads), the executor (to yield and to run blocking steps),
+/// and the shared blocking semaphore and pool, if any.
 #[derive(Debug)]
 pub(crate) struct StepEnv {
     pub(crate) recording: Recording,
+    pub(crate) executor: Executor,
     pub(crate) blocking_permits: Option<Arc<Semaphore>>,
     pub(crate) pool: Option<Arc<rayon::ThreadPool>>,
 }
@@ -89,11 +92,10 @@ impl Producer {
                         None => None,
                     };
                     let recording = env.recording.clone();
-                    let step = tokio::task::spawn_blocking(move || {
+                    let step = executor::spawn_blocking(env.executor, move || {
                         self.step_off_task(&recording, ThreadKind::Blocking, seq)
                     })
-                    .await
-                    .expect("a blocking step cannot panic");
+                    .await;
                     record_step(step, Some(step.thread));
                 }
                 Placement::Pool => {
@@ -111,7 +113,7 @@ impl Producer {
                 }
             }
             if self.yields {
-                tokio::task::yield_now().await;
+                executor::yield_now(env.executor).await;
             }
         }
     }

@@ -11,12 +11,14 @@ use tokio::sync::Semaphore;
 
 use crate::cost::{self, Cost};
 use crate::error::{Error, Result};
+use crate::executor::{Spawner, block_on_smol};
 use crate::probe::{Recorded, Recording, ThreadKind, clock};
 use crate::producer::{Producer, StepEnv, expected_polls};
 use crate::resources::{available_memory, check_memory};
-use crate::scenario::{Flavor, Placement, Scenario, cores};
+use crate::scenario::{Executor, Flavor, Placement, Scenario, cores};
 use crate::trace::{
-    Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics, TokioWorker,
+    Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
+    TokioWorker, Versions,
 };
 use crate::workloads::Wiring;
 
@@ -112,6 +114,10 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
         repeat,
         blocking_permits: runtime.blocking_permits,
         pool_threads: runtime.effective_pool_threads(),
+        executor: runtime.executor,
+        global_queue_interval: runtime.global_queue_interval,
+        event_interval: runtime.event_interval,
+        thread_keep_alive: runtime.thread_keep_alive,
     };
     Ok(RunTrace {
         info: RunInfo {
@@ -122,6 +128,7 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
             environment: Environment {
                 cores: cores(),
                 calibration: Some(cost::calibration()),
+                versions: Versions::current(Some(runtime.executor)),
             },
             metrics: RuntimeMetrics {
                 tokio_workers: execution.tokio_workers,
@@ -193,22 +200,46 @@ fn execute(
     // create) becomes an error; the runtime is then shut down without
     // waiting for its threads.
     let panicked = |payload| run_error(format!("panicked: {}", panic_message(payload)));
-    let runtime = catch_unwind(|| build_runtime(scenario))
-        .map_err(panicked)?
-        .map_err(|e| run_error(format!("cannot build the runtime: {e}")))?;
     let pool =
         build_pool(scenario).map_err(|e| run_error(format!("cannot build the pool: {e}")))?;
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        runtime.block_on(drive(scenario, pool, probe, options))
-    }));
-    match outcome {
-        Ok(outcome) => {
-            drop(runtime);
-            outcome.map_err(run_error)
+    match scenario.runtime.executor {
+        Executor::Tokio => {
+            let runtime = catch_unwind(|| build_runtime(scenario))
+                .map_err(panicked)?
+                .map_err(|e| run_error(format!("cannot build the runtime: {e}")))?;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(drive(scenario, pool, probe, options, Spawner::Tokio))
+            }));
+            match outcome {
+                Ok(outcome) => {
+                    drop(runtime);
+                    outcome.map_err(run_error)
+                }
+                Err(payload) => {
+                    runtime.shutdown_background();
+                    Err(panicked(payload))
+                }
+            }
         }
-        Err(payload) => {
-            runtime.shutdown_background();
-            Err(panicked(payload))
+        Executor::Smol => {
+            // On current_thread the `block_on` thread serves the executor.
+            let workers = match scenario.runtime.flavor {
+                Flavor::MultiThread => scenario.runtime.effective_workers(),
+                Flavor::CurrentThread => 0,
+            };
+            let scenario = scenario.clone();
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                block_on_smol(workers, move |spawner| {
+                    async move { drive(&scenario, pool, probe, options, spawner).await }.boxed()
+                })
+            }));
+            match outcome {
+                Ok(Ok(outcome)) => outcome.map_err(run_error),
+                Ok(Err(e)) => Err(run_error(format!(
+                    "cannot start smol's worker threads: {e}"
+                ))),
+                Err(payload) => Err(panicked(payload)),
+            }
         }
     }
 }
@@ -248,11 +279,13 @@ async fn drive(
     pool: Option<Arc<rayon::ThreadPool>>,
     probe: Probe,
     options: RunOptions,
+    spawner: Spawner,
 ) -> std::result::Result<Execution, String> {
     let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
     recording.thread_index(ThreadKind::Main);
     let env = Arc::new(StepEnv {
         recording: recording.clone(),
+        executor: scenario.runtime.executor,
         blocking_permits: scenario
             .runtime
             .blocking_permits
@@ -291,11 +324,7 @@ async fn drive(
     let mut joined: Vec<BoxFuture<'static, std::result::Result<(), String>>> = Vec::new();
     for (spec, future) in scenario.futures.iter().zip(futures) {
         if spec.placement.is_spawned() {
-            let handle = tokio::spawn(future);
-            let name = spec.name.clone();
-            joined.push(
-                async move { handle.await.map_err(|e| format!("task {name} failed: {e}")) }.boxed(),
-            );
+            joined.push(spawner.spawn(spec.name.clone(), future));
         } else {
             joined.push(future.map(Ok).boxed());
         }
@@ -303,7 +332,10 @@ async fn drive(
     let outcomes = join_all(joined).await;
     let joined = clock::now();
     let recorded = recording.finish();
-    let tokio_workers = TokioWorker::read_all(&tokio::runtime::Handle::current().metrics());
+    let tokio_workers = match spawner {
+        Spawner::Tokio => TokioWorker::read_all(&tokio::runtime::Handle::current().metrics()),
+        Spawner::Smol(_) => Vec::new(),
+    };
     outcomes
         .into_iter()
         .collect::<std::result::Result<(), String>>()?;
@@ -325,5 +357,14 @@ fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
     };
     builder.max_blocking_threads(spec.effective_max_blocking_threads());
+    if let Some(n) = spec.global_queue_interval {
+        builder.global_queue_interval(n);
+    }
+    if let Some(n) = spec.event_interval {
+        builder.event_interval(n);
+    }
+    if let Some(d) = spec.thread_keep_alive {
+        builder.thread_keep_alive(d);
+    }
     builder.enable_time().enable_io().build()
 }

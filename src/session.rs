@@ -53,7 +53,7 @@ use crate::probe::{
 use crate::publish::{Pictures, Published, publish};
 use crate::scenario::{Origin, cores};
 use crate::trace::{
-    Environment, FutureKind, FutureTrace, RunInfo, RunTrace, RuntimeMetrics, TokioWorker,
+    Environment, FutureKind, FutureTrace, RunInfo, RunTrace, RuntimeMetrics, TokioWorker, Versions,
 };
 
 /// The recording that [`instrument`], [`sample`] and [`span`] write into.
@@ -162,6 +162,7 @@ impl Session {
             environment: Environment {
                 cores: cores(),
                 calibration: cost::calibration_if_measured(),
+                versions: Versions::current(None),
             },
             metrics: RuntimeMetrics { tokio_workers },
             poll_cpu_time: self.recording.poll_cpu_time(),

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::cost::CostKind;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
-use crate::scenario::{Flavor, Origin, Placement};
+use crate::scenario::{Executor, Flavor, Origin, Placement};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +45,14 @@ pub struct RunConfig {
     pub blocking_permits: Option<usize>,
     /// Threads of the dedicated pool.
     pub pool_threads: usize,
+    /// Which executor ran the futures.
+    pub executor: Executor,
+    /// tokio's `global_queue_interval`, when set.
+    pub global_queue_interval: Option<u32>,
+    /// tokio's `event_interval`, when set.
+    pub event_interval: Option<u32>,
+    /// tokio's `thread_keep_alive`, when set.
+    pub thread_keep_alive: Option<Duration>,
 }
 
 /// The machine a run was recorded on.
@@ -55,6 +63,62 @@ pub struct Environment {
     /// The `cpu` cost's calibration, iterations per µs, when it was
     /// measured in this process.
     pub calibration: Option<f64>,
+    /// The versions that decide scheduling.
+    pub versions: Versions,
+}
+
+/// The versions that decide how a run was scheduled (runs.csv's
+/// `tokio_version`, `smol_version`, `pollscope_version` and `kernel`);
+/// `None` where unknown or not used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Versions {
+    /// tokio's version, for runs on tokio.
+    pub tokio: Option<String>,
+    /// smol's version, for runs on smol.
+    pub smol: Option<String>,
+    /// pollscope's own version.
+    pub pollscope: Option<String>,
+    /// The kernel's release (`uname -r`).
+    pub kernel: Option<String>,
+}
+
+impl Versions {
+    /// The versions of this build and machine, for a run on `executor`
+    /// (`None`: a library session on the caller's runtime, whatever it is).
+    ///
+    /// ```
+    /// use pollscope::{Executor, Versions};
+    /// let v = Versions::current(Some(Executor::Tokio));
+    /// assert_eq!(v.pollscope.as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    /// assert!(v.smol.is_none());
+    /// ```
+    pub fn current(executor: Option<Executor>) -> Self {
+        let known = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        Self {
+            tokio: (executor == Some(Executor::Tokio))
+                .then(|| known(env!("POLLSCOPE_TOKIO_VERSION")))
+                .flatten(),
+            smol: (executor == Some(Executor::Smol))
+                .then(|| known(env!("POLLSCOPE_SMOL_VERSION")))
+                .flatten(),
+            pollscope: Some(env!("CARGO_PKG_VERSION").to_string()),
+            kernel: kernel_release(),
+        }
+    }
+}
+
+/// The kernel's release, as `uname -r` prints it.
+fn kernel_release() -> Option<String> {
+    // SAFETY: `uname` fills the zeroed struct it is given; its fields are
+    // NUL-terminated strings.
+    unsafe {
+        let mut name: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut name) != 0 {
+            return None;
+        }
+        let release = std::ffi::CStr::from_ptr(name.release.as_ptr());
+        Some(release.to_string_lossy().into_owned()).filter(|r| !r.is_empty())
+    }
 }
 
 /// What the runtime said about itself over the run.

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::cost::Cost;
 use crate::probe::{NOT_MEASURED, SampleRecord, clock, record_step};
-use crate::scenario::{FutureSpec, Role, Scenario};
+use crate::scenario::{Executor, FutureSpec, Role, Scenario};
 
 /// Bytes of one echo request.
 pub(crate) const REQUEST_BYTES: usize = 64;
@@ -43,6 +43,8 @@ struct Item {
 /// its handler, the pipeline's channels, the shared lock.
 #[derive(Debug, Default)]
 pub(crate) struct Wiring {
+    /// The executor the futures run on (the lockers yield to it).
+    executor: Executor,
     listener: Option<TcpListener>,
     addr: Option<SocketAddr>,
     to_handlers: Vec<oneshot::Sender<TcpStream>>,
@@ -58,7 +60,10 @@ impl Wiring {
     /// port the OS chooses.
     pub(crate) async fn for_scenario(scenario: &Scenario) -> std::io::Result<Self> {
         let count = |role: Role| scenario.futures.iter().filter(|f| f.role == role).count();
-        let mut wiring = Wiring::default();
+        let mut wiring = Wiring {
+            executor: scenario.runtime.executor,
+            ..Wiring::default()
+        };
         if count(Role::EchoServer) > 0 {
             let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
             wiring.addr = Some(listener.local_addr()?);
@@ -114,7 +119,7 @@ impl Wiring {
                 stage(rx, tx, work).boxed()
             }
             Role::Sink => sink(self.receivers.pop_front()).boxed(),
-            Role::Locker => locker(Arc::clone(&self.lock), samples, work).boxed(),
+            Role::Locker => locker(Arc::clone(&self.lock), samples, work, self.executor).boxed(),
         }
     }
 }
@@ -252,14 +257,14 @@ async fn sink(rx: Option<mpsc::Receiver<Item>>) {
 }
 
 /// Takes the lock `samples` times; the value is each wait for it.
-async fn locker(lock: Arc<Mutex<()>>, samples: u32, work: impl Fn()) {
+async fn locker(lock: Arc<Mutex<()>>, samples: u32, work: impl Fn(), executor: Executor) {
     for seq in 0..samples {
         let (start, t0) = (clock::now(), Instant::now());
         let guard = lock.lock().await;
         event(seq, start, t0.elapsed());
         work();
         drop(guard);
-        tokio::task::yield_now().await;
+        crate::executor::yield_now(executor).await;
     }
 }
 

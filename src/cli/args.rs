@@ -7,9 +7,9 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::cost::CostKind;
-use crate::duration::{parse_duration, parse_duration_or_zero};
-use crate::scenario::Flavor;
+use crate::duration::{parse_duration, parse_duration_or_zero, parse_keep_alive};
 use crate::scenario::journey::BUILTINS;
+use crate::scenario::{Executor, Flavor};
 
 /// Shows and measures how the tokio runtime schedules futures, tasks and
 /// blocking work. Without a subcommand: `pollscope run`, the whole journey
@@ -69,12 +69,24 @@ pub(crate) struct RunArgs {
     /// Scenarios to run (see `pollscope list`); default: the journey's five.
     #[arg(value_name = "SCENARIO", value_parser = parse_scenario)]
     pub scenarios: Vec<String>,
-    /// Worker counts, e.g. 1,2,4 [default: tokio's, one per core].
-    #[arg(short = 'w', long, value_name = "LIST", value_delimiter = ',', value_parser = parse_count, allow_hyphen_values = true)]
-    pub workers: Vec<usize>,
-    /// Runtime flavor [default: multi_thread].
-    #[arg(long, value_parser = PossibleValuesParser::new(["multi_thread", "current_thread"]).try_map(|s| s.parse::<Flavor>()))]
-    pub flavor: Option<Flavor>,
+    /// Worker counts, e.g. 1,2,4 or default,1 [default: one per core].
+    #[arg(short = 'w', long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| or_default(s, parse_count), allow_hyphen_values = true)]
+    pub workers: Vec<OrDefault<usize>>,
+    /// Runtime flavors, e.g. multi_thread,current_thread [default: multi_thread].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavor)]
+    pub flavor: Vec<Flavor>,
+    /// Executors, e.g. tokio,smol [default: tokio].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_executor)]
+    pub executor: Vec<Executor>,
+    /// tokio's global_queue_interval values, e.g. default,7 [default: tokio's].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| or_default(s, parse_count_u32), allow_hyphen_values = true)]
+    pub global_queue_interval: Vec<OrDefault<u32>>,
+    /// tokio's event_interval values, e.g. default,7 [default: tokio's, 61].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| or_default(s, parse_count_u32), allow_hyphen_values = true)]
+    pub event_interval: Vec<OrDefault<u32>>,
+    /// How long tokio keeps an idle blocking thread, e.g. 50ms [default: tokio's, 10s].
+    #[arg(long, value_name = "DUR", value_parser = parse_keep_alive, allow_hyphen_values = true)]
+    pub thread_keep_alive: Option<Duration>,
     /// Cost of a light step, e.g. 100us [default: 100us]; a service's work
     /// per event, where 0 means none (a pure echo).
     #[arg(long, value_name = "DUR", value_parser = parse_duration_or_zero, allow_hyphen_values = true)]
@@ -129,6 +141,31 @@ fn parse_scenario(name: &str) -> Result<String, String> {
             "unknown scenario `{name}` (known: {})",
             known.join(", ")
         ))
+    }
+}
+
+/// A knob value, or `default`: the runtime's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OrDefault<T>(pub Option<T>);
+
+fn or_default<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<OrDefault<T>, String> {
+    crate::bench_knobs::or_default(text, parse).map(OrDefault)
+}
+
+fn parse_flavor(text: &str) -> Result<Flavor, String> {
+    match text.trim() {
+        "default" => Ok(Flavor::default()),
+        other => other.parse(),
+    }
+}
+
+fn parse_executor(text: &str) -> Result<Executor, String> {
+    match text.trim() {
+        "default" => Ok(Executor::default()),
+        other => other.parse(),
     }
 }
 

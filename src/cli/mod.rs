@@ -73,6 +73,9 @@ pub fn main() -> i32 {
             format,
             all,
         } => crate::compare::compare(&base, &new, threshold).map(|comparison| {
+            for warning in &comparison.warnings {
+                eprintln!("warning: {warning}");
+            }
             print!("{}", crate::compare::render(&comparison, format, all));
             let regressions: Vec<_> = comparison.regressions().collect();
             for r in &regressions {

@@ -15,7 +15,10 @@ use super::args::RunArgs;
 use super::{progress, summary};
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
-    if args.flavor == Some(Flavor::CurrentThread) && !args.workers.is_empty() {
+    if !args.flavor.is_empty()
+        && args.flavor.iter().all(|&f| f == Flavor::CurrentThread)
+        && !args.workers.is_empty()
+    {
         return Err(Error::bad_input(
             "--workers does not apply to --flavor current_thread, which runs everything on one thread: drop one of them",
         ));
@@ -31,8 +34,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             task_threads: None,
         },
         heavy_costs: args.heavy_cost.clone(),
-        workers: args.workers.clone(),
-        flavor: args.flavor,
+        executors: args.executor.clone(),
+        flavors: args.flavor.clone(),
+        workers: args.workers.iter().map(|w| w.0).collect(),
+        global_queue_intervals: args.global_queue_interval.iter().map(|v| v.0).collect(),
+        event_intervals: args.event_interval.iter().map(|v| v.0).collect(),
+        thread_keep_alive: args.thread_keep_alive,
         max_blocking_threads: args.max_blocking_threads,
         repeat: args.repeat,
         custom_cost_kind: args.cost_kind,
@@ -43,11 +50,24 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     } else {
         args.scenarios.iter().map(String::as_str).collect()
     };
-    let repeats = repeated("--workers", &args.workers, |w| w.to_string())
-        .chain(repeated("--heavy-cost", &args.heavy_cost, |d| {
-            crate::duration::format_duration(*d)
-        }))
-        .chain(repeated("scenario", &names, |n| n.to_string()));
+    let knob = |v: &Option<u32>| v.map_or("default".to_string(), |n| n.to_string());
+    let repeats = repeated("--workers", &args.workers, |w| {
+        w.0.map_or("default".to_string(), |n| n.to_string())
+    })
+    .chain(repeated("--flavor", &args.flavor, |f| f.to_string()))
+    .chain(repeated("--executor", &args.executor, |e| e.to_string()))
+    .chain(repeated(
+        "--global-queue-interval",
+        &args.global_queue_interval,
+        |v| knob(&v.0),
+    ))
+    .chain(repeated("--event-interval", &args.event_interval, |v| {
+        knob(&v.0)
+    }))
+    .chain(repeated("--heavy-cost", &args.heavy_cost, |d| {
+        crate::duration::format_duration(*d)
+    }))
+    .chain(repeated("scenario", &names, |n| n.to_string()));
     for warning in repeats {
         eprintln!("warning: {warning}");
     }

@@ -9,14 +9,14 @@ use std::path::Path;
 
 use crate::cost::CostKind;
 use crate::error::{Error, Result};
-use crate::scenario::Flavor;
+use crate::scenario::{Executor, Flavor};
 
 pub(crate) use table::{Format, render};
 
 /// What identifies a configuration across folders: every configuration
 /// column of runs.csv but the repeat (empty cells, as for a library
 /// session, are `None`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct ConfigKey {
     /// Scenario name.
     pub scenario: String,
@@ -36,6 +36,17 @@ pub(crate) struct ConfigKey {
     pub tasks: Option<u64>,
     /// Whether polls' on-CPU time was measured.
     pub poll_cpu_time: bool,
+    /// Cap of the blocking pool.
+    pub max_blocking_threads: Option<u64>,
+    /// Executor (tokio for folders written before executors were
+    /// recorded).
+    pub executor: Executor,
+    /// tokio's `global_queue_interval`, when set.
+    pub global_queue_interval: Option<u32>,
+    /// tokio's `event_interval`, when set.
+    pub event_interval: Option<u32>,
+    /// tokio's `thread_keep_alive`, µs, when set.
+    pub thread_keep_alive_us: Option<u64>,
 }
 
 /// A cell for display: `–` when empty.
@@ -59,7 +70,20 @@ impl std::fmt::Display for ConfigKey {
             cell(self.samples),
             cell(self.tasks),
             if self.poll_cpu_time { " poll-cpu" } else { "" }
-        )
+        )?;
+        if self.executor != Executor::Tokio {
+            write!(f, " {}", self.executor)?;
+        }
+        if let Some(n) = self.global_queue_interval {
+            write!(f, " gqi={n}")?;
+        }
+        if let Some(n) = self.event_interval {
+            write!(f, " ei={n}")?;
+        }
+        if let Some(us) = self.thread_keep_alive_us {
+            write!(f, " keep-alive={us}us")?;
+        }
+        Ok(())
     }
 }
 
@@ -175,6 +199,10 @@ pub(crate) struct Comparison {
     pub only_in_new: Vec<ConfigKey>,
     /// The threshold used, %.
     pub threshold_pct: f64,
+    /// What differs between the folders' machines and builds (versions,
+    /// cores, calibration), one line each: the comparison may measure
+    /// that rather than the change.
+    pub warnings: Vec<String>,
 }
 
 impl Comparison {
@@ -227,8 +255,8 @@ pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Com
             "threshold `{threshold_pct}` must be a non-negative number"
         )));
     }
-    let base_metrics = load::metrics(base)?;
-    let new_metrics = load::metrics(new)?;
+    let (base_metrics, base_env) = load::metrics(base)?;
+    let (new_metrics, new_env) = load::metrics(new)?;
     let mut rows = Vec::new();
     for (config, base_series) in &base_metrics {
         let Some(new_series) = new_metrics.get(config) else {
@@ -265,6 +293,7 @@ pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Com
         only_in_new: only(&new_metrics, &base_metrics),
         rows,
         threshold_pct,
+        warnings: base_env.differences(&new_env),
     };
     if comparison.rows.is_empty() {
         return Err(Error::bad_input(format!(
@@ -290,9 +319,12 @@ pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
         bool,
         fn(&ConfigKey) -> Option<String>,
     );
-    const SETTINGS: [Setting; 9] = [
+    const SETTINGS: [Setting; 14] = [
         ("scenario", "", true, |k| Some(k.scenario.clone())),
-        ("flavor", "--flavor", false, |k| {
+        ("executor", "--executor", true, |k| {
+            Some(k.executor.to_string())
+        }),
+        ("flavor", "--flavor", true, |k| {
             k.flavor.map(|f| f.to_string())
         }),
         ("workers", "--workers", true, |k| {
@@ -317,6 +349,34 @@ pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
         }),
         ("poll CPU time", "--poll-cpu-time", false, |k| {
             Some(k.poll_cpu_time.to_string())
+        }),
+        (
+            "max blocking threads",
+            "--max-blocking-threads",
+            false,
+            |k| {
+                (k.executor == Executor::Tokio)
+                    .then_some(k.max_blocking_threads?)
+                    .map(|n| n.to_string())
+            },
+        ),
+        (
+            "global_queue_interval",
+            "--global-queue-interval",
+            true,
+            |k| {
+                (k.executor == Executor::Tokio).then(|| {
+                    k.global_queue_interval
+                        .map_or("default".into(), |n| n.to_string())
+                })
+            },
+        ),
+        ("event_interval", "--event-interval", true, |k| {
+            (k.executor == Executor::Tokio)
+                .then(|| k.event_interval.map_or("default".into(), |n| n.to_string()))
+        }),
+        ("thread_keep_alive", "--thread-keep-alive", false, |k| {
+            k.thread_keep_alive_us.map(|us| format!("{us}us"))
         }),
     ];
     let values = |side: &Metrics, get: fn(&ConfigKey) -> Option<String>| {
@@ -349,6 +409,10 @@ pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
             ("", scenarios) => command.push(scenarios.join(" ")),
             ("--poll-cpu-time", [on]) if on == "true" => command.push(flag.to_string()),
             ("--poll-cpu-time", [_]) => {}
+            // Defaults need no option.
+            ("--executor", [one]) if one == "tokio" => {}
+            ("--global-queue-interval" | "--event-interval", [one]) if one == "default" => {}
+            ("--max-blocking-threads", [one]) if one == "512" => {}
             (_, [one]) => command.push(format!("{flag} {one}")),
             (_, many) if list => command.push(format!("{flag} {}", many.join(","))),
             _ => reproducible = false,
@@ -405,6 +469,8 @@ mod doc_examples {
             samples: Some(samples),
             tasks: Some(6),
             poll_cpu_time: false,
+            max_blocking_threads: Some(512),
+            ..ConfigKey::default()
         };
         let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
         let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
@@ -425,5 +491,24 @@ mod doc_examples {
             "{text}"
         );
         assert!(text.ends_with("--tasks 6 --poll-cpu-time`"), "{text}");
+        // The executor and tokio's knobs are settings like the rest.
+        let mut smol = key(100, 1);
+        smol.executor = crate::scenario::Executor::Smol;
+        let mut tuned = key(100, 1);
+        tuned.global_queue_interval = Some(7);
+        tuned.event_interval = Some(31);
+        let text = differing_settings(&side(tuned), &side(smol));
+        assert!(
+            text.contains("executor: tokio in base, smol in new"),
+            "{text}"
+        );
+        assert!(
+            text.contains("global_queue_interval: 7 in base, – in new"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("--tasks 6 --global-queue-interval 7 --event-interval 31`"),
+            "{text}"
+        );
     }
 }

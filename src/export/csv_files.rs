@@ -90,6 +90,7 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
     let config = info.config.as_ref();
     let a = &run.analysis;
     let workers = &info.metrics.tokio_workers;
+    let versions = &info.environment.versions;
     RunRow {
         run_id: Cow::Borrowed(&info.run_id),
         scenario: Cow::Borrowed(&info.scenario),
@@ -109,6 +110,16 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
         efficiency: a.efficiency.map(|e| round(e, 4)),
         origin: Some(info.origin),
         poll_cpu_time: Some(u8::from(info.poll_cpu_time)),
+        executor: config.map(|c| c.executor),
+        global_queue_interval: config.and_then(|c| c.global_queue_interval),
+        event_interval: config.and_then(|c| c.event_interval),
+        thread_keep_alive_us: config
+            .and_then(|c| c.thread_keep_alive)
+            .map(|d| us(nanos(d))),
+        tokio_version: versions.tokio.as_deref().map(Cow::Borrowed),
+        smol_version: versions.smol.as_deref().map(Cow::Borrowed),
+        pollscope_version: versions.pollscope.as_deref().map(Cow::Borrowed),
+        kernel: versions.kernel.as_deref().map(Cow::Borrowed),
         cost_clock: config.map(|c| {
             Cow::Borrowed(match c.cost_kind {
                 CostKind::Cpu => "thread_cpu",

@@ -1,6 +1,7 @@
 //! Reading a result folder back: the CSV files are the single source of
 //! truth for plots, reports, findings and comparisons.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use crate::probe::ThreadInfo;
 use crate::scenario::{Origin, journey};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
-    Sample, TokioWorker,
+    Sample, TokioWorker, Versions,
 };
 
 fn to_usize(v: u64) -> usize {
@@ -69,6 +70,10 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
             repeat: to_u32(repeat),
             blocking_permits: row.blocking_permits.map(to_usize),
             pool_threads: to_usize(row.pool_threads.unwrap_or(row.cores)),
+            executor: row.executor.unwrap_or_default(),
+            global_queue_interval: row.global_queue_interval,
+            event_interval: row.event_interval,
+            thread_keep_alive: row.thread_keep_alive_us.map(Duration::from_micros),
         }),
         _ => None,
     };
@@ -89,6 +94,12 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
         environment: Environment {
             cores: to_usize(row.cores),
             calibration: row.calibration,
+            versions: Versions {
+                tokio: row.tokio_version.map(Cow::into_owned),
+                smol: row.smol_version.map(Cow::into_owned),
+                pollscope: row.pollscope_version.map(Cow::into_owned),
+                kernel: row.kernel.map(Cow::into_owned),
+            },
         },
         metrics: RuntimeMetrics {
             tokio_workers: busy

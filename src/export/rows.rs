@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::findings::Verdict;
 use crate::names;
 use crate::probe::ThreadKind;
-use crate::scenario::{Flavor, Origin};
+use crate::scenario::{Executor, Flavor, Origin};
 use crate::trace::FutureKind;
 
 /// A CSV row type: its file, its contract columns and its value checks.
@@ -57,6 +57,22 @@ pub(crate) struct RunRow<'a> {
     pub(crate) origin: Option<Origin>,
     #[serde(default)]
     pub(crate) poll_cpu_time: Option<u8>,
+    #[serde(default)]
+    pub(crate) executor: Option<Executor>,
+    #[serde(default)]
+    pub(crate) global_queue_interval: Option<u32>,
+    #[serde(default)]
+    pub(crate) event_interval: Option<u32>,
+    #[serde(default)]
+    pub(crate) thread_keep_alive_us: Option<u64>,
+    #[serde(default)]
+    pub(crate) tokio_version: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) smol_version: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) pollscope_version: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) kernel: Option<Cow<'a, str>>,
     /// What bounds the run's cost: `thread_cpu` (the `cpu` kind, bounded
     /// by the thread's CPU clock) or `wall` (`spin`, `sleep`).
     #[serde(default)]
@@ -116,6 +132,15 @@ impl Row for RunRow<'_> {
                 self.poll_cpu_time
                     .filter(|&p| p > 1)
                     .map(|p| ("poll_cpu_time", format!("`{p}` is not 0 or 1")))
+            })
+            .or_else(|| {
+                [
+                    ("global_queue_interval", self.global_queue_interval),
+                    ("event_interval", self.event_interval),
+                ]
+                .into_iter()
+                .find(|(_, v)| *v == Some(0))
+                .map(|(column, _)| (column, "`0`: an interval is at least 1".to_string()))
             })
             .or_else(|| list_problem("tokio_worker_busy_ns", &self.tokio_worker_busy_ns))
             .or_else(|| list_problem("tokio_worker_parks", &self.tokio_worker_parks))

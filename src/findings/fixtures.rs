@@ -7,7 +7,7 @@ use super::{Judgement, Run, Verdict, claim};
 use crate::cost::CostKind;
 use crate::export::RunResult;
 use crate::probe::{ThreadInfo, ThreadKind};
-use crate::scenario::{Flavor, Origin, Placement};
+use crate::scenario::{Executor, Flavor, Origin, Placement};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     Sample,
@@ -40,6 +40,10 @@ impl Fx {
                 repeat: 0,
                 blocking_permits: None,
                 pool_threads: cores,
+                executor: Executor::Tokio,
+                global_queue_interval: None,
+                event_interval: None,
+                thread_keep_alive: None,
             },
             cores,
         }
@@ -126,6 +130,7 @@ impl Fx {
                 environment: Environment {
                     cores: self.cores,
                     calibration: Some(100.0),
+                    versions: Default::default(),
                 },
                 metrics: RuntimeMetrics::default(),
                 poll_cpu_time: false,

@@ -7,6 +7,10 @@
 //! flavor = "multi_thread"     # or "current_thread"
 //! workers = 2
 //! max_blocking_threads = 512  # optional
+//! executor = "tokio"          # or "smol"
+//! global_queue_interval = 31  # optional, tokio only; so are
+//! event_interval = 61         # these two
+//! thread_keep_alive = "10s"
 //! [defaults]
 //! cost_kind = "cpu"
 //! samples = 300
@@ -29,9 +33,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Flavor, FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
+use super::{Executor, Flavor, FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
 use crate::cost::CostKind;
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, parse_keep_alive};
 use crate::error::{Error, Result};
 use crate::names;
 
@@ -57,6 +61,10 @@ struct RuntimeTable {
     max_blocking_threads: Option<Spanned<u32>>,
     blocking_permits: Option<Spanned<u32>>,
     pool_threads: Option<Spanned<u32>>,
+    executor: Option<Spanned<String>>,
+    global_queue_interval: Option<Spanned<u32>>,
+    event_interval: Option<Spanned<u32>>,
+    thread_keep_alive: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -274,6 +282,46 @@ fn runtime_spec(at: &Locator<'_>, table: &RuntimeTable) -> Result<RuntimeSpec> {
         threads(&table.max_blocking_threads, "runtime.max_blocking_threads")?;
     runtime.blocking_permits = threads(&table.blocking_permits, "runtime.blocking_permits")?;
     runtime.pool_threads = threads(&table.pool_threads, "runtime.pool_threads")?;
+    if let Some(executor) = &table.executor {
+        runtime.executor = at.parsed(executor, "runtime.executor")?;
+    }
+    runtime.global_queue_interval = at.count(
+        &table.global_queue_interval,
+        "runtime.global_queue_interval",
+    )?;
+    runtime.event_interval = at.count(&table.event_interval, "runtime.event_interval")?;
+    if let Some(keep_alive) = &table.thread_keep_alive {
+        runtime.thread_keep_alive = Some(
+            parse_keep_alive(keep_alive.get_ref())
+                .map_err(|e| at.at(keep_alive, "runtime.thread_keep_alive", e))?,
+        );
+    }
+    if runtime.executor == Executor::Smol {
+        let tokio_only = [
+            (
+                "runtime.global_queue_interval",
+                table.global_queue_interval.as_ref().map(|v| v.span()),
+            ),
+            (
+                "runtime.event_interval",
+                table.event_interval.as_ref().map(|v| v.span()),
+            ),
+            (
+                "runtime.thread_keep_alive",
+                table.thread_keep_alive.as_ref().map(|v| v.span()),
+            ),
+            (
+                "runtime.max_blocking_threads",
+                table.max_blocking_threads.as_ref().map(|v| v.span()),
+            ),
+        ];
+        if let Some((key, Some(span))) = tokio_only.into_iter().find(|(_, span)| span.is_some()) {
+            return Err(at.error(
+                Some(span.start),
+                format!("`{key}`: is tokio's; it does not apply to executor = \"smol\""),
+            ));
+        }
+    }
     if let (Some(workers), Flavor::CurrentThread) = (&table.workers, runtime.flavor) {
         return Err(at.at(
             workers,

@@ -19,50 +19,9 @@ use crate::error::{Error, Result};
 use crate::names;
 
 pub use journey::JourneyParams;
+pub use runtime::{Executor, Flavor, RuntimeSpec};
+pub(crate) mod runtime;
 pub(crate) mod services;
-
-/// tokio's runtime flavor.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Flavor {
-    /// Worker threads plus the `block_on` thread.
-    #[default]
-    MultiThread,
-    /// Everything async on the `block_on` thread.
-    CurrentThread,
-}
-
-impl Flavor {
-    /// The flavor's name on the command line and in CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flavor::MultiThread => "multi_thread",
-            Flavor::CurrentThread => "current_thread",
-        }
-    }
-}
-
-impl fmt::Display for Flavor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Flavor {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "multi_thread" => Ok(Flavor::MultiThread),
-            "current_thread" => Ok(Flavor::CurrentThread),
-            _ => Err(format!(
-                "unknown flavor `{s}` (use multi_thread or current_thread)"
-            )),
-        }
-    }
-}
 
 /// Where a run's scenario came from: only built-in scenarios are judged by
 /// the blog post's claims.
@@ -164,48 +123,6 @@ impl FromStr for Placement {
     }
 }
 
-/// The runtime a scenario is run on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RuntimeSpec {
-    /// Runtime flavor.
-    pub flavor: Flavor,
-    /// Worker threads (multi_thread only); `None` = tokio's default, one per
-    /// core.
-    pub workers: Option<usize>,
-    /// Cap of the blocking pool; `None` = tokio's default, 512.
-    pub max_blocking_threads: Option<usize>,
-    /// When set, `spawn_blocking` steps first take a permit from a semaphore
-    /// of this size (the `bounded_blocking` scenario).
-    pub blocking_permits: Option<usize>,
-    /// Threads of the dedicated pool for `pool` steps; `None` = one per core.
-    pub pool_threads: Option<usize>,
-}
-
-/// tokio's default cap of the blocking pool.
-pub(crate) const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
-
-impl RuntimeSpec {
-    /// Worker threads the runtime will have: 1 for current_thread, else the
-    /// requested count or one per core.
-    pub fn effective_workers(&self) -> usize {
-        match self.flavor {
-            Flavor::CurrentThread => 1,
-            Flavor::MultiThread => self.workers.unwrap_or_else(cores),
-        }
-    }
-
-    /// The blocking pool's cap.
-    pub fn effective_max_blocking_threads(&self) -> usize {
-        self.max_blocking_threads
-            .unwrap_or(DEFAULT_MAX_BLOCKING_THREADS)
-    }
-
-    /// Threads of the dedicated pool.
-    pub fn effective_pool_threads(&self) -> usize {
-        self.pool_threads.unwrap_or_else(cores)
-    }
-}
-
 /// The cores this process may use (`std::thread::available_parallelism`).
 pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -273,6 +190,15 @@ impl Role {
     /// events with a latency, not producer steps).
     pub fn is_service(self) -> bool {
         self != Role::Producer
+    }
+
+    /// Whether the future waits on tokio's I/O driver or timer (sockets,
+    /// `sleep`, `interval`), which only a tokio runtime drives.
+    pub fn needs_tokio_driver(self) -> bool {
+        matches!(
+            self,
+            Role::EchoServer | Role::EchoHandler | Role::EchoClient | Role::Timer | Role::Ticker
+        )
     }
 }
 
@@ -364,11 +290,12 @@ impl Scenario {
             Flavor::MultiThread => format!("w{}", self.runtime.effective_workers()),
         };
         format!(
-            "{}-{}-{}{}-r{}",
+            "{}-{}-{}{}{}-r{}",
             self.name,
             threads,
             self.cost_kind,
             format_duration(self.id_cost()),
+            self.runtime.id_suffix(),
             repeat
         )
     }
@@ -402,6 +329,14 @@ impl Scenario {
             ("max_blocking_threads", self.runtime.max_blocking_threads),
             ("blocking permits", self.runtime.blocking_permits),
             ("pool threads", self.runtime.pool_threads),
+            (
+                "global_queue_interval",
+                self.runtime.global_queue_interval.map(|n| n as usize),
+            ),
+            (
+                "event_interval",
+                self.runtime.event_interval.map(|n| n as usize),
+            ),
         ] {
             if value == Some(0) {
                 return bad(format!("{key} must be at least 1"));
@@ -413,6 +348,11 @@ impl Scenario {
             return bad(format!(
                 "workers = {workers} does not apply to current_thread, which runs everything on one thread"
             ));
+        }
+        if self.runtime.executor == Executor::Smol && self.runtime.has_tokio_knobs() {
+            return bad(
+                "global_queue_interval, event_interval and thread_keep_alive are tokio's: they do not apply to smol".into(),
+            );
         }
         let mut seen = std::collections::HashSet::with_capacity(self.futures.len());
         for future in &self.futures {
@@ -428,6 +368,20 @@ impl Scenario {
             }
             if future.cost.is_zero() && !future.role.is_service() {
                 return bad(format!("future `{}`: cost must be positive", future.name));
+            }
+            if future.role.needs_tokio_driver() && self.runtime.executor == Executor::Smol {
+                return bad(format!(
+                    "future `{}` waits on tokio's sockets or timers, which smol runs do not drive yet: run it on tokio (channel_pipeline and mutex_contention run on both)",
+                    future.name
+                ));
+            }
+            if future.placement == Placement::BlockInPlace
+                && self.runtime.executor == Executor::Smol
+            {
+                return bad(format!(
+                    "future `{}` uses block_in_place, which smol has no equivalent of: run it on tokio",
+                    future.name
+                ));
             }
             if future.placement == Placement::BlockInPlace
                 && self.runtime.flavor == Flavor::CurrentThread
