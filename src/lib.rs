@@ -47,6 +47,7 @@ mod render;
 mod resources;
 mod runner;
 mod scenario;
+mod service_io;
 mod session;
 mod stats;
 mod trace;

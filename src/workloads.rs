@@ -11,19 +11,19 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::time::Instant;
 use tokio::sync::{Mutex, mpsc, oneshot};
-use tokio::time::Instant;
 
 use crate::cost::Cost;
 use crate::probe::{NOT_MEASURED, SampleRecord, clock, record_step};
 use crate::scenario::{Executor, FutureSpec, Role, Scenario};
+use crate::service_io::{self, Interval, Listener, Stream};
 
 /// Bytes of one echo request.
 pub(crate) const REQUEST_BYTES: usize = 64;
 /// The timers' sleep and the ticker's period: tokio's timer has
-/// millisecond resolution (deadlines round up to the next tick).
+/// millisecond resolution (deadlines round up to the next tick); smol's
+/// fires at the deadline.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
 /// Capacity of each pipeline channel.
 pub(crate) const CHANNEL_CAPACITY: usize = 16;
@@ -43,12 +43,13 @@ struct Item {
 /// its handler, the pipeline's channels, the shared lock.
 #[derive(Debug, Default)]
 pub(crate) struct Wiring {
-    /// The executor the futures run on (the lockers yield to it).
+    /// The executor the futures run on: its sockets and timers, and the
+    /// lockers yield to it.
     executor: Executor,
-    listener: Option<TcpListener>,
+    listener: Option<Listener>,
     addr: Option<SocketAddr>,
-    to_handlers: Vec<oneshot::Sender<TcpStream>>,
-    handlers: VecDeque<oneshot::Receiver<TcpStream>>,
+    to_handlers: Vec<oneshot::Sender<Stream>>,
+    handlers: VecDeque<oneshot::Receiver<Stream>>,
     senders: VecDeque<mpsc::Sender<Item>>,
     receivers: VecDeque<mpsc::Receiver<Item>>,
     lock: Arc<Mutex<()>>,
@@ -65,7 +66,7 @@ impl Wiring {
             ..Wiring::default()
         };
         if count(Role::EchoServer) > 0 {
-            let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+            let listener = Listener::bind_loopback(wiring.executor).await?;
             wiring.addr = Some(listener.local_addr()?);
             wiring.listener = Some(listener);
             for _ in 0..count(Role::EchoHandler) {
@@ -99,27 +100,28 @@ impl Wiring {
                 cost.burn();
             }
         };
+        let executor = self.executor;
         match spec.role {
             Role::Producer => async {}.boxed(),
             Role::EchoServer => {
                 let listener = self.listener.take();
                 let handlers = std::mem::take(&mut self.to_handlers);
-                serve(listener, handlers).boxed()
+                serve(executor, listener, handlers).boxed()
             }
             Role::EchoHandler => {
                 let connection = self.handlers.pop_front();
                 echo(connection, work).boxed()
             }
-            Role::EchoClient => client(self.addr, samples).boxed(),
-            Role::Timer => timer(samples).boxed(),
-            Role::Ticker => ticker(samples).boxed(),
+            Role::EchoClient => client(executor, self.addr, samples).boxed(),
+            Role::Timer => timer(executor, samples).boxed(),
+            Role::Ticker => ticker(executor, samples).boxed(),
             Role::Source => source(self.senders.pop_front(), samples).boxed(),
             Role::Stage => {
                 let (rx, tx) = (self.receivers.pop_front(), self.senders.pop_front());
                 stage(rx, tx, work).boxed()
             }
             Role::Sink => sink(self.receivers.pop_front()).boxed(),
-            Role::Locker => locker(Arc::clone(&self.lock), samples, work, self.executor).boxed(),
+            Role::Locker => locker(Arc::clone(&self.lock), samples, work, executor).boxed(),
         }
     }
 }
@@ -149,21 +151,24 @@ fn ticks_ago(elapsed: Duration) -> clock::Ticks {
 /// Accepts one connection per handler; gives up with the clients (a client
 /// that never connects must not keep the run waiting), which drops the
 /// remaining handlers' senders so they end too.
-async fn serve(listener: Option<TcpListener>, handlers: Vec<oneshot::Sender<TcpStream>>) {
+async fn serve(
+    executor: Executor,
+    listener: Option<Listener>,
+    handlers: Vec<oneshot::Sender<Stream>>,
+) {
     let Some(listener) = listener else { return };
     let accept_all = async move {
         for handler in handlers {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok(stream) = listener.accept().await else {
                 return;
             };
-            let _ = stream.set_nodelay(true);
             let _ = handler.send(stream);
         }
     };
-    let _ = tokio::time::timeout(CLIENT_TIMEOUT, accept_all).await;
+    let _ = service_io::timeout(executor, CLIENT_TIMEOUT, accept_all).await;
 }
 
-async fn echo(connection: Option<oneshot::Receiver<TcpStream>>, work: impl Fn()) {
+async fn echo(connection: Option<oneshot::Receiver<Stream>>, work: impl Fn()) {
     let Some(Ok(mut stream)) = (match connection {
         Some(rx) => Some(rx.await),
         None => None,
@@ -179,13 +184,12 @@ async fn echo(connection: Option<oneshot::Receiver<TcpStream>>, work: impl Fn())
     }
 }
 
-async fn client(addr: Option<SocketAddr>, samples: u32) {
+async fn client(executor: Executor, addr: Option<SocketAddr>, samples: u32) {
     let Some(addr) = addr else { return };
     let requests = async move {
-        let Ok(mut stream) = TcpStream::connect(addr).await else {
+        let Ok(mut stream) = Stream::connect(executor, addr).await else {
             return;
         };
-        let _ = stream.set_nodelay(true);
         let mut buffer = [7u8; REQUEST_BYTES];
         for seq in 0..samples {
             let (start, t0) = (clock::now(), Instant::now());
@@ -197,15 +201,15 @@ async fn client(addr: Option<SocketAddr>, samples: u32) {
             event(seq, start, t0.elapsed());
         }
     };
-    let _ = tokio::time::timeout(CLIENT_TIMEOUT, requests).await;
+    let _ = service_io::timeout(executor, CLIENT_TIMEOUT, requests).await;
 }
 
 /// Sleeps one tick `samples` times; the value is the lateness: the actual
 /// wake minus the deadline.
-async fn timer(samples: u32) {
+async fn timer(executor: Executor, samples: u32) {
     for seq in 0..samples {
         let (start, t0) = (clock::now(), Instant::now());
-        tokio::time::sleep(TICK).await;
+        service_io::sleep(executor, TICK).await;
         event(seq, start, t0.elapsed().saturating_sub(TICK));
     }
 }
@@ -213,8 +217,8 @@ async fn timer(samples: u32) {
 /// Ticks a one-tick interval `samples` times; the value is each tick's
 /// lateness behind its schedule, and the event starts at the scheduled
 /// instant.
-async fn ticker(samples: u32) {
-    let mut interval = tokio::time::interval(TICK);
+async fn ticker(executor: Executor, samples: u32) {
+    let mut interval = Interval::new(executor, TICK);
     for seq in 0..samples {
         let scheduled = interval.tick().await;
         let late = Instant::now().saturating_duration_since(scheduled);

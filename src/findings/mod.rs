@@ -34,7 +34,7 @@ use std::fmt::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::export::RunResult;
-use crate::scenario::{Origin, journey as builtins};
+use crate::scenario::{Executor, Origin, journey as builtins};
 use crate::trace::RunConfig;
 
 pub use claims::{CLAIMS, Claim, claim};
@@ -176,7 +176,9 @@ pub fn findings(results: &[RunResult]) -> Vec<Finding> {
             all: results,
         };
         for claim in builtin.claims.iter().filter_map(|id| claim(id)) {
-            if claim.flavor.is_some_and(|f| f != config.flavor) {
+            if claim.flavor.is_some_and(|f| f != config.flavor)
+                || claim.executor.is_some_and(|e| e != config.executor)
+            {
                 continue;
             }
             out.push(Finding {
@@ -257,7 +259,81 @@ pub(crate) fn to_markdown(
             md.push('\n');
         }
     }
+    md.push_str(&by_executor(results, findings));
     md.push_str(&truth::to_markdown(truth));
+    md
+}
+
+/// Where runs on more than one executor were judged: per claim, how many
+/// runs on each executor it held in, and the reasons where it did not.
+fn by_executor(results: &[RunResult], findings: &[Finding]) -> String {
+    let executor_of = |run_id: &str| {
+        results
+            .iter()
+            .find(|r| r.trace.info.run_id == run_id)
+            .and_then(|r| r.trace.info.config.as_ref())
+            .map(|c| c.executor)
+    };
+    let mut executors: Vec<Executor> = findings
+        .iter()
+        .filter_map(|f| executor_of(&f.run_id))
+        .collect();
+    executors.sort();
+    executors.dedup();
+    if executors.len() < 2 {
+        return String::new();
+    }
+    let mut md = String::from(
+        "## By executor\n\nEach claim's verdicts on each executor (runs that held / runs judged). \
+         Claims about tokio's own machinery (its 1 ms timer tick, `block_in_place`) are judged on \
+         tokio only; the others hold for any cooperative work-stealing executor or do not, and the \
+         table says which. Scheduling delays are not comparable across executors: their wake \
+         paths differ (tokio defers a `yield_now` wake until the worker has polled its other \
+         tasks; smol wakes at once).\n\n",
+    );
+    let header: Vec<String> = executors.iter().map(|e| e.to_string()).collect();
+    let _ = writeln!(md, "| claim | {} |", header.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---|".repeat(executors.len()));
+    let mut claims: Vec<&'static Claim> = Vec::new();
+    for f in findings {
+        if !claims.iter().any(|c| c.id == f.claim.id) {
+            claims.push(f.claim);
+        }
+    }
+    for claim in claims {
+        let cells: Vec<String> = executors
+            .iter()
+            .map(|&executor| {
+                let judged: Vec<&Finding> = findings
+                    .iter()
+                    .filter(|f| f.claim.id == claim.id && executor_of(&f.run_id) == Some(executor))
+                    .collect();
+                if judged.is_empty() {
+                    return match claim.executor {
+                        Some(only) if only != executor => format!("not judged ({only} only)"),
+                        _ => "–".to_string(),
+                    };
+                }
+                let held = judged
+                    .iter()
+                    .filter(|f| f.verdict() == Verdict::Holds)
+                    .count();
+                let mut cell = format!("{held} / {}", judged.len());
+                if let Some(first) = judged.iter().find(|f| f.verdict() != Verdict::Holds) {
+                    let _ = write!(
+                        cell,
+                        "; {} in `{}`: {}",
+                        first.verdict().display(),
+                        first.run_id,
+                        first.judgement.reason.replace('|', "/")
+                    );
+                }
+                cell
+            })
+            .collect();
+        let _ = writeln!(md, "| `{}` | {} |", claim.id, cells.join(" | "));
+    }
+    md.push('\n');
     md
 }
 

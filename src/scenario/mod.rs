@@ -191,15 +191,6 @@ impl Role {
     pub fn is_service(self) -> bool {
         self != Role::Producer
     }
-
-    /// Whether the future waits on tokio's I/O driver or timer (sockets,
-    /// `sleep`, `interval`), which only a tokio runtime drives.
-    pub fn needs_tokio_driver(self) -> bool {
-        matches!(
-            self,
-            Role::EchoServer | Role::EchoHandler | Role::EchoClient | Role::Timer | Role::Ticker
-        )
-    }
 }
 
 impl FutureSpec {
@@ -368,12 +359,6 @@ impl Scenario {
             }
             if future.cost.is_zero() && !future.role.is_service() {
                 return bad(format!("future `{}`: cost must be positive", future.name));
-            }
-            if future.role.needs_tokio_driver() && self.runtime.executor == Executor::Smol {
-                return bad(format!(
-                    "future `{}` waits on tokio's sockets or timers, which smol runs do not drive yet: run it on tokio (channel_pipeline and mutex_contention run on both)",
-                    future.name
-                ));
             }
             if future.placement == Placement::BlockInPlace
                 && self.runtime.executor == Executor::Smol

@@ -1,0 +1,147 @@
+//! Sockets and timers for the service workloads, on the executor a run
+//! uses: tokio's own (its I/O driver and millisecond timer wheel) or
+//! smol's (`async-io`'s reactor and timers, `async-net`'s sockets). The
+//! workloads are written once against these.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+
+use crate::scenario::Executor;
+
+/// A loopback listener of either executor.
+#[derive(Debug)]
+pub(crate) enum Listener {
+    Tokio(tokio::net::TcpListener),
+    Smol(smol::net::TcpListener),
+}
+
+/// A connected socket of either executor, with `TCP_NODELAY` set.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Tokio(tokio::net::TcpStream),
+    Smol(smol::net::TcpStream),
+}
+
+impl Listener {
+    /// Binds `127.0.0.1` on a port the OS chooses (loopback only).
+    pub(crate) async fn bind_loopback(executor: Executor) -> io::Result<Self> {
+        let local = SocketAddr::from(([127, 0, 0, 1], 0));
+        Ok(match executor {
+            Executor::Tokio => Listener::Tokio(tokio::net::TcpListener::bind(local).await?),
+            Executor::Smol => Listener::Smol(smol::net::TcpListener::bind(local).await?),
+        })
+    }
+
+    pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            Listener::Tokio(l) => l.local_addr(),
+            Listener::Smol(l) => l.local_addr(),
+        }
+    }
+
+    pub(crate) async fn accept(&self) -> io::Result<Stream> {
+        match self {
+            Listener::Tokio(l) => {
+                let (stream, _) = l.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok(Stream::Tokio(stream))
+            }
+            Listener::Smol(l) => {
+                let (stream, _) = l.accept().await?;
+                stream.set_nodelay(true)?;
+                Ok(Stream::Smol(stream))
+            }
+        }
+    }
+}
+
+impl Stream {
+    pub(crate) async fn connect(executor: Executor, addr: SocketAddr) -> io::Result<Self> {
+        Ok(match executor {
+            Executor::Tokio => {
+                let stream = tokio::net::TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                Stream::Tokio(stream)
+            }
+            Executor::Smol => {
+                let stream = smol::net::TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                Stream::Smol(stream)
+            }
+        })
+    }
+
+    pub(crate) async fn read_exact(&mut self, buffer: &mut [u8]) -> io::Result<()> {
+        match self {
+            Stream::Tokio(s) => tokio::io::AsyncReadExt::read_exact(s, buffer)
+                .await
+                .map(drop),
+            Stream::Smol(s) => futures::AsyncReadExt::read_exact(s, buffer).await,
+        }
+    }
+
+    pub(crate) async fn write_all(&mut self, buffer: &[u8]) -> io::Result<()> {
+        match self {
+            Stream::Tokio(s) => tokio::io::AsyncWriteExt::write_all(s, buffer).await,
+            Stream::Smol(s) => futures::AsyncWriteExt::write_all(s, buffer).await,
+        }
+    }
+}
+
+/// Sleeps `period`: tokio's timer rounds the deadline up to its next 1 ms
+/// tick; smol's fires at the deadline (as precisely as the OS wakes it).
+pub(crate) async fn sleep(executor: Executor, period: Duration) {
+    match executor {
+        Executor::Tokio => tokio::time::sleep(period).await,
+        Executor::Smol => {
+            smol::Timer::after(period).await;
+        }
+    }
+}
+
+/// `future`'s output, or `None` once `limit` has passed.
+pub(crate) async fn timeout<T>(
+    executor: Executor,
+    limit: Duration,
+    future: impl Future<Output = T>,
+) -> Option<T> {
+    match executor {
+        Executor::Tokio => tokio::time::timeout(limit, future).await.ok(),
+        Executor::Smol => {
+            smol::future::or(async { Some(future.await) }, async {
+                smol::Timer::after(limit).await;
+                None
+            })
+            .await
+        }
+    }
+}
+
+/// A periodic timer whose first tick is immediate and that catches up on
+/// missed ticks in a burst (tokio's default, and smol's interval timer).
+#[derive(Debug)]
+pub(crate) enum Interval {
+    Tokio(tokio::time::Interval),
+    Smol(smol::Timer),
+}
+
+impl Interval {
+    pub(crate) fn new(executor: Executor, period: Duration) -> Self {
+        match executor {
+            Executor::Tokio => Interval::Tokio(tokio::time::interval(period)),
+            Executor::Smol => Interval::Smol(smol::Timer::interval_at(Instant::now(), period)),
+        }
+    }
+
+    /// Waits for the next tick and returns when it was scheduled.
+    pub(crate) async fn tick(&mut self) -> Instant {
+        match self {
+            Interval::Tokio(i) => i.tick().await.into_std(),
+            Interval::Smol(t) => t.next().await.unwrap_or_else(Instant::now),
+        }
+    }
+}
