@@ -80,7 +80,9 @@ pub use trace::{
 pub use error::{Error, Result};
 pub use export::{ResultFolder, RunResult, load_results};
 pub use publish::{Pictures, Published, publish, replot};
-pub use render::{PictureOptions, TimelineView, parse_zoom, timeline_svg, write_pictures_with};
+pub use render::{
+    PictureOptions, SummaryAxis, TimelineView, parse_zoom, timeline_svg, write_pictures_with,
+};
 
 /// What the command line and the benches use; not part of the API.
 #[doc(hidden)]

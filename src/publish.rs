@@ -15,7 +15,7 @@ use crate::export::{
     write_trace_json,
 };
 use crate::findings::{Finding, findings, to_markdown, truth_checks};
-use crate::render::{PictureOptions, write_pictures_with};
+use crate::render::{PictureOptions, SummaryAxis, write_pictures_with};
 
 /// What to write besides the CSV files and the findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,7 +222,7 @@ pub fn publish(
 ///
 /// ```
 /// use pollscope::{ResultFolder, RunResult};
-/// use pollscope::{publish, replot, Pictures};
+/// use pollscope::{publish, replot, Pictures, SummaryAxis};
 /// use pollscope::{builtin, JourneyParams};
 ///
 /// let params = JourneyParams { samples: 5, ..Default::default() };
@@ -231,13 +231,14 @@ pub fn publish(
 /// let out = dir.path().join("r");
 /// publish(ResultFolder::create(&out).unwrap(), &[result], Pictures::No).unwrap();
 /// assert!(!out.join("index.html").exists());
-/// replot(&out, None, None).unwrap();
+/// replot(&out, None, None, SummaryAxis::Workers).unwrap();
 /// assert!(out.join("index.html").exists() && out.join("trace.json").exists());
 /// ```
 pub fn replot(
     dir: &Path,
     zoom: Option<(u64, u64)>,
     runs: Option<&regex::Regex>,
+    summary_axis: SummaryAxis,
 ) -> Result<Published> {
     // Read (and check) the files before anything is written.
     ResultFolder::check_result(dir)?;
@@ -283,6 +284,7 @@ pub fn replot(
         zoom,
         runs,
         existing: Some(dir.to_path_buf()),
+        summary_axis,
     };
     let publication = Publication::of(&results, options);
     ExportManager::for_plot().export_all(folder.path(), &publication)?;

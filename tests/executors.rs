@@ -380,3 +380,54 @@ fn compare_names_the_executor_and_warns_about_versions() {
     assert!(err.contains("warning: the kernel differs"), "{err}");
     assert!(err.contains("9.9.9-other"), "{err}");
 }
+
+#[test]
+fn summary_charts_take_any_axis_and_the_report_sets_executors_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(
+        dir.path(),
+        &[
+            "spawn_task",
+            "many_spawn_task",
+            "--executor",
+            "tokio,smol",
+            "--workers",
+            "1,2",
+            "--global-queue-interval",
+            "default,7",
+        ],
+    );
+    // The default axis is workers; runs on two executors add an executor chart.
+    for scenario in ["spawn_task", "many_spawn_task"] {
+        for name in [
+            format!("{scenario}_summary.svg"),
+            format!("{scenario}_summary_by_executor.svg"),
+        ] {
+            let svg = std::fs::read_to_string(out.join("plots").join(&name)).unwrap();
+            roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let side = &html[html.find("id=\"executors\"").expect("an executors section")..];
+    assert!(side.contains("smol makespan") && side.contains("tokio makespan"));
+    assert!(side.contains("href=\"#many_spawn_task-w2-cpu60us-smol-r0\""));
+    // Another axis on demand, one line per other setting.
+    pollscope_ok(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--x",
+        "global_queue_interval",
+    ]);
+    let svg = std::fs::read_to_string(
+        out.join("plots/many_spawn_task_summary_by_global_queue_interval.svg"),
+    )
+    .unwrap();
+    assert!(svg.contains("vs global_queue_interval"));
+    assert!(
+        svg.contains(">default<") && svg.contains(">7<"),
+        "both values are categories"
+    );
+    let (code, err) = stderr(&["plot", out.to_str().unwrap(), "--x", "cores"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown axis"), "{err}");
+}

@@ -126,7 +126,7 @@ fn a_chosen_zoom_window_is_drawn_and_other_runs_are_left_alone() {
     let options = PictureOptions {
         zoom: Some((from.as_nanos() as u64, to.as_nanos() as u64)),
         runs: Some(vec![ids[0].clone()]),
-        existing: None,
+        ..PictureOptions::default()
     };
     write_pictures_with(&out, &results, None, &options).unwrap();
     let zoom = std::fs::read_to_string(out.join(format!("plots/{}_zoom.svg", ids[0]))).unwrap();

@@ -60,6 +60,10 @@ pub(crate) enum Command {
         /// expression only [default: every run].
         #[arg(long = "run", value_name = "REGEX", value_parser = parse_regex)]
         run_filter: Option<regex::Regex>,
+        /// The summary charts' x axis: workers, global_queue_interval,
+        /// event_interval or executor (one line per other setting).
+        #[arg(long, value_name = "AXIS", default_value = "workers", value_parser = |s: &str| s.parse::<crate::render::SummaryAxis>())]
+        x: crate::render::SummaryAxis,
     },
 }
 

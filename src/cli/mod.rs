@@ -90,12 +90,13 @@ pub fn main() -> i32 {
             dir,
             zoom,
             run_filter,
+            x,
         } => {
             let zoom = zoom.map(|(from, to)| {
                 let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
                 (ns(from), ns(to))
             });
-            crate::publish::replot(&dir, zoom, run_filter.as_ref()).map(|published| {
+            crate::publish::replot(&dir, zoom, run_filter.as_ref(), x).map(|published| {
                 print!("{}", crate::findings::summary_lines(&published.findings));
                 println!("re-rendered: {}", published.dir.display());
                 for warning in &published.warnings {

@@ -25,11 +25,12 @@ nav.runs{columns:3;font-size:13px}.top{font-size:12px;float:right;font-weight:40
 "#;
 
 /// The report's sections: (anchor, heading).
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("runs", "Runs"),
     ("findings", "Findings"),
     ("truth", "Truth"),
-    ("across-workers", "Across workers"),
+    ("across-workers", "Across workers and settings"),
+    ("executors", "Executors side by side"),
     ("runs-in-detail", "Runs in detail"),
 ];
 
@@ -53,13 +54,15 @@ pub(crate) fn index_html(
     );
     let summaries: Vec<&(String, String)> = plots
         .iter()
-        .filter(|(name, _)| name.ends_with("_summary.svg"))
+        .filter(|(name, _)| summary_axis(name).is_some())
         .collect();
+    let executors = executors_side_by_side(results);
     let (findings_html, truth_html) = findings.map(|md| findings_sections(md, results)).unzip();
     navigation(&mut h, results, |anchor| match anchor {
         "findings" => findings_html.is_some(),
         "truth" => truth_html.as_ref().is_some_and(|t| !t.is_empty()),
         "across-workers" => !summaries.is_empty(),
+        "executors" => executors.is_some(),
         _ => true,
     });
     runs_table(&mut h, results);
@@ -74,19 +77,152 @@ pub(crate) fn index_html(
     if !summaries.is_empty() {
         section(&mut h, 3);
         for plot in summaries {
+            let axis = summary_axis(&plot.0).unwrap_or("workers");
             figure(
                 &mut h,
                 plot,
-                "makespan and light futures' completion against workers (medians over repeats)",
+                &format!(
+                    "makespan and light futures' completion against {axis} (medians over repeats; one line per other setting)"
+                ),
             );
         }
     }
-    section(&mut h, 4);
+    if let Some(table) = executors {
+        section(&mut h, 4);
+        h.push_str(&table);
+    }
+    section(&mut h, 5);
     for r in results {
         run_detail(&mut h, r, plots, zoom);
     }
     h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <a href=\"trace.json\">trace.json</a> opens in Perfetto (ui.perfetto.dev).</p>\n</body></html>\n");
     h
+}
+
+/// The x axis of a summary chart, from its file name
+/// (`<scenario>_summary.svg`: workers; `<scenario>_summary_by_<axis>.svg`).
+fn summary_axis(name: &str) -> Option<&str> {
+    if name.ends_with("_summary.svg") {
+        return Some("workers");
+    }
+    let (_, axis) = name.rsplit_once("_summary_by_")?;
+    axis.strip_suffix(".svg")
+}
+
+/// Where the runs span two or more executors: per scenario, a table with
+/// one row per configuration and, for each executor, its run's makespan,
+/// efficiency and first-completing light future (or, for a service
+/// workload, the median of its events' values), each linked to the run.
+fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
+    use crate::scenario::Executor;
+    use std::collections::BTreeMap;
+    let mut executors: Vec<Executor> = results
+        .iter()
+        .filter_map(|r| r.trace.info.config.as_ref().map(|c| c.executor))
+        .collect();
+    executors.sort();
+    executors.dedup();
+    if executors.len() < 2 {
+        return None;
+    }
+    // scenario → configuration (the run id without the executor) →
+    // executor → run.
+    let mut table: BTreeMap<&str, BTreeMap<String, BTreeMap<Executor, &RunResult>>> =
+        BTreeMap::new();
+    for r in results {
+        let Some(config) = r.trace.info.config.as_ref() else {
+            continue;
+        };
+        // A smol run's id is its configuration's, with `-smol` before
+        // the repeat.
+        let id = &r.trace.info.run_id;
+        let smol = format!("-smol-r{}", config.repeat);
+        let key = match id.strip_suffix(&smol) {
+            Some(stem) => format!("{stem}-r{}", config.repeat),
+            None => id.clone(),
+        };
+        table
+            .entry(r.trace.info.scenario.as_str())
+            .or_default()
+            .entry(key)
+            .or_default()
+            .insert(config.executor, r);
+    }
+    let mut h = String::from(
+        "<p class=\"muted\">The same futures, costs and samples on each executor. Makespans and \
+         completion times compare directly; scheduling delays do not (the executors' wake paths \
+         differ: tokio defers a <code>yield_now</code> wake until the worker has polled its other \
+         tasks, smol wakes at once). tokio's knobs do not apply to smol, so a smol run sits beside \
+         each tokio configuration of the same workers.</p>\n",
+    );
+    for (scenario, configurations) in table {
+        let _ = write!(
+            h,
+            "<h3>{}</h3><table><tr><th>configuration</th>",
+            escape(scenario)
+        );
+        for e in &executors {
+            let _ = write!(
+                h,
+                "<th>{e} makespan</th><th>{e} efficiency</th><th>{e} first light done / median value</th>"
+            );
+        }
+        h.push_str("</tr>\n");
+        for (key, runs) in configurations {
+            let _ = write!(h, "<tr><td>{}</td>", escape(&key));
+            for e in &executors {
+                match runs.get(e) {
+                    Some(r) => {
+                        let id = escape(&r.trace.info.run_id);
+                        let light = first_light_or_value(r);
+                        let _ = write!(
+                            h,
+                            "<td><a href=\"#{id}\">{}</a></td><td>{}</td><td>{light}</td>",
+                            human_ns(r.analysis.makespan_ns),
+                            r.analysis
+                                .efficiency
+                                .map_or("–".to_string(), |e| format!("{e:.2}"))
+                        );
+                    }
+                    None => h.push_str("<td>–</td><td>–</td><td>–</td>"),
+                }
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
+    Some(h)
+}
+
+/// A run's earliest completion among its light inline futures, or for a
+/// service workload the median of all its events' values (µs).
+fn first_light_or_value(r: &RunResult) -> String {
+    let config = r.trace.info.config.as_ref();
+    let light = r
+        .trace
+        .futures
+        .iter()
+        .zip(&r.analysis.futures)
+        .filter(|(f, _)| {
+            f.placement() == Some(crate::scenario::Placement::Inline)
+                && config.is_some_and(|c| f.cost == c.light_cost)
+        })
+        .filter_map(|(f, s)| s.completed_ns.map(|done| (done, f.name.as_str())))
+        .min();
+    if let Some((done, name)) = light {
+        return format!("{name} {}", human_ns(done));
+    }
+    let mut values: Vec<f64> = r
+        .trace
+        .futures
+        .iter()
+        .filter(|f| f.kind.is_service())
+        .flat_map(|f| f.samples.iter().map(|s| s.value))
+        .collect();
+    match crate::stats::median_f64(&mut values) {
+        Some(median) => format!("value {median:.0} µs"),
+        None => "–".to_string(),
+    }
 }
 
 /// The section links, then a link per run.

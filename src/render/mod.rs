@@ -12,6 +12,7 @@ mod zoom;
 
 pub(crate) use html::index_html;
 pub(crate) use latency::latency_svg;
+pub use summary_chart::SummaryAxis;
 pub(crate) use summary_chart::{scenario_summaries, summary_svg};
 pub use timeline::{TimelineView, timeline_svg};
 pub use zoom::parse_zoom;
@@ -35,6 +36,8 @@ pub struct PictureOptions {
     /// Where the plots of runs not drawn are read from (the result folder
     /// being re-rendered); `None`: the folder written to.
     pub existing: Option<std::path::PathBuf>,
+    /// The setting on the summary charts' x axis (`plot --x`).
+    pub summary_axis: SummaryAxis,
 }
 
 impl PictureOptions {
@@ -76,11 +79,18 @@ pub(crate) fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<
     {
         plots.extend(run_plots(result, options.zoom_view()));
     }
-    for summary in scenario_summaries(results) {
-        plots.push((
-            format!("{}_summary.svg", summary.scenario),
-            summary_svg(&summary),
-        ));
+    // The chosen axis, and the executors as well wherever runs span two.
+    let mut axes = vec![options.summary_axis];
+    if options.summary_axis != SummaryAxis::Executor {
+        axes.push(SummaryAxis::Executor);
+    }
+    for axis in axes {
+        for summary in scenario_summaries(results, axis) {
+            plots.push((
+                summary.axis.file_name(&summary.scenario),
+                summary_svg(&summary),
+            ));
+        }
     }
     plots
 }

@@ -1,9 +1,9 @@
 //! Per-scenario summary of a matrix: makespan and each light future's
-//! completion time against workers, one line per cost.
+//! completion time against one setting (workers by default, or a tokio
+//! knob, or the executor), one line per combination of the other settings.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::time::Duration;
 
 use plotters::prelude::*;
 
@@ -14,9 +14,119 @@ use super::svg::{append_layer, escape};
 use crate::duration::format_duration;
 use crate::export::RunResult;
 use crate::scenario::journey::JOURNEY;
-use crate::scenario::{Flavor, Placement};
+use crate::scenario::{Executor, Flavor, Placement};
+use crate::trace::RunConfig;
 
-/// One line of a summary chart: (workers, median ms over repeats).
+/// The setting a summary chart puts on its x axis (`plot --x`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SummaryAxis {
+    /// Worker threads.
+    #[default]
+    Workers,
+    /// tokio's `global_queue_interval`.
+    GlobalQueueInterval,
+    /// tokio's `event_interval`.
+    EventInterval,
+    /// The executor.
+    Executor,
+}
+
+impl SummaryAxis {
+    /// The axis's name (`--x` value, runs.csv column).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SummaryAxis::Workers => "workers",
+            SummaryAxis::GlobalQueueInterval => "global_queue_interval",
+            SummaryAxis::EventInterval => "event_interval",
+            SummaryAxis::Executor => "executor",
+        }
+    }
+
+    /// The axis's value in a run's configuration.
+    fn value(self, config: &RunConfig) -> String {
+        let knob = |v: Option<u32>| v.map_or("default".to_string(), |n| n.to_string());
+        match self {
+            SummaryAxis::Workers => config.workers.to_string(),
+            SummaryAxis::GlobalQueueInterval => knob(config.global_queue_interval),
+            SummaryAxis::EventInterval => knob(config.event_interval),
+            SummaryAxis::Executor => config.executor.to_string(),
+        }
+    }
+
+    /// The configuration's other settings, for a line's label: cost, and
+    /// each setting off this axis that is not at its default.
+    fn others(self, config: &RunConfig) -> String {
+        let mut parts = vec![format!(
+            "{}{}",
+            config.cost_kind.as_str(),
+            format_duration(config.heavy_cost.unwrap_or_default())
+        )];
+        if self != SummaryAxis::Workers {
+            parts.push(format!("w{}", config.workers));
+        }
+        if self != SummaryAxis::Executor && config.executor != Executor::Tokio {
+            parts.push(config.executor.to_string());
+        }
+        if self != SummaryAxis::GlobalQueueInterval
+            && let Some(n) = config.global_queue_interval
+        {
+            parts.push(format!("gqi{n}"));
+        }
+        if self != SummaryAxis::EventInterval
+            && let Some(n) = config.event_interval
+        {
+            parts.push(format!("ei{n}"));
+        }
+        if let Some(d) = config.thread_keep_alive {
+            parts.push(format!("ka{}", format_duration(d)));
+        }
+        parts.join(" ")
+    }
+
+    /// The file name of `scenario`'s chart on this axis.
+    pub(crate) fn file_name(self, scenario: &str) -> String {
+        match self {
+            SummaryAxis::Workers => format!("{scenario}_summary.svg"),
+            other => format!("{scenario}_summary_by_{}.svg", other.as_str()),
+        }
+    }
+}
+
+impl std::str::FromStr for SummaryAxis {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            SummaryAxis::Workers,
+            SummaryAxis::GlobalQueueInterval,
+            SummaryAxis::EventInterval,
+            SummaryAxis::Executor,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+        .ok_or_else(|| {
+            format!(
+                "unknown axis `{s}` (use workers, global_queue_interval, event_interval or executor)"
+            )
+        })
+    }
+}
+
+/// Orders axis values: `default` first, then numbers by value, then names
+/// (tokio before smol, as on the command line).
+fn category_rank(value: &str) -> (u8, u64, String) {
+    match value {
+        "default" => (0, 0, String::new()),
+        "tokio" => (2, 0, String::new()),
+        "smol" => (2, 1, String::new()),
+        other => match other.parse::<u64>() {
+            Ok(n) => (1, n, String::new()),
+            Err(_) => (3, 0, other.to_string()),
+        },
+    }
+}
+
+/// One line of a summary chart: (axis value, median ms over repeats).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct SummaryLine {
     /// What the line shows, e.g. `makespan · cpu500us`; series with equal
@@ -27,8 +137,8 @@ pub(crate) struct SummaryLine {
     pub makespan: bool,
     /// Series index of the line's colour, dash and marker.
     pub color: u16,
-    /// (workers, milliseconds), by workers.
-    pub points: Vec<(usize, f64)>,
+    /// (axis value, milliseconds), in axis order.
+    pub points: Vec<(String, f64)>,
 }
 
 /// The summary of one scenario's multi_thread runs.
@@ -36,21 +146,23 @@ pub(crate) struct SummaryLine {
 pub(crate) struct ScenarioSummary {
     /// The scenario.
     pub scenario: String,
+    /// The setting on the x axis.
+    pub axis: SummaryAxis,
     /// Its lines.
     pub lines: Vec<SummaryLine>,
 }
 
 impl ScenarioSummary {
-    /// The measured worker counts, in order: the chart's categories.
-    pub(crate) fn workers(&self) -> Vec<usize> {
-        let mut workers: Vec<usize> = self
+    /// The measured values of the axis, in order: the chart's categories.
+    pub(crate) fn categories(&self) -> Vec<String> {
+        let mut values: Vec<String> = self
             .lines
             .iter()
-            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .flat_map(|l| l.points.iter().map(|p| p.0.clone()))
             .collect();
-        workers.sort_unstable();
-        workers.dedup();
-        workers
+        values.sort_by_key(|v| category_rank(v));
+        values.dedup();
+        values
     }
 }
 
@@ -64,13 +176,13 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// scenario → (cost kind, heavy cost) → series label → (makespan?, workers → values).
-type Series = BTreeMap<String, (bool, BTreeMap<usize, Vec<f64>>)>;
-type ByScenario = BTreeMap<String, BTreeMap<(String, Duration), Series>>;
+/// scenario → other settings → series label → (makespan?, axis value → values).
+type Series = BTreeMap<String, (bool, BTreeMap<String, Vec<f64>>)>;
+type ByScenario = BTreeMap<String, BTreeMap<String, Series>>;
 
 /// Collects the multi_thread runs' makespans and light futures'
 /// completions, in ms.
-fn collect(results: &[RunResult]) -> ByScenario {
+fn collect(results: &[RunResult], axis: SummaryAxis) -> ByScenario {
     let mut by_scenario = ByScenario::new();
     for r in results {
         let info = &r.trace.info;
@@ -81,21 +193,18 @@ fn collect(results: &[RunResult]) -> ByScenario {
         else {
             continue;
         };
-        let cost = (
-            config.cost_kind.as_str().to_string(),
-            config.heavy_cost.unwrap_or_default(),
-        );
+        let x = axis.value(config);
         let series = by_scenario
             .entry(info.scenario.clone())
             .or_default()
-            .entry(cost)
+            .entry(axis.others(config))
             .or_default();
         let mut add = |label: String, makespan: bool, ns: u64| {
             series
                 .entry(label)
                 .or_insert_with(|| (makespan, BTreeMap::new()))
                 .1
-                .entry(config.workers)
+                .entry(x.clone())
                 .or_default()
                 .push(ns as f64 / 1e6);
         };
@@ -132,26 +241,32 @@ fn journey_rank(scenario: &str) -> (usize, String) {
 }
 
 /// A summary for every scenario whose multi_thread runs span two or more
-/// worker counts and whose work does not all run on `main`, in the
+/// values of `axis` and whose work does not all run on `main`, in the
 /// journey's order. Light futures are the inline ones whose cost is the
-/// run's light cost; values are medians over repeats; series of one cost
-/// whose medians agree within 0.1 % are merged into one line.
-pub(crate) fn scenario_summaries(results: &[RunResult]) -> Vec<ScenarioSummary> {
-    let mut summaries: Vec<ScenarioSummary> = collect(results)
+/// run's light cost; values are medians over repeats; one line per
+/// combination of the other settings (cost, and whichever of workers,
+/// executor and tokio's knobs are off the axis and not at their default),
+/// and series of one combination whose medians agree within 0.1 % are
+/// merged into one line.
+pub(crate) fn scenario_summaries(results: &[RunResult], axis: SummaryAxis) -> Vec<ScenarioSummary> {
+    let mut summaries: Vec<ScenarioSummary> = collect(results, axis)
         .into_iter()
         .filter(|(scenario, _)| !all_on_main(results, scenario))
-        .map(|(scenario, costs)| {
+        .map(|(scenario, settings)| {
             let mut lines = Vec::new();
-            for ((kind, heavy), series) in costs {
-                let cost = format!("{kind}{}", format_duration(heavy));
-                lines.extend(merged_lines(series, &cost));
+            for (others, series) in settings {
+                lines.extend(merged_lines(series, &others));
             }
             for (k, line) in lines.iter_mut().enumerate() {
                 line.color = k as u16;
             }
-            ScenarioSummary { scenario, lines }
+            ScenarioSummary {
+                scenario,
+                axis,
+                lines,
+            }
         })
-        .filter(|s| s.workers().len() >= 2)
+        .filter(|s| s.categories().len() >= 2)
         .collect();
     summaries.sort_by_key(|s| journey_rank(&s.scenario));
     summaries
@@ -163,11 +278,12 @@ fn merged_lines(series: Series, cost: &str) -> Vec<SummaryLine> {
     series.sort_by_key(|(_, (makespan, _))| !makespan);
     let mut lines: Vec<SummaryLine> = Vec::new();
     for (label, (makespan, points)) in series {
-        let points: Vec<(usize, f64)> = points
+        let mut points: Vec<(String, f64)> = points
             .into_iter()
             .map(|(w, mut v)| (w, median(&mut v)))
             .collect();
-        let same = |other: &[(usize, f64)]| {
+        points.sort_by_key(|(w, _)| category_rank(w));
+        let same = |other: &[(String, f64)]| {
             other.len() == points.len()
                 && other.iter().zip(&points).all(|(a, b)| {
                     a.0 == b.0 && (a.1 - b.1).abs() <= 1e-3 * a.1.abs().max(b.1.abs())
@@ -197,11 +313,12 @@ const HEIGHT: u32 = 480;
 /// Markers told apart by shape, so lines that run close stay readable.
 const MARKERS: [&str; 4] = ["circle", "square", "triangle", "diamond"];
 
-/// The summary chart of one scenario: worker counts as categories
+/// The summary chart of one scenario: the axis's values as categories
 /// (evenly spaced, only those measured), each line shifted a little
 /// sideways, with its own colour, dash and marker shape.
 pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
-    let workers = summary.workers();
+    let workers = summary.categories();
+    let axis = summary.axis.as_str();
     let max_ms = summary
         .lines
         .iter()
@@ -215,7 +332,7 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "{} — makespan and light futures' completion vs workers",
+                    "{} — makespan and light futures' completion vs {axis}",
                     summary.scenario
                 ),
                 text(15),
@@ -228,7 +345,7 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
         house_style(&mut chart.configure_mesh())
             .x_labels(0)
             .disable_x_mesh()
-            .x_desc("workers")
+            .x_desc(axis)
             .y_desc("ms")
             .y_label_formatter(&tick)
             .draw()
@@ -269,8 +386,8 @@ impl Plot {
         self.y.1 - ms / self.max_ms * (self.y.1 - self.y.0)
     }
 
-    /// A label under each category: the measured worker count.
-    fn categories(&self, out: &mut String, workers: &[usize]) {
+    /// A label under each category: the measured value of the axis.
+    fn categories(&self, out: &mut String, workers: &[String]) {
         let _ = write!(
             out,
             r#"<g class="xticks" font-family="sans-serif" font-size="12" fill="{}" text-anchor="middle">"#,
@@ -279,9 +396,10 @@ impl Plot {
         for (i, w) in workers.iter().enumerate() {
             let _ = write!(
                 out,
-                r#"<text x="{:.1}" y="{:.1}">{w}</text>"#,
+                r#"<text x="{:.1}" y="{:.1}">{}</text>"#,
                 self.px(i as f64),
-                self.y.1 + 16.0
+                self.y.1 + 16.0,
+                escape(w)
             );
         }
         out.push_str("</g>");
@@ -289,7 +407,7 @@ impl Plot {
 
     /// Line `k` of `n`, shifted by up to ±8 % of a category so lines that
     /// coincide stay apart, with its dash and markers.
-    fn line(&self, out: &mut String, line: &SummaryLine, workers: &[usize], k: usize, n: usize) {
+    fn line(&self, out: &mut String, line: &SummaryLine, workers: &[String], k: usize, n: usize) {
         let shift = if n > 1 {
             (k as f64 / (n - 1) as f64 - 0.5) * 0.16
         } else {
@@ -300,8 +418,9 @@ impl Plot {
         let points: Vec<(f64, f64)> = line
             .points
             .iter()
-            .filter_map(|&(w, ms)| {
-                let c = workers.iter().position(|&x| x == w)?;
+            .filter_map(|(w, ms)| {
+                let (w, ms) = (w, *ms);
+                let c = workers.iter().position(|x| x == w)?;
                 Some((self.px(c as f64 + shift), self.py(ms)))
             })
             .collect();
