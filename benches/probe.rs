@@ -9,9 +9,11 @@
 //!   without and with the probe's wrapper, and with the poll's on-CPU time
 //!   measured too (`--poll-cpu-time`);
 //! * `cpu_clock/read` — one read of the thread's CPU clock;
-//! * `probe_overhead/{many_spawn_task,journey}/{bare,instrumented}` — whole
-//!   runs' wall time with the probe off and on (targets: ratios ≤ 1.01 and,
-//!   for the journey with every step's on-CPU time, ≤ 1.02);
+//! * `probe_overhead/{many_spawn_task,many_spawn_task-smol,journey}/{bare,instrumented}`
+//!   — whole runs' wall time with the probe off and on (targets: ratios
+//!   ≤ 1.01 and, for the journey with every step's on-CPU time, ≤ 1.02),
+//!   then 10 interleaved pairs of `many_spawn_task` on tokio and on smol,
+//!   printed as each executor's median ratio (the target: within 1 %);
 //! * `probe_overhead/tcp_echo/{bare,instrumented}` — a pure loopback echo
 //!   (4 clients × 2,000 requests), then 10 interleaved pairs printed as
 //!   requests per second and their ratio (the target: ≥ 0.99);
@@ -33,7 +35,7 @@ use hdrhistogram::Histogram;
 use pollscope::ThreadKind;
 use pollscope::internals::{Probe, timed_run};
 use pollscope::internals::{Recording, clock, record_sample, thread_cpu_ns};
-use pollscope::{Cost, CostKind};
+use pollscope::{Cost, CostKind, Executor};
 use pollscope::{JOURNEY, builtin};
 use pollscope::{JourneyParams, Scenario};
 
@@ -180,9 +182,11 @@ fn bench_cpu_clock(c: &mut Criterion) {
     group.finish();
 }
 
-/// Whole runs with the probe off and on: `many_spawn_task`, and the
-/// default journey (its five scenarios one after another, every step
-/// recording its on-CPU time).
+/// Whole runs with the probe off and on: `many_spawn_task` (on tokio and
+/// on smol), and the default journey (its five scenarios one after
+/// another, every step recording its on-CPU time); then interleaved pairs
+/// of `many_spawn_task` runs on each executor, printed as the median
+/// instrumented/bare ratio (the target: smol's within 1 % of tokio's).
 fn bench_overhead(c: &mut Criterion) {
     let params = JourneyParams {
         samples: 100,
@@ -192,10 +196,13 @@ fn bench_overhead(c: &mut Criterion) {
         .iter()
         .filter_map(|name| builtin(name, &params))
         .collect();
+    let mut on_smol = journey[3].clone();
+    on_smol.runtime.executor = Executor::Smol;
     let mut group = c.benchmark_group("probe_overhead");
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
     for (set, scenarios) in [
         ("many_spawn_task", &journey[3..4]),
+        ("many_spawn_task-smol", std::slice::from_ref(&on_smol)),
         ("journey", &journey[..]),
     ] {
         for (name, probe) in [("bare", Probe::Off), ("instrumented", Probe::On)] {
@@ -210,6 +217,45 @@ fn bench_overhead(c: &mut Criterion) {
         }
     }
     group.finish();
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let pairs = if benchmarking { 10 } else { 1 };
+    let mut line = Vec::new();
+    for (executor, scenario) in [("tokio", &journey[3]), ("smol", &on_smol)] {
+        let mut ratios: Vec<f64> = (0..pairs)
+            .map(|pair| {
+                let run = |probe| timed_run(scenario, probe).expect("many_spawn_task runs");
+                let (bare, on) = if pair % 2 == 0 {
+                    let bare = run(Probe::Off);
+                    (bare, run(Probe::On))
+                } else {
+                    let on = run(Probe::On);
+                    (run(Probe::Off), on)
+                };
+                on.as_secs_f64() / bare.as_secs_f64()
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        line.push((
+            executor,
+            ratios[(ratios.len() - 1) / 2],
+            ratios[0],
+            ratios[ratios.len() - 1],
+        ));
+    }
+    let shown: Vec<String> = line
+        .iter()
+        .map(|(e, median, low, high)| format!("{e} {median:.4} ({low:.4}–{high:.4})"))
+        .collect();
+    println!(
+        "\nprobe_overhead/many_spawn_task instrumented/bare over {pairs} interleaved pairs (median, spread): {}; smol − tokio {:+.2} %{}",
+        shown.join(", "),
+        (line[1].1 - line[0].1) * 100.0,
+        if benchmarking {
+            ""
+        } else {
+            " [test mode: one pair of an unoptimized build]"
+        }
+    );
 }
 
 /// A pure echo: 4 clients × 2,000 requests of 64 bytes on 2 workers, no
