@@ -103,4 +103,26 @@ mod tests {
     fn only_commas_is_empty() {
         assert!(parse_list("C", Some(" , ,"), "1", positive).is_err());
     }
+
+    #[test]
+    fn executors_and_knob_lists_parse_with_default() {
+        use crate::scenario::Executor;
+        let knob = parse_list("E", Some("tokio, smol,tokio"), "tokio", |e| {
+            e.parse::<Executor>()
+        })
+        .unwrap();
+        assert_eq!(knob.values, [Executor::Tokio, Executor::Smol]);
+        assert_eq!(knob.warnings.len(), 1);
+        let err = parse_list("E", Some("tokio,glommio"), "tokio", |e| {
+            e.parse::<Executor>()
+        })
+        .unwrap_err();
+        assert!(err.contains("`glommio`"), "{err}");
+        let knob = parse_list("G", Some("default,7,default"), "default", |v| {
+            or_default(v, positive)
+        })
+        .unwrap();
+        assert_eq!(knob.values, [None, Some(7)]);
+        assert!(parse_list("G", Some("0"), "default", |v| or_default(v, positive)).is_err());
+    }
 }

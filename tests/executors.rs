@@ -431,3 +431,36 @@ fn summary_charts_take_any_axis_and_the_report_sets_executors_side_by_side() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown axis"), "{err}");
 }
+
+#[test]
+fn the_scenarios_past_the_post_run_on_smol_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(
+        dir.path(),
+        &[
+            "bounded_blocking",
+            "rayon_pool",
+            "no_yield",
+            "--executor",
+            "smol",
+            "--workers",
+            "2",
+            "--no-plots",
+        ],
+    );
+    let runs = Table::read(&out.join("runs.csv"));
+    assert_eq!(runs.rows.len(), 3);
+    let futures = Table::read(&out.join("futures.csv"));
+    for f in &futures.rows {
+        assert_eq!(num(f, "samples"), num(f, "planned_samples"), "{f:?}");
+    }
+    let threads = Table::read(&out.join("threads.csv"));
+    let kinds = |run: &str| -> Vec<String> {
+        threads
+            .for_run(run)
+            .map(|t| t["kind"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(kinds("bounded_blocking-w2-cpu60us-smol-r0").contains(&"blocking".to_string()));
+    assert!(kinds("rayon_pool-w2-cpu60us-smol-r0").contains(&"pool".to_string()));
+}
