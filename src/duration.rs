@@ -142,8 +142,14 @@ fn three_digits(x: f64) -> String {
 /// assert_eq!(parse_keep_alive("50ms").unwrap().as_micros(), 50_000);
 /// assert!(parse_keep_alive("1500ns").unwrap_err().contains("microseconds"));
 /// assert!(parse_keep_alive("0s").is_err());
+/// assert!(parse_keep_alive("50ms,1s").unwrap_err().contains("one duration"));
 /// ```
 pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
+    if text.contains(',') {
+        return Err(format!(
+            "`{text}`: takes one duration, which applies to every tokio run (not a list)"
+        ));
+    }
     let d = parse_duration(text)?;
     if d.subsec_nanos() % 1_000 != 0 {
         return Err(format!("`{text}` is not a whole number of microseconds"));

@@ -67,9 +67,11 @@ where
     }
 }
 
-/// A future that runs `future` on a fresh smol executor served by
-/// `workers` threads named `pollscope-smol-<i>` (none: the calling thread
-/// serves it while it blocks on `future`), then stops them.
+/// Blocks on the future that `future` makes from a spawner of a fresh smol
+/// executor, served by `workers` threads named `pollscope-smol-<i>` (none:
+/// the calling thread serves the executor while it blocks), then stops and
+/// joins them. Should the future panic, dropping `stop` on the way out
+/// still ends the threads.
 pub(crate) fn block_on_smol<T>(
     workers: usize,
     future: impl FnOnce(Spawner) -> BoxFuture<'static, T>,

@@ -8,7 +8,7 @@ use crate::cost::CostKind;
 use crate::error::{Error, Result};
 use crate::names;
 use crate::scenario::journey::{BUILTINS, Builtin};
-use crate::scenario::{Executor, Flavor, JourneyParams, Scenario, cores};
+use crate::scenario::{Executor, Flavor, JourneyParams, Placement, Scenario, cores};
 
 /// Where a scenario of the matrix comes from.
 #[derive(Clone, Debug)]
@@ -199,7 +199,19 @@ impl Matrix {
     /// that make the same run (current_thread at several worker counts,
     /// smol at several tokio knobs) collapse to one. Every scenario is
     /// validated, so a bad combination fails before anything runs.
+    #[cfg(test)]
     pub(crate) fn plan(&self, sources: &[ScenarioSource]) -> Result<Vec<RunPlan>> {
+        self.plan_reporting(sources, &mut Vec::new())
+    }
+
+    /// [`Matrix::plan`], noting in `skipped` the points left out: a
+    /// scenario with `block_in_place` on smol, when the executor list also
+    /// holds tokio (alone, smol is refused: the scenario cannot run).
+    pub(crate) fn plan_reporting(
+        &self,
+        sources: &[ScenarioSource],
+        skipped: &mut Vec<String>,
+    ) -> Result<Vec<RunPlan>> {
         let heavy_costs = if self.heavy_costs.is_empty() {
             vec![self.params.heavy_cost]
         } else {
@@ -214,6 +226,22 @@ impl Matrix {
             for &point in &points {
                 for &heavy in &heavy_costs {
                     let scenario = self.configure(source, point, heavy);
+                    if self.executors.len() > 1
+                        && scenario.runtime.executor == Executor::Smol
+                        && scenario
+                            .futures
+                            .iter()
+                            .any(|f| f.placement == Placement::BlockInPlace)
+                    {
+                        let note = format!(
+                            "`{}` uses block_in_place, which smol has no equivalent of: it runs on tokio only",
+                            scenario.name
+                        );
+                        if !skipped.contains(&note) {
+                            skipped.push(note);
+                        }
+                        continue;
+                    }
                     scenario.validate()?;
                     for repeat in 0..self.repeat.max(1) {
                         let plan = RunPlan {

@@ -261,7 +261,7 @@ pub fn replot(
             Ok(ids)
         })
         .transpose()?;
-    let warnings = zoom
+    let warnings: Vec<String> = zoom
         .map(|(from, _)| {
             results
                 .iter()
@@ -280,6 +280,15 @@ pub fn replot(
                 .collect()
         })
         .unwrap_or_default();
+    let mut warnings = warnings;
+    if summary_axis != SummaryAxis::Workers
+        && crate::render::scenario_summaries(&results, summary_axis).is_empty()
+    {
+        warnings.push(format!(
+            "--x {}: no scenario has multi_thread runs at two or more values of it (scenarios whose work all runs on main get no chart), so none was drawn",
+            summary_axis.as_str()
+        ));
+    }
     let options = PictureOptions {
         zoom,
         runs,

@@ -277,6 +277,7 @@ fn bad_knob_values_are_refused_with_exit_2() {
         ("--flavor", "multi_thread,nope", "unknown flavor"),
         ("--thread-keep-alive", "1500ns", "microseconds"),
         ("--workers", "default,0", "at least 1"),
+        ("--thread-keep-alive", "50ms,1s", "one duration"),
     ] {
         let (code, err) = stderr(&["run", "two_futures", flag, value, "--out", out]);
         assert_eq!(code, 2, "{flag} {value}: {err}");
@@ -463,4 +464,55 @@ fn the_scenarios_past_the_post_run_on_smol_too() {
     };
     assert!(kinds("bounded_blocking-w2-cpu60us-smol-r0").contains(&"blocking".to_string()));
     assert!(kinds("rayon_pool-w2-cpu60us-smol-r0").contains(&"pool".to_string()));
+}
+
+#[test]
+fn tokio_knobs_without_a_tokio_run_are_refused_and_block_in_place_stays_on_tokio() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    for flag in [
+        ["--global-queue-interval", "7"],
+        ["--max-blocking-threads", "4"],
+    ] {
+        let (code, err) = stderr(&[
+            "run",
+            "two_futures",
+            "--executor",
+            "smol",
+            flag[0],
+            flag[1],
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{flag:?}: {err}");
+        assert!(err.contains("smol only"), "{flag:?}: {err}");
+        assert!(!out.exists());
+    }
+    // In a matrix of both executors, block_in_place runs on tokio alone.
+    let out = run_small(
+        dir.path(),
+        &[
+            "block_in_place",
+            "--executor",
+            "tokio,smol",
+            "--workers",
+            "2",
+            "--no-plots",
+        ],
+    );
+    let runs = Table::read(&out.join("runs.csv"));
+    let ids: Vec<&str> = runs.rows.iter().map(|r| r["run_id"].as_str()).collect();
+    assert_eq!(ids, ["block_in_place-w2-cpu60us-r0"]);
+}
+
+#[test]
+fn plot_says_when_an_axis_does_not_vary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_small(
+        dir.path(),
+        &["many_spawn_task", "--workers", "1,2", "--no-plots"],
+    );
+    let (code, err) = stderr(&["plot", out.to_str().unwrap(), "--x", "event_interval", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: --x event_interval"), "{err}");
 }

@@ -64,6 +64,9 @@ pub(crate) enum Command {
         /// event_interval or executor (one line per other setting).
         #[arg(long, value_name = "AXIS", default_value = "workers", value_parser = |s: &str| s.parse::<crate::render::SummaryAxis>())]
         x: crate::render::SummaryAxis,
+        /// No findings list and no summary (warnings still go to stderr).
+        #[arg(short = 'q', long)]
+        quiet: bool,
     },
 }
 

@@ -91,14 +91,17 @@ pub fn main() -> i32 {
             zoom,
             run_filter,
             x,
+            quiet,
         } => {
             let zoom = zoom.map(|(from, to)| {
                 let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
                 (ns(from), ns(to))
             });
             crate::publish::replot(&dir, zoom, run_filter.as_ref(), x).map(|published| {
-                print!("{}", crate::findings::summary_lines(&published.findings));
-                println!("re-rendered: {}", published.dir.display());
+                if !quiet {
+                    print!("{}", crate::findings::summary_lines(&published.findings));
+                    println!("re-rendered: {}", published.dir.display());
+                }
                 for warning in &published.warnings {
                     eprintln!("warning: {warning}");
                 }

@@ -2,14 +2,14 @@
 
 use crate::error::{Error, Result};
 use crate::export::{ResultFolder, RunResult};
-use crate::matrix::{Matrix, ScenarioSource};
+use crate::matrix::{Matrix, RunPlan, ScenarioSource};
 use crate::publish::{Pictures, publish};
 use crate::resources::{
     available_memory, check_duration, check_files, check_memory, check_threads,
 };
 use crate::runner::{self, RunOptions};
 use crate::scenario::journey::JOURNEY;
-use crate::scenario::{Flavor, JourneyParams, experiment};
+use crate::scenario::{Executor, Flavor, JourneyParams, experiment};
 
 use super::args::RunArgs;
 use super::{progress, summary};
@@ -86,7 +86,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     if args.light_cost.is_some_and(|d| d.is_zero()) {
         zero_cost_only_for_services(&sources, &matrix.params)?;
     }
-    let plans = matrix.plan(&sources)?;
+    let mut skipped = Vec::new();
+    let plans = matrix.plan_reporting(&sources, &mut skipped)?;
+    for note in &skipped {
+        eprintln!("warning: {note}");
+    }
+    tokio_knobs_used(args, &sources, &plans)?;
     check_memory(plans.iter().map(|p| &p.scenario), available_memory())?;
     check_threads(plans.iter().map(|p| &p.scenario))?;
     check_duration(plans.iter().map(|p| &p.scenario))?;
@@ -162,6 +167,47 @@ fn zero_cost_only_for_services(sources: &[ScenarioSource], params: &JourneyParam
                     builtin.name
                 )));
             }
+        }
+    }
+    Ok(())
+}
+
+/// tokio's options (from the command line or an experiment's `[runtime]`)
+/// in a matrix with no tokio run would apply to nothing: bad input, as
+/// `--workers` with current_thread is.
+fn tokio_knobs_used(args: &RunArgs, sources: &[ScenarioSource], plans: &[RunPlan]) -> Result<()> {
+    if plans
+        .iter()
+        .any(|p| p.scenario.runtime.executor == Executor::Tokio)
+    {
+        return Ok(());
+    }
+    let given = [
+        (
+            "--global-queue-interval",
+            !args.global_queue_interval.is_empty(),
+        ),
+        ("--event-interval", !args.event_interval.is_empty()),
+        ("--thread-keep-alive", args.thread_keep_alive.is_some()),
+        (
+            "--max-blocking-threads",
+            args.max_blocking_threads.is_some(),
+        ),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+        return Err(Error::bad_input(format!(
+            "{flag} is tokio's and this matrix runs on smol only: drop it, or add tokio to --executor"
+        )));
+    }
+    for source in sources {
+        if let ScenarioSource::Custom(scenario) = source
+            && (scenario.runtime.has_tokio_knobs()
+                || scenario.runtime.max_blocking_threads.is_some())
+        {
+            return Err(Error::bad_input(format!(
+                "the experiment `{}` sets tokio's knobs in [runtime], and --executor runs it on smol only: add tokio to --executor, or remove them",
+                scenario.name
+            )));
         }
     }
     Ok(())

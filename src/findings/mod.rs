@@ -215,6 +215,9 @@ pub(crate) fn to_markdown(
         );
     }
     let _ = writeln!(md, "{}\n", count_line(findings));
+    for line in not_judged(results) {
+        let _ = writeln!(md, "{line}\n");
+    }
     let mut scenarios: Vec<&str> = Vec::new();
     for f in findings {
         if !scenarios.contains(&f.scenario.as_str()) {
@@ -264,6 +267,34 @@ pub(crate) fn to_markdown(
     md
 }
 
+/// One line per claim about one executor's machinery that runs on another
+/// executor were not judged by.
+fn not_judged(results: &[RunResult]) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for result in results {
+        let info = &result.trace.info;
+        let (Origin::Builtin, Some(config), Some(builtin)) = (
+            info.origin,
+            info.config.as_ref(),
+            builtins::find(&info.scenario),
+        ) else {
+            continue;
+        };
+        for claim in builtin.claims.iter().filter_map(|id| claim(id)) {
+            if let Some(only) = claim.executor.filter(|&e| e != config.executor) {
+                let line = format!(
+                    "`{}` is about {only}'s own machinery: not judged on {}.",
+                    claim.id, config.executor
+                );
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
+            }
+        }
+    }
+    lines
+}
+
 /// Where runs on more than one executor were judged: per claim, how many
 /// runs on each executor it held in, and the reasons where it did not.
 fn by_executor(results: &[RunResult], findings: &[Finding]) -> String {
@@ -284,7 +315,7 @@ fn by_executor(results: &[RunResult], findings: &[Finding]) -> String {
         return String::new();
     }
     let mut md = String::from(
-        "## By executor\n\nEach claim's verdicts on each executor (runs that held / runs judged). \
+        "## By executor\n\nEach claim's verdicts on each executor (runs that held / runs where it applied). \
          Claims about tokio's own machinery (its 1 ms timer tick, `block_in_place`) are judged on \
          tokio only; the others hold for any cooperative work-stealing executor or do not, and the \
          table says which. Scheduling delays are not comparable across executors: their wake \

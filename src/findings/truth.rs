@@ -229,12 +229,20 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
             );
         }
     }
+    // Only runs on tokio workers have tokio's figure to compare with.
+    let on_tokio: Vec<&TruthCheck> = checks
+        .iter()
+        .filter(|c| c.worker_busy_ns > 0 && c.tokio_busy_ns.is_some())
+        .collect();
+    if on_tokio.is_empty() {
+        return md;
+    }
     md.push_str(
         "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs whose \
-         futures all ran on main have no worker role to compare).\n\n\
+         futures all ran on main have no worker role to compare; smol keeps no such figure).\n\n\
          | run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n",
     );
-    for c in checks.iter().filter(|c| c.worker_busy_ns > 0) {
+    for c in on_tokio {
         let _ = writeln!(
             md,
             "| `{}` | {} | {} | {}{} |",

@@ -352,8 +352,8 @@ fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
 fn runs_table(h: &mut String, results: &[RunResult]) {
     section(h, 0);
     h.push_str(
-        "<table><tr><th>run</th><th>scenario</th><th>flavor</th><th>workers</th><th>cost</th>\
-         <th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
+        "<table><tr><th>run</th><th>scenario</th><th>executor</th><th>flavor</th><th>workers</th><th>tokio knobs</th>\
+         <th>cost</th><th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
     );
     let dash = || "–".to_string();
     for r in results {
@@ -365,10 +365,12 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
         });
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{cost}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{cost}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&i.scenario),
+            c.map_or_else(dash, |c| c.executor.to_string()),
             c.map_or_else(dash, |c| c.flavor.to_string()),
             c.map_or_else(dash, |c| c.workers.to_string()),
+            c.map_or_else(dash, tokio_knobs),
             c.map_or_else(dash, |c| c.samples.to_string()),
             c.and_then(|c| c.tasks).map_or_else(dash, |t| t.to_string()),
             human_ns(r.analysis.makespan_ns),
@@ -380,6 +382,29 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The tokio knobs a run set, e.g. `gqi 7 · ei 31`; `default` when none,
+/// `–` on smol.
+fn tokio_knobs(c: &crate::trace::RunConfig) -> String {
+    if c.executor != crate::scenario::Executor::Tokio {
+        return "–".to_string();
+    }
+    let mut set = Vec::new();
+    if let Some(n) = c.global_queue_interval {
+        set.push(format!("gqi {n}"));
+    }
+    if let Some(n) = c.event_interval {
+        set.push(format!("ei {n}"));
+    }
+    if let Some(d) = c.thread_keep_alive {
+        set.push(format!("keep-alive {}", format_duration(d)));
+    }
+    if set.is_empty() {
+        "default".to_string()
+    } else {
+        set.join(" · ")
+    }
 }
 
 fn futures_table(h: &mut String, r: &RunResult) {

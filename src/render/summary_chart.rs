@@ -332,8 +332,13 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 format!(
-                    "{} — makespan and light futures' completion vs {axis}",
-                    summary.scenario
+                    "{} — {} vs {axis}",
+                    summary.scenario,
+                    if summary.lines.iter().all(|l| l.makespan) {
+                        "makespan"
+                    } else {
+                        "makespan and light futures' completion"
+                    }
                 ),
                 text(15),
             )
