@@ -18,6 +18,13 @@ use crate::scenario::{Executor, Flavor, Placement};
 use crate::trace::RunConfig;
 
 /// The setting a summary chart puts on its x axis (`plot --x`).
+///
+/// ```
+/// use pollscope::SummaryAxis;
+/// assert_eq!("executor".parse::<SummaryAxis>(), Ok(SummaryAxis::Executor));
+/// assert_eq!(SummaryAxis::default().as_str(), "workers");
+/// assert!("cores".parse::<SummaryAxis>().unwrap_err().contains("unknown axis"));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SummaryAxis {
     /// Worker threads.

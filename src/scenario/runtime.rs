@@ -159,6 +159,18 @@ impl RuntimeSpec {
 }
 
 /// Which executor runs a scenario's futures.
+///
+/// ```
+/// use pollscope::{builtin, Executor, JourneyParams};
+///
+/// let params = JourneyParams { samples: 5, ..Default::default() };
+/// let mut scenario = builtin("spawn_task", &params).unwrap();
+/// scenario.runtime.executor = "smol".parse().unwrap();
+/// assert_eq!(scenario.run_id(0), format!("spawn_task-w{}-cpu500us-smol-r0", scenario.runtime.effective_workers()));
+/// let trace = pollscope::run(&scenario, 0).unwrap();
+/// assert!(trace.futures.iter().all(|f| f.samples.len() == 5));
+/// assert_eq!(trace.info.config.unwrap().executor, Executor::Smol);
+/// ```
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
