@@ -283,12 +283,13 @@ fn print_rounds(runtimes: &Runtimes, benchmarking: bool) {
                 median(&mut r)
             };
             println!(
-                "peer_overhead/tcp_echo over {rounds} interleaved rounds: bare {:.0} requests/s, \
-                 pollscope {:.0} ({:.3} of bare), dial9 {:.0} ({:.3} of bare) (medians){mode}",
+                "peer_overhead/tcp_echo over {rounds} interleaved rounds: bare {:.0}, pollscope {:.0}, dial9 {:.0} requests/s \
+                 (medians of each one's runs); per round against that round's bare run, pollscope {:.3}, dial9 {:.3} \
+                 (medians of the rounds' ratios){mode}",
                 throughput(0),
                 throughput(1),
-                relative(&mut pollscope),
                 throughput(2),
+                relative(&mut pollscope),
                 relative(&mut dial9)
             );
         }

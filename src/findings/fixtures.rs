@@ -718,6 +718,25 @@ fn the_service_judges() {
         verdict("timers.lateness", &timers(600.0, 2001.0)),
         Verdict::DoesNotHold
     );
+    // After the hogs, all the wakes over 2 ticks came at one tick (timers
+    // in step, one stall): that decides nothing.
+    let one_stall = {
+        let mut fx = Fx::new(CostKind::Cpu, 1, 2);
+        let hog = fx.future("hog1", Placement::Spawn, 500);
+        for i in 0..20 {
+            fx.step(hog, i * 500, 500, 1, 1.0);
+        }
+        for k in 1..=3 {
+            let mut e = events(5, 1000, 600.0);
+            e.extend((0..5).map(|i| (20_000 + i * 3000, if i == 2 { 2500.0 } else { 100.0 })));
+            fx.service(&format!("timer{k}"), &e);
+        }
+        fx.result("timers")
+    };
+    assert_eq!(
+        verdict("timers.lateness", &one_stall),
+        Verdict::Inconclusive
+    );
 
     // channel_pipeline: every item, after at least 2 stages × 100 µs.
     let pipeline = |items: u64, latency_us: f64| {

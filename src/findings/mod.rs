@@ -349,8 +349,19 @@ fn by_executor(results: &[RunResult], findings: &[Finding]) -> String {
                     .iter()
                     .filter(|f| f.verdict() == Verdict::Holds)
                     .count();
-                let mut cell = format!("{held} / {}", judged.len());
-                if let Some(first) = judged.iter().find(|f| f.verdict() != Verdict::Holds) {
+                let not_applicable = judged
+                    .iter()
+                    .filter(|f| f.verdict() == Verdict::NotApplicable)
+                    .count();
+                let mut cell = format!("{held} / {}", judged.len() - not_applicable);
+                if not_applicable > 0 {
+                    let _ = write!(cell, " ({not_applicable} not applicable)");
+                }
+                if let Some(first) = judged
+                    .iter()
+                    .find(|f| !matches!(f.verdict(), Verdict::Holds | Verdict::NotApplicable))
+                    .or_else(|| judged.iter().find(|f| f.verdict() != Verdict::Holds))
+                {
                     let _ = write!(
                         cell,
                         "; {} in `{}`: {}",
