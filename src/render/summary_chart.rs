@@ -331,6 +331,12 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
+    // Headroom above the data for the legend (top right), so no point or
+    // line ever hides under it: the legend's share of the plot's height,
+    // estimated from the chart's fixed layout.
+    let legend_px = 14.0 + 17.0 * summary.lines.len() as f64;
+    let plot_px = f64::from(HEIGHT) - 2.0 * 14.0 - 44.0 - 30.0;
+    let top = max_ms * 1.1 / (1.0 - (legend_px / plot_px).min(0.6)) + 1e-9;
     let mut svg = String::new();
     let plot = {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -352,7 +358,7 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
             .margin(14)
             .x_label_area_size(44)
             .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..workers.len() as f64 - 0.5, 0f64..max_ms * 1.1 + 1e-9)
+            .build_cartesian_2d(-0.5..workers.len() as f64 - 0.5, 0f64..top)
             .expect("drawing into a string");
         house_style(&mut chart.configure_mesh())
             .x_labels(0)
@@ -368,7 +374,7 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
             x: (f64::from(xr.start), f64::from(xr.end)),
             y: (f64::from(yr.start), f64::from(yr.end)),
             categories: workers.len(),
-            max_ms: max_ms * 1.1 + 1e-9,
+            max_ms: top,
         }
     };
     let mut layer = String::new();
