@@ -19,7 +19,8 @@ pub(crate) enum Listener {
     Smol(smol::net::TcpListener),
 }
 
-/// A connected socket of either executor, with `TCP_NODELAY` set.
+/// A connected socket of either executor, with `TCP_NODELAY` set where the
+/// OS allows (a refusal only costs latency, so it is not an error).
 #[derive(Debug)]
 pub(crate) enum Stream {
     Tokio(tokio::net::TcpStream),
@@ -47,12 +48,12 @@ impl Listener {
         match self {
             Listener::Tokio(l) => {
                 let (stream, _) = l.accept().await?;
-                stream.set_nodelay(true)?;
+                let _ = stream.set_nodelay(true);
                 Ok(Stream::Tokio(stream))
             }
             Listener::Smol(l) => {
                 let (stream, _) = l.accept().await?;
-                stream.set_nodelay(true)?;
+                let _ = stream.set_nodelay(true);
                 Ok(Stream::Smol(stream))
             }
         }
@@ -64,12 +65,12 @@ impl Stream {
         Ok(match executor {
             Executor::Tokio => {
                 let stream = tokio::net::TcpStream::connect(addr).await?;
-                stream.set_nodelay(true)?;
+                let _ = stream.set_nodelay(true);
                 Stream::Tokio(stream)
             }
             Executor::Smol => {
                 let stream = smol::net::TcpStream::connect(addr).await?;
-                stream.set_nodelay(true)?;
+                let _ = stream.set_nodelay(true);
                 Stream::Smol(stream)
             }
         })
