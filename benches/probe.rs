@@ -223,14 +223,7 @@ fn bench_overhead(c: &mut Criterion) {
     for (executor, scenario) in [("tokio", &journey[3]), ("smol", &on_smol)] {
         let mut ratios: Vec<f64> = (0..pairs)
             .map(|pair| {
-                let run = |probe| timed_run(scenario, probe).expect("many_spawn_task runs");
-                let (bare, on) = if pair % 2 == 0 {
-                    let bare = run(Probe::Off);
-                    (bare, run(Probe::On))
-                } else {
-                    let on = run(Probe::On);
-                    (run(Probe::Off), on)
-                };
+                let (bare, on) = interleaved_pair(scenario, pair);
                 on.as_secs_f64() / bare.as_secs_f64()
             })
             .collect();
@@ -256,6 +249,21 @@ fn bench_overhead(c: &mut Criterion) {
             " [test mode: one pair of an unoptimized build]"
         }
     );
+}
+
+/// Pair number `pair` of whole runs of `scenario`, probe off and on, as
+/// (bare, instrumented) wall times. Which runs first alternates, so that
+/// whatever the first run of a pair leaves behind (sockets in TIME_WAIT, a
+/// warm allocator) favours neither side.
+fn interleaved_pair(scenario: &Scenario, pair: usize) -> (Duration, Duration) {
+    let run = |probe| timed_run(scenario, probe).expect("the scenario runs");
+    if pair.is_multiple_of(2) {
+        let bare = run(Probe::Off);
+        (bare, run(Probe::On))
+    } else {
+        let on = run(Probe::On);
+        (run(Probe::Off), on)
+    }
 }
 
 /// A pure echo: 4 clients × 2,000 requests of 64 bytes on 2 workers, no
@@ -300,17 +308,7 @@ fn bench_echo_overhead(c: &mut Criterion) {
     let mut ratios = Vec::new();
     let (mut bare_rps, mut probe_rps) = (Vec::new(), Vec::new());
     for pair in 0..pairs {
-        // Alternate which runs first, so that whatever the first run of a
-        // pair leaves behind (sockets in TIME_WAIT, a warm allocator)
-        // favours neither side.
-        let run = |probe| timed_run(&scenario, probe).expect("tcp_echo runs");
-        let (bare, on) = if pair % 2 == 0 {
-            let bare = run(Probe::Off);
-            (bare, run(Probe::On))
-        } else {
-            let on = run(Probe::On);
-            (run(Probe::Off), on)
-        };
+        let (bare, on) = interleaved_pair(&scenario, pair);
         bare_rps.push(requests / bare.as_secs_f64());
         probe_rps.push(requests / on.as_secs_f64());
         ratios.push(bare.as_secs_f64() / on.as_secs_f64());

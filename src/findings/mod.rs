@@ -158,16 +158,25 @@ pub struct Run<'a> {
     pub all: &'a [RunResult],
 }
 
+/// A run of a built-in scenario, with its configuration and the built-in
+/// (whose claims judge it); `None` for experiments and sessions.
+fn builtin_run(result: &RunResult) -> Option<(&RunConfig, &'static builtins::Builtin)> {
+    let info = &result.trace.info;
+    match (
+        info.origin,
+        info.config.as_ref(),
+        builtins::find(&info.scenario),
+    ) {
+        (Origin::Builtin, Some(config), Some(builtin)) => Some((config, builtin)),
+        _ => None,
+    }
+}
+
 /// Judges every claim of every run of a built-in scenario in `results`.
 pub fn findings(results: &[RunResult]) -> Vec<Finding> {
     let mut out = Vec::new();
     for result in results {
-        let info = &result.trace.info;
-        let (Origin::Builtin, Some(config), Some(builtin)) = (
-            info.origin,
-            info.config.as_ref(),
-            builtins::find(&info.scenario),
-        ) else {
+        let Some((config, builtin)) = builtin_run(result) else {
             continue;
         };
         let run = Run {
@@ -182,8 +191,8 @@ pub fn findings(results: &[RunResult]) -> Vec<Finding> {
                 continue;
             }
             out.push(Finding {
-                run_id: info.run_id.clone(),
-                scenario: info.scenario.clone(),
+                run_id: result.trace.info.run_id.clone(),
+                scenario: result.trace.info.scenario.clone(),
                 claim,
                 judgement: (claim.judge)(&run),
             });
@@ -272,12 +281,7 @@ pub(crate) fn to_markdown(
 fn not_judged(results: &[RunResult]) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for result in results {
-        let info = &result.trace.info;
-        let (Origin::Builtin, Some(config), Some(builtin)) = (
-            info.origin,
-            info.config.as_ref(),
-            builtins::find(&info.scenario),
-        ) else {
+        let Some((config, builtin)) = builtin_run(result) else {
             continue;
         };
         for claim in builtin.claims.iter().filter_map(|id| claim(id)) {

@@ -153,7 +153,9 @@ fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
          completion times compare directly; scheduling delays do not (the executors' wake paths \
          differ: tokio defers a <code>yield_now</code> wake until the worker has polled its other \
          tasks, smol wakes at once). tokio's knobs do not apply to smol, so a smol run sits beside \
-         each tokio configuration of the same workers.</p>\n",
+         each tokio configuration of the same workers. \"First light done\" is the earliest \
+         completion among the inline futures of the light cost; a service workload has none, and \
+         shows the median of all its events' values (µs) instead.</p>\n",
     );
     for (scenario, configurations) in table {
         let _ = write!(
