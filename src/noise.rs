@@ -17,8 +17,9 @@ pub(crate) const CALIBRATION_DRIFT_LIMIT: f64 = 0.05;
 
 /// A run whose `cpu` steps' median on-CPU time is further than this from
 /// their request gets a warning. (With a CPU clock, a calibration that
-/// reads low is harmless: the clock finishes each step; one that reads
-/// high makes the first chunk overshoot.)
+/// reads low is harmless: the clock finishes each step; only one that
+/// reads over twice too high makes the first chunk, half the request,
+/// overshoot.)
 pub(crate) const COST_OVERSHOOT_LIMIT: f64 = 0.05;
 
 /// The run whose `cpu` steps strayed furthest from their request.
@@ -133,8 +134,8 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
         }) if median.abs() > COST_OVERSHOOT_LIMIT => {
             out.push(format!(
                 "the cpu steps of {run_id} ran {:+.1} % off their request in on-CPU time (median of {steps} steps' cpu_ns): \
-                 the first chunk of each step, sized by the calibration, overshot (a calibration that read high, or host steal inside a VM, \
-                 which counts as CPU time), so those costs were off by about as much; spin costs are immune",
+                 the kernel charged the steps CPU time they did not spend on their arithmetic (interrupts; inside a VM, time the host steals), \
+                 or the calibration read over twice too high, so those costs were off by about as much; spin costs are immune",
                 median * 100.0
             ));
         }
