@@ -159,6 +159,15 @@ impl Cost {
         if self.duration.is_zero() {
             return Some(0);
         }
+        self.burn_clocked()
+            .map(|(start, end)| end.saturating_sub(start))
+    }
+
+    /// Spends the cost as [`burn`](Self::burn) does and returns the
+    /// thread's CPU clock at its start and its end; `None` where that
+    /// clock is missing. A zero cost reads the clock too.
+    #[inline]
+    pub(crate) fn burn_clocked(&self) -> Option<(u64, u64)> {
         let start = thread_cpu_ns();
         match self.kind {
             CostKind::Cpu => return self.burn_cpu(start),
@@ -171,10 +180,10 @@ impl Cost {
             }
             CostKind::Sleep => std::thread::sleep(self.duration),
         }
-        Some(thread_cpu_ns()?.saturating_sub(start?))
+        Some((start?, thread_cpu_ns()?))
     }
 
-    fn burn_cpu(&self, start: Option<u64>) -> Option<u64> {
+    fn burn_cpu(&self, start: Option<u64>) -> Option<(u64, u64)> {
         black_box(cpu_work(self.first_chunk));
         let Some(start) = start else {
             // No CPU clock: the calibrated remainder, unmeasured.
@@ -185,9 +194,10 @@ impl Cost {
         let request = u64::try_from(self.duration.as_nanos()).unwrap_or(u64::MAX);
         let mut done_iterations = self.first_chunk;
         loop {
-            let spent = thread_cpu_ns()?.saturating_sub(start);
+            let now = thread_cpu_ns()?;
+            let spent = now.saturating_sub(start);
             if spent >= request {
-                return Some(spent);
+                return Some((start, now));
             }
             // The speed observed so far sizes the rest (the calibration
             // until anything was measured).

@@ -52,27 +52,45 @@ impl Producer {
     /// time (the cost's reads of the thread's CPU clock).
     #[inline]
     fn step(&self, seq: u32) -> SampleRecord {
+        self.step_clocked(seq).0
+    }
+
+    /// [`step`](Self::step), with the thread's CPU clock at the start and
+    /// end of its cost (where the cost read it).
+    #[inline]
+    fn step_clocked(&self, seq: u32) -> (SampleRecord, Option<(u64, u64)>) {
         let start = clock::now();
         let value = sine(seq, self.samples);
-        let cpu_ns = self.cost.burn().unwrap_or(NOT_MEASURED);
-        SampleRecord {
+        let (cpu_ns, clocked) = if self.cost.duration().is_zero() {
+            (0, None)
+        } else {
+            let clocked = self.cost.burn_clocked();
+            (
+                clocked.map_or(NOT_MEASURED, |(a, b)| b.saturating_sub(a)),
+                clocked,
+            )
+        };
+        let record = SampleRecord {
             seq,
             value,
             start,
             end: clock::now(),
             cpu_ns,
             thread: 0,
-        }
+        };
+        (record, clocked)
     }
 
     /// Step `seq` on a thread of `kind` outside the future's task, with
-    /// that thread's index in the recording.
+    /// that thread's index in the recording; the step is the thread's
+    /// recorded work (see [`Recording::note_work`]).
     fn step_off_task(&self, recording: &Recording, kind: ThreadKind, seq: u32) -> SampleRecord {
         let thread = recording.thread_index(kind);
-        SampleRecord {
-            thread,
-            ..self.step(seq)
+        let (step, clocked) = self.step_clocked(seq);
+        if let Some((cpu_start, cpu_end)) = clocked {
+            recording.note_work(cpu_start, cpu_end);
         }
+        SampleRecord { thread, ..step }
     }
 
     /// Runs every step. Must be polled inside an instrumented future, where

@@ -280,7 +280,13 @@ pub fn span<R>(name: &str, f: impl FnOnce() -> R) -> R {
     let result = f();
     let end = clock::now();
     let cpu_ns = match (cpu_start, thread_cpu_ns()) {
-        (Some(a), Some(b)) => b.saturating_sub(a),
+        (Some(a), Some(b)) => {
+            // Inside a poll, the poll is the thread's recorded work.
+            if kind == ThreadKind::Blocking {
+                recording.note_work(a, b);
+            }
+            b.saturating_sub(a)
+        }
         _ => NOT_MEASURED,
     };
     recording.record_span(

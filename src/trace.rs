@@ -546,6 +546,7 @@ mod doc_examples {
             name: String::new(),
             kind,
             cpu_time_ns: None,
+            runtime_cpu_ns: None,
         };
         let labels = crate::trace::thread_labels(&[
             t(0, ThreadKind::Main),

@@ -289,6 +289,14 @@ fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
     for run in &r.runs.rows {
         check_run(&r, run);
     }
+    // With polls measured, the probe's CPU of each thread and the runtime's
+    // between its recorded work never exceed the kernel's (1 ms or 2 % of
+    // clock granularity aside).
+    for t in &r.threads.rows {
+        let kernel = num(t, "cpu_time_ns");
+        let accounted = num(t, "probe_cpu_ns") + num(t, "runtime_cpu_ns");
+        assert!(accounted <= kernel + (kernel / 50).max(1_000_000), "{t:?}");
+    }
     // two_futures: only thread 0 ever runs anything.
     let two = r
         .runs

@@ -232,6 +232,7 @@ fn write_threads(dir: &Path, runs: &[RunResult]) -> Result<()> {
                 cpu_time_ns: info.cpu_time_ns,
                 step_cpu_ns: Some(stats.step_cpu_ns),
                 probe_cpu_ns: stats.probe_cpu_ns,
+                runtime_cpu_ns: info.runtime_cpu_ns,
                 busy_main_ns: role(ThreadKind::Main),
                 busy_worker_ns: role(ThreadKind::Worker),
                 busy_blocking_ns: role(ThreadKind::Blocking),

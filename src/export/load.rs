@@ -264,6 +264,7 @@ impl<'a> Loader<'a> {
                 name: row.name.into_owned(),
                 kind: roles.first().copied().unwrap_or_default(),
                 cpu_time_ns: row.cpu_time_ns,
+                runtime_cpu_ns: row.runtime_cpu_ns,
             });
         }
         for trace in &mut self.traces {

@@ -339,6 +339,10 @@ pub(crate) struct ThreadRow<'a> {
     /// `--poll-cpu-time`).
     #[serde(default)]
     pub(crate) probe_cpu_ns: Option<u64>,
+    /// The kernel's CPU time between its recorded polls and steps: the
+    /// runtime's own work (with `--poll-cpu-time`).
+    #[serde(default)]
+    pub(crate) runtime_cpu_ns: Option<u64>,
     #[serde(default)]
     pub(crate) busy_main_ns: Option<u64>,
     #[serde(default)]

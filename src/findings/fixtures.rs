@@ -119,6 +119,7 @@ impl Fx {
                     ThreadKind::Worker
                 },
                 cpu_time_ns: None,
+                runtime_cpu_ns: None,
             })
             .collect();
         RunResult::new(RunTrace {

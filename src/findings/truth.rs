@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::analysis::ThreadStats;
 use crate::duration::human_ns;
 use crate::export::RunResult;
-use crate::probe::ThreadKind;
+use crate::probe::{ThreadInfo, ThreadKind};
 use crate::trace::thread_labels;
 
 /// Relative tolerance of the CPU check: the probe's on-CPU time of a thread
@@ -34,6 +34,10 @@ pub(crate) struct TruthRow {
     pub probe_cpu_ns: u64,
     /// Whether `probe_cpu_ns` covers the polls (else the steps only).
     pub polls_measured: bool,
+    /// CPU time between its recorded polls and steps: the runtime's own
+    /// work on the thread, ns; `None` unless polls were measured (and
+    /// recorded by a pollscope that counts it).
+    pub runtime_cpu_ns: Option<u64>,
     /// The kernel's CPU time of the thread over the run, where known.
     pub kernel_cpu_ns: Option<u64>,
 }
@@ -41,20 +45,43 @@ pub(crate) struct TruthRow {
 impl TruthRow {
     /// `(probe − kernel) / kernel`, where the kernel's time is known.
     pub(crate) fn deviation(&self) -> Option<f64> {
-        let kernel = self.kernel_cpu_ns.filter(|&k| k > 0)?;
-        Some((self.probe_cpu_ns as f64 - kernel as f64) / kernel as f64)
+        self.deviation_of(self.probe_cpu_ns)
     }
 
-    /// How the probe's figure compares with the kernel's:
+    /// The probe's figure plus the runtime's CPU time between recorded
+    /// work: every ns of the thread's CPU from its first recorded poll or
+    /// step to its last.
+    pub(crate) fn accounted_ns(&self) -> u64 {
+        self.probe_cpu_ns
+            .saturating_add(self.runtime_cpu_ns.unwrap_or(0))
+    }
+
+    /// `(accounted − kernel) / kernel`, where the runtime's share and the
+    /// kernel's time are known.
+    pub(crate) fn accounted_deviation(&self) -> Option<f64> {
+        self.runtime_cpu_ns?;
+        self.deviation_of(self.accounted_ns())
+    }
+
+    fn deviation_of(&self, ns: u64) -> Option<f64> {
+        let kernel = self.kernel_cpu_ns.filter(|&k| k > 0)?;
+        Some((ns as f64 - kernel as f64) / kernel as f64)
+    }
+
+    /// How the probe's figure compares with the kernel's, each comparison
+    /// within [`CPU_TOLERANCE`] or [`CPU_FLOOR_NS`]:
     ///
-    /// * the probe can never see more CPU time than the kernel charged:
-    ///   beyond [`CPU_TOLERANCE`] and [`CPU_FLOOR_NS`] over it, the probe
-    ///   is wrong ([`TruthVerdict::ProbeExceedsKernel`]);
-    /// * with polls measured, within the tolerance below the kernel it
-    ///   [`Agrees`](TruthVerdict::Agrees); further below, the rest is CPU
-    ///   the thread spent outside every recorded poll and step — the
-    ///   runtime's own work (parking, waking, handing tasks to the
-    ///   blocking pool) — and is reported as such;
+    /// * the probe can never see more CPU time than the kernel charged,
+    ///   polls and steps alone or with the runtime's share: more is a
+    ///   measurement error ([`TruthVerdict::ProbeExceedsKernel`]);
+    /// * with polls measured, polls and steps alone may agree
+    ///   ([`Agrees`](TruthVerdict::Agrees)); when they fall short, the
+    ///   runtime's CPU between them may make up the rest
+    ///   ([`AgreesWithRuntime`](TruthVerdict::AgreesWithRuntime), with that
+    ///   share); what is still missing was spent before the thread's first
+    ///   recorded poll or step or after its last, where the probe has no
+    ///   reads
+    ///   ([`Unaccounted`](TruthVerdict::Unaccounted));
     /// * with steps only, any figure up to the kernel's agrees (the polls'
     ///   own CPU is not counted).
     pub(crate) fn verdict(&self) -> TruthVerdict {
@@ -62,17 +89,20 @@ impl TruthRow {
             return TruthVerdict::NotComparable;
         };
         let slack = |diff: u64| within(diff, kernel);
-        if self.probe_cpu_ns > kernel && !slack(self.probe_cpu_ns - kernel) {
+        let accounted = self.accounted_ns();
+        if (self.probe_cpu_ns > kernel && !slack(self.probe_cpu_ns - kernel))
+            || (accounted > kernel && !slack(accounted - kernel))
+        {
             TruthVerdict::ProbeExceedsKernel
-        } else if self.polls_measured && !slack(kernel.saturating_sub(self.probe_cpu_ns)) {
-            TruthVerdict::OutsidePolls(kernel - self.probe_cpu_ns)
-        } else {
+        } else if !self.polls_measured || slack(kernel.saturating_sub(self.probe_cpu_ns)) {
             TruthVerdict::Agrees
+        } else if slack(kernel.saturating_sub(accounted)) {
+            TruthVerdict::AgreesWithRuntime(self.runtime_cpu_ns.unwrap_or(0))
+        } else {
+            TruthVerdict::Unaccounted(kernel - accounted)
         }
     }
-}
 
-impl TruthRow {
     /// Whether the probe's figure is within [`CPU_TOLERANCE`] (or
     /// [`CPU_FLOOR_NS`]) of the kernel's, either way.
     pub(crate) fn within_tolerance(&self) -> bool {
@@ -89,11 +119,19 @@ fn within(diff: u64, kernel: u64) -> bool {
 /// The outcome of one thread's CPU cross-check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TruthVerdict {
-    /// Within the tolerance (or, steps only, not above the kernel's).
+    /// Polls and steps alone are within the tolerance (or, steps only,
+    /// not above the kernel's figure).
     Agrees,
-    /// This many ns of the thread's CPU time fell outside every recorded
-    /// poll and step: the runtime's own work.
-    OutsidePolls(u64),
+    /// Polls and steps fall short, but with the runtime's CPU time between
+    /// them (this many ns) the thread's CPU is accounted for within the
+    /// tolerance.
+    AgreesWithRuntime(u64),
+    /// This many ns of the thread's CPU time are in no poll or step and not
+    /// between them: before its first recorded poll or step or after its
+    /// last (thread start-up, the runtime's work once the thread's last
+    /// recorded work ended), or recorded by a pollscope that did not count
+    /// the runtime's share.
+    Unaccounted(u64),
     /// The probe counted more CPU time than the kernel charged: a
     /// measurement error.
     ProbeExceedsKernel,
@@ -124,7 +162,7 @@ impl TruthCheck {
     }
 }
 
-fn row(label: String, stats: &ThreadStats, kernel_cpu_ns: Option<u64>) -> TruthRow {
+fn row(label: String, stats: &ThreadStats, info: &ThreadInfo) -> TruthRow {
     TruthRow {
         label,
         roles: stats.kind(),
@@ -135,7 +173,8 @@ fn row(label: String, stats: &ThreadStats, kernel_cpu_ns: Option<u64>) -> TruthR
             .collect(),
         probe_cpu_ns: stats.probe_cpu_ns.unwrap_or(stats.step_cpu_ns),
         polls_measured: stats.probe_cpu_ns.is_some(),
-        kernel_cpu_ns,
+        runtime_cpu_ns: info.runtime_cpu_ns,
+        kernel_cpu_ns: info.cpu_time_ns,
     }
 }
 
@@ -151,7 +190,7 @@ pub(crate) fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
                 .iter()
                 .zip(&r.trace.threads)
                 .zip(labels)
-                .map(|((stats, info), label)| row(label, stats, info.cpu_time_ns))
+                .map(|((stats, info), label)| row(label, stats, info))
                 .collect();
             let tokio = &r.trace.info.metrics.tokio_workers;
             TruthCheck {
@@ -178,18 +217,24 @@ fn percent(d: Option<f64>) -> String {
 pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
     let mut md = String::from(
         "## truth\n\n\
-         For every thread of every run, the on-CPU time the probe measured (each poll's `cpu_ns` plus \
+         For every thread of every run, the on-CPU time the probe measured against the kernel's CPU \
+         time of that thread over the run (`cpu_time_ns`). **probe CPU** is each poll's `cpu_ns` plus \
          the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
-         can only fall short of the kernel's) against the kernel's CPU time of that thread over the \
-         run (`cpu_time_ns`). The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be \
-         a measurement error); with polls measured it agrees within 2 % or 1 ms, and a larger \
-         shortfall is CPU the thread spent outside every recorded poll and step — the runtime's own \
-         work (parking, waking, handing tasks to the blocking pool), shown as such. A thread that changed role (block_in_place hands a \
-         worker's queue to a blocking thread) is listed with each role it played and its busy time in \
-         each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
+         can only fall short of the kernel's. **runtime** is the thread's CPU time between its recorded \
+         polls and steps (`runtime_cpu_ns` in threads.csv): the runtime's own work — \
+         scheduling, waking, parking, handing tasks to the blocking pool — and the probe's outside its \
+         polls' clock reads. The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be a \
+         measurement error). With polls measured, polls and steps alone agree within 2 % or 1 ms, or \
+         fall short by the runtime's share: then polls, steps and runtime together agree; anything \
+         still missing was spent before the thread's first recorded poll or step or after its last, \
+         where the probe has no reads, and is shown as unaccounted. (**Δ with runtime** adds up intervals \
+         of one clock: it shows that they neither overlap nor stray outside the thread's life. The \
+         independent check is **Δ probe**: polls and steps never above the kernel.) A thread that changed role (block_in_place hands \
+         a worker's queue to a blocking thread) is listed with each role it played and its busy time \
+         in each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
          (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
-         | run | thread | roles | busy by role | probe CPU | kernel CPU | Δ | verdict |\n\
-         |---|---|---|---|---:|---:|---:|---|\n",
+         | run | thread | roles | busy by role | probe CPU | runtime | kernel CPU | Δ probe | Δ with runtime | verdict |\n\
+         |---|---|---|---|---:|---:|---:|---:|---:|---|\n",
     );
     for c in checks {
         for t in &c.threads {
@@ -210,22 +255,33 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
                     "not above the kernel (steps only; --poll-cpu-time checks the whole thread)"
                         .to_string()
                 }
-                TruthVerdict::OutsidePolls(ns) => {
-                    format!("{} outside polls (the runtime's own work)", human_ns(ns))
+                TruthVerdict::AgreesWithRuntime(ns) => {
+                    format!(
+                        "agree, with the runtime's {} between polls and steps",
+                        human_ns(ns)
+                    )
                 }
-                TruthVerdict::ProbeExceedsKernel => "**the probe exceeds the kernel**".to_string(),
+                TruthVerdict::Unaccounted(ns) => format!(
+                    "{} unaccounted (before the thread's first recorded poll or step, or after its last)",
+                    human_ns(ns)
+                ),
+                TruthVerdict::ProbeExceedsKernel => {
+                    "**disagree: the probe exceeds the kernel**".to_string()
+                }
             };
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {} | {} | {}{} | {} | {} | {verdict} |",
+                "| `{}` | {} | {} | {} | {}{} | {} | {} | {} | {} | {verdict} |",
                 c.run_id,
                 t.label,
                 t.roles,
                 busy,
                 human_ns(t.probe_cpu_ns),
                 if t.polls_measured { "" } else { " (steps)" },
+                t.runtime_cpu_ns.map_or("–".to_string(), human_ns),
                 t.kernel_cpu_ns.map_or("–".to_string(), human_ns),
                 percent(t.deviation()),
+                percent(t.accounted_deviation()),
             );
         }
     }
@@ -260,4 +316,96 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
         );
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every verdict of the CPU cross-check, on both sides of its
+    //! thresholds (2 % of the kernel's figure, or 1 ms).
+
+    use super::{TruthRow, TruthVerdict};
+
+    const MS: u64 = 1_000_000;
+
+    fn row(probe: u64, runtime: Option<u64>, kernel: Option<u64>, polls: bool) -> TruthRow {
+        TruthRow {
+            label: "main".into(),
+            roles: "main".into(),
+            busy_by_role: Vec::new(),
+            probe_cpu_ns: probe,
+            polls_measured: polls,
+            runtime_cpu_ns: runtime,
+            kernel_cpu_ns: kernel,
+        }
+    }
+
+    #[test]
+    fn without_the_kernels_figure_nothing_is_compared() {
+        assert_eq!(
+            row(5 * MS, Some(0), None, true).verdict(),
+            TruthVerdict::NotComparable
+        );
+    }
+
+    #[test]
+    fn polls_and_steps_agree_within_two_percent_or_one_millisecond() {
+        // 100 ms kernel: 2 ms of slack either way.
+        assert_eq!(
+            row(98 * MS, Some(0), Some(100 * MS), true).verdict(),
+            TruthVerdict::Agrees
+        );
+        assert_eq!(
+            row(102 * MS, Some(0), Some(100 * MS), true).verdict(),
+            TruthVerdict::Agrees
+        );
+        // 10 ms kernel: the 1 ms floor is wider than 2 %.
+        assert_eq!(
+            row(9 * MS, Some(0), Some(10 * MS), true).verdict(),
+            TruthVerdict::Agrees
+        );
+    }
+
+    #[test]
+    fn a_probe_above_the_kernel_beyond_the_slack_is_an_error() {
+        assert_eq!(
+            row(102 * MS + 1, Some(0), Some(100 * MS), true).verdict(),
+            TruthVerdict::ProbeExceedsKernel
+        );
+        // Steps only, too.
+        assert_eq!(
+            row(102 * MS + 1, None, Some(100 * MS), false).verdict(),
+            TruthVerdict::ProbeExceedsKernel
+        );
+        // Polls within the kernel, but the runtime's share double counts.
+        assert_eq!(
+            row(99 * MS, Some(4 * MS), Some(100 * MS), true).verdict(),
+            TruthVerdict::ProbeExceedsKernel
+        );
+    }
+
+    #[test]
+    fn a_shortfall_is_the_runtimes_work_when_its_share_makes_it_up() {
+        let short = row(80 * MS, Some(19 * MS), Some(100 * MS), true);
+        assert_eq!(short.verdict(), TruthVerdict::AgreesWithRuntime(19 * MS));
+        assert!((short.deviation().unwrap() + 0.20).abs() < 1e-9);
+        assert!((short.accounted_deviation().unwrap() + 0.01).abs() < 1e-9);
+        // Just past the slack: 2 ms + 1 ns missing.
+        assert_eq!(
+            row(80 * MS, Some(18 * MS - 1), Some(100 * MS), true).verdict(),
+            TruthVerdict::Unaccounted(2 * MS + 1)
+        );
+        // A folder recorded without the runtime's share.
+        assert_eq!(
+            row(80 * MS, None, Some(100 * MS), true).verdict(),
+            TruthVerdict::Unaccounted(20 * MS)
+        );
+    }
+
+    #[test]
+    fn steps_alone_agree_anywhere_up_to_the_kernel() {
+        let steps = row(10 * MS, None, Some(100 * MS), false);
+        assert_eq!(steps.verdict(), TruthVerdict::Agrees);
+        assert!(!steps.within_tolerance());
+        assert_eq!(steps.accounted_deviation(), None);
+    }
 }

@@ -11,7 +11,7 @@ use futures::task::{ArcWake, waker_ref};
 use pin_project_lite::pin_project;
 
 use super::clock::{self, Ticks};
-use super::context::PollScope;
+use super::context::{PollScope, in_poll};
 use super::cpu_clock::thread_cpu_ns;
 use super::recording::{FutureLog, Recording, prefaulted};
 use super::records::{NOT_MEASURED, PollRecord};
@@ -139,6 +139,9 @@ impl<F: Future> Future for Instrumented<F> {
         // notifies), and polls of one future are exclusive (`Pin<&mut>`).
         unsafe { state.wake.task_waker.register(cx.waker()) };
         let thread = state.recording.thread_index(ThreadKind::Worker);
+        // A poll nested in another instrumented poll on this thread is
+        // part of the outer one's CPU time.
+        let outermost = !in_poll();
         let scope = PollScope::enter(&mut state.log.samples, thread);
         let waker = waker_ref(&state.wake);
         let mut tracked = Context::from_waker(&waker);
@@ -149,13 +152,21 @@ impl<F: Future> Future for Instrumented<F> {
         let start = clock::now();
         let cpu_start = if measure_cpu { thread_cpu_ns() } else { None };
         let result = this.inner.poll(&mut tracked);
-        let cpu_ns = match cpu_start {
-            Some(cpu_start) => {
-                thread_cpu_ns().map_or(NOT_MEASURED, |e| e.saturating_sub(cpu_start))
-            }
-            None => NOT_MEASURED,
+        let cpu_end = if cpu_start.is_some() {
+            thread_cpu_ns()
+        } else {
+            None
         };
         let end = clock::now();
+        let cpu_ns = match (cpu_start, cpu_end) {
+            (Some(cpu_start), Some(cpu_end)) => {
+                if outermost {
+                    state.recording.note_work(cpu_start, cpu_end);
+                }
+                cpu_end.saturating_sub(cpu_start)
+            }
+            _ => NOT_MEASURED,
+        };
         drop(scope);
         if woken > start {
             state.log.wake_clamps += 1;

@@ -143,6 +143,17 @@ impl Recording {
         self.inner.threads.index(kind)
     }
 
+    /// Notes recorded work on the calling thread (an outermost poll, or a
+    /// step or span outside any poll: its CPU clock at start and end), for
+    /// the thread's runtime CPU time; does nothing unless polls are
+    /// measured.
+    #[inline]
+    pub(crate) fn note_work(&self, cpu_start: u64, cpu_end: u64) {
+        if self.inner.poll_cpu_time {
+            self.inner.threads.note_work(cpu_start, cpu_end);
+        }
+    }
+
     /// Stores a finished future's log (called once per future, off the hot
     /// path).
     pub(crate) fn submit(&self, log: FutureLog) {
@@ -184,7 +195,9 @@ impl Recording {
     /// while the threads still exist, e.g. before the runtime is dropped)
     /// and returns what was recorded.
     pub fn finish(&self) -> Recorded {
-        self.inner.threads.capture_cpu_times();
+        self.inner
+            .threads
+            .capture_cpu_times(self.inner.poll_cpu_time);
         let spans =
             std::mem::take(&mut *self.inner.spans.lock().unwrap_or_else(|e| e.into_inner()));
         Recorded {

@@ -2,7 +2,8 @@
 //! probe first saw the thread in.
 
 use std::cell::Cell;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,14 @@ pub struct ThreadInfo {
     /// on the thread; `/proc/self/task/<tid>/schedstat` at the end); `None`
     /// where the kernel does not say.
     pub cpu_time_ns: Option<u64>,
+    /// CPU time the kernel charged to the thread between its recorded
+    /// work, from the first to the last piece: between the end of each
+    /// outermost poll, or step or span run outside a poll, and the start of
+    /// the next on this thread, by the thread's CPU clock. It is the
+    /// runtime's own work (scheduling, waking, parking, handing tasks to
+    /// the blocking pool) and the probe's outside its clock reads. `None`
+    /// unless polls were measured (`--poll-cpu-time`).
+    pub runtime_cpu_ns: Option<u64>,
 }
 
 /// The kernel's id for the calling thread (gettid on Linux).
@@ -96,6 +105,24 @@ thread_local! {
     /// (registry id, index) of the last registry this thread joined: the
     /// hot-path cache that makes [`ThreadRegistry::index`] a TLS read.
     static CACHED: Cell<(u64, u16)> = const { Cell::new((0, 0)) };
+    /// With measured polls: (registry id, this thread's runtime CPU
+    /// counter in that registry, the thread's CPU clock at the end of its
+    /// last recorded work there).
+    static WORK_CPU: Cell<(u64, *const AtomicU64, u64)> =
+        const { Cell::new((0, std::ptr::null(), 0)) };
+}
+
+/// One registered thread.
+#[derive(Debug)]
+struct Entry {
+    /// The thread-id crate's identity of the thread.
+    identity: usize,
+    /// The kernel's CPU time of the thread at registration.
+    cpu_at_start: Option<u64>,
+    /// Σ CPU time between its recorded work (see
+    /// [`ThreadInfo::runtime_cpu_ns`]); written by the thread itself only.
+    runtime_cpu: Arc<AtomicU64>,
+    info: ThreadInfo,
 }
 
 /// Per-recording thread table. Registration takes a lock once per thread and
@@ -103,9 +130,8 @@ thread_local! {
 #[derive(Debug)]
 pub(crate) struct ThreadRegistry {
     id: u64,
-    /// (thread-id crate identity, kernel CPU time at registration, info),
-    /// in index order.
-    threads: Mutex<Vec<(usize, Option<u64>, ThreadInfo)>>,
+    /// In index order.
+    threads: Mutex<Vec<Entry>>,
 }
 
 impl ThreadRegistry {
@@ -132,22 +158,24 @@ impl ThreadRegistry {
     fn register(&self, kind: ThreadKind) -> u16 {
         let identity = thread_id::get();
         let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        let index = match threads.iter().find(|(id, _, _)| *id == identity) {
-            Some((_, _, info)) => info.index,
+        let index = match threads.iter().find(|e| e.identity == identity) {
+            Some(entry) => entry.info.index,
             None => {
                 let index = u16::try_from(threads.len()).unwrap_or(u16::MAX);
                 let name = std::thread::current().name().unwrap_or("").to_string();
-                threads.push((
+                threads.push(Entry {
                     identity,
-                    thread_cpu_ns(),
-                    ThreadInfo {
+                    cpu_at_start: thread_cpu_ns(),
+                    runtime_cpu: Arc::default(),
+                    info: ThreadInfo {
                         index,
                         os_thread_id: current_os_thread_id(),
                         name,
                         kind,
                         cpu_time_ns: None,
+                        runtime_cpu_ns: None,
                     },
-                ));
+                });
                 index
             }
         };
@@ -155,9 +183,43 @@ impl ThreadRegistry {
         index
     }
 
+    /// Notes recorded work of the calling thread (an outermost poll, or a
+    /// step or span outside any poll) that began at `cpu_start` and ended
+    /// at `cpu_end` on its CPU clock: the CPU time since its previous
+    /// recorded work goes to its runtime CPU counter. Call after
+    /// [`index`](Self::index) registered the thread.
+    #[inline]
+    pub(crate) fn note_work(&self, cpu_start: u64, cpu_end: u64) {
+        let (registry, counter, last_end) = WORK_CPU.get();
+        if registry != self.id {
+            self.first_work(cpu_end);
+            return;
+        }
+        // SAFETY: `counter` points into an `Arc` that this registry (alive:
+        // `self`) holds for the thread until the registry drops; registry
+        // ids are never reused.
+        let counter = unsafe { &*counter };
+        // Only this thread writes its counter: no read-modify-write needed.
+        let gap = cpu_start.saturating_sub(last_end);
+        counter.store(
+            counter.load(Ordering::Relaxed).saturating_add(gap),
+            Ordering::Relaxed,
+        );
+        WORK_CPU.set((registry, counter, cpu_end));
+    }
+
+    #[cold]
+    fn first_work(&self, cpu_end: u64) {
+        let identity = thread_id::get();
+        let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = threads.iter().find(|e| e.identity == identity) {
+            WORK_CPU.set((self.id, Arc::as_ptr(&entry.runtime_cpu), cpu_end));
+        }
+    }
+
     pub(crate) fn snapshot(&self) -> Vec<ThreadInfo> {
         let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        threads.iter().map(|(_, _, info)| info.clone()).collect()
+        threads.iter().map(|e| e.info.clone()).collect()
     }
 
     /// Counts the calling thread's kernel CPU time from now (when the
@@ -165,19 +227,22 @@ impl ThreadRegistry {
     pub(crate) fn rebase_cpu_time(&self) {
         let identity = thread_id::get();
         let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = threads.iter_mut().find(|(id, _, _)| *id == identity) {
-            entry.1 = thread_cpu_ns();
+        if let Some(entry) = threads.iter_mut().find(|e| e.identity == identity) {
+            entry.cpu_at_start = thread_cpu_ns();
         }
     }
 
     /// Sets each thread's `cpu_time_ns` to the kernel's CPU time charged
-    /// to it since its registration. Call while the threads are alive.
-    pub(crate) fn capture_cpu_times(&self) {
+    /// to it since its registration, and, when polls were measured, its
+    /// `runtime_cpu_ns`. Call while the threads are alive.
+    pub(crate) fn capture_cpu_times(&self, polls_measured: bool) {
         let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        for (_, start, info) in threads.iter_mut() {
-            info.cpu_time_ns = start.and_then(|start| {
+        for entry in threads.iter_mut() {
+            let info = &mut entry.info;
+            info.cpu_time_ns = entry.cpu_at_start.and_then(|start| {
                 cpu_time_of_ns(info.os_thread_id).map(|end| end.saturating_sub(start))
             });
+            info.runtime_cpu_ns = polls_measured.then(|| entry.runtime_cpu.load(Ordering::Relaxed));
         }
     }
 }
