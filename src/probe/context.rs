@@ -24,6 +24,14 @@ impl PollScope {
         let previous = CURRENT.replace((samples as *mut _, thread));
         Self { previous }
     }
+
+    /// Whether no other instrumented poll was running on this thread when
+    /// this one began (polls nest when an instrumented future polls
+    /// another).
+    #[inline]
+    pub(crate) fn is_outermost(&self) -> bool {
+        self.previous.0.is_null()
+    }
 }
 
 impl Drop for PollScope {

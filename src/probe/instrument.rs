@@ -11,7 +11,7 @@ use futures::task::{ArcWake, waker_ref};
 use pin_project_lite::pin_project;
 
 use super::clock::{self, Ticks};
-use super::context::{PollScope, in_poll};
+use super::context::PollScope;
 use super::cpu_clock::thread_cpu_ns;
 use super::recording::{FutureLog, Recording, prefaulted};
 use super::records::{NOT_MEASURED, PollRecord};
@@ -139,9 +139,6 @@ impl<F: Future> Future for Instrumented<F> {
         // notifies), and polls of one future are exclusive (`Pin<&mut>`).
         unsafe { state.wake.task_waker.register(cx.waker()) };
         let thread = state.recording.thread_index(ThreadKind::Worker);
-        // A poll nested in another instrumented poll on this thread is
-        // part of the outer one's CPU time.
-        let outermost = !in_poll();
         let scope = PollScope::enter(&mut state.log.samples, thread);
         let waker = waker_ref(&state.wake);
         let mut tracked = Context::from_waker(&waker);
@@ -160,7 +157,9 @@ impl<F: Future> Future for Instrumented<F> {
         let end = clock::now();
         let cpu_ns = match (cpu_start, cpu_end) {
             (Some(cpu_start), Some(cpu_end)) => {
-                if outermost {
+                // A poll nested in another instrumented poll on this thread
+                // is part of the outer one's work.
+                if scope.is_outermost() {
                     state.recording.note_work(cpu_start, cpu_end);
                 }
                 cpu_end.saturating_sub(cpu_start)
@@ -309,6 +308,42 @@ mod tests {
     #[test]
     fn a_waker_that_changes_while_it_is_being_woken_is_kept() {
         inline_run(true);
+    }
+
+    /// Pending once (waking itself), then ready.
+    async fn yield_once() {
+        let mut first = true;
+        std::future::poll_fn(move |cx| {
+            if std::mem::take(&mut first) {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await
+    }
+
+    #[test]
+    fn a_nested_poll_is_part_of_the_outer_polls_work() {
+        use crate::cost::{Cost, CostKind};
+        let recording = Recording::with_poll_cpu_time(true);
+        let inner = recording.clone();
+        let outer = recording.instrument("outer", 16, async move {
+            for _ in 0..3 {
+                // 2 ms of CPU inside the outer poll, before the inner one
+                // starts: the inner poll must not count it as runtime.
+                Cost::new(CostKind::Cpu, std::time::Duration::from_millis(2)).burn();
+                inner.instrument("inner", 4, yield_once()).await;
+            }
+        });
+        futures::executor::block_on(outer);
+        let recorded = recording.finish();
+        let runtime = recorded.threads[0].runtime_cpu_ns.expect("polls measured");
+        // Between the outer polls, block_on only re-polls: microseconds.
+        assert!(runtime < 1_000_000, "runtime {runtime} ns");
+        let outer_cpu: u64 = recorded.logs[0].polls.iter().map(|p| p.cpu_ns).sum();
+        assert!(outer_cpu >= 6_000_000, "outer {outer_cpu} ns");
     }
 
     #[test]
