@@ -60,7 +60,7 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         id: "many_spawn_task.migrate",
-        text: "spawned tasks move between workers (some task runs on ≥ 2 threads)",
+        text: "more tasks than workers: spawned tasks move between workers (some task runs on ≥ 2 threads)",
         flavor: Some(Flavor::MultiThread),
         executor: None,
         judge: journey::migrate,

@@ -335,7 +335,7 @@ fn tasks_wait_by_the_gaps_between_samples() {
 }
 
 #[test]
-fn migrate_needs_two_workers() {
+fn migrate_needs_two_workers_and_more_tasks_than_workers() {
     let id = "many_spawn_task.migrate";
     assert_eq!(
         verdict(id, &many_spawn_task(2, 6, 500, true)),
@@ -347,6 +347,15 @@ fn migrate_needs_two_workers() {
     );
     assert_eq!(
         verdict(id, &many_spawn_task(1, 6, 500, true)),
+        Verdict::NotApplicable
+    );
+    // 6 tasks: on 5 workers one must share, on 6 none has to.
+    assert_eq!(
+        verdict(id, &many_spawn_task(5, 6, 500, false)),
+        Verdict::DoesNotHold
+    );
+    assert_eq!(
+        verdict(id, &many_spawn_task(6, 6, 500, false)),
         Verdict::NotApplicable
     );
 }
