@@ -253,6 +253,19 @@ fn spawned(result: &RunResult) -> Vec<&FutureTrace> {
         .collect()
 }
 
+/// `not_applicable`, saying `so`, when `tasks` spawned tasks do not
+/// outnumber the `workers`: the precondition of the claims about tasks
+/// sharing workers.
+fn no_more_tasks_than_workers(tasks: usize, workers: usize, so: &str) -> Option<Judgement> {
+    (tasks <= workers).then(|| {
+        Judgement::because(
+            Verdict::NotApplicable,
+            format!("T = {tasks} tasks for {workers} workers: {so}"),
+            String::new(),
+        )
+    })
+}
+
 /// `many_spawn_task.tasks_wait`: with more tasks than workers, the p99 gap
 /// between consecutive samples of the spawned tasks is ≥ the heavy cost
 /// (each waits about a step of another task for a worker). Measured from
@@ -262,15 +275,8 @@ fn spawned(result: &RunResult) -> Vec<&FutureTrace> {
 pub(crate) fn tasks_wait(run: &Run<'_>) -> Judgement {
     let tasks = spawned(run.result);
     let workers = run.config.workers;
-    if tasks.len() <= workers {
-        return Judgement::because(
-            Verdict::NotApplicable,
-            format!(
-                "T = {} tasks for {workers} workers: none has to wait",
-                tasks.len()
-            ),
-            String::new(),
-        );
+    if let Some(absent) = no_more_tasks_than_workers(tasks.len(), workers, "none has to wait") {
+        return absent;
     }
     let mut gaps: Vec<u64> = tasks
         .iter()
@@ -314,15 +320,10 @@ pub(crate) fn migrate(run: &Run<'_>) -> Judgement {
         );
     }
     let tasks = spawned(run.result);
-    if tasks.len() <= workers {
-        return Judgement::because(
-            Verdict::NotApplicable,
-            format!(
-                "T = {} tasks for {workers} workers: each can keep a worker to itself",
-                tasks.len()
-            ),
-            String::new(),
-        );
+    if let Some(absent) =
+        no_more_tasks_than_workers(tasks.len(), workers, "each can keep a worker to itself")
+    {
+        return absent;
     }
     let moved = run
         .result
