@@ -186,6 +186,9 @@ pub(crate) struct Row {
     pub change_pct: f64,
     /// The verdict.
     pub verdict: Change,
+    /// Whether a side has a single repeat, so its spread is unknown and
+    /// the threshold alone decided.
+    pub single_repeat: bool,
 }
 
 /// The whole comparison.
@@ -279,6 +282,7 @@ pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Com
                     (nm - bm) / bm.abs() * 100.0
                 },
                 verdict: judge(b, n, threshold_pct),
+                single_repeat: b.values.len() < 2 || n.values.len() < 2,
             });
         }
     }

@@ -193,6 +193,57 @@ fn totals(out: &mut String, c: &Comparison) {
         c.rows.len(),
         c.threshold_pct
     );
+    let unsure = c
+        .rows
+        .iter()
+        .filter(|r| r.single_repeat && r.verdict != Change::Unchanged)
+        .count();
+    if unsure > 0 {
+        let _ = writeln!(
+            out,
+            "note: {unsure} of these changes come from configurations with one repeat on a side, whose spread \
+             is unknown, so the threshold alone flagged them and noise passes for change (tail percentiles \
+             move most): run both sides with --repeat 3 or more"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Format, render};
+    use crate::compare::{Change, Comparison, ConfigKey, Row, Unit};
+
+    fn one_regression(single_repeat: bool) -> String {
+        let comparison = Comparison {
+            rows: vec![Row {
+                config: ConfigKey {
+                    scenario: "two_futures".into(),
+                    ..ConfigKey::default()
+                },
+                metric: "makespan".into(),
+                unit: Unit::Nanos,
+                base: 100e6,
+                new: 120e6,
+                change_pct: 20.0,
+                verdict: Change::Regressed,
+                single_repeat,
+            }],
+            only_in_base: Vec::new(),
+            only_in_new: Vec::new(),
+            threshold_pct: 10.0,
+            warnings: Vec::new(),
+        };
+        render(&comparison, Format::Text, false)
+    }
+
+    #[test]
+    fn a_change_judged_on_one_repeat_says_its_spread_is_unknown() {
+        assert!(
+            one_regression(true)
+                .contains("note: 1 of these changes come from configurations with one repeat")
+        );
+        assert!(!one_regression(false).contains("one repeat"));
+    }
 }
 
 #[cfg(test)]

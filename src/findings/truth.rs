@@ -8,6 +8,7 @@ use crate::analysis::ThreadStats;
 use crate::duration::human_ns;
 use crate::export::RunResult;
 use crate::probe::{ThreadInfo, ThreadKind};
+use crate::scenario::Placement;
 use crate::trace::thread_labels;
 
 /// Relative tolerance of the CPU check: the probe's on-CPU time of a thread
@@ -72,8 +73,10 @@ impl TruthRow {
     /// within [`CPU_TOLERANCE`] or [`CPU_FLOOR_NS`]:
     ///
     /// * the probe can never see more CPU time than the kernel charged,
-    ///   polls and steps alone or with the runtime's share: more is a
-    ///   measurement error ([`TruthVerdict::ProbeExceedsKernel`]);
+    ///   polls and steps alone ([`TruthVerdict::ProbeExceedsKernel`]) or
+    ///   with the runtime's share
+    ///   ([`TruthVerdict::AccountedExceedsKernel`]): more is a measurement
+    ///   error;
     /// * with polls measured, polls and steps alone may agree
     ///   ([`Agrees`](TruthVerdict::Agrees)); when they fall short, the
     ///   runtime's CPU between them may make up the rest
@@ -90,10 +93,10 @@ impl TruthRow {
         };
         let slack = |diff: u64| within(diff, kernel);
         let accounted = self.accounted_ns();
-        if (self.probe_cpu_ns > kernel && !slack(self.probe_cpu_ns - kernel))
-            || (accounted > kernel && !slack(accounted - kernel))
-        {
+        if self.probe_cpu_ns > kernel && !slack(self.probe_cpu_ns - kernel) {
             TruthVerdict::ProbeExceedsKernel
+        } else if accounted > kernel && !slack(accounted - kernel) {
+            TruthVerdict::AccountedExceedsKernel
         } else if !self.polls_measured || slack(kernel.saturating_sub(self.probe_cpu_ns)) {
             TruthVerdict::Agrees
         } else if slack(kernel.saturating_sub(accounted)) {
@@ -135,6 +138,10 @@ pub(crate) enum TruthVerdict {
     /// The probe counted more CPU time than the kernel charged: a
     /// measurement error.
     ProbeExceedsKernel,
+    /// Polls and steps are within the kernel's figure, but with the
+    /// runtime's share they exceed it: recorded work overlapped, or the
+    /// runtime's share was counted wrong.
+    AccountedExceedsKernel,
     /// The kernel did not say.
     NotComparable,
 }
@@ -151,12 +158,20 @@ pub(crate) struct TruthCheck {
     pub worker_busy_ns: u64,
     /// Σ tokio's `worker_total_busy_duration`, ns; `None` when unknown.
     pub tokio_busy_ns: Option<u64>,
+    /// Whether a worker ran `block_in_place` steps: tokio hands the
+    /// worker's core to another thread for the step's duration and stops
+    /// counting the thread as busy, while pollscope still sees the poll
+    /// that called it running, so the two busy times cannot be compared.
+    pub block_in_place: bool,
 }
 
 impl TruthCheck {
     /// `(probe − tokio) / tokio` of the worker role's busy time, when tokio
     /// saw at least 1 ms of it.
     pub(crate) fn tokio_deviation(&self) -> Option<f64> {
+        if self.block_in_place {
+            return None;
+        }
         let tokio = self.tokio_busy_ns.filter(|&t| t >= 1_000_000)?;
         Some((self.worker_busy_ns as f64 - tokio as f64) / tokio as f64)
     }
@@ -204,21 +219,35 @@ pub(crate) fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
                     .fold(0, u64::saturating_add),
                 tokio_busy_ns: (!tokio.is_empty())
                     .then(|| tokio.iter().map(|w| w.busy_ns).fold(0, u64::saturating_add)),
+                block_in_place: r.trace.futures.iter().any(|f| {
+                    f.kind.placement() == Some(Placement::BlockInPlace)
+                        && f.samples.iter().any(|s| s.thread != 0)
+                }),
             }
         })
         .collect()
 }
 
+/// A deviation as a signed percentage with one decimal; one that rounds to
+/// zero reads `0.0 %`, not `-0.0 %`.
 fn percent(d: Option<f64>) -> String {
-    d.map_or("–".to_string(), |d| format!("{:+.1} %", d * 100.0))
+    d.map_or("–".to_string(), |d| {
+        let percent = d * 100.0;
+        if percent.abs() < 0.05 {
+            "0.0 %".to_string()
+        } else {
+            format!("{percent:+.1} %")
+        }
+    })
 }
 
 /// The `truth` section of findings.md.
 pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
     let mut md = String::from(
         "## truth\n\n\
-         For every thread of every run, the on-CPU time the probe measured against the kernel's CPU \
-         time of that thread over the run (`cpu_time_ns`). **probe CPU** is each poll's `cpu_ns` plus \
+         For every thread the probe saw in each run (a runtime thread that never ran recorded work is \
+         not seen), the on-CPU time the probe measured against the kernel's CPU time of that thread \
+         over the run (`cpu_time_ns`). **probe CPU** is each poll's `cpu_ns` plus \
          the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
          can only fall short of the kernel's. **runtime** is the thread's CPU time between its recorded \
          polls and steps (`runtime_cpu_ns` in threads.csv): the runtime's own work — \
@@ -268,6 +297,9 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
                 TruthVerdict::ProbeExceedsKernel => {
                     "**disagree: the probe exceeds the kernel**".to_string()
                 }
+                TruthVerdict::AccountedExceedsKernel => {
+                    "**disagree: polls, steps and runtime together exceed the kernel**".to_string()
+                }
             };
             let _ = writeln!(
                 md,
@@ -295,7 +327,10 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
     }
     md.push_str(
         "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs whose \
-         futures all ran on main have no worker role to compare; smol keeps no such figure).\n\n\
+         futures all ran on main have no worker role to compare; smol keeps no such figure). Runs \
+         with `block_in_place` steps are not comparable: tokio hands the worker's core to another \
+         thread for each step and stops counting the thread that runs it, while pollscope still sees \
+         the poll that called it running.\n\n\
          | run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n",
     );
     for c in on_tokio {
@@ -305,7 +340,11 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
             c.run_id,
             human_ns(c.worker_busy_ns),
             c.tokio_busy_ns.map_or("–".to_string(), human_ns),
-            percent(c.tokio_deviation()),
+            if c.block_in_place {
+                "not comparable (block_in_place)".to_string()
+            } else {
+                percent(c.tokio_deviation())
+            },
             if c.tokio_deviation()
                 .is_some_and(|d| d.abs() > TOKIO_TOLERANCE)
             {
@@ -379,7 +418,11 @@ mod tests {
         // Polls within the kernel, but the runtime's share double counts.
         assert_eq!(
             row(99 * MS, Some(4 * MS), Some(100 * MS), true).verdict(),
-            TruthVerdict::ProbeExceedsKernel
+            TruthVerdict::AccountedExceedsKernel
+        );
+        assert_eq!(
+            row(99 * MS, Some(3 * MS), Some(100 * MS), true).verdict(),
+            TruthVerdict::Agrees
         );
     }
 
@@ -399,6 +442,20 @@ mod tests {
             row(80 * MS, None, Some(100 * MS), true).verdict(),
             TruthVerdict::Unaccounted(20 * MS)
         );
+    }
+
+    #[test]
+    fn tokios_busy_time_is_compared_beyond_five_percent_unless_block_in_place_ran() {
+        let check = |worker_busy_ns, block_in_place| super::TruthCheck {
+            run_id: "r".into(),
+            threads: Vec::new(),
+            worker_busy_ns,
+            tokio_busy_ns: Some(100 * MS),
+            block_in_place,
+        };
+        assert!((check(105 * MS, false).tokio_deviation().unwrap() - 0.05).abs() < 1e-9);
+        assert!(check(106 * MS, false).tokio_deviation().unwrap() > super::TOKIO_TOLERANCE);
+        assert_eq!(check(500 * MS, true).tokio_deviation(), None);
     }
 
     #[test]
