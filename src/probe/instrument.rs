@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use super::clock::{self, Ticks};
 use super::context::PollScope;
 use super::cpu_clock::thread_cpu_ns;
-use super::recording::{FutureLog, Recording, prefaulted};
+use super::recording::{FutureLog, Recording, prefaulted, prefetch_next_slot};
 use super::records::{NOT_MEASURED, PollRecord};
 use super::threads::ThreadKind;
 
@@ -146,6 +146,7 @@ impl<F: Future> Future for Instrumented<F> {
         // The CPU clock's reads sit inside the wall-clock interval, so a
         // poll's on-CPU time never exceeds its duration: the reads' own
         // cost (a system call each) lengthens the poll instead.
+        prefetch_next_slot(&state.log.polls);
         let start = clock::now();
         let cpu_start = if measure_cpu { thread_cpu_ns() } else { None };
         let result = this.inner.poll(&mut tracked);

@@ -17,6 +17,34 @@ pub(crate) fn prefaulted<T: Copy + Default>(capacity: usize) -> Vec<T> {
     buffer
 }
 
+/// Asks the CPU to bring into cache the slot that the next push into
+/// `buffer` will write, so that the write, after the poll, finds it there.
+///
+/// A recording writes each future's records into its own buffer: with many
+/// futures, that is more write streams than the hardware prefetcher
+/// follows, and a store that misses the cache holds up the runtime's next
+/// locked instruction until it completes. Issued before a poll, this
+/// prefetch overlaps the miss with the poll: 112–123 → 94–106 ns per poll
+/// over bare on the yield workload of `cargo bench --bench peer`
+/// (6 interleaved rounds on the 2-core development VM).
+#[inline(always)]
+pub(crate) fn prefetch_next_slot<T>(buffer: &Vec<T>) {
+    #[cfg(target_arch = "x86_64")]
+    if buffer.len() < buffer.capacity() {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let slot = buffer.as_ptr().wrapping_add(buffer.len()).cast::<i8>();
+        // SAFETY: a prefetch is a hint: it reads nothing and never faults,
+        // whatever the address. Its first and last byte may lie on two
+        // cache lines.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(slot);
+            _mm_prefetch::<_MM_HINT_T0>(slot.wrapping_add(size_of::<T>().saturating_sub(1)));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = buffer;
+}
+
 /// Everything recorded for one instrumented future.
 #[derive(Clone, Debug, Default)]
 pub struct FutureLog {
