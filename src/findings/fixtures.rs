@@ -16,7 +16,7 @@ use crate::trace::{
 const US: u64 = 1_000;
 
 /// A run under construction, times in µs.
-struct Fx {
+pub(crate) struct Fx {
     futures: Vec<FutureTrace>,
     threads: u16,
     config: RunConfig,
@@ -24,7 +24,7 @@ struct Fx {
 }
 
 impl Fx {
-    fn new(cost_kind: CostKind, workers: usize, cores: usize) -> Self {
+    pub(crate) fn new(cost_kind: CostKind, workers: usize, cores: usize) -> Self {
         Self {
             futures: Vec::new(),
             threads: 1,
@@ -49,7 +49,7 @@ impl Fx {
         }
     }
 
-    fn future(&mut self, name: &str, placement: Placement, cost_us: u64) -> usize {
+    pub(crate) fn future(&mut self, name: &str, placement: Placement, cost_us: u64) -> usize {
         self.futures.push(FutureTrace {
             name: name.to_string(),
             kind: FutureKind::Producer(placement),
@@ -69,7 +69,14 @@ impl Fx {
 
     /// A step in its own poll on `thread`, on the CPU for `cpu` of its
     /// wall time.
-    fn step(&mut self, f: usize, start_us: u64, dur_us: u64, thread: u16, cpu: f64) -> &mut Self {
+    pub(crate) fn step(
+        &mut self,
+        f: usize,
+        start_us: u64,
+        dur_us: u64,
+        thread: u16,
+        cpu: f64,
+    ) -> &mut Self {
         self.thread(thread);
         let (start, end) = (start_us * US, (start_us + dur_us) * US);
         let future = &mut self.futures[f];
@@ -101,7 +108,7 @@ impl Fx {
     }
 
     /// Orders each future's polls by start and marks its last poll ready.
-    fn result(mut self, scenario: &str) -> RunResult {
+    pub(crate) fn result(mut self, scenario: &str) -> RunResult {
         for f in &mut self.futures {
             f.polls.sort_by_key(|p| p.start_ns);
             if let Some(last) = f.polls.last_mut() {

@@ -416,4 +416,4 @@ pub(crate) fn summary_lines(findings: &[Finding]) -> String {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
