@@ -72,6 +72,9 @@ fn main() {
         consumer.await.expect("consumer");
     });
 
+    // Inside the runtime, while its threads exist: tokio's worker metrics
+    // and the kernel's CPU time of each thread are read now.
+    let _entered = runtime.enter();
     let published = session
         .finish_into("results/pipeline", Pictures::Yes)
         .expect("results/pipeline is writable");

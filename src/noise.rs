@@ -23,9 +23,14 @@ pub(crate) const CALIBRATION_DRIFT_LIMIT: f64 = 0.05;
 pub(crate) const COST_OVERSHOOT_LIMIT: f64 = 0.05;
 
 /// A run whose more than this share of `cpu` steps overshot their request
-/// by more than [`COST_OVERSHOOT_LIMIT`] gets a warning: something took the
-/// CPU time (the halving chunks keep p99 within +2 % on a quiet host).
+/// by more than [`COST_TAIL_OVERSHOOT`] gets a warning: something took the
+/// CPU time. (The halving chunks keep the p99 within +2 % in the bench on
+/// a quiet host; inside runs on the 2-core development VM, where the run's
+/// own threads and the host's share the cores, it was +2.4 to +5.7 %.)
 pub(crate) const COST_TAIL_LIMIT: f64 = 0.01;
+
+/// The overshoot that counts towards [`COST_TAIL_LIMIT`].
+pub(crate) const COST_TAIL_OVERSHOOT: f64 = 0.10;
 
 /// How far one run's `cpu` steps strayed from their request.
 #[derive(Debug, PartialEq)]
@@ -35,7 +40,7 @@ pub(crate) struct Overshoot {
     pub median: f64,
     /// p99 of the same.
     pub p99: f64,
-    /// The share of steps over [`COST_OVERSHOOT_LIMIT`].
+    /// The share of steps over [`COST_TAIL_OVERSHOOT`].
     pub over_limit: f64,
     /// Steps measured.
     pub steps: usize,
@@ -48,7 +53,7 @@ pub(crate) fn cost_overshoot(results: &[RunResult]) -> Option<Overshoot> {
 }
 
 /// Of the same runs, the one with the largest share of steps over
-/// [`COST_OVERSHOOT_LIMIT`].
+/// [`COST_TAIL_OVERSHOOT`].
 pub(crate) fn cost_tail(results: &[RunResult]) -> Option<Overshoot> {
     overshoots(results).max_by(|a, b| a.over_limit.total_cmp(&b.over_limit))
 }
@@ -169,7 +174,7 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
                      took the vCPU away), so those steps' times include it; spin costs are immune",
                     tail.over_limit * 100.0,
                     tail.run_id,
-                    COST_OVERSHOOT_LIMIT * 100.0,
+                    COST_TAIL_OVERSHOOT * 100.0,
                     tail.p99 * 100.0
                 ));
             }

@@ -173,3 +173,74 @@ fn without_a_session_wrappers_record_nothing() {
     }));
     assert_eq!(pollscope::span("free", || 3), 3);
 }
+
+#[test]
+fn nested_futures_with_poll_cpu_time_count_each_threads_cpu_once() {
+    use std::time::Duration;
+
+    use pollscope::{Cost, CostKind, SessionOptions};
+
+    let _turn = ONE_AT_A_TIME.lock().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let options = SessionOptions {
+        poll_cpu_time: true,
+    };
+    let session = Session::start_with("nested_cpu", options).expect("a safe name");
+    runtime.block_on(async {
+        // A spawned instrumented task that awaits instrumented futures,
+        // each spending 2 ms of CPU in its polls: the inner polls run
+        // inside the outer one's.
+        tokio::spawn(
+            async {
+                for _ in 0..5 {
+                    async {
+                        Cost::new(CostKind::Cpu, Duration::from_millis(2)).burn();
+                        Countdown(1).await;
+                    }
+                    .instrument("inner")
+                    .await;
+                }
+            }
+            .instrument("outer"),
+        )
+        .await
+        .unwrap();
+    });
+    // While the runtime's threads are alive, so the kernel still has their
+    // CPU time.
+    let result = runtime.block_on(async { session.finish() });
+    let trace = &result.trace;
+    for (info, stats) in trace.threads.iter().zip(&result.analysis.threads) {
+        let kernel = info.cpu_time_ns.expect("the kernel's CPU time");
+        let probe = stats.probe_cpu_ns.expect("polls measured");
+        let runtime_cpu = info.runtime_cpu_ns.expect("polls measured");
+        let slack = (kernel / 50).max(1_000_000);
+        assert!(
+            probe + runtime_cpu <= kernel + slack,
+            "thread {}: polls {probe} ns + runtime {runtime_cpu} ns against the kernel's {kernel} ns",
+            info.index
+        );
+    }
+    // The outer task's polls hold the inner ones: 10 ms of CPU, counted once.
+    let outer_cpu: u64 = trace
+        .future("outer")
+        .unwrap()
+        .polls
+        .iter()
+        .filter_map(|p| p.cpu_ns())
+        .sum();
+    let counted: u64 = result
+        .analysis
+        .threads
+        .iter()
+        .filter_map(|t| t.probe_cpu_ns)
+        .sum();
+    assert!(outer_cpu >= 10_000_000, "outer {outer_cpu} ns");
+    assert!(
+        counted < outer_cpu + 5_000_000,
+        "threads count {counted} ns for the outer task's {outer_cpu} ns"
+    );
+}

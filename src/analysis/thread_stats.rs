@@ -61,6 +61,11 @@ impl ThreadStats {
             for poll in &future.polls {
                 if let Some(s) = stats.get_mut(usize::from(poll.thread)) {
                     s.polls += 1;
+                    // A nested poll's time and CPU are its outer poll's.
+                    let spans = &poll_spans[usize::from(poll.thread)];
+                    if !is_outermost(spans, poll.start_ns, poll.end_ns) {
+                        continue;
+                    }
                     let role = if poll.thread == 0 {
                         ThreadKind::Main
                     } else {
@@ -110,7 +115,9 @@ pub(crate) fn inside(spans: &[(u64, u64)], start: u64, end: u64) -> bool {
     i > 0 && spans[i - 1].1 >= end
 }
 
-/// Each thread's poll spans, sorted by start.
+/// Each thread's outermost poll spans, sorted by start and not
+/// overlapping: a poll nested in another (an instrumented future polled by
+/// an instrumented future) is part of the outer one's span.
 pub(crate) fn poll_spans_by_thread(trace: &RunTrace, threads: usize) -> Vec<Vec<(u64, u64)>> {
     let mut spans = vec![Vec::new(); threads];
     for future in &trace.futures {
@@ -121,9 +128,25 @@ pub(crate) fn poll_spans_by_thread(trace: &RunTrace, threads: usize) -> Vec<Vec<
         }
     }
     for list in &mut spans {
-        list.sort_unstable();
+        // By start, the longest first, so an outer poll precedes the polls
+        // it holds, even one that began in the same ns.
+        list.sort_unstable_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+        let mut outermost: Vec<(u64, u64)> = Vec::with_capacity(list.len());
+        for &span in list.iter() {
+            match outermost.last() {
+                Some(&(_, end)) if span.1 <= end && span.0 < end => {}
+                _ => outermost.push(span),
+            }
+        }
+        *list = outermost;
     }
     spans
+}
+
+/// Whether `[start, end]` is one of `spans` itself (an outermost poll), not
+/// a poll nested in one.
+fn is_outermost(spans: &[(u64, u64)], start: u64, end: u64) -> bool {
+    spans.binary_search(&(start, end)).is_ok()
 }
 
 struct Builder {

@@ -84,6 +84,9 @@ pub fn main() -> i32 {
                     r.config, r.metric, r.change_pct
                 );
             }
+            if let Some(note) = crate::compare::one_repeat_note(&comparison) {
+                println!("{note}");
+            }
             i32::from(!regressions.is_empty())
         }),
         Command::Plot {

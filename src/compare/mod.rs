@@ -11,7 +11,7 @@ use crate::cost::CostKind;
 use crate::error::{Error, Result};
 use crate::scenario::{Executor, Flavor};
 
-pub(crate) use table::{Format, render};
+pub(crate) use table::{Format, one_repeat_note, render};
 
 /// What identifies a configuration across folders: every configuration
 /// column of runs.csv but the repeat (empty cells, as for a library

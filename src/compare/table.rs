@@ -193,27 +193,32 @@ fn totals(out: &mut String, c: &Comparison) {
         c.rows.len(),
         c.threshold_pct
     );
+}
+
+/// A note for the end of the output when changes were judged on one
+/// repeat on a side: their spread is unknown, so the threshold alone
+/// decided.
+pub(crate) fn one_repeat_note(c: &Comparison) -> Option<String> {
     let unsure = c
         .rows
         .iter()
         .filter(|r| r.single_repeat && r.verdict != Change::Unchanged)
         .count();
-    if unsure > 0 {
-        let _ = writeln!(
-            out,
-            "note: {unsure} of these changes come from configurations with one repeat on a side, whose spread \
+    (unsure > 0).then(|| {
+        format!(
+            "note: {unsure} of the changes above come from configurations with one repeat on a side, whose spread \
              is unknown, so the threshold alone flagged them and noise passes for change (tail percentiles \
-             move most): run both sides with --repeat 3 or more"
-        );
-    }
+             move most): run both sides with --repeat 3 or more to tell noise from change"
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Format, render};
+    use super::{Format, one_repeat_note, render};
     use crate::compare::{Change, Comparison, ConfigKey, Row, Unit};
 
-    fn one_regression(single_repeat: bool) -> String {
+    fn one_regression(single_repeat: bool) -> Option<String> {
         let comparison = Comparison {
             rows: vec![Row {
                 config: ConfigKey {
@@ -233,16 +238,18 @@ mod tests {
             threshold_pct: 10.0,
             warnings: Vec::new(),
         };
-        render(&comparison, Format::Text, false)
+        assert!(!render(&comparison, Format::Text, false).contains("note:"));
+        one_repeat_note(&comparison)
     }
 
     #[test]
     fn a_change_judged_on_one_repeat_says_its_spread_is_unknown() {
         assert!(
-            one_regression(true)
-                .contains("note: 1 of these changes come from configurations with one repeat")
+            one_regression(true).unwrap().starts_with(
+                "note: 1 of the changes above come from configurations with one repeat"
+            )
         );
-        assert!(!one_regression(false).contains("one repeat"));
+        assert_eq!(one_regression(false), None);
     }
 }
 

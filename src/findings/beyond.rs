@@ -61,7 +61,7 @@ pub(crate) fn hands_off(run: &Run<'_>) -> Judgement {
         .all(|s| workers.contains(&s.thread));
     let (step, stretch) = stretch(&futures, run);
     let evidence = format!(
-        "steps on worker threads: {}; {} distinct worker threads for {} workers; median step {} ({stretch:.2} × nominal)",
+        "steps on worker threads: {}; {} distinct worker threads for {} worker(s); median step {} ({stretch:.2} × nominal)",
         if on_workers { "all" } else { "not all" },
         workers.len(),
         run.config.workers,

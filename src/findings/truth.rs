@@ -251,16 +251,16 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
          the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
          can only fall short of the kernel's. **runtime** is the thread's CPU time between its recorded \
          polls and steps (`runtime_cpu_ns` in threads.csv): the runtime's own work — \
-         scheduling, waking, parking, handing tasks to the blocking pool — and the probe's outside its \
-         polls' clock reads. The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be a \
+         scheduling, waking, parking, handing tasks to the blocking pool — and the probe's own work outside \
+         its polls' clock reads. The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be a \
          measurement error). With polls measured, polls and steps alone agree within 2 % or 1 ms, or \
          fall short by the runtime's share: then polls, steps and runtime together agree; anything \
          still missing was spent before the thread's first recorded poll or step or after its last, \
          where the probe has no reads, and is shown as unaccounted. (**Δ with runtime** adds up intervals \
          of one clock: it shows that they neither overlap nor stray outside the thread's life. The \
-         independent check is **Δ probe**: polls and steps never above the kernel.) A thread that changed role (block_in_place hands \
-         a worker's queue to a blocking thread) is listed with each role it played and its busy time \
-         in each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
+         independent check is **Δ probe**: polls and steps never above the kernel.) A thread that changed role (a blocking-pool thread that \
+         tokio made a worker when `block_in_place` handed a worker's queue over) is listed with each role \
+         it played and its busy time in each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
          (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
          | run | thread | roles | busy by role | probe CPU | runtime | kernel CPU | Δ probe | Δ with runtime | verdict |\n\
          |---|---|---|---|---:|---:|---:|---:|---:|---|\n",
@@ -326,13 +326,17 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
         return md;
     }
     md.push_str(
-        "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs whose \
-         futures all ran on main have no worker role to compare; smol keeps no such figure). Runs \
-         with `block_in_place` steps are not comparable: tokio hands the worker's core to another \
-         thread for each step and stops counting the thread that runs it, while pollscope still sees \
-         the poll that called it running.\n\n\
-         | run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n",
+        "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs with no \
+         recorded poll on a worker thread have no worker role to compare; smol keeps no such figure).",
     );
+    if on_tokio.iter().any(|c| c.block_in_place) {
+        md.push_str(
+            " Runs with `block_in_place` steps are not comparable: tokio hands the worker's core to \
+             another thread for each step and stops counting the thread that runs it, while pollscope \
+             still sees the poll that called it running.",
+        );
+    }
+    md.push_str("\n\n| run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n");
     for c in on_tokio {
         let _ = writeln!(
             md,

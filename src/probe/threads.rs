@@ -83,7 +83,7 @@ pub struct ThreadInfo {
     /// outermost poll, or step or span run outside a poll, and the start of
     /// the next on this thread, by the thread's CPU clock. It is the
     /// runtime's own work (scheduling, waking, parking, handing tasks to
-    /// the blocking pool) and the probe's outside its clock reads. `None`
+    /// the blocking pool) and the probe's own work outside its clock reads. `None`
     /// unless polls were measured (`--poll-cpu-time`).
     pub runtime_cpu_ns: Option<u64>,
 }
