@@ -77,7 +77,7 @@ fn overshoots(results: &[RunResult]) -> impl Iterator<Item = Overshoot> {
         let median = crate::stats::median_f64(&mut errors)?;
         errors.sort_by(f64::total_cmp);
         let p99 = errors[((steps - 1) as f64 * 0.99).round() as usize];
-        let over = errors.iter().filter(|&&e| e > COST_OVERSHOOT_LIMIT).count();
+        let over = errors.iter().filter(|&&e| e > COST_TAIL_OVERSHOOT).count();
         Some(Overshoot {
             run_id: r.trace.info.run_id.clone(),
             median,
@@ -210,19 +210,31 @@ mod tests {
     use crate::findings::fixtures::Fx;
     use crate::scenario::Placement;
 
-    /// 200 `cpu` steps of 500 µs, `over` of which took 700 µs of CPU.
-    fn steps_over(over: usize) -> Vec<crate::export::RunResult> {
+    /// 200 `cpu` steps of 500 µs, `over` of which took `over_us` of CPU.
+    fn steps_over_by(over: usize, over_us: u64) -> Vec<crate::export::RunResult> {
         let mut fx = Fx::new(CostKind::Cpu, 1, 2);
         let f = fx.future("fut0", Placement::Inline, 500);
         for i in 0..200u64 {
-            let dur = if (i as usize) < over { 700 } else { 500 };
+            let dur = if (i as usize) < over { over_us } else { 500 };
             fx.step(f, i * 1_000, dur, 0, 1.0);
         }
         vec![fx.result("two_futures")]
     }
 
+    fn steps_over(over: usize) -> Vec<crate::export::RunResult> {
+        steps_over_by(over, 700)
+    }
+
     #[test]
     fn a_tail_of_overshooting_cpu_steps_over_one_percent_is_named() {
+        // 10 of 200 steps at +8 %: over 5 %, but not the 10 % that counts.
+        let small = steps_over_by(10, 540);
+        assert_eq!(cost_tail(&small).unwrap().over_limit, 0.0);
+        assert!(
+            warnings(&small, None)
+                .iter()
+                .all(|w| !w.contains("overshot"))
+        );
         // 2 of 200 steps: 1 %, not over the limit.
         let two = steps_over(2);
         assert!((cost_tail(&two).unwrap().over_limit - COST_TAIL_LIMIT).abs() < 1e-9);
