@@ -290,6 +290,10 @@ pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
                         human_ns(ns)
                     )
                 }
+                TruthVerdict::Unaccounted(ns) if t.runtime_cpu_ns.is_none() => format!(
+                    "{} outside polls and steps (the runtime's own work; this folder does not record its share)",
+                    human_ns(ns)
+                ),
                 TruthVerdict::Unaccounted(ns) => format!(
                     "{} unaccounted (before the thread's first recorded poll or step, or after its last)",
                     human_ns(ns)
@@ -460,6 +464,34 @@ mod tests {
         assert!((check(105 * MS, false).tokio_deviation().unwrap() - 0.05).abs() < 1e-9);
         assert!(check(106 * MS, false).tokio_deviation().unwrap() > super::TOKIO_TOLERANCE);
         assert_eq!(check(500 * MS, true).tokio_deviation(), None);
+    }
+
+    #[test]
+    fn the_table_names_each_verdict_and_a_folder_without_the_runtimes_share() {
+        let table = |rows| {
+            super::to_markdown(&[super::TruthCheck {
+                run_id: "r".into(),
+                threads: rows,
+                worker_busy_ns: 0,
+                tokio_busy_ns: None,
+                block_in_place: false,
+            }])
+        };
+        let md = table(vec![
+            row(80 * MS, Some(19 * MS), Some(100 * MS), true),
+            row(80 * MS, None, Some(100 * MS), true),
+            row(80 * MS, Some(0), Some(100 * MS), true),
+            row(100 * MS, Some(0), Some(100 * MS), true),
+        ]);
+        assert!(
+            md.contains(
+                "| -20.0 % | -1.0 % | agree, with the runtime's 19.0ms between polls and steps |"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("20.0ms outside polls and steps (the runtime's own work; this folder does not record its share)"), "{md}");
+        assert!(md.contains("20.0ms unaccounted (before the thread's first recorded poll or step, or after its last)"), "{md}");
+        assert!(md.contains("| 0.0 % | 0.0 % | agree |"), "{md}");
     }
 
     #[test]
