@@ -38,7 +38,7 @@ pub(crate) struct Overshoot {
     pub run_id: String,
     /// Median of `(cpu_ns − request) / request` over the run's `cpu` steps.
     pub median: f64,
-    /// p99 of the same.
+    /// p99 of the same (nearest rank, as every p99 pollscope prints).
     pub p99: f64,
     /// The share of steps over [`COST_TAIL_OVERSHOOT`].
     pub over_limit: f64,
@@ -74,9 +74,9 @@ fn overshoots(results: &[RunResult]) -> impl Iterator<Item = Overshoot> {
             })
             .collect();
         let steps = errors.len();
+        // Sorts `errors`, for the p99 too.
         let median = crate::stats::median_f64(&mut errors)?;
-        errors.sort_by(f64::total_cmp);
-        let p99 = errors[((steps - 1) as f64 * 0.99).round() as usize];
+        let p99 = crate::stats::quantile_sorted(&errors, 0.99)?;
         let over = errors.iter().filter(|&&e| e > COST_TAIL_OVERSHOOT).count();
         Some(Overshoot {
             run_id: r.trace.info.run_id.clone(),

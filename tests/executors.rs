@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{SMALL, Table, num, pollscope, pollscope_ok, run_small};
+use common::{SERVICES, SERVICES_SMALL, SMALL, Table, num, pollscope, pollscope_ok, run_small};
 
 const JOURNEY: [&str; 5] = [
     "two_futures",
@@ -144,30 +144,18 @@ fn block_in_place_on_smol_is_refused_with_exit_2() {
 fn the_service_workloads_run_on_smol_with_its_own_sockets_and_timers() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
-    pollscope_ok(&[
-        "run",
-        "tcp_echo",
-        "timers",
-        "channel_pipeline",
-        "mutex_contention",
-        "starvation",
+    let mut args = vec!["run"];
+    args.extend_from_slice(&SERVICES);
+    args.extend_from_slice(SERVICES_SMALL);
+    args.extend_from_slice(&[
         "--executor",
         "smol",
         "--workers",
         "2",
-        "--samples",
-        "20",
-        "--tasks",
-        "2",
-        "--light-cost",
-        "50us",
-        "--heavy-cost",
-        "200us",
-        "--quiet",
-        "--no-plots",
         "--out",
         out.to_str().unwrap(),
     ]);
+    pollscope_ok(&args);
     let futures = Table::read(&out.join("futures.csv"));
     let samples = Table::read(&out.join("samples.csv"));
     let runs = Table::read(&out.join("runs.csv"));

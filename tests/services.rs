@@ -4,37 +4,15 @@
 
 mod common;
 
-use common::{Table, num, pollscope_ok};
-
-const SERVICES: [&str; 5] = [
-    "tcp_echo",
-    "timers",
-    "channel_pipeline",
-    "mutex_contention",
-    "starvation",
-];
+use common::{SERVICES, SERVICES_SMALL, Table, num, pollscope_ok};
 
 fn run(flavor: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let mut args = vec!["run"];
     args.extend_from_slice(&SERVICES);
-    args.extend_from_slice(&[
-        "--samples",
-        "20",
-        "--tasks",
-        "2",
-        "--light-cost",
-        "50us",
-        "--heavy-cost",
-        "200us",
-        "--flavor",
-        flavor,
-        "--quiet",
-        "--no-plots",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    args.extend_from_slice(SERVICES_SMALL);
+    args.extend_from_slice(&["--flavor", flavor, "--out", out.to_str().unwrap()]);
     pollscope_ok(&args);
     (dir, out)
 }

@@ -77,6 +77,29 @@ pub const SMALL: &[&str] = &[
     "--quiet",
 ];
 
+/// The five service workloads.
+pub const SERVICES: [&str; 5] = [
+    "tcp_echo",
+    "timers",
+    "channel_pipeline",
+    "mutex_contention",
+    "starvation",
+];
+
+/// The small knobs of the service-workload tests (`--samples 20 --tasks 2`).
+pub const SERVICES_SMALL: &[&str] = &[
+    "--samples",
+    "20",
+    "--tasks",
+    "2",
+    "--light-cost",
+    "50us",
+    "--heavy-cost",
+    "200us",
+    "--quiet",
+    "--no-plots",
+];
+
 /// Runs `pollscope run ARGS --out DIR/r` with the [`SMALL`] knobs, asserts
 /// it succeeded, and returns `DIR/r`.
 pub fn run_small(dir: &Path, args: &[&str]) -> PathBuf {
