@@ -90,7 +90,7 @@ pub fn or_default<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::duration::parse_duration;
+    use crate::common::duration::parse_duration;
 
     #[test]
     fn durations_repeat_by_value_not_by_spelling() {

@@ -30,47 +30,39 @@
 mod analysis;
 mod bench_knobs;
 mod cli;
+mod common;
 mod compare;
-mod cost;
-mod duration;
 mod error;
-mod executor;
 mod export;
 mod findings;
-mod matrix;
-mod names;
-mod noise;
 mod probe;
-mod producer;
 mod publish;
 mod render;
-mod resources;
-mod runner;
+mod run;
 mod scenario;
-mod service_io;
 mod session;
-mod stats;
 mod trace;
-mod workloads;
 
 // Your own futures on the timeline.
 pub use probe::Instrumented;
 pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, span};
 
 // What to run, and running it.
-pub use cost::{Cost, CostKind};
-pub use runner::{RunOptions, run, run_with};
+pub use run::cost::Cost;
+pub use run::{RunOptions, run, run_with};
 pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
-pub use scenario::journey::{BUILTINS, Builtin, JOURNEY, builtin};
 pub use scenario::{
-    Executor, Flavor, FutureSpec, JourneyParams, Origin, Placement, RuntimeSpec, Scenario,
+    BUILTINS, Builtin, CostKind, Executor, Flavor, FutureSpec, JOURNEY, JourneyParams, Origin,
+    Placement, RuntimeSpec, Scenario, builtin,
 };
 
 // What a run recorded, and what follows from it.
-pub use analysis::{FutureStats, Metric, RunAnalysis, ThreadStats, analyze, lower_bound_ns};
+pub use analysis::{
+    FutureStats, Metric, RunAnalysis, RunResult, ThreadStats, analyze, lower_bound_ns,
+};
+pub use common::stats::Summary;
 pub use findings::{CLAIMS, Claim, Finding, Judgement, Verdict, claim, findings};
 pub use probe::{ThreadInfo, ThreadKind};
-pub use stats::Summary;
 pub use trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     Sample, TokioWorker, Versions,
@@ -78,7 +70,7 @@ pub use trace::{
 
 // The result folder.
 pub use error::{Error, Result};
-pub use export::{ResultFolder, RunResult, load_results};
+pub use export::{ResultFolder, load_results};
 pub use publish::{Pictures, Published, publish, replot};
 pub use render::{
     PictureOptions, SummaryAxis, TimelineView, parse_zoom, timeline_svg, write_pictures_with,
@@ -89,12 +81,12 @@ pub use render::{
 pub mod internals {
     pub use crate::bench_knobs::{ListKnob, or_default, parse_list, positive};
     pub use crate::cli::main as cli_main;
-    pub use crate::cost::calibration;
-    pub use crate::duration::{
+    pub use crate::common::duration::{
         format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,
     };
+    pub use crate::common::stats::quantile;
     pub use crate::export::write_pftrace;
     pub use crate::probe::{Recording, clock, record_sample, thread_cpu_ns};
-    pub use crate::runner::{Probe, timed_run};
-    pub use crate::stats::quantile;
+    pub use crate::run::cost::calibration;
+    pub use crate::run::{Probe, timed_run};
 }

@@ -8,13 +8,14 @@ use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, Row, header_of};
 use crate::export::{
-    ResultFolder, RunResult, load_results, write_csv_files, write_histograms, write_pftrace,
+    ResultFolder, load_results, to_markdown, write_csv_files, write_histograms, write_pftrace,
     write_trace_json,
 };
-use crate::findings::{Finding, findings, to_markdown, truth_checks};
+use crate::findings::{Finding, findings, truth_checks};
 use crate::render::{PictureOptions, SummaryAxis, write_pictures_with};
 
 /// What to write besides the CSV files and the findings.
@@ -274,7 +275,7 @@ pub fn replot(
                     format!(
                         "--zoom starts after the end of run {} ({}): its zoom view is empty",
                         r.trace.info.run_id,
-                        crate::duration::human_ns(r.analysis.makespan_ns)
+                        crate::common::duration::human_ns(r.analysis.makespan_ns)
                     )
                 })
                 .collect()

@@ -42,15 +42,16 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::RwLock;
 
-use crate::cost;
+use crate::analysis::RunResult;
+use crate::common::names::check_name;
 use crate::error::Result;
-use crate::export::{ResultFolder, RunResult};
-use crate::names::check_name;
+use crate::export::ResultFolder;
 use crate::probe::{
     Instrumented, NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
     thread_cpu_ns,
 };
 use crate::publish::{Pictures, Published, publish};
+use crate::run::cost;
 use crate::scenario::{Origin, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunInfo, RunTrace, RuntimeMetrics, TokioWorker, Versions,

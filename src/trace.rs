@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::CostKind;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
+use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin, Placement};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.

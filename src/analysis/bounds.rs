@@ -1,6 +1,6 @@
 //! The least makespan any schedule could reach.
 
-use crate::cost::CostKind;
+use crate::scenario::CostKind;
 use crate::scenario::{Flavor, Placement};
 use crate::trace::{FutureTrace, RunTrace};
 

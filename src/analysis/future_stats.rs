@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::histograms::Metric;
 use super::thread_stats::inside;
-use crate::stats::Summary;
+use crate::common::stats::Summary;
 use crate::trace::{FutureKind, FutureTrace};
 
 /// Statistics of one future of a run.

@@ -7,6 +7,7 @@
 mod bounds;
 mod future_stats;
 mod histograms;
+pub(crate) mod noise;
 mod thread_stats;
 
 pub use bounds::lower_bound_ns;
@@ -81,5 +82,23 @@ impl RunAnalysis {
     /// Statistics of the future called `name`.
     pub fn future(&self, name: &str) -> Option<&FutureStats> {
         self.futures.iter().find(|f| f.name == name)
+    }
+}
+
+/// A run's trace together with its analysis: what findings judge and the
+/// exporters write.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The recording.
+    pub trace: RunTrace,
+    /// Numbers computed from it.
+    pub analysis: RunAnalysis,
+}
+
+impl RunResult {
+    /// Analyses `trace`.
+    pub fn new(trace: RunTrace) -> Self {
+        let analysis = analyze(&trace);
+        Self { trace, analysis }
     }
 }

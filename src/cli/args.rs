@@ -6,9 +6,9 @@ use std::time::Duration;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::cost::CostKind;
-use crate::duration::{parse_duration, parse_duration_or_zero, parse_keep_alive};
-use crate::scenario::journey::BUILTINS;
+use crate::common::duration::{parse_duration, parse_duration_or_zero, parse_keep_alive};
+use crate::scenario::BUILTINS;
+use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor};
 
 /// Shows and measures how the tokio runtime schedules futures, tasks and

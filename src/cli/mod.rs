@@ -11,7 +11,7 @@ pub(crate) use args::{Cli, Command, RunArgs};
 
 use clap::Parser;
 
-use crate::scenario::journey::{BUILTINS, JOURNEY};
+use crate::scenario::{BUILTINS, JOURNEY};
 
 /// Makes every way out of a run clean: a panic anywhere (a thread the OS
 /// will not create, a failing future) is one line on stderr and exit code
@@ -102,7 +102,7 @@ pub fn main() -> i32 {
             });
             crate::publish::replot(&dir, zoom, run_filter.as_ref(), x).map(|published| {
                 if !quiet {
-                    print!("{}", crate::findings::summary_lines(&published.findings));
+                    print!("{}", crate::export::summary_lines(&published.findings));
                     println!("re-rendered: {}", published.dir.display());
                 }
                 for warning in &published.warnings {

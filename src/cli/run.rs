@@ -1,14 +1,15 @@
 //! `pollscope run`: plan the matrix, run it, write the result folder.
 
+use crate::analysis::RunResult;
 use crate::error::{Error, Result};
-use crate::export::{ResultFolder, RunResult};
-use crate::matrix::{Matrix, RunPlan, ScenarioSource};
+use crate::export::ResultFolder;
 use crate::publish::{Pictures, publish};
-use crate::resources::{
+use crate::run::matrix::{Matrix, RunPlan, ScenarioSource};
+use crate::run::resources::{
     available_memory, check_duration, check_files, check_memory, check_threads,
 };
-use crate::runner::{self, RunOptions};
-use crate::scenario::journey::JOURNEY;
+use crate::run::{RunOptions, run_with};
+use crate::scenario::JOURNEY;
 use crate::scenario::{Executor, Flavor, JourneyParams, experiment};
 
 use super::args::RunArgs;
@@ -65,7 +66,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         knob(&v.0)
     }))
     .chain(repeated("--heavy-cost", &args.heavy_cost, |d| {
-        crate::duration::format_duration(*d)
+        crate::common::duration::format_duration(*d)
     }))
     .chain(repeated("scenario", &names, |n| n.to_string()));
     for warning in repeats {
@@ -105,7 +106,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         let options = RunOptions {
             poll_cpu_time: args.poll_cpu_time,
         };
-        results.push(RunResult::new(runner::run_with(
+        results.push(RunResult::new(run_with(
             &plan.scenario,
             plan.repeat,
             options,
@@ -115,10 +116,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     bar.finish_and_clear();
     // Without a thread CPU clock the costs are calibrated arithmetic alone:
     // measure the calibration again to see how far it drifted.
-    let recalibrated = (crate::noise::uses_cpu_cost(&results)
+    let recalibrated = (crate::analysis::noise::uses_cpu_cost(&results)
         && crate::probe::thread_cpu_ns().is_none())
-    .then(crate::cost::calibrate);
-    let warnings = crate::noise::warnings(&results, recalibrated);
+    .then(crate::run::cost::calibrate);
+    let warnings = crate::analysis::noise::warnings(&results, recalibrated);
 
     let pictures = if args.no_plots {
         Pictures::No
@@ -128,7 +129,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let published = publish(folder, &results, pictures)?;
     if !args.quiet {
         print!("{}", summary::table(&results));
-        print!("{}", crate::findings::summary_lines(&published.findings));
+        print!("{}", crate::export::summary_lines(&published.findings));
         println!("results: {}", published.dir.display());
     }
     for warning in &warnings {

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::duration::human_ns;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::common::duration::human_ns;
 
 /// The summary table of `results`.
 pub(crate) fn table(results: &[RunResult]) -> String {

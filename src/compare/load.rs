@@ -166,7 +166,7 @@ impl Recorded {
                 show(&new.cores)
             ));
         }
-        let median = |v: &[f64]| crate::stats::median_f64(&mut v.to_vec());
+        let median = |v: &[f64]| crate::common::stats::median_f64(&mut v.to_vec());
         if let (Some(b), Some(n)) = (median(&self.calibrations), median(&new.calibrations))
             && b > 0.0
             && ((n - b) / b).abs() > CALIBRATION_TOLERANCE

@@ -7,8 +7,8 @@ mod table;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::cost::CostKind;
 use crate::error::{Error, Result};
+use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor};
 
 pub(crate) use table::{Format, one_repeat_note, render};
@@ -128,10 +128,10 @@ pub(crate) struct Series {
 }
 
 impl Series {
-    /// The median over repeats ([`crate::stats::median_f64`]: nearest
+    /// The median over repeats ([`crate::common::stats::median_f64`]: nearest
     /// rank, the lower middle of an even count); NaN when empty.
     pub(crate) fn median(&self) -> f64 {
-        crate::stats::median_f64(&mut self.values.clone()).unwrap_or(f64::NAN)
+        crate::common::stats::median_f64(&mut self.values.clone()).unwrap_or(f64::NAN)
     }
 
     fn range(&self) -> (f64, f64) {
@@ -480,7 +480,7 @@ mod doc_examples {
     #[test]
     fn differing_settings() {
         use crate::compare::{ConfigKey, Metrics, differing_settings};
-        use crate::{cost::CostKind, scenario::Flavor};
+        use crate::scenario::{CostKind, Flavor};
         let key = |samples, workers| ConfigKey {
             scenario: "two_futures".into(),
             flavor: Some(Flavor::MultiThread),

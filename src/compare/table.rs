@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{Change, Comparison, Unit};
-use crate::duration::human_ns;
+use crate::common::duration::human_ns;
 
 /// How to print a comparison.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,13 +6,13 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use super::RunResult;
 use super::rows::{FutureRow, HistogramRow, PollRow, Row, RunRow, SampleRow, ThreadRow, header_of};
+use crate::analysis::RunResult;
 use crate::analysis::for_each_of_run;
-use crate::cost::CostKind;
+use crate::common::stats::Summary;
 use crate::error::{Error, Result};
 use crate::probe::ThreadKind;
-use crate::stats::Summary;
+use crate::scenario::CostKind;
 
 /// A CSV writer for `dir/R::FILE` that names the file in its errors. The
 /// header (the row type's fields) is written up front, so a file with no

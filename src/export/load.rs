@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::RunResult;
 use super::rows::{
     FutureRow, PollRow, RunRow, SampleRow, ThreadRow, for_each_row, parse_roles, read_rows,
     split_list,
 };
+use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
-use crate::scenario::{Origin, journey};
+use crate::scenario::{Origin, builtins};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     Sample, TokioWorker, Versions,
@@ -81,7 +81,7 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
     // taken as the built-in.
     let origin = row
         .origin
-        .unwrap_or(if journey::find(&row.scenario).is_some() {
+        .unwrap_or(if builtins::find(&row.scenario).is_some() {
             Origin::Builtin
         } else {
             Origin::File

@@ -2,6 +2,7 @@
 //! a temporary sibling and moved into place whole.
 
 mod csv_files;
+mod findings_md;
 mod folder;
 mod load;
 mod pftrace;
@@ -10,28 +11,9 @@ mod trace_json;
 mod tracks;
 
 pub(crate) use csv_files::{write_csv_files, write_histograms};
+pub(crate) use findings_md::{summary_lines, to_markdown};
 pub use folder::ResultFolder;
 pub(crate) use folder::remove_temporaries;
 pub use load::load_results;
 pub use pftrace::write_pftrace;
 pub(crate) use trace_json::write_trace_json;
-
-use crate::analysis::{RunAnalysis, analyze};
-use crate::trace::RunTrace;
-
-/// A run's trace together with its analysis: what the exporters write.
-#[derive(Debug)]
-pub struct RunResult {
-    /// The recording.
-    pub trace: RunTrace,
-    /// Numbers computed from it.
-    pub analysis: RunAnalysis,
-}
-
-impl RunResult {
-    /// Analyses `trace`.
-    pub fn new(trace: RunTrace) -> Self {
-        let analysis = analyze(&trace);
-        Self { trace, analysis }
-    }
-}

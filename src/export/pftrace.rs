@@ -32,8 +32,8 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
-use super::RunResult;
 use super::tracks::{Event, Kind, track_events};
+use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::trace::{RunTrace, thread_labels};
 

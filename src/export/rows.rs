@@ -13,11 +13,11 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::cost::CostKind;
+use crate::common::names;
 use crate::error::{Error, Result};
 use crate::findings::Verdict;
-use crate::names;
 use crate::probe::ThreadKind;
+use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin};
 use crate::trace::FutureKind;
 

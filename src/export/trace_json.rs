@@ -9,8 +9,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use super::RunResult;
 use super::tracks::{Kind, track_events};
+use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::probe::ThreadKind;
 use crate::trace::{RunTrace, thread_labels};

@@ -6,12 +6,13 @@ use super::intervals::{max_concurrency, spans};
 use super::journey::{done, failed};
 use super::{Judgement, Run, Verdict};
 use crate::analysis::Metric;
-use crate::cost::CostKind;
-use crate::duration::human_ns;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::common::duration::human_ns;
+use crate::common::stats::median;
 use crate::probe::ThreadKind;
+use crate::scenario::CostKind;
 use crate::scenario::Placement;
-use crate::stats::median;
+use crate::scenario::future_names::{FUT0, HOG};
 use crate::trace::FutureTrace;
 
 /// A bounded or pooled step may take up to this × its cost in wall time.
@@ -168,7 +169,7 @@ pub(crate) fn pool_bounded(run: &Run<'_>) -> Judgement {
 /// wait between two samples is ≥ [`STARVED`] × the hog's total cost.
 pub(crate) fn starves(run: &Run<'_>) -> Judgement {
     let r = run.result;
-    let (Some(hog), Some(fut0)) = (r.trace.future("hog"), r.trace.future("fut0")) else {
+    let (Some(hog), Some(fut0)) = (r.trace.future(HOG), r.trace.future(FUT0)) else {
         return Judgement::because(
             Verdict::NotApplicable,
             "the run lacks the futures hog and fut0".to_string(),
@@ -190,7 +191,7 @@ pub(crate) fn starves(run: &Run<'_>) -> Judgement {
         hog.samples.len(),
         hog.polls.len(),
         human_ns(hog_time),
-        human_ns(done(r, "hog").unwrap_or(0)),
+        human_ns(done(r, HOG).unwrap_or(0)),
         human_ns(longest_wait),
         human_ns(hog_cost)
     );

@@ -165,7 +165,7 @@ pub fn claim(id: &str) -> Option<&'static Claim> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::journey::BUILTINS;
+    use crate::scenario::BUILTINS;
 
     #[test]
     fn every_builtin_claim_exists_and_every_claim_belongs_to_a_builtin() {

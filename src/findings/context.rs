@@ -2,8 +2,8 @@
 //! CPU, and how many of the run's own threads were busy meanwhile — the two
 //! numbers that separate "the machine decided" from "the runtime decided".
 
+use crate::analysis::RunResult;
 use crate::analysis::ThreadStats;
-use crate::export::RunResult;
 use crate::trace::{FutureTrace, Sample};
 
 /// A claim whose steps lost at least this share of their wall time off the

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::{Judgement, Run, Verdict, claim};
-use crate::cost::CostKind;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
 use crate::probe::{ThreadInfo, ThreadKind};
+use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin, Placement};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
@@ -837,7 +837,7 @@ fn cpu_costs_that_strayed_from_their_request_get_a_warning() {
         fx.result("two_futures")
     };
     let warned = |step_us| {
-        crate::noise::warnings(&[run(step_us)], None)
+        crate::analysis::noise::warnings(&[run(step_us)], None)
             .into_iter()
             .find(|w| w.contains("cpu steps"))
     };

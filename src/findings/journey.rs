@@ -5,12 +5,13 @@ use super::context::{interference, threads_in_role};
 use super::intervals::{overlap, spans};
 use super::{Judgement, Run, Verdict};
 use crate::analysis::Metric;
-use crate::cost::CostKind;
-use crate::duration::human_ns;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::common::duration::human_ns;
+use crate::common::stats::{median, quantile};
 use crate::probe::ThreadKind;
+use crate::scenario::CostKind;
 use crate::scenario::Placement;
-use crate::stats::{median, quantile};
+use crate::scenario::future_names::{FUT0, FUT1, HIGH_CPU, SPAWNED};
 use crate::trace::FutureTrace;
 
 /// fut0 and fut1 may share at most this share of consecutive samples
@@ -71,7 +72,7 @@ pub(crate) fn failed(
 /// a timing claim: the CPU cannot make it fail.
 pub(crate) fn alternate(run: &Run<'_>) -> Judgement {
     let t = &run.result.trace;
-    let (Some(a), Some(b)) = (t.future("fut0"), t.future("fut1")) else {
+    let (Some(a), Some(b)) = (t.future(FUT0), t.future(FUT1)) else {
         return missing("fut0 and fut1");
     };
     let (overlaps, overlap_ns) = overlap(&spans(a), &spans(b));
@@ -118,7 +119,7 @@ pub(crate) fn alternate(run: &Run<'_>) -> Judgement {
 /// samples is ≥ 0.9 × the heavy cost and ≤ 1.5 × (heavy + light).
 pub(crate) fn holds_task(run: &Run<'_>) -> Judgement {
     let r = run.result;
-    let (Some(heavy_future), Some(heavy_done)) = (r.trace.future("high_cpu"), done(r, "high_cpu"))
+    let (Some(heavy_future), Some(heavy_done)) = (r.trace.future(HIGH_CPU), done(r, HIGH_CPU))
     else {
         return missing("high_cpu (completed)");
     };
@@ -127,7 +128,7 @@ pub(crate) fn holds_task(run: &Run<'_>) -> Judgement {
     let mut parts = Vec::new();
     let mut problem = None;
     let mut futures = vec![heavy_future];
-    for name in ["fut0", "fut1"] {
+    for name in [FUT0, FUT1] {
         let (Some(f), Some(f_done)) = (r.trace.future(name), done(r, name)) else {
             return missing("fut0 and fut1 (completed)");
         };
@@ -201,15 +202,15 @@ pub(crate) fn restores(run: &Run<'_>) -> Judgement {
         );
     };
     let (Some(fut0), Some(spawned), Some(done_here), Some(done_there)) = (
-        r.trace.future("fut0"),
-        r.trace.future("spawned"),
-        done(r, "fut0"),
-        done(baseline, "fut0"),
+        r.trace.future(FUT0),
+        r.trace.future(SPAWNED),
+        done(r, FUT0),
+        done(baseline, FUT0),
     ) else {
         return missing("fut0 and spawned (completed, here and in cpu_intensive)");
     };
     let ratio = done_here as f64 / done_there.max(1) as f64;
-    let mut light: Vec<(u64, u64)> = ["fut0", "fut1"]
+    let mut light: Vec<(u64, u64)> = [FUT0, FUT1]
         .iter()
         .filter_map(|n| r.trace.future(n))
         .flat_map(spans)
@@ -369,7 +370,7 @@ pub(crate) fn fut0_not_slowed(run: &Run<'_>) -> Judgement {
             String::new(),
         );
     }
-    let (Some(fut0), Some(fut0_done)) = (r.trace.future("fut0"), done(r, "fut0")) else {
+    let (Some(fut0), Some(fut0_done)) = (r.trace.future(FUT0), done(r, FUT0)) else {
         return missing("fut0 (completed)");
     };
     let samples = fut0.samples.len() as u64;
@@ -485,7 +486,7 @@ pub(crate) fn thread_not_core(run: &Run<'_>) -> Judgement {
             let light = nanos(run.config.light_cost);
             let overshoot = r
                 .trace
-                .future("fut0")
+                .future(FUT0)
                 .and_then(|f| {
                     median(
                         &mut f

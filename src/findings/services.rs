@@ -4,8 +4,9 @@
 
 use super::journey::failed;
 use super::{Judgement, Run, Verdict};
-use crate::duration::human_ns;
-use crate::stats::{median, quantile};
+use crate::common::duration::human_ns;
+use crate::common::stats::{median, quantile};
+use crate::scenario::future_names::{CLIENT, HOG, LOCKER, SINK, STAGE, TICKER, TIMER};
 use crate::trace::FutureTrace;
 
 /// A loopback round trip on an idle worker takes tens of µs: the median
@@ -38,7 +39,7 @@ fn hogs<'a>(run: &'a Run<'_>) -> Vec<&'a FutureTrace> {
         .trace
         .futures
         .iter()
-        .filter(|f| f.name.starts_with("hog"))
+        .filter(|f| f.name.starts_with(HOG))
         .collect()
 }
 
@@ -94,7 +95,7 @@ fn nanos(d: Option<std::time::Duration>) -> u64 {
 /// so a request may wait for ⌈T / threads⌉ handlers' work, its own
 /// included.
 pub(crate) fn round_trips(run: &Run<'_>) -> Judgement {
-    let clients = named(run, "client");
+    let clients = named(run, CLIENT);
     let lost = short(&clients);
     let mut rtt = values_ns(clients.iter().copied());
     let p50 = median(&mut rtt).unwrap_or(0);
@@ -156,7 +157,7 @@ pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
         .filter_map(|f| f.polls.last().map(|p| p.end_ns))
         .max()
         .unwrap_or(0);
-    let timers = named(run, "timer");
+    let timers = named(run, TIMER);
     let (mut busy, mut free): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
     // When each free-phase wake happened, with its lateness.
     let mut free_wakes: Vec<(u64, u64)> = Vec::new();
@@ -254,8 +255,8 @@ pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
 /// median end-to-end latency is at least T × the light cost (each stage
 /// spends it on every item).
 pub(crate) fn in_order(run: &Run<'_>) -> Judgement {
-    let sink = named(run, "sink");
-    let stages = named(run, "stage").len() as u64;
+    let sink = named(run, SINK);
+    let stages = named(run, STAGE).len() as u64;
     let planned = run.config.samples as usize;
     let received = sink.iter().map(|f| f.samples.len()).sum::<usize>();
     let mut latency = values_ns(sink.iter().copied());
@@ -294,7 +295,7 @@ pub(crate) fn in_order(run: &Run<'_>) -> Judgement {
 /// that asks while nobody waits takes the lock at once: the medians per
 /// locker in the evidence show who waited.)
 pub(crate) fn waits(run: &Run<'_>) -> Judgement {
-    let lockers = named(run, "locker");
+    let lockers = named(run, LOCKER);
     let t = lockers.len() as u64;
     if t < 2 {
         return Judgement::because(
@@ -388,10 +389,7 @@ pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
         (Some(start), Some(end)) => end.saturating_sub(start),
         _ => 0,
     };
-    let worst = values_ns(named(run, "ticker"))
-        .into_iter()
-        .max()
-        .unwrap_or(0);
+    let worst = values_ns(named(run, TICKER)).into_iter().max().unwrap_or(0);
     let evidence = format!(
         "the ticker's worst lateness {} while {} hog(s) held every task thread for {}",
         human_ns(worst),

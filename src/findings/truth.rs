@@ -2,11 +2,8 @@
 //! compute itself — the kernel's CPU time of every thread of the run, and
 //! tokio's stable runtime metrics.
 
-use std::fmt::Write;
-
+use crate::analysis::RunResult;
 use crate::analysis::ThreadStats;
-use crate::duration::human_ns;
-use crate::export::RunResult;
 use crate::probe::{ThreadInfo, ThreadKind};
 use crate::scenario::Placement;
 use crate::trace::thread_labels;
@@ -228,143 +225,6 @@ pub(crate) fn truth_checks(results: &[RunResult]) -> Vec<TruthCheck> {
         .collect()
 }
 
-/// A deviation as a signed percentage with one decimal; one that rounds to
-/// zero reads `0.0 %`, not `-0.0 %`.
-fn percent(d: Option<f64>) -> String {
-    d.map_or("–".to_string(), |d| {
-        let percent = d * 100.0;
-        if percent.abs() < 0.05 {
-            "0.0 %".to_string()
-        } else {
-            format!("{percent:+.1} %")
-        }
-    })
-}
-
-/// The `truth` section of findings.md.
-pub(super) fn to_markdown(checks: &[TruthCheck]) -> String {
-    let mut md = String::from(
-        "## truth\n\n\
-         For every thread the probe saw in each run (a runtime thread that never ran recorded work is \
-         not seen), the on-CPU time the probe measured against the kernel's CPU time of that thread \
-         over the run (`cpu_time_ns`). **probe CPU** is each poll's `cpu_ns` plus \
-         the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
-         can only fall short of the kernel's. **runtime** is the thread's CPU time between its recorded \
-         polls and steps (`runtime_cpu_ns` in threads.csv): the runtime's own work — \
-         scheduling, waking, parking, handing tasks to the blocking pool — and the probe's own work outside \
-         its polls' clock reads. The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be a \
-         measurement error). With polls measured, polls and steps alone agree within 2 % or 1 ms, or \
-         fall short by the runtime's share: then polls, steps and runtime together agree; anything \
-         still missing was spent before the thread's first recorded poll or step or after its last, \
-         where the probe has no reads, and is shown as unaccounted. (**Δ with runtime** adds up intervals \
-         of one clock: it shows that they neither overlap nor stray outside the thread's life. The \
-         independent check is **Δ probe**: polls and steps never above the kernel.) A thread that changed role (a blocking-pool thread that \
-         tokio made a worker when `block_in_place` handed a worker's queue over) is listed with each role \
-         it played and its busy time in each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
-         (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
-         | run | thread | roles | busy by role | probe CPU | runtime | kernel CPU | Δ probe | Δ with runtime | verdict |\n\
-         |---|---|---|---|---:|---:|---:|---:|---:|---|\n",
-    );
-    for c in checks {
-        for t in &c.threads {
-            let busy = t
-                .busy_by_role
-                .iter()
-                .map(|(r, ns)| format!("{} {}", r.as_str(), human_ns(*ns)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let verdict = match t.verdict() {
-                TruthVerdict::NotComparable => "not comparable".to_string(),
-                TruthVerdict::Agrees if t.polls_measured || t.within_tolerance() => {
-                    "agree".to_string()
-                }
-                // Steps alone can only fall short: what was checked is
-                // that they do not exceed the kernel.
-                TruthVerdict::Agrees => {
-                    "not above the kernel (steps only; --poll-cpu-time checks the whole thread)"
-                        .to_string()
-                }
-                TruthVerdict::AgreesWithRuntime(ns) => {
-                    format!(
-                        "agree, with the runtime's {} between polls and steps",
-                        human_ns(ns)
-                    )
-                }
-                TruthVerdict::Unaccounted(ns) if t.runtime_cpu_ns.is_none() => format!(
-                    "{} outside polls and steps (the runtime's own work; this folder does not record its share)",
-                    human_ns(ns)
-                ),
-                TruthVerdict::Unaccounted(ns) => format!(
-                    "{} unaccounted (before the thread's first recorded poll or step, or after its last)",
-                    human_ns(ns)
-                ),
-                TruthVerdict::ProbeExceedsKernel => {
-                    "**disagree: the probe exceeds the kernel**".to_string()
-                }
-                TruthVerdict::AccountedExceedsKernel => {
-                    "**disagree: polls, steps and runtime together exceed the kernel**".to_string()
-                }
-            };
-            let _ = writeln!(
-                md,
-                "| `{}` | {} | {} | {} | {}{} | {} | {} | {} | {} | {verdict} |",
-                c.run_id,
-                t.label,
-                t.roles,
-                busy,
-                human_ns(t.probe_cpu_ns),
-                if t.polls_measured { "" } else { " (steps)" },
-                t.runtime_cpu_ns.map_or("–".to_string(), human_ns),
-                t.kernel_cpu_ns.map_or("–".to_string(), human_ns),
-                percent(t.deviation()),
-                percent(t.accounted_deviation()),
-            );
-        }
-    }
-    // Only runs on tokio workers have tokio's figure to compare with.
-    let on_tokio: Vec<&TruthCheck> = checks
-        .iter()
-        .filter(|c| c.worker_busy_ns > 0 && c.tokio_busy_ns.is_some())
-        .collect();
-    if on_tokio.is_empty() {
-        return md;
-    }
-    md.push_str(
-        "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs with no \
-         recorded poll on a worker thread have no worker role to compare; smol keeps no such figure).",
-    );
-    if on_tokio.iter().any(|c| c.block_in_place) {
-        md.push_str(
-            " Runs with `block_in_place` steps are not comparable: tokio hands the worker's core to \
-             another thread for each step and stops counting the thread that runs it, while pollscope \
-             still sees the poll that called it running.",
-        );
-    }
-    md.push_str("\n\n| run | worker-role busy | tokio busy | Δ tokio |\n|---|---:|---:|---:|\n");
-    for c in on_tokio {
-        let _ = writeln!(
-            md,
-            "| `{}` | {} | {} | {}{} |",
-            c.run_id,
-            human_ns(c.worker_busy_ns),
-            c.tokio_busy_ns.map_or("–".to_string(), human_ns),
-            if c.block_in_place {
-                "not comparable (block_in_place)".to_string()
-            } else {
-                percent(c.tokio_deviation())
-            },
-            if c.tokio_deviation()
-                .is_some_and(|d| d.abs() > TOKIO_TOLERANCE)
-            {
-                " **flagged**"
-            } else {
-                ""
-            }
-        );
-    }
-    md
-}
-
 #[cfg(test)]
 mod tests {
     //! Every verdict of the CPU cross-check, on both sides of its
@@ -464,34 +324,6 @@ mod tests {
         assert!((check(105 * MS, false).tokio_deviation().unwrap() - 0.05).abs() < 1e-9);
         assert!(check(106 * MS, false).tokio_deviation().unwrap() > super::TOKIO_TOLERANCE);
         assert_eq!(check(500 * MS, true).tokio_deviation(), None);
-    }
-
-    #[test]
-    fn the_table_names_each_verdict_and_a_folder_without_the_runtimes_share() {
-        let table = |rows| {
-            super::to_markdown(&[super::TruthCheck {
-                run_id: "r".into(),
-                threads: rows,
-                worker_busy_ns: 0,
-                tokio_busy_ns: None,
-                block_in_place: false,
-            }])
-        };
-        let md = table(vec![
-            row(80 * MS, Some(19 * MS), Some(100 * MS), true),
-            row(80 * MS, None, Some(100 * MS), true),
-            row(80 * MS, Some(0), Some(100 * MS), true),
-            row(100 * MS, Some(0), Some(100 * MS), true),
-        ]);
-        assert!(
-            md.contains(
-                "| -20.0 % | -1.0 % | agree, with the runtime's 19.0ms between polls and steps |"
-            ),
-            "{md}"
-        );
-        assert!(md.contains("20.0ms outside polls and steps (the runtime's own work; this folder does not record its share)"), "{md}");
-        assert!(md.contains("20.0ms unaccounted (before the thread's first recorded poll or step, or after its last)"), "{md}");
-        assert!(md.contains("| 0.0 % | 0.0 % | agree |"), "{md}");
     }
 
     #[test]

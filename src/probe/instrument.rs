@@ -327,7 +327,8 @@ mod tests {
 
     #[test]
     fn a_nested_poll_is_part_of_the_outer_polls_work() {
-        use crate::cost::{Cost, CostKind};
+        use crate::run::cost::Cost;
+        use crate::scenario::CostKind;
         let recording = Recording::with_poll_cpu_time(true);
         let inner = recording.clone();
         let outer = recording.instrument("outer", 16, async move {

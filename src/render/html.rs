@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use super::svg::{escape, for_inline_html};
 use super::timeline::{TimelineView, timeline_caption};
-use crate::duration::{format_duration, human_ns};
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::common::duration::{format_duration, human_ns};
 
 const STYLE: &str = r#"
 body{margin:0;padding:24px 32px;background:#151a2e;color:#dde1ea;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
@@ -221,7 +221,7 @@ fn first_light_or_value(r: &RunResult) -> String {
         .filter(|f| f.kind.is_service())
         .flat_map(|f| f.samples.iter().map(|s| s.value))
         .collect();
-    match crate::stats::median_f64(&mut values) {
+    match crate::common::stats::median_f64(&mut values) {
         Some(median) => format!("value {median:.0} µs"),
         None => "–".to_string(),
     }

@@ -8,8 +8,8 @@ use plotters::prelude::*;
 use super::palette::{BACKGROUND, FOREGROUND, GRID, hex, house_style, series_color, series_dash};
 use super::svg::{append_layer, escape};
 use crate::analysis::Metric;
-use crate::duration::human_ns;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::common::duration::human_ns;
 
 /// The most steps a CDF keeps; larger samples are thinned to this many
 /// quantile levels, still as steps.

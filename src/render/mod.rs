@@ -19,8 +19,8 @@ pub use zoom::parse_zoom;
 
 use std::path::Path;
 
+use crate::analysis::RunResult;
 use crate::error::{Error, Result};
-use crate::export::RunResult;
 
 /// What [`write_pictures_with`] draws.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

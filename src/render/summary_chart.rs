@@ -11,9 +11,9 @@ use super::palette::{
     BACKGROUND, FOREGROUND, GRID, hex, house_style, series_color, series_dash, tick,
 };
 use super::svg::{append_layer, escape};
-use crate::duration::format_duration;
-use crate::export::RunResult;
-use crate::scenario::journey::JOURNEY;
+use crate::analysis::RunResult;
+use crate::common::duration::format_duration;
+use crate::scenario::JOURNEY;
 use crate::scenario::{Executor, Flavor, Placement};
 use crate::trace::RunConfig;
 

@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, run_colors, tick};
 use super::svg::{bar, dot, escape, scope_class};
-use crate::duration::human_ns;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::common::duration::human_ns;
 use crate::scenario::Placement;
 use crate::trace::{FutureTrace, thread_labels};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::duration::parse_duration_or_zero;
+use crate::common::duration::parse_duration_or_zero;
 
 /// Parses a zoom window `FROM..TO` such as `5ms..10ms` or `0..250us`
 /// (`0` needs no unit). Errors are one line naming the text: malformed,

@@ -34,10 +34,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Executor, Flavor, FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
-use crate::cost::CostKind;
-use crate::duration::{parse_duration, parse_keep_alive};
+use crate::common::duration::{parse_duration, parse_keep_alive};
+use crate::common::names;
 use crate::error::{Error, Result};
-use crate::names;
+use crate::scenario::CostKind;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

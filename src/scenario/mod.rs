@@ -4,8 +4,13 @@
 //! ([`journey`]); experiments loaded from TOML are values of the same type,
 //! so one engine ([`crate::runner`]) runs both.
 
+mod beyond;
+pub(crate) mod builtins;
+mod cost_kind;
 pub(crate) mod experiment;
+pub(crate) mod future_names;
 pub(crate) mod journey;
+mod params;
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,15 +18,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cost::CostKind;
-use crate::duration::format_duration;
+use crate::common::duration::format_duration;
+use crate::common::names;
 use crate::error::{Error, Result};
-use crate::names;
 
-pub use journey::JourneyParams;
+pub use builtins::{BUILTINS, Builtin, JOURNEY, builtin};
+pub use cost_kind::CostKind;
+pub use params::JourneyParams;
 pub use runtime::{Executor, Flavor, RuntimeSpec};
 pub(crate) mod runtime;
-pub(crate) mod services;
+mod services;
 
 /// Where a run's scenario came from: only built-in scenarios are judged by
 /// the blog post's claims.

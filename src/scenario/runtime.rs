@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::cores;
-use crate::duration::format_duration;
+use crate::common::duration::format_duration;
 
 /// tokio's runtime flavor.
 #[derive(

@@ -4,17 +4,20 @@
 //! [`Role`]); `--tasks` sets their count and `--light-cost` the work per
 //! event.
 
+use super::future_names::{
+    CLIENT, HANDLER, HOG, LOCKER, SERVER, SINK, SOURCE, STAGE, TICKER, TIMER,
+};
 use std::time::Duration;
 
-use super::journey::{JourneyParams, scenario};
-use super::{FutureSpec, Placement, Role, Scenario, cores};
+use super::params::builtin_scenario as scenario;
+use super::{FutureSpec, JourneyParams, Placement, Role, Scenario, cores};
 
 /// Heavy tasks beside the service: one per thread that runs tasks.
 fn hogs(p: &JourneyParams, yields: bool, samples: Option<u32>) -> Vec<FutureSpec> {
     let count = p.task_threads.unwrap_or_else(cores).max(1);
     (1..=count)
         .map(|i| {
-            let mut hog = FutureSpec::new(format!("hog{i}"), Placement::Spawn, p.heavy_cost);
+            let mut hog = FutureSpec::new(format!("{HOG}{i}"), Placement::Spawn, p.heavy_cost);
             hog.yields = yields;
             hog.samples = samples;
             hog
@@ -33,19 +36,19 @@ fn numbered(prefix: &str, role: Role, cost: Duration, p: &JourneyParams) -> Vec<
 /// connection spends the light cost on each.
 pub(crate) fn tcp_echo(p: &JourneyParams) -> Scenario {
     let mut futures = vec![FutureSpec::service(
-        "server",
+        SERVER,
         Role::EchoServer,
         Duration::ZERO,
     )];
-    futures.extend(numbered("client", Role::EchoClient, Duration::ZERO, p));
-    futures.extend(numbered("handler", Role::EchoHandler, p.light_cost, p));
+    futures.extend(numbered(CLIENT, Role::EchoClient, Duration::ZERO, p));
+    futures.extend(numbered(HANDLER, Role::EchoHandler, p.light_cost, p));
     scenario("tcp_echo", p, futures)
 }
 
 /// `timer1..T` sleeping 1 ms `samples` times, beside `hog1..W`: one
 /// yielding heavy task per thread that runs tasks.
 pub(crate) fn timers(p: &JourneyParams) -> Scenario {
-    let mut futures = numbered("timer", Role::Timer, Duration::ZERO, p);
+    let mut futures = numbered(TIMER, Role::Timer, Duration::ZERO, p);
     futures.extend(hogs(p, true, None));
     scenario("timers", p, futures)
 }
@@ -53,9 +56,9 @@ pub(crate) fn timers(p: &JourneyParams) -> Scenario {
 /// `source` → `stage1..T` → `sink` over bounded channels (capacity 16),
 /// each stage spending the light cost per item.
 pub(crate) fn channel_pipeline(p: &JourneyParams) -> Scenario {
-    let mut futures = vec![FutureSpec::service("source", Role::Source, Duration::ZERO)];
-    futures.extend(numbered("stage", Role::Stage, p.light_cost, p));
-    futures.push(FutureSpec::service("sink", Role::Sink, Duration::ZERO));
+    let mut futures = vec![FutureSpec::service(SOURCE, Role::Source, Duration::ZERO)];
+    futures.extend(numbered(STAGE, Role::Stage, p.light_cost, p));
+    futures.push(FutureSpec::service(SINK, Role::Sink, Duration::ZERO));
     scenario("channel_pipeline", p, futures)
 }
 
@@ -65,14 +68,14 @@ pub(crate) fn mutex_contention(p: &JourneyParams) -> Scenario {
     scenario(
         "mutex_contention",
         p,
-        numbered("locker", Role::Locker, p.light_cost, p),
+        numbered(LOCKER, Role::Locker, p.light_cost, p),
     )
 }
 
 /// A `ticker` on a 1 ms interval beside `hog1..W` that never yield: each
 /// runs a tenth of the samples of heavy steps in one poll.
 pub(crate) fn starvation(p: &JourneyParams) -> Scenario {
-    let mut futures = vec![FutureSpec::service("ticker", Role::Ticker, Duration::ZERO)];
+    let mut futures = vec![FutureSpec::service(TICKER, Role::Ticker, Duration::ZERO)];
     futures.extend(hogs(p, false, Some((p.samples / 10).max(1))));
     scenario("starvation", p, futures)
 }

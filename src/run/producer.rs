@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::cost::Cost;
-use crate::executor;
 use crate::probe::{NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, record_step};
+use crate::run::cost::Cost;
+use crate::run::executor;
 use crate::scenario::{Executor, Placement};
 
 /// Step `seq` of `samples`: `sin(16·π·seq / samples)`.
@@ -153,7 +153,7 @@ pub(crate) fn expected_polls(spec: &crate::scenario::FutureSpec, samples: u32) -
 mod doc_examples {
     #[test]
     fn sine() {
-        assert_eq!(crate::producer::sine(0, 500), 0.0);
-        assert!((crate::producer::sine(125, 500) - 0.0).abs() < 1e-9); // 4π
+        assert_eq!(crate::run::producer::sine(0, 500), 0.0);
+        assert!((crate::run::producer::sine(125, 500) - 0.0).abs() < 1e-9); // 4π
     }
 }

@@ -161,7 +161,7 @@ pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
 mod doc_examples {
     #[test]
     fn human_ns() {
-        assert_eq!(crate::duration::human_ns(12_345), "12.3µs");
-        assert_eq!(crate::duration::human_ns(4_560_000), "4.56ms");
+        assert_eq!(crate::common::duration::human_ns(12_345), "12.3µs");
+        assert_eq!(crate::common::duration::human_ns(4_560_000), "4.56ms");
     }
 }

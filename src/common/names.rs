@@ -60,7 +60,7 @@ pub(crate) fn run_id_problem(text: &str) -> Option<String> {
 mod doc_examples {
     #[test]
     fn check_name() {
-        use crate::names::check_name;
+        use crate::common::names::check_name;
         assert!(check_name("future name", "spawned3").is_ok());
         for bad in ["", "../x", "/abs", "a/b", ".hidden", "tab\tname", "é"] {
             assert!(check_name("future name", bad).is_err(), "{bad:?}");
@@ -76,7 +76,7 @@ mod doc_examples {
 
     #[test]
     fn run_id_problem() {
-        use crate::names::run_id_problem;
+        use crate::common::names::run_id_problem;
         assert_eq!(run_id_problem("two_futures-w2-cpu500us-r0"), None);
         assert!(run_id_problem("../../etc/x-w2-cpu500us-r0").is_some());
     }

@@ -62,7 +62,7 @@ impl Summary {
 mod doc_examples {
     #[test]
     fn quantile_sorted() {
-        use crate::stats::quantile_sorted;
+        use crate::common::stats::quantile_sorted;
         let v: Vec<u64> = (1..=100).collect();
         assert_eq!(quantile_sorted(&v, 0.5), Some(50));
         assert_eq!(quantile_sorted(&v, 0.99), Some(99));
@@ -75,7 +75,7 @@ mod doc_examples {
     #[test]
     fn median_f64() {
         assert_eq!(
-            crate::stats::median_f64(&mut [3.0, 1.0, 2.0, 10.0]),
+            crate::common::stats::median_f64(&mut [3.0, 1.0, 2.0, 10.0]),
             Some(2.0)
         );
     }
@@ -83,7 +83,7 @@ mod doc_examples {
     #[test]
     fn summary_of() {
         let mut v: Vec<u64> = (1..=200).rev().collect();
-        let s = crate::stats::Summary::of(&mut v).unwrap();
+        let s = crate::common::stats::Summary::of(&mut v).unwrap();
         assert_eq!((s.p50, s.p99, s.max), (100, 198, 200));
     }
 }

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::cost::CostKind;
+use crate::common::names;
 use crate::error::{Error, Result};
-use crate::names;
-use crate::scenario::journey::{BUILTINS, Builtin};
+use crate::scenario::CostKind;
+use crate::scenario::{BUILTINS, Builtin};
 use crate::scenario::{Executor, Flavor, JourneyParams, Placement, Scenario, cores};
 
 /// Where a scenario of the matrix comes from.
@@ -278,7 +278,7 @@ impl Matrix {
 mod doc_examples {
     #[test]
     fn matrix_plan() {
-        use crate::matrix::{Matrix, ScenarioSource};
+        use crate::run::matrix::{Matrix, ScenarioSource};
         use std::time::Duration;
 
         let matrix = Matrix {

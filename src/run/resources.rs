@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::probe::{PollRecord, SampleRecord};
-use crate::producer::expected_polls;
+use crate::run::producer::expected_polls;
 use crate::scenario::Scenario;
 
 /// What a matrix will hold in memory, estimated before it runs.
@@ -232,8 +232,8 @@ fn address_space_limit() -> Option<u64> {
 mod doc_examples {
     #[test]
     fn memory_estimate() {
-        use crate::matrix::{Matrix, ScenarioSource};
-        use crate::resources::memory_estimate;
+        use crate::run::matrix::{Matrix, ScenarioSource};
+        use crate::run::resources::memory_estimate;
         let matrix = Matrix {
             params: crate::scenario::JourneyParams {
                 samples: 1000,
@@ -250,8 +250,8 @@ mod doc_examples {
 
     #[test]
     fn check_duration() {
-        use crate::matrix::{Matrix, ScenarioSource};
-        use crate::resources::check_duration;
+        use crate::run::matrix::{Matrix, ScenarioSource};
+        use crate::run::resources::check_duration;
         let plan = |light_cost| {
             let matrix = Matrix {
                 params: crate::scenario::JourneyParams {
@@ -278,8 +278,8 @@ mod doc_examples {
 
     #[test]
     fn check_files() {
-        use crate::matrix::{Matrix, ScenarioSource};
-        use crate::resources::{check_files, open_files_limit};
+        use crate::run::matrix::{Matrix, ScenarioSource};
+        use crate::run::resources::{check_files, open_files_limit};
         let plan = |tasks| {
             let matrix = Matrix {
                 params: crate::scenario::JourneyParams {
@@ -306,8 +306,8 @@ mod doc_examples {
 
     #[test]
     fn check_memory() {
-        use crate::matrix::{Matrix, ScenarioSource};
-        use crate::resources::check_memory;
+        use crate::run::matrix::{Matrix, ScenarioSource};
+        use crate::run::resources::check_memory;
         let matrix = Matrix {
             params: crate::scenario::JourneyParams {
                 samples: u32::MAX,

@@ -1,5 +1,14 @@
-//! The engine: builds a fresh runtime for a scenario, runs its instrumented
-//! producers and returns the trace.
+//! The run stage: plans the matrix, builds a fresh runtime for each
+//! scenario (tokio or smol), runs its instrumented producers and service
+//! workloads with their costs, and returns the trace.
+
+pub(crate) mod cost;
+pub(crate) mod executor;
+pub(crate) mod matrix;
+pub(crate) mod producer;
+pub(crate) mod resources;
+pub(crate) mod service_io;
+pub(crate) mod workloads;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -9,18 +18,18 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, join_all};
 use tokio::sync::Semaphore;
 
-use crate::cost::{self, Cost};
 use crate::error::{Error, Result};
-use crate::executor::{Spawner, block_on_smol};
 use crate::probe::{Recorded, Recording, ThreadKind, clock};
-use crate::producer::{Producer, StepEnv, expected_polls};
-use crate::resources::{available_memory, check_memory};
+use crate::run::executor::{Spawner, block_on_smol};
+use crate::run::producer::{Producer, StepEnv, expected_polls};
+use crate::run::resources::{available_memory, check_memory};
+use crate::run::workloads::Wiring;
 use crate::scenario::{Executor, Flavor, Placement, Scenario, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     TokioWorker, Versions,
 };
-use crate::workloads::Wiring;
+use cost::Cost;
 
 /// Runs `scenario` once (its `repeat`-th run) on a runtime built for it.
 ///

@@ -14,10 +14,10 @@ use futures::future::BoxFuture;
 use std::time::Instant;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::cost::Cost;
 use crate::probe::{NOT_MEASURED, SampleRecord, clock, record_step};
+use crate::run::cost::Cost;
+use crate::run::service_io::{self, Interval, Listener, Stream};
 use crate::scenario::{Executor, FutureSpec, Role, Scenario};
-use crate::service_io::{self, Interval, Listener, Stream};
 
 /// Bytes of one echo request.
 pub(crate) const REQUEST_BYTES: usize = 64;
@@ -268,7 +268,7 @@ async fn locker(lock: Arc<Mutex<()>>, samples: u32, work: impl Fn(), executor: E
         event(seq, start, t0.elapsed());
         work();
         drop(guard);
-        crate::executor::yield_now(executor).await;
+        crate::run::executor::yield_now(executor).await;
     }
 }
 
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn the_echo_server_listens_on_loopback_only() {
-        let scenario = crate::scenario::services::tcp_echo(&JourneyParams::default());
+        let scenario = crate::scenario::builtin("tcp_echo", &JourneyParams::default()).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::cost::CostKind;
-use crate::export::RunResult;
+use crate::analysis::RunResult;
+use crate::scenario::CostKind;
 
 /// Repeats whose makespans spread more than this (max − min over the
 /// median) make the machine "noisy".
@@ -75,8 +75,8 @@ fn overshoots(results: &[RunResult]) -> impl Iterator<Item = Overshoot> {
             .collect();
         let steps = errors.len();
         // Sorts `errors`, for the p99 too.
-        let median = crate::stats::median_f64(&mut errors)?;
-        let p99 = crate::stats::quantile_sorted(&errors, 0.99)?;
+        let median = crate::common::stats::median_f64(&mut errors)?;
+        let p99 = crate::common::stats::quantile_sorted(&errors, 0.99)?;
         let over = errors.iter().filter(|&&e| e > COST_TAIL_OVERSHOOT).count();
         Some(Overshoot {
             run_id: r.trace.info.run_id.clone(),
@@ -100,7 +100,7 @@ pub(crate) fn repeat_warnings(makespans: impl Iterator<Item = (String, u64)>) ->
         .into_iter()
         .filter(|(_, v)| v.len() >= 2)
         .filter_map(|(config, mut v)| {
-            let median = crate::stats::median(&mut v).unwrap_or(0) as f64;
+            let median = crate::common::stats::median(&mut v).unwrap_or(0) as f64;
             let spread = (v[v.len() - 1] - v[0]) as f64 / median.max(1.0);
             (spread > NOISE_LIMIT).then(|| {
                 format!(
@@ -206,12 +206,12 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
 #[cfg(test)]
 mod tests {
     use super::{COST_TAIL_LIMIT, cost_tail, warnings};
-    use crate::cost::CostKind;
     use crate::findings::fixtures::Fx;
+    use crate::scenario::CostKind;
     use crate::scenario::Placement;
 
     /// 200 `cpu` steps of 500 µs, `over` of which took `over_us` of CPU.
-    fn steps_over_by(over: usize, over_us: u64) -> Vec<crate::export::RunResult> {
+    fn steps_over_by(over: usize, over_us: u64) -> Vec<crate::analysis::RunResult> {
         let mut fx = Fx::new(CostKind::Cpu, 1, 2);
         let f = fx.future("fut0", Placement::Inline, 500);
         for i in 0..200u64 {
@@ -221,7 +221,7 @@ mod tests {
         vec![fx.result("two_futures")]
     }
 
-    fn steps_over(over: usize) -> Vec<crate::export::RunResult> {
+    fn steps_over(over: usize) -> Vec<crate::analysis::RunResult> {
         steps_over_by(over, 700)
     }
 
@@ -263,7 +263,8 @@ mod doc_examples {
             ("b", 120),
             ("c", 50),
         ];
-        let warnings = crate::noise::repeat_warnings(runs.iter().map(|&(c, m)| (c.to_string(), m)));
+        let warnings =
+            crate::analysis::noise::repeat_warnings(runs.iter().map(|&(c, m)| (c.to_string(), m)));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("b") && warnings[0].contains("20.0 %"));
     }

@@ -1,0 +1,5 @@
+//! The ground every stage stands on: durations, names, statistics.
+
+pub(crate) mod duration;
+pub(crate) mod names;
+pub(crate) mod stats;
