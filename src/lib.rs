@@ -28,7 +28,6 @@
 )]
 
 mod analysis;
-mod bench_knobs;
 mod cli;
 mod common;
 mod compare;
@@ -53,7 +52,7 @@ pub use run::{RunOptions, run, run_with};
 pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
 pub use scenario::{
     BUILTINS, Builtin, CostKind, Executor, Flavor, FutureSpec, JOURNEY, JourneyParams, Origin,
-    Placement, RuntimeSpec, Scenario, builtin,
+    Placement, RuntimeSpec, Scenario, TokioKnob, TokioKnobs, builtin, settings,
 };
 
 // What a run recorded, and what follows from it.
@@ -79,7 +78,6 @@ pub use render::{
 /// What the command line and the benches use; not part of the API.
 #[doc(hidden)]
 pub mod internals {
-    pub use crate::bench_knobs::{ListKnob, or_default, parse_list, positive};
     pub use crate::cli::main as cli_main;
     pub use crate::common::duration::{
         format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,
@@ -87,6 +85,7 @@ pub mod internals {
     pub use crate::common::stats::quantile;
     pub use crate::export::write_pftrace;
     pub use crate::probe::{Recording, clock, record_sample, thread_cpu_ns};
+    pub use crate::run::bench_matrix::{BenchPoint, ListKnob, bench_points, parse_list, positive};
     pub use crate::run::cost::calibration;
     pub use crate::run::{Probe, timed_run};
 }

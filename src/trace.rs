@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
 use crate::scenario::CostKind;
-use crate::scenario::{Executor, Flavor, Origin, Placement};
+use crate::scenario::{Executor, Flavor, Origin, Placement, TokioKnobs};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,12 +47,8 @@ pub struct RunConfig {
     pub pool_threads: usize,
     /// Which executor ran the futures.
     pub executor: Executor,
-    /// tokio's `global_queue_interval`, when set.
-    pub global_queue_interval: Option<u32>,
-    /// tokio's `event_interval`, when set.
-    pub event_interval: Option<u32>,
-    /// tokio's `thread_keep_alive`, when set.
-    pub thread_keep_alive: Option<Duration>,
+    /// tokio's knobs, as set (unset: tokio's defaults).
+    pub tokio: TokioKnobs,
 }
 
 /// The machine a run was recorded on.

@@ -6,10 +6,8 @@ use std::time::Duration;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
-use crate::common::duration::{parse_duration, parse_duration_or_zero, parse_keep_alive};
-use crate::scenario::BUILTINS;
-use crate::scenario::CostKind;
-use crate::scenario::{Executor, Flavor};
+use crate::common::duration::{parse_duration, parse_duration_or_zero};
+use crate::scenario::{BUILTINS, Choice, CostKind, Executor, Flavor, KNOBS};
 
 /// Shows and measures how the tokio runtime schedules futures, tasks and
 /// blocking work. Without a subcommand: `pollscope run`, the whole journey
@@ -77,23 +75,17 @@ pub(crate) struct RunArgs {
     #[arg(value_name = "SCENARIO", value_parser = parse_scenario)]
     pub scenarios: Vec<String>,
     /// Worker counts, e.g. 1,2,4 or default,1 [default: one per core].
-    #[arg(short = 'w', long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| or_default(s, parse_count), allow_hyphen_values = true)]
-    pub workers: Vec<OrDefault<usize>>,
+    #[arg(short = 'w', long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| Choice::parse(s, parse_count), allow_hyphen_values = true)]
+    pub workers: Vec<Choice<usize>>,
     /// Runtime flavors, e.g. multi_thread,current_thread [default: multi_thread].
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_flavor)]
     pub flavor: Vec<Flavor>,
     /// Executors, e.g. tokio,smol [default: tokio].
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_executor)]
     pub executor: Vec<Executor>,
-    /// tokio's global_queue_interval values, e.g. default,7 [default: tokio's].
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| or_default(s, parse_count_u32), allow_hyphen_values = true)]
-    pub global_queue_interval: Vec<OrDefault<u32>>,
-    /// tokio's event_interval values, e.g. default,7 [default: tokio's, 61].
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = |s: &str| or_default(s, parse_count_u32), allow_hyphen_values = true)]
-    pub event_interval: Vec<OrDefault<u32>>,
-    /// How long tokio keeps an idle blocking thread, e.g. 50ms [default: tokio's, 10s].
-    #[arg(long, value_name = "DUR", value_parser = parse_keep_alive, allow_hyphen_values = true)]
-    pub thread_keep_alive: Option<Duration>,
+    /// tokio's knobs, one option per row of the knob table.
+    #[command(flatten)]
+    pub tokio: KnobArgs,
     /// Cost of a light step, e.g. 100us [default: 100us]; a service's work
     /// per event, where 0 means none (a pure echo).
     #[arg(long, value_name = "DUR", value_parser = parse_duration_or_zero, allow_hyphen_values = true)]
@@ -102,7 +94,7 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_duration, allow_hyphen_values = true)]
     pub heavy_cost: Vec<Duration>,
     /// How a step spends its cost [default: cpu].
-    #[arg(long, value_parser = PossibleValuesParser::new(["cpu", "spin", "sleep"]).try_map(|s| s.parse::<CostKind>()))]
+    #[arg(long, value_parser = PossibleValuesParser::new(CostKind::ALL.iter().map(|k| k.as_str())).try_map(|s| s.parse::<CostKind>()))]
     pub cost_kind: Option<CostKind>,
     /// Steps per future [default: 500].
     #[arg(short = 'n', long, value_name = "N", value_parser = parse_count_u32, allow_hyphen_values = true)]
@@ -151,17 +143,6 @@ fn parse_scenario(name: &str) -> Result<String, String> {
     }
 }
 
-/// A knob value, or `default`: the runtime's own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct OrDefault<T>(pub Option<T>);
-
-fn or_default<T>(
-    text: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<OrDefault<T>, String> {
-    crate::bench_knobs::or_default(text, parse).map(OrDefault)
-}
-
 fn parse_flavor(text: &str) -> Result<Flavor, String> {
     match text.trim() {
         "default" => Ok(Flavor::default()),
@@ -177,23 +158,11 @@ fn parse_executor(text: &str) -> Result<Executor, String> {
 }
 
 fn parse_count(text: &str) -> Result<usize, String> {
-    let trimmed = text.trim();
-    match trimmed.parse::<usize>() {
-        Ok(0) => Err(format!("`{text}` must be at least 1")),
-        Ok(n) => Ok(n),
-        Err(_) if trimmed.starts_with('-') => {
-            Err(format!("`{text}` is negative: use a whole number ≥ 1"))
-        }
-        Err(_) if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) => {
-            Err(format!("`{text}` is too large"))
-        }
-        Err(_) => Err(format!("`{text}` is not a whole number")),
-    }
+    crate::scenario::parse_count(text).map(|n| n as usize)
 }
 
 fn parse_count_u32(text: &str) -> Result<u32, String> {
-    let n = parse_count(text)?;
-    u32::try_from(n).map_err(|_| format!("`{text}` is too large"))
+    crate::scenario::parse_count(text)
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {
@@ -218,4 +187,78 @@ fn parse_regex(text: &str) -> Result<regex::Regex, String> {
             .to_string();
         format!("`{text}` is not a regular expression: {reason}")
     })
+}
+
+/// tokio's knobs as `run` options, one per row of [`KNOBS`]: a list
+/// option (`--event-interval default,31`) is one more axis of the matrix;
+/// a single one (`--thread-keep-alive 50ms`) applies to every tokio run.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KnobArgs {
+    /// Each knob's values, in [`KNOBS`] order (empty: not given).
+    pub values: [Vec<Choice<u64>>; KNOBS.len()],
+}
+
+impl KnobArgs {
+    /// The knobs given on the command line, as `--flag` names.
+    pub(crate) fn given(&self) -> impl Iterator<Item = String> + '_ {
+        KNOBS
+            .iter()
+            .zip(&self.values)
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(spec, _)| format!("--{}", spec.flag))
+    }
+}
+
+impl clap::FromArgMatches for KnobArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = Self::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for (spec, values) in KNOBS.iter().zip(&mut self.values) {
+            if let Some(given) = matches.get_many::<Choice<u64>>(spec.knob.as_str()) {
+                *values = given.copied().collect();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Args for KnobArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        KNOBS.iter().fold(command, |command, spec| {
+            let knob = spec.knob;
+            let list = spec.list;
+            let (value_name, example) = match spec.unit {
+                crate::scenario::KnobUnit::Count => ("LIST", "default,7"),
+                crate::scenario::KnobUnit::Duration => ("DUR", "50ms"),
+            };
+            let arg = clap::Arg::new(knob.as_str())
+                .long(spec.flag)
+                .value_name(if list { "LIST" } else { value_name })
+                .help(format!(
+                    "tokio's {knob} ({}), e.g. {example} [default: tokio's, {}]",
+                    spec.about, spec.tokio_default
+                ))
+                .allow_hyphen_values(true)
+                .value_parser(move |text: &str| -> Result<Choice<u64>, String> {
+                    if list {
+                        Choice::parse(text, |v| knob.parse_value(v))
+                    } else {
+                        knob.parse_value(text).map(Choice::Set)
+                    }
+                });
+            command.arg(if list {
+                arg.value_delimiter(',').action(clap::ArgAction::Append)
+            } else {
+                arg.action(clap::ArgAction::Set)
+            })
+        })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
 }

@@ -6,11 +6,11 @@ use crate::export::ResultFolder;
 use crate::publish::{Pictures, publish};
 use crate::run::matrix::{Matrix, RunPlan, ScenarioSource};
 use crate::run::resources::{
-    available_memory, check_duration, check_files, check_memory, check_threads,
+    available_memory, check_duration, check_estimate, check_files, check_memory, check_threads,
 };
 use crate::run::{RunOptions, run_with};
 use crate::scenario::JOURNEY;
-use crate::scenario::{Executor, Flavor, JourneyParams, experiment};
+use crate::scenario::{Executor, Flavor, JourneyParams, KNOBS, experiment};
 
 use super::args::RunArgs;
 use super::{progress, summary};
@@ -37,10 +37,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         heavy_costs: args.heavy_cost.clone(),
         executors: args.executor.clone(),
         flavors: args.flavor.clone(),
-        workers: args.workers.iter().map(|w| w.0).collect(),
-        global_queue_intervals: args.global_queue_interval.iter().map(|v| v.0).collect(),
-        event_intervals: args.event_interval.iter().map(|v| v.0).collect(),
-        thread_keep_alive: args.thread_keep_alive,
+        workers: args.workers.clone(),
+        knobs: args.tokio.values.clone(),
         max_blocking_threads: args.max_blocking_threads,
         repeat: args.repeat,
         custom_cost_kind: args.cost_kind,
@@ -51,24 +49,25 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     } else {
         args.scenarios.iter().map(String::as_str).collect()
     };
-    let knob = |v: &Option<u32>| v.map_or("default".to_string(), |n| n.to_string());
-    let repeats = repeated("--workers", &args.workers, |w| {
-        w.0.map_or("default".to_string(), |n| n.to_string())
-    })
-    .chain(repeated("--flavor", &args.flavor, |f| f.to_string()))
-    .chain(repeated("--executor", &args.executor, |e| e.to_string()))
-    .chain(repeated(
-        "--global-queue-interval",
-        &args.global_queue_interval,
-        |v| knob(&v.0),
-    ))
-    .chain(repeated("--event-interval", &args.event_interval, |v| {
-        knob(&v.0)
-    }))
-    .chain(repeated("--heavy-cost", &args.heavy_cost, |d| {
-        crate::common::duration::format_duration(*d)
-    }))
-    .chain(repeated("scenario", &names, |n| n.to_string()));
+    let knob_repeats = KNOBS
+        .iter()
+        .zip(&args.tokio.values)
+        .flat_map(|(spec, values)| {
+            repeated_values(&format!("--{}", spec.flag), values, |v| {
+                v.describe(|&n| spec.knob.format_value(n))
+            })
+        });
+    let repeats = repeated_values("--workers", &args.workers, |w| w.describe(usize::to_string))
+        .into_iter()
+        .chain(repeated_values("--flavor", &args.flavor, |f| f.to_string()))
+        .chain(repeated_values("--executor", &args.executor, |e| {
+            e.to_string()
+        }))
+        .chain(knob_repeats)
+        .chain(repeated_values("--heavy-cost", &args.heavy_cost, |d| {
+            crate::common::duration::format_duration(*d)
+        }))
+        .chain(repeated_values("scenario", &names, |n| n.to_string()));
     for warning in repeats {
         eprintln!("warning: {warning}");
     }
@@ -87,6 +86,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     if args.light_cost.is_some_and(|d| d.is_zero()) {
         zero_cost_only_for_services(&sources, &matrix.params)?;
     }
+    check_estimate(&matrix.estimate(&sources), available_memory())?;
     let mut skipped = Vec::new();
     let plans = matrix.plan_reporting(&sources, &mut skipped)?;
     for note in &skipped {
@@ -140,16 +140,17 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
 
 /// One line per value of `values` that repeats an earlier one (the matrix
 /// runs each configuration once).
-fn repeated<'a, T: PartialEq>(
-    what: &'a str,
-    values: &'a [T],
-    show: impl Fn(&T) -> String + 'a,
-) -> impl Iterator<Item = String> + 'a {
+fn repeated_values<T: PartialEq>(
+    what: &str,
+    values: &[T],
+    show: impl Fn(&T) -> String,
+) -> Vec<String> {
     values
         .iter()
         .enumerate()
         .filter(|(i, v)| values[..*i].contains(v))
-        .map(move |(_, v)| format!("{what} `{}` is repeated; it runs once", show(v)))
+        .map(|(_, v)| format!("{what} `{}` is repeated; it runs once", show(v)))
+        .collect()
 }
 
 /// `--light-cost 0` suits only service workloads (a pure echo): a built-in
@@ -183,26 +184,17 @@ fn tokio_knobs_used(args: &RunArgs, sources: &[ScenarioSource], plans: &[RunPlan
     {
         return Ok(());
     }
-    let given = [
-        (
-            "--global-queue-interval",
-            !args.global_queue_interval.is_empty(),
-        ),
-        ("--event-interval", !args.event_interval.is_empty()),
-        ("--thread-keep-alive", args.thread_keep_alive.is_some()),
-        (
-            "--max-blocking-threads",
-            args.max_blocking_threads.is_some(),
-        ),
-    ];
-    if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+    let mbt = args
+        .max_blocking_threads
+        .map(|_| "--max-blocking-threads".to_string());
+    if let Some(flag) = args.tokio.given().chain(mbt).next() {
         return Err(Error::bad_input(format!(
             "{flag} is tokio's and this matrix runs on smol only: drop it, or add tokio to --executor"
         )));
     }
     for source in sources {
         if let ScenarioSource::Custom(scenario) = source
-            && (scenario.runtime.has_tokio_knobs()
+            && (!scenario.runtime.tokio.is_default()
                 || scenario.runtime.max_blocking_threads.is_some())
         {
             return Err(Error::bad_input(format!(

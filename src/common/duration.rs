@@ -157,6 +157,17 @@ pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// A duration in whole nanoseconds, saturating at `u64::MAX` (about 584
+/// years).
+///
+/// ```ignore
+/// assert_eq!(nanos(Duration::from_micros(3)), 3_000);
+/// assert_eq!(nanos(Duration::MAX), u64::MAX);
+/// ```
+pub(crate) fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod doc_examples {
     #[test]

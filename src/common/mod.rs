@@ -2,4 +2,5 @@
 
 pub(crate) mod duration;
 pub(crate) mod names;
+pub(crate) mod spelling;
 pub(crate) mod stats;

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::{Better, ConfigKey, Metrics, Series, Unit};
 use crate::error::{Error, Result};
 use crate::export::rows::{FutureRow, RunRow, read_rows};
+use crate::scenario::Setting;
 
 /// Per configuration: makespan and efficiency from runs.csv; each future's
 /// completion, p99 scheduling delay and p99 poll duration, and a service
@@ -38,19 +39,10 @@ pub(super) fn metrics(dir: &Path) -> Result<(Metrics, Recorded)> {
     for (_, row) in read_rows::<RunRow<'_>>(dir)? {
         let key = ConfigKey {
             scenario: row.scenario.to_string(),
-            flavor: row.flavor,
-            workers: row.workers,
-            cost_kind: row.cost_kind,
-            light_cost_us: row.light_cost_us,
-            heavy_cost_us: row.heavy_cost_us,
-            samples: row.samples,
-            tasks: row.tasks,
-            poll_cpu_time: row.poll_cpu_time == Some(1),
-            max_blocking_threads: row.max_blocking_threads,
-            executor: row.executor.unwrap_or_default(),
-            global_queue_interval: row.global_queue_interval,
-            event_interval: row.event_interval,
-            thread_keep_alive_us: row.thread_keep_alive_us,
+            values: Setting::ALL
+                .iter()
+                .filter_map(|&setting| Some((setting, row.setting(setting)?)))
+                .collect(),
         };
         recorded.add(&row);
         add(

@@ -8,80 +8,57 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::scenario::CostKind;
-use crate::scenario::{Executor, Flavor};
+use crate::scenario::{Executor, Setting, SettingValue};
 
 pub(crate) use table::{Format, one_repeat_note, render};
 
-/// What identifies a configuration across folders: every configuration
-/// column of runs.csv but the repeat (empty cells, as for a library
-/// session, are `None`).
+/// What identifies a configuration across folders: the scenario and the
+/// value of every configuration setting of the table ([`Setting`]) but the
+/// repeat.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct ConfigKey {
     /// Scenario name.
     pub scenario: String,
-    /// Runtime flavor.
-    pub flavor: Option<Flavor>,
-    /// Worker threads.
-    pub workers: Option<u64>,
-    /// Cost kind.
-    pub cost_kind: Option<CostKind>,
-    /// Light cost, µs.
-    pub light_cost_us: Option<u64>,
-    /// Heavy cost, µs.
-    pub heavy_cost_us: Option<u64>,
-    /// Samples per future.
-    pub samples: Option<u64>,
-    /// Task count T.
-    pub tasks: Option<u64>,
-    /// Whether polls' on-CPU time was measured.
-    pub poll_cpu_time: bool,
-    /// Cap of the blocking pool.
-    pub max_blocking_threads: Option<u64>,
-    /// Executor (tokio for folders written before executors were
-    /// recorded).
-    pub executor: Executor,
-    /// tokio's `global_queue_interval`, when set.
-    pub global_queue_interval: Option<u32>,
-    /// tokio's `event_interval`, when set.
-    pub event_interval: Option<u32>,
-    /// tokio's `thread_keep_alive`, µs, when set.
-    pub thread_keep_alive_us: Option<u64>,
+    /// Each setting's value, as [`crate::export::rows::RunRow::setting`]
+    /// reads it (absent: the run has none, or a tokio knob at tokio's
+    /// default).
+    pub values: BTreeMap<Setting, SettingValue>,
 }
 
-/// A cell for display: `–` when empty.
-fn cell(value: Option<impl std::fmt::Display>) -> String {
-    value.map_or("–".to_string(), |v| v.to_string())
+impl ConfigKey {
+    /// The setting's value as messages and commands spell it: `None`
+    /// where the configuration has none (a tokio setting of a smol run,
+    /// workers of current_thread), `default` for a tokio knob left at
+    /// tokio's default.
+    pub(crate) fn value(&self, setting: Setting) -> Option<String> {
+        if let Some(value) = self.values.get(&setting) {
+            return Some(value.to_string());
+        }
+        let on_tokio = self.values.get(&Setting::Executor)
+            == Some(&SettingValue::Text(Executor::Tokio.to_string()));
+        match setting {
+            Setting::Tokio(_) if on_tokio => Some("default".to_string()),
+            _ => None,
+        }
+    }
+
+    /// Whether the configuration runs on tokio.
+    fn on_tokio(&self) -> bool {
+        self.value(Setting::Executor).as_deref() == Some(Executor::Tokio.as_str())
+    }
 }
 
 impl std::fmt::Display for ConfigKey {
+    /// The scenario and each setting off its default, shortly:
+    /// `many_spawn_task w2 cpu light=100us heavy=500us n=500 T=6 ei31`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let threads = match self.flavor {
-            Some(Flavor::CurrentThread) => "ct".to_string(),
-            _ => format!("w{}", cell(self.workers)),
-        };
-        write!(
-            f,
-            "{} {threads} {} {}/{}us n={} T={}{}",
-            self.scenario,
-            cell(self.cost_kind),
-            cell(self.light_cost_us),
-            cell(self.heavy_cost_us),
-            cell(self.samples),
-            cell(self.tasks),
-            if self.poll_cpu_time { " poll-cpu" } else { "" }
-        )?;
-        if self.executor != Executor::Tokio {
-            write!(f, " {}", self.executor)?;
-        }
-        if let Some(n) = self.global_queue_interval {
-            write!(f, " gqi={n}")?;
-        }
-        if let Some(n) = self.event_interval {
-            write!(f, " ei={n}")?;
-        }
-        if let Some(us) = self.thread_keep_alive_us {
-            write!(f, " keep-alive={us}us")?;
+        f.write_str(&self.scenario)?;
+        for (setting, value) in &self.values {
+            let spec = setting.spec();
+            let text = value.to_string();
+            if spec.default != Some(text.as_str()) {
+                write!(f, " {}{text}", spec.short)?;
+            }
         }
         Ok(())
     }
@@ -310,134 +287,88 @@ pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Com
     Ok(comparison)
 }
 
+/// The values of `setting` over one side's configurations: `default`
+/// first, numbers by value, then names, each once.
+fn values_of(side: &Metrics, setting: Setting) -> Vec<String> {
+    let mut values: Vec<String> = side.keys().filter_map(|k| k.value(setting)).collect();
+    values.sort_by_key(|s| {
+        (
+            s != "default",
+            s.parse::<u64>().unwrap_or(u64::MAX),
+            s.clone(),
+        )
+    });
+    values.dedup();
+    values
+}
+
+/// The `pollscope run` option that sets `setting` to `values` (BASE's),
+/// `Ok(None)` where none is needed, `Err(())` where one option cannot.
+fn run_option(setting: Setting, values: &[String]) -> Result<Option<String>, ()> {
+    let spec = setting.spec();
+    match values {
+        [] => Ok(None),
+        [one] if spec.default == Some(one.as_str()) => Ok(None),
+        [_] if setting == Setting::PollCpuTime => Ok(Some(format!("--{}", spec.flag))),
+        [one] => Ok(Some(format!("--{} {one}", spec.flag))),
+        many if spec.list => Ok(Some(format!("--{} {}", spec.flag, many.join(",")))),
+        _ => Err(()),
+    }
+}
+
 /// The settings whose values differ between two folders' configurations,
 /// and the whole `pollscope run` command that would reproduce BASE's
 /// configurations (where one command can: a single value for the
-/// single-valued options).
+/// single-valued options). Every setting comes from the table
+/// ([`Setting::ALL`]).
 pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
-    /// A setting: its name, its `run` option (empty: positional), whether
-    /// the option takes a list, and its value in a configuration.
-    type Setting = (
-        &'static str,
-        &'static str,
-        bool,
-        fn(&ConfigKey) -> Option<String>,
-    );
-    const SETTINGS: [Setting; 14] = [
-        ("scenario", "", true, |k| Some(k.scenario.clone())),
-        ("executor", "--executor", true, |k| {
-            Some(k.executor.to_string())
-        }),
-        ("flavor", "--flavor", true, |k| {
-            k.flavor.map(|f| f.to_string())
-        }),
-        ("workers", "--workers", true, |k| {
-            (k.flavor != Some(Flavor::CurrentThread))
-                .then_some(k.workers?)
-                .map(|w| w.to_string())
-        }),
-        ("cost kind", "--cost-kind", false, |k| {
-            k.cost_kind.map(|c| c.to_string())
-        }),
-        ("light cost", "--light-cost", false, |k| {
-            k.light_cost_us.map(|c| format!("{c}us"))
-        }),
-        ("heavy cost", "--heavy-cost", true, |k| {
-            k.heavy_cost_us.map(|c| format!("{c}us"))
-        }),
-        ("samples", "--samples", false, |k| {
-            k.samples.map(|n| n.to_string())
-        }),
-        ("tasks", "--tasks", false, |k| {
-            k.tasks.map(|n| n.to_string())
-        }),
-        ("poll CPU time", "--poll-cpu-time", false, |k| {
-            Some(k.poll_cpu_time.to_string())
-        }),
-        (
-            "max blocking threads",
-            "--max-blocking-threads",
-            false,
-            |k| {
-                (k.executor == Executor::Tokio)
-                    .then_some(k.max_blocking_threads?)
-                    .map(|n| n.to_string())
-            },
-        ),
-        (
-            "global_queue_interval",
-            "--global-queue-interval",
-            true,
-            |k| {
-                (k.executor == Executor::Tokio).then(|| {
-                    k.global_queue_interval
-                        .map_or("default".into(), |n| n.to_string())
-                })
-            },
-        ),
-        ("event_interval", "--event-interval", true, |k| {
-            (k.executor == Executor::Tokio)
-                .then(|| k.event_interval.map_or("default".into(), |n| n.to_string()))
-        }),
-        ("thread_keep_alive", "--thread-keep-alive", false, |k| {
-            k.thread_keep_alive_us.map(|us| format!("{us}us"))
-        }),
-    ];
-    let values = |side: &Metrics, get: fn(&ConfigKey) -> Option<String>| {
-        let mut v: Vec<String> = side.keys().filter_map(get).collect();
-        // `default` first, numbers by value, then names.
-        v.sort_by_key(|s| {
-            (
-                s != "default",
-                s.parse::<u64>().map_or(u64::MAX, |n| n),
-                s.clone(),
-            )
-        });
-        v.dedup();
-        v
-    };
     // tokio's settings differ only where both folders have tokio runs (a
     // smol run has none of them).
-    let has_tokio = |side: &Metrics| side.keys().any(|k| k.executor == Executor::Tokio);
+    let has_tokio = |side: &Metrics| side.keys().any(ConfigKey::on_tokio);
     let tokio_on_both = has_tokio(base) && has_tokio(new);
-    let mut differences = Vec::new();
-    let mut command = vec!["pollscope run".to_string()];
+    let mut scenarios: Vec<&str> = base.keys().map(|k| k.scenario.as_str()).collect();
+    scenarios.dedup();
+    let (scenarios_new, mut differences) = (
+        new.keys()
+            .map(|k| k.scenario.as_str())
+            .collect::<std::collections::BTreeSet<_>>(),
+        Vec::new(),
+    );
+    let shown = |v: &[String]| {
+        if v.is_empty() {
+            "–".to_string()
+        } else {
+            v.join(",")
+        }
+    };
+    if scenarios
+        .iter()
+        .copied()
+        .collect::<std::collections::BTreeSet<_>>()
+        != scenarios_new
+    {
+        let names = |v: Vec<&str>| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        differences.push(format!(
+            "scenario: {} in base, {} in new",
+            shown(&names(scenarios.clone())),
+            shown(&names(scenarios_new.iter().copied().collect()))
+        ));
+    }
+    let mut command = vec!["pollscope run".to_string(), scenarios.join(" ")];
     let mut reproducible = true;
-    for (name, flag, list, get) in SETTINGS {
-        let (b, n) = (values(base, get), values(new, get));
-        let tokio_only = matches!(
-            flag,
-            "--max-blocking-threads"
-                | "--global-queue-interval"
-                | "--event-interval"
-                | "--thread-keep-alive"
-        );
-        if b != n && (!tokio_only || tokio_on_both) {
-            let shown = |v: &[String]| {
-                if v.is_empty() {
-                    "–".to_string()
-                } else {
-                    v.join(",")
-                }
-            };
+    for setting in Setting::ALL {
+        let (b, n) = (values_of(base, setting), values_of(new, setting));
+        if b != n && (!setting.spec().tokio_only || tokio_on_both) {
             differences.push(format!(
-                "{name}: {} in base, {} in new",
+                "{}: {} in base, {} in new",
+                setting.spec().label,
                 shown(&b),
                 shown(&n)
             ));
         }
-        match (flag, b.as_slice()) {
-            (_, []) => {}
-            ("", scenarios) => command.push(scenarios.join(" ")),
-            ("--poll-cpu-time", [on]) if on == "true" => command.push(flag.to_string()),
-            ("--poll-cpu-time", [_]) => {}
-            // Defaults need no option.
-            ("--executor", [one]) if one == "tokio" => {}
-            ("--global-queue-interval" | "--event-interval", [one]) if one == "default" => {}
-            ("--max-blocking-threads", [one]) if one == "512" => {}
-            (_, [one]) => command.push(format!("{flag} {one}")),
-            (_, many) if list => command.push(format!("{flag} {}", many.join(","))),
-            _ => reproducible = false,
+        match run_option(setting, &b) {
+            Ok(option) => command.extend(option),
+            Err(()) => reproducible = false,
         }
     }
     if differences.is_empty() {
@@ -480,33 +411,38 @@ mod doc_examples {
     #[test]
     fn differing_settings() {
         use crate::compare::{ConfigKey, Metrics, differing_settings};
-        use crate::scenario::{CostKind, Flavor};
+        use crate::scenario::{Executor, Setting, SettingValue, TokioKnob};
+        use SettingValue::{Count, Micros, Text};
         let key = |samples, workers| ConfigKey {
             scenario: "two_futures".into(),
-            flavor: Some(Flavor::MultiThread),
-            workers: Some(workers),
-            cost_kind: Some(CostKind::Cpu),
-            light_cost_us: Some(100),
-            heavy_cost_us: Some(500),
-            samples: Some(samples),
-            tasks: Some(6),
-            poll_cpu_time: false,
-            max_blocking_threads: Some(512),
-            ..ConfigKey::default()
+            values: [
+                (Setting::Executor, Text("tokio".into())),
+                (Setting::Flavor, Text("multi_thread".into())),
+                (Setting::Workers, Count(workers)),
+                (Setting::CostKind, Text("cpu".into())),
+                (Setting::LightCost, Micros(100)),
+                (Setting::HeavyCost, Micros(500)),
+                (Setting::Samples, Count(samples)),
+                (Setting::Tasks, Count(6)),
+                (Setting::PollCpuTime, Text("false".into())),
+                (Setting::MaxBlockingThreads, Count(512)),
+            ]
+            .into_iter()
+            .collect(),
         };
         let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
         let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
         assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
         assert!(
             text.contains(
-                "pollscope run two_futures --flavor multi_thread --workers 1 --cost-kind cpu \
+                "pollscope run two_futures --workers 1 --cost-kind cpu \
                  --light-cost 100us --heavy-cost 500us --samples 100 --tasks 6`"
             ),
             "{text}"
         );
         // Only the poll CPU time differs: the command still names the rest.
         let mut on = key(100, 1);
-        on.poll_cpu_time = true;
+        on.values.insert(Setting::PollCpuTime, Text("true".into()));
         let text = differing_settings(&side(on), &side(key(100, 1)));
         assert!(
             text.contains("poll CPU time: true in base, false in new"),
@@ -515,10 +451,16 @@ mod doc_examples {
         assert!(text.ends_with("--tasks 6 --poll-cpu-time`"), "{text}");
         // The executor and tokio's knobs are settings like the rest.
         let mut smol = key(100, 1);
-        smol.executor = crate::scenario::Executor::Smol;
+        smol.values
+            .insert(Setting::Executor, Text(Executor::Smol.to_string()));
+        smol.values.remove(&Setting::MaxBlockingThreads);
         let mut tuned = key(100, 1);
-        tuned.global_queue_interval = Some(7);
-        tuned.event_interval = Some(31);
+        tuned
+            .values
+            .insert(Setting::Tokio(TokioKnob::GlobalQueueInterval), Count(7));
+        tuned
+            .values
+            .insert(Setting::Tokio(TokioKnob::EventInterval), Count(31));
         let text = differing_settings(&side(tuned.clone()), &side(smol));
         assert!(
             text.contains("executor: tokio in base, smol in new"),
@@ -530,10 +472,14 @@ mod doc_examples {
             text.ends_with("--tasks 6 --global-queue-interval 7 --event-interval 31`"),
             "{text}"
         );
-        let text = differing_settings(&side(tuned), &side(key(100, 1)));
+        let text = differing_settings(&side(tuned.clone()), &side(key(100, 1)));
         assert!(
             text.contains("global_queue_interval: 7 in base, default in new"),
             "{text}"
+        );
+        assert_eq!(
+            tuned.to_string(),
+            "two_futures w1 cpu light=100us heavy=500us n=100 T=6 gqi7 ei31"
         );
     }
 }

@@ -91,7 +91,7 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
     let a = &run.analysis;
     let workers = &info.metrics.tokio_workers;
     let versions = &info.environment.versions;
-    RunRow {
+    let mut row = RunRow {
         run_id: Cow::Borrowed(&info.run_id),
         scenario: Cow::Borrowed(&info.scenario),
         flavor: config.map(|c| c.flavor),
@@ -111,11 +111,6 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
         origin: Some(info.origin),
         poll_cpu_time: Some(u8::from(info.poll_cpu_time)),
         executor: config.map(|c| c.executor),
-        global_queue_interval: config.and_then(|c| c.global_queue_interval),
-        event_interval: config.and_then(|c| c.event_interval),
-        thread_keep_alive_us: config
-            .and_then(|c| c.thread_keep_alive)
-            .map(|d| us(nanos(d))),
         tokio_version: versions.tokio.as_deref().map(Cow::Borrowed),
         smol_version: versions.smol.as_deref().map(Cow::Borrowed),
         pollscope_version: versions.pollscope.as_deref().map(Cow::Borrowed),
@@ -134,7 +129,12 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
             .then(|| Cow::Owned(join(workers.iter().map(|w| w.busy_ns)))),
         tokio_worker_parks: (!workers.is_empty())
             .then(|| Cow::Owned(join(workers.iter().map(|w| w.parks)))),
+        ..RunRow::default()
+    };
+    if let Some(config) = config {
+        row.set_tokio_knobs(&config.tokio);
     }
+    row
 }
 
 fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {

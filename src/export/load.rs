@@ -71,9 +71,7 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
             blocking_permits: row.blocking_permits.map(to_usize),
             pool_threads: to_usize(row.pool_threads.unwrap_or(row.cores)),
             executor: row.executor.unwrap_or_default(),
-            global_queue_interval: row.global_queue_interval,
-            event_interval: row.event_interval,
-            thread_keep_alive: row.thread_keep_alive_us.map(Duration::from_micros),
+            tokio: row.tokio_knobs(),
         }),
         _ => None,
     };

@@ -18,7 +18,9 @@ use crate::error::{Error, Result};
 use crate::findings::Verdict;
 use crate::probe::ThreadKind;
 use crate::scenario::CostKind;
-use crate::scenario::{Executor, Flavor, Origin};
+use crate::scenario::{
+    Executor, Flavor, KnobUnit, Origin, Setting, SettingValue, TokioKnob, TokioKnobs,
+};
 use crate::trace::FutureKind;
 
 /// A CSV row type: its file, its contract columns and its value checks.
@@ -59,10 +61,12 @@ pub(crate) struct RunRow<'a> {
     pub(crate) poll_cpu_time: Option<u8>,
     #[serde(default)]
     pub(crate) executor: Option<Executor>,
+    // tokio's knobs: one column per row of `crate::scenario::KNOBS`, read
+    // and written through `RunRow::tokio_knobs` and `set_tokio_knobs`.
     #[serde(default)]
-    pub(crate) global_queue_interval: Option<u32>,
+    pub(crate) global_queue_interval: Option<u64>,
     #[serde(default)]
-    pub(crate) event_interval: Option<u32>,
+    pub(crate) event_interval: Option<u64>,
     #[serde(default)]
     pub(crate) thread_keep_alive_us: Option<u64>,
     #[serde(default)]
@@ -133,17 +137,83 @@ impl Row for RunRow<'_> {
                     .filter(|&p| p > 1)
                     .map(|p| ("poll_cpu_time", format!("`{p}` is not 0 or 1")))
             })
-            .or_else(|| {
-                [
-                    ("global_queue_interval", self.global_queue_interval),
-                    ("event_interval", self.event_interval),
-                ]
-                .into_iter()
-                .find(|(_, v)| *v == Some(0))
-                .map(|(column, _)| (column, "`0`: an interval is at least 1".to_string()))
-            })
+            .or_else(|| self.knob_problem())
             .or_else(|| list_problem("tokio_worker_busy_ns", &self.tokio_worker_busy_ns))
             .or_else(|| list_problem("tokio_worker_parks", &self.tokio_worker_parks))
+    }
+}
+
+impl RunRow<'_> {
+    /// A knob's column.
+    fn knob_column(&mut self, knob: TokioKnob) -> &mut Option<u64> {
+        match knob {
+            TokioKnob::GlobalQueueInterval => &mut self.global_queue_interval,
+            TokioKnob::EventInterval => &mut self.event_interval,
+            TokioKnob::ThreadKeepAlive => &mut self.thread_keep_alive_us,
+        }
+    }
+
+    /// tokio's knobs as the row records them.
+    pub(crate) fn tokio_knobs(&self) -> TokioKnobs {
+        let mut row = self.clone();
+        let mut knobs = TokioKnobs::default();
+        for &knob in TokioKnob::ALL {
+            knobs.set(
+                knob,
+                row.knob_column(knob).map(|cell| knob.from_column(cell)),
+            );
+        }
+        knobs
+    }
+
+    /// Records tokio's knobs in their columns.
+    pub(crate) fn set_tokio_knobs(&mut self, knobs: &TokioKnobs) {
+        for &knob in TokioKnob::ALL {
+            *self.knob_column(knob) = knobs.get(knob).map(|v| knob.to_column(v));
+        }
+    }
+
+    /// The row's value of `setting`: `None` where the run has none (a
+    /// library session's runtime, a tokio setting of a smol run, workers
+    /// of current_thread) or, for tokio's knobs, where it is tokio's
+    /// default.
+    pub(crate) fn setting(&self, setting: Setting) -> Option<SettingValue> {
+        use SettingValue::{Count, Micros, Text};
+        let executor = self.executor.unwrap_or_default();
+        if setting.spec().tokio_only && executor != Executor::Tokio {
+            return None;
+        }
+        match setting {
+            Setting::Executor => Some(Text(executor.to_string())),
+            Setting::Flavor => self.flavor.map(|f| Text(f.to_string())),
+            Setting::Workers if self.flavor == Some(Flavor::CurrentThread) => None,
+            Setting::Workers => self.workers.map(Count),
+            Setting::CostKind => self.cost_kind.map(|k| Text(k.to_string())),
+            Setting::LightCost => self.light_cost_us.map(Micros),
+            Setting::HeavyCost => self.heavy_cost_us.map(Micros),
+            Setting::Samples => self.samples.map(Count),
+            Setting::Tasks => self.tasks.map(Count),
+            Setting::PollCpuTime => Some(Text((self.poll_cpu_time == Some(1)).to_string())),
+            Setting::MaxBlockingThreads => self.max_blocking_threads.map(Count),
+            Setting::Tokio(knob) => self.tokio_knobs().get(knob).map(|v| knob.setting_value(v)),
+        }
+    }
+
+    /// A count knob of 0 or beyond `u32`.
+    fn knob_problem(&self) -> Option<(&'static str, String)> {
+        let mut row = self.clone();
+        TokioKnob::ALL.iter().find_map(|&knob| {
+            let spec = knob.spec();
+            match (spec.unit, *row.knob_column(knob)) {
+                (KnobUnit::Count, Some(0)) => {
+                    Some((spec.column, "`0`: an interval is at least 1".to_string()))
+                }
+                (KnobUnit::Count, Some(n)) if n > u64::from(u32::MAX) => {
+                    Some((spec.column, format!("`{n}` is too large")))
+                }
+                _ => None,
+            }
+        })
     }
 }
 

@@ -189,9 +189,7 @@ pub(crate) fn restores(run: &Run<'_>) -> Judgement {
                     && c.heavy_cost == run.config.heavy_cost
                     && c.samples == run.config.samples
                     && c.executor == run.config.executor
-                    && c.global_queue_interval == run.config.global_queue_interval
-                    && c.event_interval == run.config.event_interval
-                    && c.thread_keep_alive == run.config.thread_keep_alive
+                    && c.tokio == run.config.tokio
             })
     };
     let Some(baseline) = run.all.iter().find(|o| same_config(o)) else {

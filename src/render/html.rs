@@ -392,21 +392,7 @@ fn tokio_knobs(c: &crate::trace::RunConfig) -> String {
     if c.executor != crate::scenario::Executor::Tokio {
         return "–".to_string();
     }
-    let mut set = Vec::new();
-    if let Some(n) = c.global_queue_interval {
-        set.push(format!("gqi {n}"));
-    }
-    if let Some(n) = c.event_interval {
-        set.push(format!("ei {n}"));
-    }
-    if let Some(d) = c.thread_keep_alive {
-        set.push(format!("keep-alive {}", format_duration(d)));
-    }
-    if set.is_empty() {
-        "default".to_string()
-    } else {
-        set.join(" · ")
-    }
+    c.tokio.describe()
 }
 
 fn futures_table(h: &mut String, r: &RunResult) {

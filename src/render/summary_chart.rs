@@ -14,14 +14,16 @@ use super::svg::{append_layer, escape};
 use crate::analysis::RunResult;
 use crate::common::duration::format_duration;
 use crate::scenario::JOURNEY;
-use crate::scenario::{Executor, Flavor, Placement};
+use crate::scenario::{Executor, Flavor, KNOBS, Placement, TokioKnob};
 use crate::trace::RunConfig;
 
-/// The setting a summary chart puts on its x axis (`plot --x`).
+/// The setting a summary chart puts on its x axis (`plot --x`): workers,
+/// any of tokio's list knobs, or the executor.
 ///
 /// ```
-/// use pollscope::SummaryAxis;
+/// use pollscope::{SummaryAxis, TokioKnob};
 /// assert_eq!("executor".parse::<SummaryAxis>(), Ok(SummaryAxis::Executor));
+/// assert_eq!("event_interval".parse::<SummaryAxis>(), Ok(SummaryAxis::Knob(TokioKnob::EventInterval)));
 /// assert_eq!(SummaryAxis::default().as_str(), "workers");
 /// assert!("cores".parse::<SummaryAxis>().unwrap_err().contains("unknown axis"));
 /// ```
@@ -30,32 +32,41 @@ pub enum SummaryAxis {
     /// Worker threads.
     #[default]
     Workers,
-    /// tokio's `global_queue_interval`.
-    GlobalQueueInterval,
-    /// tokio's `event_interval`.
-    EventInterval,
+    /// One of tokio's knobs that takes a list.
+    Knob(TokioKnob),
     /// The executor.
     Executor,
 }
 
 impl SummaryAxis {
+    /// Every axis, in the order `--help` lists them.
+    fn all() -> impl Iterator<Item = SummaryAxis> {
+        let knobs = KNOBS
+            .iter()
+            .filter(|spec| spec.list)
+            .map(|spec| SummaryAxis::Knob(spec.knob));
+        std::iter::once(SummaryAxis::Workers)
+            .chain(knobs)
+            .chain(std::iter::once(SummaryAxis::Executor))
+    }
+
     /// The axis's name (`--x` value, runs.csv column).
     pub fn as_str(self) -> &'static str {
         match self {
             SummaryAxis::Workers => "workers",
-            SummaryAxis::GlobalQueueInterval => "global_queue_interval",
-            SummaryAxis::EventInterval => "event_interval",
+            SummaryAxis::Knob(knob) => knob.as_str(),
             SummaryAxis::Executor => "executor",
         }
     }
 
     /// The axis's value in a run's configuration.
     fn value(self, config: &RunConfig) -> String {
-        let knob = |v: Option<u32>| v.map_or("default".to_string(), |n| n.to_string());
         match self {
             SummaryAxis::Workers => config.workers.to_string(),
-            SummaryAxis::GlobalQueueInterval => knob(config.global_queue_interval),
-            SummaryAxis::EventInterval => knob(config.event_interval),
+            SummaryAxis::Knob(knob) => config
+                .tokio
+                .get(knob)
+                .map_or("default".to_string(), |v| knob.format_value(v)),
             SummaryAxis::Executor => config.executor.to_string(),
         }
     }
@@ -74,18 +85,14 @@ impl SummaryAxis {
         if self != SummaryAxis::Executor && config.executor != Executor::Tokio {
             parts.push(config.executor.to_string());
         }
-        if self != SummaryAxis::GlobalQueueInterval
-            && let Some(n) = config.global_queue_interval
-        {
-            parts.push(format!("gqi{n}"));
-        }
-        if self != SummaryAxis::EventInterval
-            && let Some(n) = config.event_interval
-        {
-            parts.push(format!("ei{n}"));
-        }
-        if let Some(d) = config.thread_keep_alive {
-            parts.push(format!("ka{}", format_duration(d)));
+        for (knob, value) in config.tokio.iter() {
+            if self != SummaryAxis::Knob(knob) {
+                parts.push(format!(
+                    "{}{}",
+                    knob.spec().id_prefix,
+                    knob.format_value(value)
+                ));
+            }
         }
         parts.join(" ")
     }
@@ -103,17 +110,11 @@ impl std::str::FromStr for SummaryAxis {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        [
-            SummaryAxis::Workers,
-            SummaryAxis::GlobalQueueInterval,
-            SummaryAxis::EventInterval,
-            SummaryAxis::Executor,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-        .ok_or_else(|| {
+        SummaryAxis::all().find(|a| a.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = SummaryAxis::all().map(SummaryAxis::as_str).collect();
             format!(
-                "unknown axis `{s}` (use workers, global_queue_interval, event_interval or executor)"
+                "unknown axis `{s}` (use {})",
+                crate::common::spelling::choices(&names)
             )
         })
     }

@@ -1,14 +1,17 @@
 //! The cross product of runs: every scenario × executor × flavor × workers
-//! × tokio knob × heavy cost × repeat is one run.
+//! × each of tokio's knobs × heavy cost × repeat is one run.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::common::names;
 use crate::error::{Error, Result};
+use crate::run::resources::Estimate;
 use crate::scenario::CostKind;
 use crate::scenario::{BUILTINS, Builtin};
-use crate::scenario::{Executor, Flavor, JourneyParams, Placement, Scenario, cores};
+use crate::scenario::{
+    Choice, Executor, Flavor, JourneyParams, KNOBS, Placement, Scenario, TokioKnobs, cores,
+};
 
 /// Where a scenario of the matrix comes from.
 #[derive(Clone, Debug)]
@@ -41,9 +44,9 @@ impl ScenarioSource {
     }
 }
 
-/// The knobs that span the matrix, plus those applied to every run. An
-/// empty axis keeps what the scenario says (tokio's default for the
-/// built-ins); a `None` inside an axis asks for the runtime's default.
+/// The settings that span the matrix, plus those applied to every run.
+/// An empty axis keeps what the scenario says (tokio's default for the
+/// built-ins).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Matrix {
     /// Knobs of the built-in scenarios (the heavy cost is overridden by
@@ -55,14 +58,11 @@ pub(crate) struct Matrix {
     pub executors: Vec<Executor>,
     /// Flavors to sweep.
     pub flavors: Vec<Flavor>,
-    /// Worker counts to sweep (`None`: one per core).
-    pub workers: Vec<Option<usize>>,
-    /// tokio's `global_queue_interval` values to sweep.
-    pub global_queue_intervals: Vec<Option<u32>>,
-    /// tokio's `event_interval` values to sweep.
-    pub event_intervals: Vec<Option<u32>>,
-    /// tokio's `thread_keep_alive` for every tokio run.
-    pub thread_keep_alive: Option<Duration>,
+    /// Worker counts to sweep (`Default`: one per core).
+    pub workers: Vec<Choice<usize>>,
+    /// tokio's knobs to sweep, one axis per knob of [`KNOBS`], in its
+    /// order; they apply to tokio runs only.
+    pub knobs: [Vec<Choice<u64>>; KNOBS.len()],
     /// Blocking pool cap for every tokio run; `None` = the scenario's.
     pub max_blocking_threads: Option<usize>,
     /// Runs per configuration (at least 1).
@@ -90,62 +90,85 @@ impl RunPlan {
     }
 }
 
-/// An axis: its values as overrides, or one "keep the scenario's" entry.
-fn axis<T: Copy>(values: &[T]) -> Vec<Option<T>> {
-    if values.is_empty() {
-        vec![None]
-    } else {
-        values.iter().copied().map(Some).collect()
-    }
+/// One point of the runtime axes, before it meets a scenario.
+#[derive(Clone, Copy, Debug, Default)]
+struct RuntimePoint {
+    executor: Choice<Executor>,
+    flavor: Choice<Flavor>,
+    workers: Choice<usize>,
+    knobs: [Choice<u64>; KNOBS.len()],
 }
 
-/// One point of the runtime axes, before it meets a scenario.
-#[derive(Clone, Copy, Debug)]
-struct RuntimePoint {
-    executor: Option<Executor>,
-    flavor: Option<Flavor>,
-    workers: Option<Option<usize>>,
-    global_queue_interval: Option<Option<u32>>,
-    event_interval: Option<Option<u32>>,
+/// Every point of `points` combined with every value of `axis` (the
+/// points as they are when the axis is empty).
+fn cross<T: Copy>(
+    points: Vec<RuntimePoint>,
+    axis: &[T],
+    set: impl Fn(&mut RuntimePoint, T),
+) -> Vec<RuntimePoint> {
+    if axis.is_empty() {
+        return points;
+    }
+    let mut out = Vec::with_capacity(points.len() * axis.len());
+    for point in points {
+        for &value in axis {
+            let mut next = point;
+            set(&mut next, value);
+            out.push(next);
+        }
+    }
+    out
 }
 
 impl Matrix {
     /// Every point of the runtime axes, executor-major, then flavor,
-    /// workers, global_queue_interval and event_interval.
+    /// workers and tokio's knobs in [`KNOBS`] order.
     fn runtime_points(&self) -> Vec<RuntimePoint> {
-        let mut points = Vec::new();
-        for executor in axis(&self.executors) {
-            for flavor in axis(&self.flavors) {
-                for workers in axis(&self.workers) {
-                    for global_queue_interval in axis(&self.global_queue_intervals) {
-                        for event_interval in axis(&self.event_intervals) {
-                            points.push(RuntimePoint {
-                                executor,
-                                flavor,
-                                workers,
-                                global_queue_interval,
-                                event_interval,
-                            });
-                        }
-                    }
-                }
-            }
+        let mut points = vec![RuntimePoint::default()];
+        points = cross(points, &self.executors, |p, e| p.executor = Choice::Set(e));
+        points = cross(points, &self.flavors, |p, f| p.flavor = Choice::Set(f));
+        points = cross(points, &self.workers, |p, w| p.workers = w);
+        for (i, axis) in self.knobs.iter().enumerate() {
+            points = cross(points, axis, |p, v| p.knobs[i] = v);
         }
         points
     }
 
-    /// `source` configured for one runtime point and heavy cost.
-    fn configure(&self, source: &ScenarioSource, point: RuntimePoint, heavy: Duration) -> Scenario {
+    /// The heavy costs to sweep.
+    fn heavy_costs(&self) -> Vec<Duration> {
+        if self.heavy_costs.is_empty() {
+            vec![self.params.heavy_cost]
+        } else {
+            self.heavy_costs.clone()
+        }
+    }
+
+    /// `source` configured for one runtime point and heavy cost, with the
+    /// built-ins' task count `tasks`.
+    fn configure(
+        &self,
+        source: &ScenarioSource,
+        point: RuntimePoint,
+        heavy: Duration,
+        tasks: u32,
+    ) -> Scenario {
         let mut scenario = match source {
-            ScenarioSource::Builtin(b) => (b.build)(&JourneyParams {
-                heavy_cost: heavy,
-                task_threads: match (point.flavor, point.workers) {
-                    (Some(Flavor::CurrentThread), _) => Some(1),
-                    (_, Some(w)) => Some(w.unwrap_or_else(cores)),
-                    (_, None) => None,
-                },
-                ..self.params.clone()
-            }),
+            ScenarioSource::Builtin(b) => {
+                let mut task_threads = None;
+                point.workers.apply(&mut task_threads);
+                b.scenario(&JourneyParams {
+                    heavy_cost: heavy,
+                    tasks,
+                    task_threads: match point.flavor {
+                        Choice::Set(Flavor::CurrentThread) => Some(1),
+                        _ => match point.workers {
+                            Choice::Keep => None,
+                            _ => Some(task_threads.unwrap_or_else(cores)),
+                        },
+                    },
+                    ..self.params.clone()
+                })
+            }
             ScenarioSource::Custom(s) => {
                 let mut s = s.clone();
                 if let Some(kind) = self.custom_cost_kind {
@@ -160,42 +183,59 @@ impl Matrix {
             }
         };
         let runtime = &mut scenario.runtime;
-        if let Some(executor) = point.executor {
+        if let Choice::Set(executor) = point.executor {
             runtime.executor = executor;
         }
-        if let Some(flavor) = point.flavor {
+        if let Choice::Set(flavor) = point.flavor {
             runtime.flavor = flavor;
         }
-        if let Some(workers) = point.workers {
-            runtime.workers = workers;
-        }
+        point.workers.apply(&mut runtime.workers);
         if runtime.flavor == Flavor::CurrentThread {
             runtime.workers = None;
         }
-        if let Some(n) = point.global_queue_interval {
-            runtime.global_queue_interval = n;
-        }
-        if let Some(n) = point.event_interval {
-            runtime.event_interval = n;
-        }
-        if self.thread_keep_alive.is_some() {
-            runtime.thread_keep_alive = self.thread_keep_alive;
+        for (i, spec) in KNOBS.iter().enumerate() {
+            let mut value = runtime.tokio.get(spec.knob);
+            point.knobs[i].apply(&mut value);
+            runtime.tokio.set(spec.knob, value);
         }
         if self.max_blocking_threads.is_some() {
             runtime.max_blocking_threads = self.max_blocking_threads;
         }
         if runtime.executor == Executor::Smol {
             // tokio's knobs do not apply: the smol run is made once.
-            runtime.global_queue_interval = None;
-            runtime.event_interval = None;
-            runtime.thread_keep_alive = None;
+            runtime.tokio = TokioKnobs::default();
             runtime.max_blocking_threads = None;
         }
         scenario
     }
 
-    /// Every run, scenario-major, then executor, flavor, workers,
-    /// global_queue_interval, event_interval, heavy cost and repeat. Points
+    /// What the whole matrix would need, from counts alone: nothing big is
+    /// built. A built-in scenario is built for one and for two tasks and
+    /// extrapolated to `params.tasks` (its futures grow linearly with the
+    /// task count); every point and heavy cost is counted `repeat` times.
+    pub(crate) fn estimate(&self, sources: &[ScenarioSource]) -> Estimate {
+        let repeats = u128::from(self.repeat.max(1));
+        let mut total = Estimate::default();
+        for source in sources {
+            for point in self.runtime_points() {
+                for heavy in self.heavy_costs() {
+                    let one = Estimate::of(&self.configure(source, point, heavy, 1));
+                    let run = match source {
+                        ScenarioSource::Custom(_) => one,
+                        ScenarioSource::Builtin(_) => {
+                            let two = Estimate::of(&self.configure(source, point, heavy, 2));
+                            one.extrapolate(&two, self.params.tasks)
+                        }
+                    };
+                    total = total.plus(&run.times(repeats));
+                }
+            }
+        }
+        total
+    }
+
+    /// Every run, scenario-major, then the runtime points (executor,
+    /// flavor, workers, tokio's knobs), heavy cost and repeat. Points
     /// that make the same run (current_thread at several worker counts,
     /// smol at several tokio knobs) collapse to one. Every scenario is
     /// validated, so a bad combination fails before anything runs.
@@ -212,11 +252,7 @@ impl Matrix {
         sources: &[ScenarioSource],
         skipped: &mut Vec<String>,
     ) -> Result<Vec<RunPlan>> {
-        let heavy_costs = if self.heavy_costs.is_empty() {
-            vec![self.params.heavy_cost]
-        } else {
-            self.heavy_costs.clone()
-        };
+        let heavy_costs = self.heavy_costs();
         let points = self.runtime_points();
         let mut plans: Vec<RunPlan> = Vec::new();
         // Run id → index of the source that made it: the same source may
@@ -225,7 +261,7 @@ impl Matrix {
         for (source_index, source) in sources.iter().enumerate() {
             for &point in &points {
                 for &heavy in &heavy_costs {
-                    let scenario = self.configure(source, point, heavy);
+                    let scenario = self.configure(source, point, heavy, self.params.tasks);
                     if self.executors.len() > 1
                         && scenario.runtime.executor == Executor::Smol
                         && scenario
@@ -279,10 +315,11 @@ mod doc_examples {
     #[test]
     fn matrix_plan() {
         use crate::run::matrix::{Matrix, ScenarioSource};
+        use crate::scenario::Choice;
         use std::time::Duration;
 
         let matrix = Matrix {
-            workers: vec![Some(1), Some(2)],
+            workers: vec![Choice::Set(1), Choice::Set(2)],
             heavy_costs: vec![Duration::from_micros(100), Duration::from_micros(500)],
             repeat: 2,
             ..Default::default()

@@ -2,6 +2,7 @@
 //! scenario (tokio or smol), runs its instrumented producers and service
 //! workloads with their costs, and returns the trace.
 
+pub(crate) mod bench_matrix;
 pub(crate) mod cost;
 pub(crate) mod executor;
 pub(crate) mod matrix;
@@ -24,7 +25,7 @@ use crate::run::executor::{Spawner, block_on_smol};
 use crate::run::producer::{Producer, StepEnv, expected_polls};
 use crate::run::resources::{available_memory, check_memory};
 use crate::run::workloads::Wiring;
-use crate::scenario::{Executor, Flavor, Placement, Scenario, cores};
+use crate::scenario::{Executor, Flavor, Placement, Scenario, TokioKnob, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     TokioWorker, Versions,
@@ -124,9 +125,7 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
         blocking_permits: runtime.blocking_permits,
         pool_threads: runtime.effective_pool_threads(),
         executor: runtime.executor,
-        global_queue_interval: runtime.global_queue_interval,
-        event_interval: runtime.event_interval,
-        thread_keep_alive: runtime.thread_keep_alive,
+        tokio: runtime.tokio,
     };
     Ok(RunTrace {
         info: RunInfo {
@@ -366,14 +365,16 @@ fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
     };
     builder.max_blocking_threads(spec.effective_max_blocking_threads());
-    if let Some(n) = spec.global_queue_interval {
-        builder.global_queue_interval(n);
-    }
-    if let Some(n) = spec.event_interval {
-        builder.event_interval(n);
-    }
-    if let Some(d) = spec.thread_keep_alive {
-        builder.thread_keep_alive(d);
+    // Each of tokio's knobs that is set: the one place that names them
+    // besides the table (`crate::scenario::KNOBS`) and runs.csv's columns.
+    // Counts were checked to fit a `u32` when parsed.
+    for (knob, value) in spec.tokio.iter() {
+        let count = || u32::try_from(value).unwrap_or(u32::MAX);
+        match knob {
+            TokioKnob::GlobalQueueInterval => builder.global_queue_interval(count()),
+            TokioKnob::EventInterval => builder.event_interval(count()),
+            TokioKnob::ThreadKeepAlive => builder.thread_keep_alive(Duration::from_nanos(value)),
+        };
     }
     builder.enable_time().enable_io().build()
 }

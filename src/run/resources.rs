@@ -8,7 +8,7 @@ use crate::run::producer::expected_polls;
 use crate::scenario::Scenario;
 
 /// What a matrix will hold in memory, estimated before it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct MemoryEstimate {
     /// Events (polls and samples) the runs are sized for.
     pub events: u128,
@@ -42,6 +42,128 @@ pub(crate) fn memory_estimate<'a>(
         bytes = bytes.saturating_add(run_events.saturating_mul(record).saturating_add(fixed));
     }
     MemoryEstimate { events, bytes }
+}
+
+/// What runs need, estimated from their scenarios' counts alone (see
+/// [`crate::run::matrix::Matrix::estimate`]): saturating, so absurd
+/// requests estimate as absurdly large instead of overflowing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Estimate {
+    /// Runs.
+    pub runs: u128,
+    /// Futures over all runs.
+    pub futures: u128,
+    /// Memory ([`MemoryEstimate`]).
+    pub memory: MemoryEstimate,
+    /// The least time the runs take one after another: each run's slowest
+    /// future's `samples × cost` ([`check_duration`]), ns.
+    pub least_ns: u128,
+}
+
+impl Estimate {
+    /// One run of `scenario`.
+    pub(crate) fn of(scenario: &Scenario) -> Self {
+        Self {
+            runs: 1,
+            futures: scenario.futures.len() as u128,
+            memory: memory_estimate([scenario]),
+            least_ns: slowest_future(scenario).map_or(0, |(ns, _)| ns),
+        }
+    }
+
+    /// The sum of two estimates.
+    pub(crate) fn plus(&self, other: &Self) -> Self {
+        Self {
+            runs: self.runs.saturating_add(other.runs),
+            futures: self.futures.saturating_add(other.futures),
+            memory: MemoryEstimate {
+                events: self.memory.events.saturating_add(other.memory.events),
+                bytes: self.memory.bytes.saturating_add(other.memory.bytes),
+            },
+            least_ns: self.least_ns.saturating_add(other.least_ns),
+        }
+    }
+
+    /// `n` times this estimate.
+    pub(crate) fn times(&self, n: u128) -> Self {
+        Self {
+            runs: self.runs.saturating_mul(n),
+            futures: self.futures.saturating_mul(n),
+            memory: MemoryEstimate {
+                events: self.memory.events.saturating_mul(n),
+                bytes: self.memory.bytes.saturating_mul(n),
+            },
+            least_ns: self.least_ns.saturating_mul(n),
+        }
+    }
+
+    /// A run at `tasks` tasks, from this run at one task and `two` at two
+    /// (futures, events and memory grow linearly with the task count; the
+    /// slowest future does not change).
+    pub(crate) fn extrapolate(&self, two: &Self, tasks: u32) -> Self {
+        let more = u128::from(tasks.saturating_sub(1));
+        let grow =
+            |one: u128, two: u128| one.saturating_add(two.saturating_sub(one).saturating_mul(more));
+        Self {
+            runs: self.runs,
+            futures: grow(self.futures, two.futures),
+            memory: MemoryEstimate {
+                events: grow(self.memory.events, two.memory.events),
+                bytes: grow(self.memory.bytes, two.memory.bytes),
+            },
+            least_ns: self.least_ns.max(two.least_ns),
+        }
+    }
+}
+
+/// Bytes a planned run holds before it starts (its configured scenario:
+/// about 150 bytes per future, rounded up).
+const PLANNED_BYTES_PER_FUTURE: u128 = 256;
+
+/// Refuses (bad input, naming the figure) a matrix too large to plan:
+/// more memory than `available` for its events and plans, or longer than
+/// [`LONGEST_RUNS`]; checked on an [`Estimate`] before anything is built.
+pub(crate) fn check_estimate(estimate: &Estimate, available: Option<u128>) -> Result<()> {
+    let bytes = estimate
+        .memory
+        .bytes
+        .saturating_add(estimate.futures.saturating_mul(PLANNED_BYTES_PER_FUTURE));
+    if let Some(available) = available
+        && bytes > available
+    {
+        return Err(Error::bad_input(format!(
+            "the runs need about {} of memory ({} run(s), {} futures, {} events) but {} is available: use fewer --samples, --tasks, --repeat or runs",
+            gigabytes(bytes),
+            estimate.runs,
+            estimate.futures,
+            estimate.memory.events,
+            gigabytes(available)
+        )));
+    }
+    if estimate.least_ns > LONGEST_RUNS.as_nanos() {
+        return Err(Error::bad_input(format!(
+            "the {} run(s) would take at least {} (samples × cost of each run's slowest future), over the {} limit: use smaller costs, fewer --samples or fewer --repeat",
+            estimate.runs,
+            hours(estimate.least_ns),
+            hours(LONGEST_RUNS.as_nanos()),
+        )));
+    }
+    Ok(())
+}
+
+/// A scenario's slowest future: `samples × cost` in ns, and its name.
+fn slowest_future(scenario: &Scenario) -> Option<(u128, String)> {
+    scenario
+        .futures
+        .iter()
+        .map(|f| {
+            let ns = f
+                .cost
+                .as_nanos()
+                .saturating_mul(u128::from(scenario.samples_of(f)));
+            (ns, format!("{} of {}", f.name, scenario.name))
+        })
+        .max_by_key(|(ns, _)| *ns)
 }
 
 /// The memory this machine has available now (`MemAvailable` of
@@ -89,18 +211,7 @@ pub(crate) fn check_duration<'a>(scenarios: impl IntoIterator<Item = &'a Scenari
     let mut total = 0u128;
     let mut slowest: Option<(u128, String)> = None;
     for scenario in scenarios {
-        let Some((ns, name)) = scenario
-            .futures
-            .iter()
-            .map(|f| {
-                let ns = f
-                    .cost
-                    .as_nanos()
-                    .saturating_mul(u128::from(scenario.samples_of(f)));
-                (ns, format!("{} of {}", f.name, scenario.name))
-            })
-            .max_by_key(|(ns, _)| *ns)
-        else {
+        let Some((ns, name)) = slowest_future(scenario) else {
             continue;
         };
         total = total.saturating_add(ns);

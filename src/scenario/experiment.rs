@@ -33,8 +33,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Executor, Flavor, FutureSpec, Origin, Placement, RuntimeSpec, Scenario};
-use crate::common::duration::{parse_duration, parse_keep_alive};
+use super::{Executor, Flavor, FutureSpec, Origin, Placement, RuntimeSpec, Scenario, TokioKnob};
+use crate::common::duration::parse_duration;
 use crate::common::names;
 use crate::error::{Error, Result};
 use crate::scenario::CostKind;
@@ -53,8 +53,9 @@ struct File {
     future: Vec<FutureTable>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `[runtime]`: its own keys, and one key per row of the knob table
+/// ([`crate::scenario::KNOBS`]); any other key is an error naming it.
+#[derive(Default)]
 struct RuntimeTable {
     flavor: Option<Spanned<String>>,
     workers: Option<Spanned<u32>>,
@@ -62,9 +63,70 @@ struct RuntimeTable {
     blocking_permits: Option<Spanned<u32>>,
     pool_threads: Option<Spanned<u32>>,
     executor: Option<Spanned<String>>,
-    global_queue_interval: Option<Spanned<u32>>,
-    event_interval: Option<Spanned<u32>>,
-    thread_keep_alive: Option<Spanned<String>>,
+    /// tokio's knobs, as written.
+    knobs: Vec<(TokioKnob, Spanned<toml::Value>)>,
+}
+
+/// `[runtime]`'s own keys, before the knob table's.
+const RUNTIME_KEYS: [&str; 6] = [
+    "flavor",
+    "workers",
+    "max_blocking_threads",
+    "blocking_permits",
+    "pool_threads",
+    "executor",
+];
+
+impl<'de> Deserialize<'de> for RuntimeTable {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RuntimeTable;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the [runtime] table")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RuntimeTable, A::Error> {
+                let mut table = RuntimeTable::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "flavor" => table.flavor = Some(map.next_value()?),
+                        "workers" => table.workers = Some(map.next_value()?),
+                        "max_blocking_threads" => {
+                            table.max_blocking_threads = Some(map.next_value()?)
+                        }
+                        "blocking_permits" => table.blocking_permits = Some(map.next_value()?),
+                        "pool_threads" => table.pool_threads = Some(map.next_value()?),
+                        "executor" => table.executor = Some(map.next_value()?),
+                        other => match other.parse::<TokioKnob>() {
+                            Ok(knob) => table.knobs.push((knob, map.next_value()?)),
+                            Err(_) => {
+                                let known: Vec<&str> = RUNTIME_KEYS
+                                    .iter()
+                                    .copied()
+                                    .chain(TokioKnob::ALL.iter().map(|k| k.as_str()))
+                                    .collect();
+                                return Err(serde::de::Error::custom(format!(
+                                    "unknown field `{other}`, expected one of {}",
+                                    known
+                                        .iter()
+                                        .map(|k| format!("`{k}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )));
+                            }
+                        },
+                    }
+                }
+                Ok(table)
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -285,37 +347,38 @@ fn runtime_spec(at: &Locator<'_>, table: &RuntimeTable) -> Result<RuntimeSpec> {
     if let Some(executor) = &table.executor {
         runtime.executor = at.parsed(executor, "runtime.executor")?;
     }
-    runtime.global_queue_interval = at.count(
-        &table.global_queue_interval,
-        "runtime.global_queue_interval",
-    )?;
-    runtime.event_interval = at.count(&table.event_interval, "runtime.event_interval")?;
-    if let Some(keep_alive) = &table.thread_keep_alive {
-        runtime.thread_keep_alive = Some(
-            parse_keep_alive(keep_alive.get_ref())
-                .map_err(|e| at.at(keep_alive, "runtime.thread_keep_alive", e))?,
-        );
+    for (knob, value) in &table.knobs {
+        let key = format!("runtime.{knob}");
+        let text = match value.get_ref() {
+            toml::Value::Integer(n) => n.to_string(),
+            toml::Value::String(text) => text.clone(),
+            other => {
+                return Err(at.at(
+                    value,
+                    &key,
+                    format!(
+                        "expected a number or a duration, found {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        let parsed = knob.parse_value(&text).map_err(|e| at.at(value, &key, e))?;
+        runtime.tokio.set(*knob, Some(parsed));
     }
     if runtime.executor == Executor::Smol {
-        let tokio_only = [
-            (
-                "runtime.global_queue_interval",
-                table.global_queue_interval.as_ref().map(|v| v.span()),
-            ),
-            (
-                "runtime.event_interval",
-                table.event_interval.as_ref().map(|v| v.span()),
-            ),
-            (
-                "runtime.thread_keep_alive",
-                table.thread_keep_alive.as_ref().map(|v| v.span()),
-            ),
-            (
-                "runtime.max_blocking_threads",
-                table.max_blocking_threads.as_ref().map(|v| v.span()),
-            ),
-        ];
-        if let Some((key, Some(span))) = tokio_only.into_iter().find(|(_, span)| span.is_some()) {
+        let tokio_only = table
+            .knobs
+            .iter()
+            .map(|(knob, value)| (format!("runtime.{knob}"), value.span()))
+            .chain(
+                table
+                    .max_blocking_threads
+                    .as_ref()
+                    .map(|v| ("runtime.max_blocking_threads".to_string(), v.span())),
+            )
+            .min_by_key(|(_, span)| span.start);
+        if let Some((key, span)) = tokio_only {
             return Err(at.error(
                 Some(span.start),
                 format!("`{key}`: is tokio's; it does not apply to executor = \"smol\""),

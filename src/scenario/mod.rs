@@ -11,30 +11,28 @@ pub(crate) mod experiment;
 pub(crate) mod future_names;
 pub(crate) mod journey;
 mod params;
+pub mod settings;
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
 
 use crate::common::duration::format_duration;
 use crate::common::names;
+use crate::common::spelling::spelled_enum;
 use crate::error::{Error, Result};
 
 pub use builtins::{BUILTINS, Builtin, JOURNEY, builtin};
 pub use cost_kind::CostKind;
 pub use params::JourneyParams;
 pub use runtime::{Executor, Flavor, RuntimeSpec};
+pub(crate) use settings::parse_count;
+pub(crate) use settings::{Choice, KNOBS, KnobUnit, Setting, SettingValue};
+pub use settings::{TokioKnob, TokioKnobs};
 pub(crate) mod runtime;
 mod services;
 
 /// Where a run's scenario came from: only built-in scenarios are judged by
 /// the blog post's claims.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Origin {
     /// A built-in scenario (`pollscope list`).
     #[default]
@@ -45,20 +43,14 @@ pub enum Origin {
     Session,
 }
 
-impl Origin {
-    /// `builtin`, `file` or `session`, as in runs.csv.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Builtin => "builtin",
-            Origin::File => "file",
-            Origin::Session => "session",
-        }
-    }
-}
+spelled_enum!(pub Origin, "origin", {
+    Builtin => "builtin",
+    File => "file",
+    Session => "session",
+});
 
 /// Where a producer's steps run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Placement {
     /// Joined with `join_all` inside the task that `block_on` drives.
     #[default]
@@ -75,27 +67,15 @@ pub enum Placement {
     Pool,
 }
 
+spelled_enum!(pub Placement, "placement", {
+    Inline => "inline",
+    Spawn => "spawn",
+    SpawnBlocking => "spawn_blocking",
+    BlockInPlace => "block_in_place",
+    Pool => "pool",
+});
+
 impl Placement {
-    /// Every placement, in documentation order.
-    pub const ALL: [Placement; 5] = [
-        Placement::Inline,
-        Placement::Spawn,
-        Placement::SpawnBlocking,
-        Placement::BlockInPlace,
-        Placement::Pool,
-    ];
-
-    /// The placement's name in TOML and CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Placement::Inline => "inline",
-            Placement::Spawn => "spawn",
-            Placement::SpawnBlocking => "spawn_blocking",
-            Placement::BlockInPlace => "block_in_place",
-            Placement::Pool => "pool",
-        }
-    }
-
     /// Whether the steps run off the future's own task (on blocking or pool
     /// threads), outside the future's polls.
     pub fn steps_off_task(self) -> bool {
@@ -105,27 +85,6 @@ impl Placement {
     /// Whether the future is its own spawned task.
     pub fn is_spawned(self) -> bool {
         matches!(self, Placement::Spawn | Placement::BlockInPlace)
-    }
-}
-
-impl fmt::Display for Placement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Placement {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Placement::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown placement `{s}` (use inline, spawn, spawn_blocking, block_in_place or pool)"
-                )
-            })
     }
 }
 
@@ -282,18 +241,27 @@ impl Scenario {
     /// assert_eq!(s.run_id(1), "many_spawn_task-ct-cpu500us-r1");
     /// ```
     pub fn run_id(&self, repeat: u32) -> String {
+        format!("{}-{}-r{repeat}", self.name, self.configuration_id())
+    }
+
+    /// The benches' id of this scenario's point:
+    /// `<scenario>/<w{workers} or ct>-<cost kind><heavy cost><suffixes>`.
+    pub fn bench_id(&self) -> String {
+        format!("{}/{}", self.name, self.configuration_id())
+    }
+
+    /// The run id's middle: `<w{workers} or ct>-<cost kind><cost>` and the
+    /// runtime's suffixes ([`RuntimeSpec::id_suffix`]).
+    fn configuration_id(&self) -> String {
         let threads = match self.runtime.flavor {
             Flavor::CurrentThread => "ct".to_string(),
             Flavor::MultiThread => format!("w{}", self.runtime.effective_workers()),
         };
         format!(
-            "{}-{}-{}{}{}-r{}",
-            self.name,
-            threads,
+            "{threads}-{}{}{}",
             self.cost_kind,
             format_duration(self.id_cost()),
             self.runtime.id_suffix(),
-            repeat
         )
     }
 
@@ -326,18 +294,13 @@ impl Scenario {
             ("max_blocking_threads", self.runtime.max_blocking_threads),
             ("blocking permits", self.runtime.blocking_permits),
             ("pool threads", self.runtime.pool_threads),
-            (
-                "global_queue_interval",
-                self.runtime.global_queue_interval.map(|n| n as usize),
-            ),
-            (
-                "event_interval",
-                self.runtime.event_interval.map(|n| n as usize),
-            ),
         ] {
             if value == Some(0) {
                 return bad(format!("{key} must be at least 1"));
             }
+        }
+        if let Some((knob, _)) = self.runtime.tokio.iter().find(|&(_, v)| v == 0) {
+            return bad(format!("{knob} must be at least 1"));
         }
         if let (Flavor::CurrentThread, Some(workers @ 2..)) =
             (self.runtime.flavor, self.runtime.workers)
@@ -346,10 +309,10 @@ impl Scenario {
                 "workers = {workers} does not apply to current_thread, which runs everything on one thread"
             ));
         }
-        if self.runtime.executor == Executor::Smol && self.runtime.has_tokio_knobs() {
-            return bad(
-                "global_queue_interval, event_interval and thread_keep_alive are tokio's: they do not apply to smol".into(),
-            );
+        if self.runtime.executor == Executor::Smol
+            && let Some((knob, _)) = self.runtime.tokio.iter().next()
+        {
+            return bad(format!("{knob} is tokio's: it does not apply to smol"));
         }
         let mut seen = std::collections::HashSet::with_capacity(self.futures.len());
         for future in &self.futures {

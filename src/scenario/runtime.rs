@@ -1,20 +1,12 @@
 //! The runtime a scenario runs on: executor, flavor, thread counts and
 //! tokio's scheduling knobs.
 
-use std::fmt;
-use std::str::FromStr;
-use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
-
 use super::cores;
-use crate::common::duration::format_duration;
+use super::settings::TokioKnobs;
+use crate::common::spelling::spelled_enum;
 
 /// tokio's runtime flavor.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Flavor {
     /// Worker threads plus the `block_on` thread.
     #[default]
@@ -23,35 +15,10 @@ pub enum Flavor {
     CurrentThread,
 }
 
-impl Flavor {
-    /// The flavor's name on the command line and in CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flavor::MultiThread => "multi_thread",
-            Flavor::CurrentThread => "current_thread",
-        }
-    }
-}
-
-impl fmt::Display for Flavor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Flavor {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "multi_thread" => Ok(Flavor::MultiThread),
-            "current_thread" => Ok(Flavor::CurrentThread),
-            _ => Err(format!(
-                "unknown flavor `{s}` (use multi_thread or current_thread)"
-            )),
-        }
-    }
-}
+spelled_enum!(pub Flavor, "flavor", {
+    MultiThread => "multi_thread",
+    CurrentThread => "current_thread",
+});
 
 /// The runtime a scenario is run on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,15 +37,8 @@ pub struct RuntimeSpec {
     pub pool_threads: Option<usize>,
     /// Which executor runs the futures.
     pub executor: Executor,
-    /// tokio's `global_queue_interval` (polls between checks of the global
-    /// queue); `None` = tokio's default (it tunes it itself).
-    pub global_queue_interval: Option<u32>,
-    /// tokio's `event_interval` (polls between checks for I/O and timer
-    /// events); `None` = tokio's default, 61.
-    pub event_interval: Option<u32>,
-    /// tokio's `thread_keep_alive` for idle blocking threads; `None` =
-    /// tokio's default, 10 s.
-    pub thread_keep_alive: Option<Duration>,
+    /// tokio's scheduling knobs (unset: tokio's defaults).
+    pub tokio: TokioKnobs,
 }
 
 /// The `blocking` crate's default cap of its pool (smol's `unblock`).
@@ -119,42 +79,26 @@ impl RuntimeSpec {
     }
 
     /// The run id's part for the executor and the tokio knobs that are
-    /// set, in DESIGN.md's order: `-smol`, `-gqi<N>`, `-ei<N>`, `-ka<dur>`
+    /// set, in DESIGN.md's order: `-smol`, then [`TokioKnobs::id_suffix`]
     /// (empty for tokio at its defaults).
     ///
     /// ```
-    /// use pollscope::{Executor, RuntimeSpec};
-    /// use std::time::Duration;
+    /// use pollscope::{Executor, RuntimeSpec, TokioKnob, TokioKnobs};
     ///
-    /// let mut tuned = RuntimeSpec { global_queue_interval: Some(7), event_interval: Some(31), ..Default::default() };
-    /// assert_eq!(tuned.id_suffix(), "-gqi7-ei31");
-    /// tuned.thread_keep_alive = Some(Duration::from_millis(50));
-    /// assert_eq!(tuned.id_suffix(), "-gqi7-ei31-ka50ms");
+    /// let tuned = RuntimeSpec {
+    ///     tokio: TokioKnobs::default().with(TokioKnob::GlobalQueueInterval, 7).with(TokioKnob::ThreadKeepAlive, 50_000_000),
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(tuned.id_suffix(), "-gqi7-ka50ms");
     /// let smol = RuntimeSpec { executor: Executor::Smol, ..Default::default() };
     /// assert_eq!(smol.id_suffix(), "-smol");
     /// ```
     pub fn id_suffix(&self) -> String {
-        let mut suffix = String::new();
-        if self.executor == Executor::Smol {
-            suffix.push_str("-smol");
-        }
-        if let Some(n) = self.global_queue_interval {
-            suffix.push_str(&format!("-gqi{n}"));
-        }
-        if let Some(n) = self.event_interval {
-            suffix.push_str(&format!("-ei{n}"));
-        }
-        if let Some(d) = self.thread_keep_alive {
-            suffix.push_str(&format!("-ka{}", format_duration(d)));
-        }
-        suffix
-    }
-
-    /// Whether any tokio-only knob is set (which a smol run cannot honour).
-    pub fn has_tokio_knobs(&self) -> bool {
-        self.global_queue_interval.is_some()
-            || self.event_interval.is_some()
-            || self.thread_keep_alive.is_some()
+        let executor = match self.executor {
+            Executor::Smol => "-smol",
+            Executor::Tokio => "",
+        };
+        format!("{executor}{}", self.tokio.id_suffix())
     }
 }
 
@@ -171,10 +115,7 @@ impl RuntimeSpec {
 /// assert!(trace.futures.iter().all(|f| f.samples.len() == 5));
 /// assert_eq!(trace.info.config.unwrap().executor, Executor::Smol);
 /// ```
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Executor {
     /// tokio's runtime (flavor, workers and knobs as set).
     #[default]
@@ -185,30 +126,7 @@ pub enum Executor {
     Smol,
 }
 
-impl Executor {
-    /// The executor's name on the command line and in CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Executor::Tokio => "tokio",
-            Executor::Smol => "smol",
-        }
-    }
-}
-
-impl fmt::Display for Executor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Executor {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "tokio" => Ok(Executor::Tokio),
-            "smol" => Ok(Executor::Smol),
-            _ => Err(format!("unknown executor `{s}` (use tokio or smol)")),
-        }
-    }
-}
+spelled_enum!(pub Executor, "executor", {
+    Tokio => "tokio",
+    Smol => "smol",
+});
