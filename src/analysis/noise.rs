@@ -206,13 +206,13 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
 #[cfg(test)]
 mod tests {
     use super::{COST_TAIL_LIMIT, cost_tail, warnings};
-    use crate::findings::fixtures::Fx;
+    use crate::findings::synthetic::SyntheticRun;
     use crate::scenario::CostKind;
     use crate::scenario::Placement;
 
     /// 200 `cpu` steps of 500 µs, `over` of which took `over_us` of CPU.
     fn steps_over_by(over: usize, over_us: u64) -> Vec<crate::analysis::RunResult> {
-        let mut fx = Fx::new(CostKind::Cpu, 1, 2);
+        let mut fx = SyntheticRun::new(CostKind::Cpu, 1, 2);
         let f = fx.future("fut0", Placement::Inline, 500);
         for i in 0..200u64 {
             let dur = if (i as usize) < over { over_us } else { 500 };
@@ -248,6 +248,30 @@ mod tests {
                 .any(|w| w.starts_with("1.5 % of the cpu steps") && w.contains("p99 +40.0 %")),
             "{warned:?}"
         );
+    }
+
+    #[test]
+    fn cpu_costs_that_strayed_from_their_request_get_a_warning() {
+        let run = |step_us: u64| {
+            let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
+            let fut0 = synth.future("fut0", Placement::Inline, 100);
+            for i in 0..10 {
+                synth.step(fut0, i * step_us, step_us, 0, 1.0);
+            }
+            synth.result("two_futures")
+        };
+        let warned = |step_us| {
+            warnings(&[run(step_us)], None)
+                .into_iter()
+                .find(|w| w.contains("cpu steps"))
+        };
+        // On-CPU exactly the request (a calibration that read low is
+        // harmless).
+        assert_eq!(warned(100), None);
+        assert_eq!(warned(104), None);
+        // 20 % over: the calibration overshot.
+        let warning = warned(120).expect("a warning");
+        assert!(warning.contains("+20.0 %"), "{warning}");
     }
 }
 

@@ -262,3 +262,164 @@ fn stretch_verdict(
         _ => Judgement::holds(evidence),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The judges of the scenarios past the post, on hand-built runs on
+    //! both sides of their thresholds.
+
+    use crate::analysis::RunResult;
+    use crate::findings::Verdict;
+    use crate::findings::synthetic::{SyntheticRun, verdict};
+    use crate::scenario::{CostKind, Flavor, Placement};
+
+    /// block_in_place: one heavy step for each of `threads`, in a poll on
+    /// that worker thread, with 2 workers.
+    fn block_in_place(threads: &[u16]) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        for (k, &thread) in threads.iter().enumerate() {
+            let f = synth.future(
+                &format!("block_in_place{}", k + 1),
+                Placement::BlockInPlace,
+                500,
+            );
+            synth.step(f, 0, 500, thread, 1.0);
+        }
+        synth.result("block_in_place")
+    }
+
+    #[test]
+    fn hands_off_needs_steps_on_more_worker_threads_than_workers() {
+        // 3 worker threads for 2 workers: the workers' queues moved on.
+        assert_eq!(
+            verdict("block_in_place.hands_off", &block_in_place(&[1, 2, 3])),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("block_in_place.hands_off", &block_in_place(&[1])),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// bounded_blocking with 2 permits: a blocking step of `step_us` (cost
+    /// 500 µs) at once on each of `threads`.
+    fn bounded(threads: &[u16], step_us: u64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        synth.config.blocking_permits = Some(2);
+        for (k, &thread) in threads.iter().enumerate() {
+            let f = synth.future(
+                &format!("bounded_blocking{}", k + 1),
+                Placement::SpawnBlocking,
+                500,
+            );
+            synth.off_step(f, 0, step_us, thread);
+        }
+        synth.result("bounded_blocking")
+    }
+
+    #[test]
+    fn one_per_core_allows_as_many_steps_at_once_as_permits_each_near_its_cost() {
+        // 2 permits: 2 steps at once holds, 3 does not; a step of 1.21 ×
+        // its cost does not hold.
+        assert_eq!(
+            verdict("bounded_blocking.one_per_core", &bounded(&[1, 2], 600)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("bounded_blocking.one_per_core", &bounded(&[1, 2, 3], 500)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict("bounded_blocking.one_per_core", &bounded(&[1, 2], 605)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    #[test]
+    fn one_per_core_needs_a_semaphore() {
+        let mut unbounded = bounded(&[1], 500);
+        unbounded
+            .trace
+            .info
+            .config
+            .as_mut()
+            .unwrap()
+            .blocking_permits = None;
+        assert_eq!(
+            verdict("bounded_blocking.one_per_core", &unbounded),
+            Verdict::NotApplicable
+        );
+    }
+
+    /// rayon_pool: a heavy step at once on each of `threads` (role pool:
+    /// steps outside polls of a pool future), with 2 pool threads.
+    fn pool(threads: &[u16]) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        for (k, &thread) in threads.iter().enumerate() {
+            let f = synth.future(&format!("rayon{}", k + 1), Placement::Pool, 500);
+            synth.off_step(f, 0, 500, thread);
+        }
+        synth.result("rayon_pool")
+    }
+
+    #[test]
+    fn pool_bounded_allows_one_step_per_pool_thread() {
+        assert_eq!(
+            verdict("rayon_pool.pool_bounded", &pool(&[1, 2])),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("rayon_pool.pool_bounded", &pool(&[1, 2, 3])),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// no_yield: the hog in one poll of 10 × 500 µs; fut0's next step
+    /// `wait_us` after its first.
+    fn no_yield(wait_us: u64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let fut0 = synth.future("fut0", Placement::Inline, 100);
+        let hog = synth.future("hog", Placement::Inline, 500);
+        synth.step(fut0, 0, 100, 0, 1.0);
+        synth.step(hog, 100, 5000, 0, 1.0);
+        synth.step(fut0, 100 + wait_us, 100, 0, 1.0);
+        synth.result("no_yield")
+    }
+
+    #[test]
+    fn starves_when_fut0_waits_at_least_0_9_of_the_hogs_poll() {
+        // fut0 waits 4.5 ms (0.9 × 5 ms) or 4.4 ms.
+        assert_eq!(verdict("no_yield.starves", &no_yield(4500)), Verdict::Holds);
+        assert_eq!(
+            verdict("no_yield.starves", &no_yield(4400)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// current_thread: one step of a `placement` future polled on `thread`.
+    fn current_thread(name: &str, placement: Placement, thread: u16, scenario: &str) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
+        synth.config.flavor = Flavor::CurrentThread;
+        let f = synth.future(name, placement, 100);
+        synth.step(f, 0, 100, thread, 1.0);
+        synth.result(scenario)
+    }
+
+    #[test]
+    fn one_thread_needs_every_poll_on_thread_0() {
+        assert_eq!(
+            verdict(
+                "current_thread.one_thread",
+                &current_thread("fut0", Placement::Inline, 0, "two_futures")
+            ),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(
+                "current_thread.one_thread",
+                &current_thread("spawned", Placement::Spawn, 1, "spawn_task")
+            ),
+            Verdict::DoesNotHold
+        );
+    }
+}

@@ -103,3 +103,32 @@ mod doc_examples {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::findings::Verdict;
+    use crate::findings::synthetic::{SyntheticRun, verdict};
+    use crate::scenario::{CostKind, Placement};
+
+    #[test]
+    fn off_cpu_time_the_run_causes_itself_is_no_excuse() {
+        // One worker, but three of the run's threads busy at once on 2
+        // cores (main, worker 1 and a third thread): the run crowded
+        // itself, so fut0's half-off-CPU steps are not another process's
+        // doing.
+        let id = "many_spawn_task.fut0_not_slowed";
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
+        let fut0 = synth.future("fut0", Placement::Inline, 100);
+        for i in 0..10 {
+            synth.step(fut0, i * 130, 130, 0, 0.5);
+        }
+        for (k, thread) in [(1, 1), (2, 2)] {
+            let f = synth.future(&format!("spawned{k}"), Placement::Spawn, 500);
+            synth.step(f, 0, 1300, thread, 1.0);
+        }
+        assert_eq!(
+            verdict(id, &synth.result("many_spawn_task")),
+            Verdict::DoesNotHold
+        );
+    }
+}

@@ -515,3 +515,326 @@ pub(crate) fn thread_not_core(run: &Run<'_>) -> Judgement {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each judge of the blog post's claims on hand-built runs, on both
+    //! sides of its thresholds.
+
+    use crate::analysis::RunResult;
+    use crate::findings::Verdict;
+    use crate::findings::synthetic::{SyntheticRun, judge, verdict};
+    use crate::scenario::{CostKind, Placement};
+
+    /// two_futures: `switch_every` consecutive steps of one future, then of
+    /// the other; `overlap` makes one fut1 poll overlap a fut0 poll.
+    fn two_futures(steps: usize, switch_every: usize, overlap: bool) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let (a, b) = (
+            synth.future("fut0", Placement::Inline, 100),
+            synth.future("fut1", Placement::Inline, 100),
+        );
+        for i in 0..steps {
+            let f = if (i / switch_every).is_multiple_of(2) {
+                a
+            } else {
+                b
+            };
+            synth.step(f, i as u64 * 100, 100, 0, 1.0);
+        }
+        if overlap {
+            synth.step(b, 50, 100, 1, 1.0);
+        }
+        synth.result("two_futures")
+    }
+
+    #[test]
+    fn alternate_needs_no_overlap_and_90_percent_switches() {
+        assert_eq!(
+            verdict("two_futures.alternate", &two_futures(20, 1, false)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("two_futures.alternate", &two_futures(20, 1, true)),
+            Verdict::DoesNotHold
+        );
+        // 11 samples switching every step but one: 9 of 10 switches = 90 %.
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let (a, b) = (
+            synth.future("fut0", Placement::Inline, 100),
+            synth.future("fut1", Placement::Inline, 100),
+        );
+        for (i, f) in [a, b, a, b, a, b, a, b, a, a, b].into_iter().enumerate() {
+            synth.step(f, i as u64 * 100, 100, 0, 1.0);
+        }
+        assert_eq!(
+            verdict("two_futures.alternate", &synth.result("two_futures")),
+            Verdict::Holds
+        );
+        // Half the consecutive samples switch.
+        assert_eq!(
+            verdict("two_futures.alternate", &two_futures(20, 2, false)),
+            Verdict::DoesNotHold
+        );
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        synth.future("fut0", Placement::Inline, 100);
+        assert_eq!(
+            verdict("two_futures.alternate", &synth.result("two_futures")),
+            Verdict::NotApplicable
+        );
+    }
+
+    /// cpu_intensive: fut0, fut1 (100 µs) and high_cpu (500 µs) round-robin
+    /// on thread 0, high_cpu's steps taking `heavy_us` of wall time on the
+    /// CPU for `cpu` of it; `late_us` delays fut0's completion.
+    fn cpu_intensive(heavy_us: u64, cpu: f64, late_us: u64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let fut0 = synth.future("fut0", Placement::Inline, 100);
+        let fut1 = synth.future("fut1", Placement::Inline, 100);
+        let high = synth.future("high_cpu", Placement::Inline, 500);
+        let mut t = 0;
+        for _ in 0..10 {
+            synth.step(fut0, t, 100, 0, 1.0);
+            synth.step(fut1, t + 100, 100, 0, 1.0);
+            synth.step(high, t + 200, heavy_us, 0, cpu);
+            t += 200 + heavy_us;
+        }
+        if late_us > 0 {
+            synth.step(fut0, t + late_us, 100, 0, 1.0);
+        }
+        synth.result("cpu_intensive")
+    }
+
+    #[test]
+    fn holds_task_judges_completion_and_gaps_and_blames_other_processes() {
+        let id = "cpu_intensive.holds_task";
+        assert_eq!(verdict(id, &cpu_intensive(500, 1.0, 0)), Verdict::Holds);
+        // fut0 completes 10.6 % after high_cpu (7,000 µs run, +740 µs).
+        assert_eq!(
+            verdict(id, &cpu_intensive(500, 1.0, 640)),
+            Verdict::DoesNotHold
+        );
+        // Steps stretched to 1,100 µs (gap 1.2 ms > 1.5 × 600 µs = 900 µs)…
+        // … by another process: 54 % of high_cpu's wall time off the CPU,
+        // one busy thread on 2 cores.
+        let stretched = cpu_intensive(1100, 0.45, 0);
+        let j = judge(id, &stretched, std::slice::from_ref(&stretched));
+        assert_eq!(j.verdict, Verdict::Inconclusive, "{j:?}");
+        assert!(j.reason.contains("off the CPU"), "{}", j.reason);
+        // … while on the CPU the whole time: the task really held them
+        // longer.
+        assert_eq!(
+            verdict(id, &cpu_intensive(1100, 1.0, 0)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// spawn_task with fut0 done at `fut0_done_us`, `spawned` on worker 1
+    /// beside it; and its cpu_intensive companion with fut0 done at
+    /// 1000 µs.
+    fn spawn_task(fut0_done_us: u64, cores: usize, fut0_cpu: f64) -> (RunResult, RunResult) {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, cores);
+        let fut0 = synth.future("fut0", Placement::Inline, 100);
+        let spawned = synth.future("spawned", Placement::Spawn, 500);
+        synth.step(fut0, 0, fut0_done_us, 0, fut0_cpu);
+        synth.step(spawned, 0, 500, 1, 1.0);
+        let run = synth.result("spawn_task");
+        let mut base = SyntheticRun::new(CostKind::Cpu, 2, cores);
+        let fut0 = base.future("fut0", Placement::Inline, 100);
+        base.step(fut0, 0, 1000, 0, 1.0);
+        (run, base.result("cpu_intensive"))
+    }
+
+    #[test]
+    fn restores_compares_with_cpu_intensive_on_two_cores() {
+        let id = "spawn_task.restores";
+        let (run, base) = spawn_task(750, 2, 1.0);
+        let again = RunResult::new(run.trace.clone());
+        assert_eq!(judge(id, &run, &[base, again]).verdict, Verdict::Holds);
+        let (run, base) = spawn_task(760, 2, 1.0);
+        assert_eq!(judge(id, &run, &[base]).verdict, Verdict::DoesNotHold);
+        let (run, base) = spawn_task(760, 2, 0.7);
+        assert_eq!(judge(id, &run, &[base]).verdict, Verdict::Inconclusive);
+        let (run, _) = spawn_task(500, 2, 1.0);
+        assert_eq!(judge(id, &run, &[]).verdict, Verdict::NotApplicable);
+        let (run, base) = spawn_task(500, 1, 1.0);
+        assert_eq!(judge(id, &run, &[base]).verdict, Verdict::NotApplicable);
+    }
+
+    /// many_spawn_task: `tasks` spawned tasks whose consecutive steps are
+    /// `gap_us` apart, each on thread 1 (or alternating 1, 2 if `migrate`).
+    fn many_spawn_task(workers: usize, tasks: usize, gap_us: u64, migrate: bool) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, workers, 2);
+        for k in 0..tasks {
+            let f = synth.future(&format!("spawned{}", k + 1), Placement::Spawn, 500);
+            for i in 0..10u64 {
+                let thread = if migrate && i % 2 == 1 { 2 } else { 1 };
+                synth.step(f, i * (500 + gap_us), 500, thread, 1.0);
+            }
+        }
+        synth.result("many_spawn_task")
+    }
+
+    #[test]
+    fn tasks_wait_by_the_gaps_between_samples() {
+        let id = "many_spawn_task.tasks_wait";
+        assert_eq!(
+            verdict(id, &many_spawn_task(1, 6, 500, false)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_task(1, 6, 499, false)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_task(6, 6, 0, false)),
+            Verdict::NotApplicable
+        );
+    }
+
+    #[test]
+    fn migrate_needs_two_workers_and_more_tasks_than_workers() {
+        let id = "many_spawn_task.migrate";
+        assert_eq!(
+            verdict(id, &many_spawn_task(2, 6, 500, true)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_task(2, 6, 500, false)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_task(1, 6, 500, true)),
+            Verdict::NotApplicable
+        );
+        // 6 tasks: on 5 workers one must share, on 6 none has to.
+        assert_eq!(
+            verdict(id, &many_spawn_task(5, 6, 500, false)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_task(6, 6, 500, false)),
+            Verdict::NotApplicable
+        );
+    }
+
+    /// fut0's 10 steps of 100 µs taking `fut0_us` in all, on the CPU for
+    /// `cpu` of it, beside two spawned `kind` tasks taking turns on
+    /// worker 1.
+    fn fut0_beside_tasks_of(kind: CostKind, workers: usize, fut0_us: u64, cpu: f64) -> RunResult {
+        let mut synth = SyntheticRun::new(kind, workers, 2);
+        let fut0 = synth.future("fut0", Placement::Inline, 100);
+        let step = fut0_us / 10;
+        for i in 0..10 {
+            synth.step(fut0, i * step, step, 0, cpu);
+        }
+        let tasks = [
+            synth.future("spawned1", Placement::Spawn, 500),
+            synth.future("spawned2", Placement::Spawn, 500),
+        ];
+        for i in 0..6 {
+            synth.step(tasks[i % 2], i as u64 * 500, 500, 1, 1.0);
+        }
+        synth.result("many_spawn_task")
+    }
+
+    /// [`fut0_beside_tasks_of`] with cpu costs.
+    fn fut0_beside_tasks(workers: usize, fut0_us: u64, cpu: f64) -> RunResult {
+        fut0_beside_tasks_of(CostKind::Cpu, workers, fut0_us, cpu)
+    }
+
+    #[test]
+    fn fut0_not_slowed_needs_a_free_core_and_blames_other_processes() {
+        let id = "many_spawn_task.fut0_not_slowed";
+        // 10 steps of 100 µs: done by 1,250 µs holds, 1,300 µs does not.
+        assert_eq!(
+            verdict(id, &fut0_beside_tasks(1, 1250, 1.0)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(id, &fut0_beside_tasks(1, 1300, 1.0)),
+            Verdict::DoesNotHold
+        );
+        // The same delay with 20 % of fut0's steps off the CPU while only
+        // the worker and main were busy on 2 cores: another process.
+        let j = judge(id, &fut0_beside_tasks(1, 1300, 0.8), &[]);
+        assert_eq!(j.verdict, Verdict::Inconclusive, "{j:?}");
+        assert!(j.reason.contains("20 %"), "{}", j.reason);
+        // 19 % off the CPU is not enough to doubt the numbers.
+        assert_eq!(
+            verdict(id, &fut0_beside_tasks(1, 1300, 0.81)),
+            Verdict::DoesNotHold
+        );
+        // Two busy workers fill the two cores.
+        assert_eq!(
+            verdict(id, &fut0_beside_tasks(2, 1300, 0.5)),
+            Verdict::NotApplicable
+        );
+        // ... unless they sleep: sleeping workers leave the cores free, so
+        // the claim is judged (fut0's own steps sleep too: it is on time).
+        assert_eq!(
+            verdict(id, &fut0_beside_tasks_of(CostKind::Sleep, 2, 1000, 0.05)),
+            Verdict::Holds
+        );
+    }
+
+    /// many_spawn_blocking: `tasks` futures each running steps of 500 µs
+    /// `cycle_us` apart on their own blocking thread, beside fut0.
+    fn many_spawn_blocking(kind: CostKind, tasks: u16, cycle_us: u64, cores: usize) -> RunResult {
+        let mut synth = SyntheticRun::new(kind, 2, cores);
+        let fut0 = synth.future("fut0", Placement::Inline, 100);
+        for i in 0..10 {
+            synth.step(fut0, i * 100, 100, 0, 1.0);
+        }
+        for k in 0..tasks {
+            let f = synth.future(
+                &format!("spawn_blocking{}", k + 1),
+                Placement::SpawnBlocking,
+                500,
+            );
+            for i in 0..5 {
+                synth.off_step(f, i * cycle_us, 500, 3 + k);
+            }
+        }
+        synth.result("many_spawn_blocking")
+    }
+
+    #[test]
+    fn thread_not_core_by_the_step_cycle() {
+        let id = "many_spawn_blocking.thread_not_core";
+        assert_eq!(
+            verdict(id, &many_spawn_blocking(CostKind::Cpu, 6, 605, 2)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_blocking(CostKind::Cpu, 6, 600, 2)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_blocking(CostKind::Cpu, 2, 900, 2)),
+            Verdict::NotApplicable
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_blocking(CostKind::Spin, 6, 900, 2)),
+            Verdict::NotApplicable
+        );
+        // sleep: a cycle within 1.2 × (cost + fut0's overshoot, here 0).
+        assert_eq!(
+            verdict(id, &many_spawn_blocking(CostKind::Sleep, 6, 600, 2)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(id, &many_spawn_blocking(CostKind::Sleep, 6, 605, 2)),
+            Verdict::DoesNotHold
+        );
+        let mut capped = many_spawn_blocking(CostKind::Cpu, 6, 900, 2);
+        capped
+            .trace
+            .info
+            .config
+            .as_mut()
+            .unwrap()
+            .max_blocking_threads = 2;
+        assert_eq!(verdict(id, &capped), Verdict::NotApplicable);
+    }
+}

@@ -228,4 +228,35 @@ pub(crate) fn claims_not_judged(
 }
 
 #[cfg(test)]
-pub(crate) mod fixtures;
+pub(crate) mod synthetic;
+
+#[cfg(test)]
+mod tests {
+    use super::findings;
+    use super::synthetic::SyntheticRun;
+    use crate::analysis::RunResult;
+    use crate::scenario::{CostKind, Origin, Placement};
+
+    /// two_futures: fut0 and fut1 taking turns for 20 steps of 100 µs.
+    fn alternating_two_futures() -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let futures = [
+            synth.future("fut0", Placement::Inline, 100),
+            synth.future("fut1", Placement::Inline, 100),
+        ];
+        for i in 0..20 {
+            synth.step(futures[i % 2], i as u64 * 100, 100, 0, 1.0);
+        }
+        synth.result("two_futures")
+    }
+
+    #[test]
+    fn only_built_in_scenarios_are_judged_by_the_posts_claims() {
+        let mut run = alternating_two_futures();
+        assert!(!findings(std::slice::from_ref(&run)).is_empty());
+        run.trace.info.origin = Origin::File;
+        assert!(findings(std::slice::from_ref(&run)).is_empty());
+        run.trace.info.origin = Origin::Session;
+        assert!(findings(std::slice::from_ref(&run)).is_empty());
+    }
+}

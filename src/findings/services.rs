@@ -413,3 +413,217 @@ pub(crate) fn ticker_starved(run: &Run<'_>) -> Judgement {
         Judgement::holds(evidence)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each service judge on hand-built events, on both sides of its
+    //! thresholds.
+
+    use crate::analysis::RunResult;
+    use crate::findings::Verdict;
+    use crate::findings::synthetic::{SyntheticRun, verdict};
+    use crate::scenario::{CostKind, Placement};
+
+    /// `n` events `every_us` apart, each of `latency_us`.
+    fn events(n: u64, every_us: u64, latency_us: f64) -> Vec<(u64, f64)> {
+        (0..n).map(|i| (i * every_us, latency_us)).collect()
+    }
+
+    /// tcp_echo: one client's 10 round trips of `rtt_us`; `short`: 11 were
+    /// planned.
+    fn echo(rtt_us: f64, short: bool) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        synth.service("client1", &events(10, 2000, rtt_us));
+        if short {
+            synth.futures[0].planned_samples = Some(11);
+        }
+        synth.result("tcp_echo")
+    }
+
+    #[test]
+    fn round_trips_stay_under_the_handlers_work_plus_1_ms_and_all_are_recorded() {
+        // Median round trip under the handler's work (100 µs) + 1 ms.
+        assert_eq!(
+            verdict("tcp_echo.round_trips", &echo(1099.0, false)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("tcp_echo.round_trips", &echo(1100.0, false)),
+            Verdict::DoesNotHold
+        );
+        // A missing round trip fails however fast the others were.
+        assert_eq!(
+            verdict("tcp_echo.round_trips", &echo(50.0, true)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// tcp_echo: ten clients' 10 round trips of `rtt_us` each, on two
+    /// threads.
+    fn crowd(rtt_us: f64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        for i in 1..=10 {
+            synth.service(&format!("client{i}"), &events(10, 2000, rtt_us));
+        }
+        synth.result("tcp_echo")
+    }
+
+    #[test]
+    fn round_trips_may_queue_behind_the_handlers_ahead() {
+        // Ten clients on two threads: a request may wait for five
+        // handlers' work (500 µs) plus 1 ms.
+        assert_eq!(
+            verdict("tcp_echo.round_trips", &crowd(1499.0)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("tcp_echo.round_trips", &crowd(1500.0)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// timers with one worker: hog1's 20 steps of 500 µs on worker 1 (to
+    /// 10 ms), while `timer_count` timers each wake 5 times with the
+    /// lateness `busy_us` during the hog and 5 times after it (from 20 ms)
+    /// with the lateness `free_us(i)` of wake `i`.
+    fn timers_of(timer_count: u32, busy_us: f64, free_us: impl Fn(u64) -> f64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
+        let hog = synth.future("hog1", Placement::Spawn, 500);
+        for i in 0..20 {
+            synth.step(hog, i * 500, 500, 1, 1.0);
+        }
+        for k in 1..=timer_count {
+            let mut e = events(5, 1000, busy_us);
+            e.extend((0..5).map(|i| (20_000 + i * 3000, free_us(i))));
+            synth.service(&format!("timer{k}"), &e);
+        }
+        synth.result("timers")
+    }
+
+    /// One timer late by `busy_us` while the hog runs, `free_us` after.
+    fn timers(busy_us: f64, free_us: f64) -> RunResult {
+        timers_of(1, busy_us, |_| free_us)
+    }
+
+    #[test]
+    fn lateness_grows_to_a_hog_step_while_the_hog_runs_and_stays_within_two_ticks_after() {
+        // Late by ≥ a hog step (500 µs) while the hog runs (to 10 ms),
+        // within 2 ticks after.
+        assert_eq!(
+            verdict("timers.lateness", &timers(500.0, 2000.0)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("timers.lateness", &timers(499.0, 100.0)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict("timers.lateness", &timers(600.0, 2001.0)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    #[test]
+    fn lateness_over_two_ticks_all_at_one_tick_after_the_hogs_decides_nothing() {
+        // After the hogs, all the wakes over 2 ticks came at one tick
+        // (timers in step, one stall): that decides nothing.
+        let one_stall = timers_of(3, 600.0, |i| if i == 2 { 2500.0 } else { 100.0 });
+        assert_eq!(
+            verdict("timers.lateness", &one_stall),
+            Verdict::Inconclusive
+        );
+    }
+
+    /// channel_pipeline: two stages and a sink that received `items` of
+    /// the 10 samples, each `latency_us` after it entered.
+    fn pipeline(items: u64, latency_us: f64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        synth.config.samples = 10;
+        synth.service("stage1", &[]).service("stage2", &[]);
+        synth.service("sink", &events(items, 100, latency_us));
+        synth.result("channel_pipeline")
+    }
+
+    #[test]
+    fn in_order_needs_every_item_after_the_stages_work() {
+        // Every item, after at least 2 stages × 100 µs.
+        assert_eq!(
+            verdict("channel_pipeline.in_order", &pipeline(10, 200.0)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("channel_pipeline.in_order", &pipeline(10, 199.0)),
+            Verdict::DoesNotHold
+        );
+        assert_eq!(
+            verdict("channel_pipeline.in_order", &pipeline(9, 300.0)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// mutex_contention: 3 lockers of 100 µs, each waiting `wait_us` for
+    /// each of its 10 locks.
+    fn mutex(wait_us: f64) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        for name in ["locker1", "locker2", "locker3"] {
+            synth.service(name, &events(10, 1000, wait_us));
+        }
+        synth.result("mutex_contention")
+    }
+
+    #[test]
+    fn waits_stay_within_twice_the_others_holds_plus_1_ms() {
+        // 3 lockers of 100 µs: p99 wait ≤ 2 × 200 µs + 1 ms.
+        assert_eq!(
+            verdict("mutex_contention.waits", &mutex(1400.0)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("mutex_contention.waits", &mutex(1401.0)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    #[test]
+    fn waits_need_a_second_locker() {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        synth.service("locker1", &events(10, 1000, 0.0));
+        assert_eq!(
+            verdict("mutex_contention.waits", &synth.result("mutex_contention")),
+            Verdict::NotApplicable
+        );
+    }
+
+    /// starvation: `hogs` hogs on workers 1.., one poll of 5 ms each, and
+    /// a ticker late by 10 µs five times, then by `worst_us` once.
+    fn starved(worst_us: f64, hogs: u16) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        for k in 1..=hogs {
+            let hog = synth.future(&format!("hog{k}"), Placement::Spawn, 500);
+            synth.step(hog, 0, 5000, k, 1.0);
+        }
+        let mut e = events(5, 1000, 10.0);
+        e.push((6000, worst_us));
+        synth.service("ticker", &e);
+        synth.result("starvation")
+    }
+
+    #[test]
+    fn ticker_starved_while_hogs_hold_every_worker() {
+        // Hogs on both workers: the ticker must have been late ≥ 0.9 ×
+        // (5 ms − one 1 ms tick) = 3.6 ms once.
+        assert_eq!(
+            verdict("starvation.ticker_starved", &starved(3600.0, 2)),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict("starvation.ticker_starved", &starved(3500.0, 2)),
+            Verdict::DoesNotHold
+        );
+        // One hog leaves a worker free.
+        assert_eq!(
+            verdict("starvation.ticker_starved", &starved(3600.0, 1)),
+            Verdict::NotApplicable
+        );
+    }
+}
