@@ -58,8 +58,8 @@ pub(crate) enum Command {
         /// expression only [default: every run].
         #[arg(long = "run", value_name = "REGEX", value_parser = parse_regex)]
         run_filter: Option<regex::Regex>,
-        /// The summary charts' x axis: workers, global_queue_interval,
-        /// event_interval or executor (one line per other setting).
+        /// The summary charts' x axis: workers, executor or one of tokio's
+        /// list knobs, by its name in runs.csv (one line per other setting).
         #[arg(long, value_name = "AXIS", default_value = "workers", value_parser = |s: &str| s.parse::<crate::render::SummaryAxis>())]
         x: crate::render::SummaryAxis,
         /// No findings list and no summary (warnings still go to stderr).
@@ -190,8 +190,8 @@ fn parse_regex(text: &str) -> Result<regex::Regex, String> {
 }
 
 /// tokio's knobs as `run` options, one per row of [`KNOBS`]: a list
-/// option (`--event-interval default,31`) is one more axis of the matrix;
-/// a single one (`--thread-keep-alive 50ms`) applies to every tokio run.
+/// option (`default,31`) is one more axis of the matrix; a single one
+/// (`50ms`) applies to every tokio run.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KnobArgs {
     /// Each knob's values, in [`KNOBS`] order (empty: not given).

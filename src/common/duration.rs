@@ -159,11 +159,6 @@ pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
 
 /// A duration in whole nanoseconds, saturating at `u64::MAX` (about 584
 /// years).
-///
-/// ```ignore
-/// assert_eq!(nanos(Duration::from_micros(3)), 3_000);
-/// assert_eq!(nanos(Duration::MAX), u64::MAX);
-/// ```
 pub(crate) fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -174,5 +169,12 @@ mod doc_examples {
     fn human_ns() {
         assert_eq!(crate::common::duration::human_ns(12_345), "12.3µs");
         assert_eq!(crate::common::duration::human_ns(4_560_000), "4.56ms");
+    }
+
+    #[test]
+    fn nanos_saturate() {
+        use std::time::Duration;
+        assert_eq!(super::nanos(Duration::from_micros(3)), 3_000);
+        assert_eq!(super::nanos(Duration::MAX), u64::MAX);
     }
 }

@@ -3,10 +3,6 @@
 //! pairs, so the command line, TOML, CSV files and messages cannot drift.
 
 /// `a`, `a or b`, `a, b or c`: the choices an error message offers.
-///
-/// ```ignore
-/// assert_eq!(choices(&["cpu", "spin", "sleep"]), "cpu, spin or sleep");
-/// ```
 pub(crate) fn choices(spellings: &[&str]) -> String {
     match spellings {
         [] => String::new(),

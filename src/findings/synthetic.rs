@@ -50,9 +50,7 @@ impl SyntheticRun {
                 blocking_permits: None,
                 pool_threads: cores,
                 executor: Executor::Tokio,
-                global_queue_interval: None,
-                event_interval: None,
-                thread_keep_alive: None,
+                tokio: Default::default(),
             },
             cores,
         }

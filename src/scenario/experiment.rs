@@ -65,6 +65,8 @@ struct RuntimeTable {
     executor: Option<Spanned<String>>,
     /// tokio's knobs, as written.
     knobs: Vec<(TokioKnob, Spanned<toml::Value>)>,
+    /// The first key that is neither, reported where it stands.
+    unknown: Option<Spanned<String>>,
 }
 
 /// `[runtime]`'s own keys, before the knob table's.
@@ -92,8 +94,8 @@ impl<'de> Deserialize<'de> for RuntimeTable {
                 mut map: A,
             ) -> Result<RuntimeTable, A::Error> {
                 let mut table = RuntimeTable::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    match key.get_ref().as_str() {
                         "flavor" => table.flavor = Some(map.next_value()?),
                         "workers" => table.workers = Some(map.next_value()?),
                         "max_blocking_threads" => {
@@ -105,19 +107,8 @@ impl<'de> Deserialize<'de> for RuntimeTable {
                         other => match other.parse::<TokioKnob>() {
                             Ok(knob) => table.knobs.push((knob, map.next_value()?)),
                             Err(_) => {
-                                let known: Vec<&str> = RUNTIME_KEYS
-                                    .iter()
-                                    .copied()
-                                    .chain(TokioKnob::ALL.iter().map(|k| k.as_str()))
-                                    .collect();
-                                return Err(serde::de::Error::custom(format!(
-                                    "unknown field `{other}`, expected one of {}",
-                                    known
-                                        .iter()
-                                        .map(|k| format!("`{k}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )));
+                                map.next_value::<toml::Value>()?;
+                                table.unknown.get_or_insert(key);
                             }
                         },
                     }
@@ -332,6 +323,22 @@ fn deserialize(at: &Locator<'_>) -> Result<File> {
 /// `[runtime]`: flavor and thread counts (each at least 1; no workers on a
 /// current_thread runtime).
 fn runtime_spec(at: &Locator<'_>, table: &RuntimeTable) -> Result<RuntimeSpec> {
+    if let Some(key) = &table.unknown {
+        let known: Vec<String> = RUNTIME_KEYS
+            .iter()
+            .copied()
+            .chain(TokioKnob::ALL.iter().map(|k| k.as_str()))
+            .map(|k| format!("`{k}`"))
+            .collect();
+        return Err(at.error(
+            Some(key.span().start),
+            format!(
+                "unknown field `{}` in [runtime], expected one of {}",
+                key.get_ref(),
+                known.join(", ")
+            ),
+        ));
+    }
     let mut runtime = RuntimeSpec::default();
     if let Some(flavor) = &table.flavor {
         runtime.flavor = at.parsed(flavor, "runtime.flavor")?;

@@ -73,7 +73,7 @@ pub const KNOBS: [KnobSpec; 3] = [
         unit: KnobUnit::Count,
         id_prefix: "gqi",
         column: "global_queue_interval",
-        tokio_default: "tokio tunes it itself",
+        tokio_default: "self-tuned",
         bench_env: "POLLSCOPE_BENCH_GLOBAL_QUEUE_INTERVALS",
     },
     KnobSpec {
