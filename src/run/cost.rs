@@ -208,6 +208,5 @@ pub(crate) fn calibrate() -> f64 {
             iterations as f64 / (start.elapsed().as_secs_f64() * 1e6)
         })
         .collect();
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
+    crate::common::stats::median_f64(&mut rates).expect("15 trials")
 }
