@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::common::duration::nanos;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
 use crate::scenario::CostKind;
@@ -163,8 +164,7 @@ impl TokioWorker {
     pub fn read_all(metrics: &tokio::runtime::RuntimeMetrics) -> Vec<Self> {
         (0..metrics.num_workers())
             .map(|w| TokioWorker {
-                busy_ns: u64::try_from(metrics.worker_total_busy_duration(w).as_nanos())
-                    .unwrap_or(u64::MAX),
+                busy_ns: nanos(metrics.worker_total_busy_duration(w)),
                 parks: metrics.worker_park_count(w),
             })
             .collect()
@@ -479,9 +479,7 @@ impl FutureTrace {
     /// Its planned work: cost × planned samples, ns (0 for a library
     /// future).
     pub fn planned_work_ns(&self) -> u64 {
-        let cost = self
-            .cost
-            .map_or(0, |c| u64::try_from(c.as_nanos()).unwrap_or(u64::MAX));
+        let cost = self.cost.map_or(0, nanos);
         cost.saturating_mul(u64::from(self.planned_samples.unwrap_or(0)))
     }
 }

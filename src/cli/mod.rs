@@ -11,6 +11,7 @@ pub(crate) use args::{Cli, Command, RunArgs};
 
 use clap::Parser;
 
+use crate::common::duration::nanos;
 use crate::scenario::{BUILTINS, JOURNEY};
 
 /// Makes every way out of a run clean: a panic anywhere (a thread the OS
@@ -96,10 +97,7 @@ pub fn main() -> i32 {
             x,
             quiet,
         } => {
-            let zoom = zoom.map(|(from, to)| {
-                let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-                (ns(from), ns(to))
-            });
+            let zoom = zoom.map(|(from, to)| (nanos(from), nanos(to)));
             crate::publish::replot(&dir, zoom, run_filter.as_ref(), x).map(|published| {
                 if !quiet {
                     print!("{}", crate::export::summary_lines(&published.findings));

@@ -33,7 +33,7 @@ fn pct(x: f64) -> String {
 }
 
 fn nanos(d: Option<std::time::Duration>) -> u64 {
-    d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    d.map_or(0, crate::common::duration::nanos)
 }
 
 /// When the future called `name` completed, ns.

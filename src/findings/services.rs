@@ -84,7 +84,7 @@ fn first_few(names: &[String]) -> String {
 }
 
 fn nanos(d: Option<std::time::Duration>) -> u64 {
-    d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    d.map_or(0, crate::common::duration::nanos)
 }
 
 /// `tcp_echo.round_trips`: every client recorded a round trip per request
