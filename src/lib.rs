@@ -24,7 +24,8 @@
     missing_docs,
     missing_debug_implementations,
     unreachable_pub,
-    rust_2018_idioms
+    rust_2018_idioms,
+    clippy::undocumented_unsafe_blocks
 )]
 
 mod analysis;
