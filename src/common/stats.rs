@@ -42,6 +42,7 @@ pub(crate) fn median_f64(values: &mut [f64]) -> Option<f64> {
 
 /// p50, p99 and maximum of a set of durations, ns (nearest rank, exact).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Summary {
     /// Median.
     pub p50: u64,
