@@ -7,6 +7,7 @@ use std::path::PathBuf;
 ///
 /// Every variant's message is one line that names the bad value.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The user asked for something that cannot be run or read: an unknown
     /// scenario, a malformed value, a bad combination of options.

@@ -24,7 +24,9 @@
     missing_docs,
     missing_debug_implementations,
     unreachable_pub,
-    rust_2018_idioms
+    rust_2018_idioms,
+    clippy::undocumented_unsafe_blocks,
+    unnameable_types
 )]
 
 mod analysis;
@@ -52,7 +54,7 @@ pub use run::{RunOptions, run, run_with};
 pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
 pub use scenario::{
     BUILTINS, Builtin, CostKind, Executor, Flavor, FutureSpec, JOURNEY, JourneyParams, Origin,
-    Placement, RuntimeSpec, Scenario, TokioKnob, TokioKnobs, builtin, settings,
+    Placement, Role, RuntimeSpec, Scenario, TokioKnob, TokioKnobs, builtin, settings,
 };
 
 // What a run recorded, and what follows from it.
@@ -84,7 +86,10 @@ pub mod internals {
     };
     pub use crate::common::stats::quantile;
     pub use crate::export::write_pftrace;
-    pub use crate::probe::{Recording, clock, record_sample, thread_cpu_ns};
+    pub use crate::probe::{
+        FutureLog, PollRecord, Recorded, Recording, SampleRecord, clock, record_sample,
+        thread_cpu_ns,
+    };
     pub use crate::run::bench_matrix::{BenchPoint, ListKnob, bench_points, parse_list, positive};
     pub use crate::run::cost::calibration;
     pub use crate::run::{Probe, timed_run};

@@ -29,6 +29,7 @@ pub enum Pictures {
 
 /// What a published folder holds besides its files.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Published {
     /// Where the folder now is.
     pub dir: PathBuf,

@@ -119,7 +119,8 @@ impl Session {
     }
 
     /// The session's recording (to wrap futures explicitly with
-    /// [`Recording::instrument`]).
+    /// [`Recording::instrument`]); not part of the API, like `Recording`.
+    #[doc(hidden)]
     pub fn recording(&self) -> &Recording {
         &self.recording
     }

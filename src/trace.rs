@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::common::duration::nanos;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
 use crate::scenario::CostKind;
@@ -53,6 +54,7 @@ pub struct RunConfig {
 
 /// The machine a run was recorded on.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Environment {
     /// Cores available to the process.
     pub cores: usize,
@@ -67,6 +69,7 @@ pub struct Environment {
 /// `tokio_version`, `smol_version`, `pollscope_version` and `kernel`);
 /// `None` where unknown or not used.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Versions {
     /// tokio's version, for runs on tokio.
     pub tokio: Option<String>,
@@ -119,6 +122,7 @@ fn kernel_release() -> Option<String> {
 
 /// What the runtime said about itself over the run.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct RuntimeMetrics {
     /// tokio's own view of its workers (stable runtime metrics), read when
     /// the last future was joined; empty when unknown.
@@ -127,6 +131,7 @@ pub struct RuntimeMetrics {
 
 /// A run's description (one row of runs.csv, less the results).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RunInfo {
     /// `<scenario>-<w{workers} or ct>-<cost kind><heavy cost>-r<repeat>`,
     /// or a session's name.
@@ -147,6 +152,7 @@ pub struct RunInfo {
 
 /// One tokio worker's stable runtime metrics over a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TokioWorker {
     /// `worker_total_busy_duration`, ns.
     pub busy_ns: u64,
@@ -159,8 +165,7 @@ impl TokioWorker {
     pub fn read_all(metrics: &tokio::runtime::RuntimeMetrics) -> Vec<Self> {
         (0..metrics.num_workers())
             .map(|w| TokioWorker {
-                busy_ns: u64::try_from(metrics.worker_total_busy_duration(w).as_nanos())
-                    .unwrap_or(u64::MAX),
+                busy_ns: nanos(metrics.worker_total_busy_duration(w)),
                 parks: metrics.worker_park_count(w),
             })
             .collect()
@@ -175,6 +180,7 @@ fn measured(value: u64) -> Option<u64> {
 /// One poll of an instrumented future. As small as the probe's record
 /// (40 bytes), so a recording is converted in place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Poll {
     /// Start, ns since the run's start.
     pub start_ns: u64,
@@ -213,7 +219,7 @@ impl Poll {
     }
 
     /// A probe record in ns since `origin` (a wake of 0 ticks means none).
-    pub fn from_record(origin: Ticks, record: &PollRecord) -> Self {
+    pub(crate) fn from_record(origin: Ticks, record: &PollRecord) -> Self {
         let ns = |ticks| clock::ticks_to_ns(origin, ticks);
         Self::new(
             ns(record.start),
@@ -246,6 +252,7 @@ impl Poll {
 /// One computed sample: a producer's step (or a service's event, or a
 /// call of a library span).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Sample {
     /// Step number, from 0.
     pub seq: u32,
@@ -283,7 +290,7 @@ impl Sample {
     }
 
     /// A probe record in ns since `origin`.
-    pub fn from_record(origin: Ticks, record: &SampleRecord) -> Self {
+    pub(crate) fn from_record(origin: Ticks, record: &SampleRecord) -> Self {
         Self::new(
             record.seq,
             record.value,
@@ -316,6 +323,7 @@ impl Sample {
 /// What a recorded future is: a scenario's producer (with its placement),
 /// or, in a library session, a user's instrumented future or named span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum FutureKind {
     /// A scenario's producer, placed so.
     Producer(Placement),
@@ -421,6 +429,7 @@ impl<'de> Deserialize<'de> for FutureKind {
 
 /// Everything recorded for one future of a run.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FutureTrace {
     /// The future's name.
     pub name: String,
@@ -446,7 +455,7 @@ impl FutureTrace {
     /// since `origin` in place (records and trace rows have the same size),
     /// as `kind`; the producer's `cost`, `cost_kind` and planned samples
     /// are `None` for a library future.
-    pub fn from_log(origin: Ticks, log: FutureLog, kind: FutureKind) -> Self {
+    pub(crate) fn from_log(origin: Ticks, log: FutureLog, kind: FutureKind) -> Self {
         Self {
             name: log.name,
             kind,
@@ -475,15 +484,14 @@ impl FutureTrace {
     /// Its planned work: cost × planned samples, ns (0 for a library
     /// future).
     pub fn planned_work_ns(&self) -> u64 {
-        let cost = self
-            .cost
-            .map_or(0, |c| u64::try_from(c.as_nanos()).unwrap_or(u64::MAX));
+        let cost = self.cost.map_or(0, nanos);
         cost.saturating_mul(u64::from(self.planned_samples.unwrap_or(0)))
     }
 }
 
 /// The recording of one run.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RunTrace {
     /// What it was and where it ran.
     pub info: RunInfo,

@@ -10,6 +10,7 @@ use crate::trace::{FutureKind, FutureTrace};
 
 /// Statistics of one future of a run.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FutureStats {
     /// The future's name.
     pub name: String,

@@ -7,6 +7,7 @@ use crate::trace::{FutureTrace, RunTrace};
 
 /// What a histogram measures, ns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Metric {
     /// `end - start` of each poll.
     PollDuration,

@@ -21,6 +21,7 @@ use crate::trace::RunTrace;
 
 /// The analysis of one run.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RunAnalysis {
     /// From the run's start (its first future created) to the completion of
     /// its last future, ns.
@@ -88,6 +89,7 @@ impl RunAnalysis {
 /// A run's trace together with its analysis: what findings judge and the
 /// exporters write.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RunResult {
     /// The recording.
     pub trace: RunTrace,

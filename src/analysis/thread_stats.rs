@@ -7,6 +7,7 @@ use crate::trace::{FutureKind, RunTrace};
 
 /// What one thread did in a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ThreadStats {
     /// The thread's index.
     pub thread: u16,

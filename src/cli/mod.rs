@@ -9,8 +9,12 @@ mod summary;
 
 pub(crate) use args::{Cli, Command, RunArgs};
 
+use std::path::Path;
+use std::time::Duration;
+
 use clap::Parser;
 
+use crate::common::duration::nanos;
 use crate::scenario::{BUILTINS, JOURNEY};
 
 /// Makes every way out of a run clean: a panic anywhere (a thread the OS
@@ -40,25 +44,9 @@ fn install_exit_handlers() {
 /// Runs the command line of this process; returns the exit code.
 pub fn main() -> i32 {
     install_exit_handlers();
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            // Help and version texts whole (exit 0); bad input as clap's
-            // `error: …` line alone (exit 2), without the tips and usage.
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                let _ = e.print();
-            } else {
-                let text = e.render().to_string();
-                eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
-            }
-            return e.exit_code();
-        }
+        Err(code) => return code,
     };
     let outcome = match cli.command.unwrap_or(Command::Run(RunArgs::default_run())) {
         Command::List => {
@@ -72,45 +60,14 @@ pub fn main() -> i32 {
             threshold,
             format,
             all,
-        } => crate::compare::compare(&base, &new, threshold).map(|comparison| {
-            for warning in &comparison.warnings {
-                eprintln!("warning: {warning}");
-            }
-            print!("{}", crate::compare::render(&comparison, format, all));
-            let regressions: Vec<_> = comparison.regressions().collect();
-            for r in &regressions {
-                println!(
-                    "regression: {}: {} {:+.1}%",
-                    r.config, r.metric, r.change_pct
-                );
-            }
-            if let Some(note) = crate::compare::one_repeat_note(&comparison) {
-                println!("{note}");
-            }
-            i32::from(!regressions.is_empty())
-        }),
+        } => compare(&base, &new, threshold, format, all),
         Command::Plot {
             dir,
             zoom,
             run_filter,
             x,
             quiet,
-        } => {
-            let zoom = zoom.map(|(from, to)| {
-                let ns = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-                (ns(from), ns(to))
-            });
-            crate::publish::replot(&dir, zoom, run_filter.as_ref(), x).map(|published| {
-                if !quiet {
-                    print!("{}", crate::export::summary_lines(&published.findings));
-                    println!("re-rendered: {}", published.dir.display());
-                }
-                for warning in &published.warnings {
-                    eprintln!("warning: {warning}");
-                }
-                0
-            })
-        }
+        } => plot(&dir, zoom, run_filter.as_ref(), x, quiet),
     };
     match outcome {
         Ok(code) => code,
@@ -119,6 +76,75 @@ pub fn main() -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// This process's command line, or the exit code once clap has answered
+/// it: help and version texts whole (exit 0); bad input as clap's
+/// `error: …` line alone (exit 2), without the tips and usage.
+fn parse() -> Result<Cli, i32> {
+    Cli::try_parse().map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
+            let _ = e.print();
+        } else {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+        }
+        e.exit_code()
+    })
+}
+
+/// `pollscope compare`: the table and each regression; exit code 1 if
+/// there was one.
+fn compare(
+    base: &Path,
+    new: &Path,
+    threshold: f64,
+    format: crate::compare::Format,
+    all: bool,
+) -> crate::Result<i32> {
+    let comparison = crate::compare::compare(base, new, threshold)?;
+    for warning in &comparison.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", crate::compare::render(&comparison, format, all));
+    let regressions: Vec<_> = comparison.regressions().collect();
+    for r in &regressions {
+        println!(
+            "regression: {}: {} {:+.1}%",
+            r.config, r.metric, r.change_pct
+        );
+    }
+    if let Some(note) = crate::compare::one_repeat_note(&comparison) {
+        println!("{note}");
+    }
+    Ok(i32::from(!regressions.is_empty()))
+}
+
+/// `pollscope plot`: re-renders `dir`, then lists its findings unless
+/// `quiet`.
+fn plot(
+    dir: &Path,
+    zoom: Option<(Duration, Duration)>,
+    run_filter: Option<&regex::Regex>,
+    x: crate::render::SummaryAxis,
+    quiet: bool,
+) -> crate::Result<i32> {
+    let zoom = zoom.map(|(from, to)| (nanos(from), nanos(to)));
+    let published = crate::publish::replot(dir, zoom, run_filter, x)?;
+    if !quiet {
+        print!("{}", crate::export::summary_lines(&published.findings));
+        println!("re-rendered: {}", published.dir.display());
+    }
+    for warning in &published.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(0)
 }
 
 /// One line per built-in scenario; `*` marks the journey's five, which a

@@ -110,6 +110,12 @@ pub fn format_duration(duration: Duration) -> String {
     }
 }
 
+/// `d` in whole nanoseconds, saturating at `u64::MAX` (about 584 years).
+#[inline]
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// Formats nanoseconds for people: `812ns`, `12.3µs`, `4.56ms`, `1.23s`.
 pub(crate) fn human_ns(nanos: u64) -> String {
     let n = nanos as f64;
@@ -157,24 +163,20 @@ pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// A duration in whole nanoseconds, saturating at `u64::MAX` (about 584
-/// years).
-pub(crate) fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
-}
-
 #[cfg(test)]
 mod doc_examples {
+    use std::time::Duration;
+
+    #[test]
+    fn nanos() {
+        use crate::common::duration::nanos;
+        assert_eq!(nanos(Duration::from_micros(3)), 3_000);
+        assert_eq!(nanos(Duration::MAX), u64::MAX);
+    }
+
     #[test]
     fn human_ns() {
         assert_eq!(crate::common::duration::human_ns(12_345), "12.3µs");
         assert_eq!(crate::common::duration::human_ns(4_560_000), "4.56ms");
-    }
-
-    #[test]
-    fn nanos_saturate() {
-        use std::time::Duration;
-        assert_eq!(super::nanos(Duration::from_micros(3)), 3_000);
-        assert_eq!(super::nanos(Duration::MAX), u64::MAX);
     }
 }

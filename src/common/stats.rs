@@ -1,6 +1,10 @@
 //! The one definition of each statistic pollscope prints: every CSV column,
 //! finding, comparison, chart and summary line computes its quantiles and
 //! medians here, so two parts of a report never disagree about a p99.
+//!
+//! A quantile is the nearest rank, never interpolated, so it is always one of
+//! the values; the median is that quantile at 0.5, the lower middle of an
+//! even count.
 
 /// The nearest-rank quantile `q` (0–1) of `sorted` (ascending): the
 /// smallest value such that at least `q × n` of the values are ≤ it, i.e.
@@ -23,13 +27,14 @@ pub fn quantile(values: &mut [u64], q: f64) -> Option<u64> {
     quantile_sorted(values, q)
 }
 
-/// The median (the nearest-rank quantile (rank ⌈q × n⌉) at 0.5) of `values`, which it sorts.
+/// The median of `values`, which it sorts: [`quantile`] at 0.5, the lower
+/// middle of an even count.
 pub(crate) fn median(values: &mut [u64]) -> Option<u64> {
     quantile(values, 0.5)
 }
 
-/// The median of real numbers (repeats of a metric), by the same
-/// nearest-rank rule; NaNs sort last.
+/// The median of real numbers (repeats of a metric), by the same rule as
+/// [`median`]; NaNs sort last.
 pub(crate) fn median_f64(values: &mut [f64]) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     quantile_sorted(values, 0.5)
@@ -37,6 +42,7 @@ pub(crate) fn median_f64(values: &mut [f64]) -> Option<f64> {
 
 /// p50, p99 and maximum of a set of durations, ns (nearest rank, exact).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Summary {
     /// Median.
     pub p50: u64,
@@ -70,6 +76,14 @@ mod doc_examples {
         assert_eq!(quantile_sorted(&v, 0.0), Some(1));
         assert_eq!(quantile_sorted(&[7, 9], 0.5), Some(7));
         assert_eq!(quantile_sorted::<u64>(&[], 0.5), None);
+    }
+
+    #[test]
+    fn median() {
+        use crate::common::stats::median;
+        assert_eq!(median(&mut [4, 1, 3]), Some(3));
+        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
+        assert_eq!(median(&mut []), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::rows::{FutureRow, HistogramRow, PollRow, Row, RunRow, SampleRow, ThreadRow, header_of};
 use crate::analysis::RunResult;
 use crate::analysis::for_each_of_run;
+use crate::common::duration::nanos;
 use crate::common::stats::Summary;
 use crate::error::{Error, Result};
 use crate::probe::ThreadKind;
@@ -49,10 +50,6 @@ impl CsvFile {
 /// Nanoseconds to whole microseconds, rounded to nearest.
 fn us(ns: u64) -> u64 {
     ns.saturating_add(500) / 1_000
-}
-
-fn nanos(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// A list in one cell: values separated by `;`.

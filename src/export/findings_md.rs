@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::analysis::RunResult;
 use crate::common::duration::human_ns;
-use crate::findings::truth::{self, TruthCheck, TruthVerdict};
+use crate::findings::truth::{self, TruthCheck, TruthRow, TruthVerdict};
 use crate::findings::{Claim, Finding, Verdict, claims_not_judged};
 use crate::scenario::Executor;
 
@@ -17,6 +17,33 @@ pub(crate) fn to_markdown(
     truth: &[TruthCheck],
 ) -> String {
     let mut md = String::from("# Findings\n\n");
+    md.push_str(&preamble(results, findings));
+    let mut scenarios: Vec<&str> = Vec::new();
+    for f in findings {
+        if !scenarios.contains(&f.scenario.as_str()) {
+            scenarios.push(&f.scenario);
+        }
+    }
+    for scenario in scenarios {
+        let _ = writeln!(md, "## {scenario}\n");
+        let of_scenario = || findings.iter().filter(move |f| f.scenario == scenario);
+        for claim in claims_of(of_scenario()) {
+            let _ = writeln!(md, "**{}** (`{}`)\n", claim.text, claim.id);
+            for f in of_scenario().filter(|f| f.claim.id == claim.id) {
+                md.push_str(&finding_line(f));
+            }
+            md.push('\n');
+        }
+    }
+    md.push_str(&by_executor(results, findings));
+    md.push_str(&truth_markdown(truth));
+    md
+}
+
+/// What findings.md opens with: the machine, the count of each verdict,
+/// and the claims not judged on an executor.
+fn preamble(results: &[RunResult], findings: &[Finding]) -> String {
+    let mut md = String::new();
     if let Some(first) = results.first() {
         let env = &first.trace.info.environment;
         let _ = writeln!(
@@ -39,53 +66,37 @@ pub(crate) fn to_markdown(
             claim.id
         );
     }
-    let mut scenarios: Vec<&str> = Vec::new();
-    for f in findings {
-        if !scenarios.contains(&f.scenario.as_str()) {
-            scenarios.push(&f.scenario);
-        }
-    }
-    for scenario in scenarios {
-        let _ = writeln!(md, "## {scenario}\n");
-        let mut claims: Vec<&'static Claim> = Vec::new();
-        for f in findings.iter().filter(|f| f.scenario == scenario) {
-            if !claims.iter().any(|c| c.id == f.claim.id) {
-                claims.push(f.claim);
-            }
-        }
-        for claim in claims {
-            let _ = writeln!(md, "**{}** (`{}`)\n", claim.text, claim.id);
-            for f in findings
-                .iter()
-                .filter(|f| f.scenario == scenario && f.claim.id == claim.id)
-            {
-                let j = &f.judgement;
-                match j.verdict {
-                    Verdict::Holds => {
-                        let _ = writeln!(md, "- holds — `{}`: {}", f.run_id, j.evidence);
-                    }
-                    v if j.evidence.is_empty() => {
-                        let _ =
-                            writeln!(md, "- **{}** — `{}`: {}", v.display(), f.run_id, j.reason);
-                    }
-                    v => {
-                        let _ = writeln!(
-                            md,
-                            "- **{}** — `{}`: {} ({})",
-                            v.display(),
-                            f.run_id,
-                            j.reason,
-                            j.evidence
-                        );
-                    }
-                }
-            }
-            md.push('\n');
-        }
-    }
-    md.push_str(&by_executor(results, findings));
-    md.push_str(&truth_markdown(truth));
     md
+}
+
+/// The claims of `findings`, each once, in the order first judged.
+fn claims_of<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<&'static Claim> {
+    let mut claims: Vec<&'static Claim> = Vec::new();
+    for f in findings {
+        if !claims.iter().any(|c| c.id == f.claim.id) {
+            claims.push(f.claim);
+        }
+    }
+    claims
+}
+
+/// One finding's list item: its verdict and run, then the evidence where
+/// it holds, else the reason (and the evidence, if any).
+fn finding_line(f: &Finding) -> String {
+    let j = &f.judgement;
+    match j.verdict {
+        Verdict::Holds => format!("- holds — `{}`: {}\n", f.run_id, j.evidence),
+        v if j.evidence.is_empty() => {
+            format!("- **{}** — `{}`: {}\n", v.display(), f.run_id, j.reason)
+        }
+        v => format!(
+            "- **{}** — `{}`: {} ({})\n",
+            v.display(),
+            f.run_id,
+            j.reason,
+            j.evidence
+        ),
+    }
 }
 
 /// Where runs on more than one executor were judged: per claim, how many
@@ -118,13 +129,7 @@ fn by_executor(results: &[RunResult], findings: &[Finding]) -> String {
     let header: Vec<String> = executors.iter().map(|e| e.to_string()).collect();
     let _ = writeln!(md, "| claim | {} |", header.join(" | "));
     let _ = writeln!(md, "|---|{}", "---|".repeat(executors.len()));
-    let mut claims: Vec<&'static Claim> = Vec::new();
-    for f in findings {
-        if !claims.iter().any(|c| c.id == f.claim.id) {
-            claims.push(f.claim);
-        }
-    }
-    for claim in claims {
+    for claim in claims_of(findings.iter()) {
         let cells: Vec<String> = executors
             .iter()
             .map(|&executor| {
@@ -132,44 +137,51 @@ fn by_executor(results: &[RunResult], findings: &[Finding]) -> String {
                     .iter()
                     .filter(|f| f.claim.id == claim.id && executor_of(&f.run_id) == Some(executor))
                     .collect();
-                if judged.is_empty() {
-                    return match claim.executor {
-                        Some(only) if only != executor => format!("not judged ({only} only)"),
-                        _ => "–".to_string(),
-                    };
-                }
-                let held = judged
-                    .iter()
-                    .filter(|f| f.verdict() == Verdict::Holds)
-                    .count();
-                let not_applicable = judged
-                    .iter()
-                    .filter(|f| f.verdict() == Verdict::NotApplicable)
-                    .count();
-                let mut cell = format!("{held} / {}", judged.len() - not_applicable);
-                if not_applicable > 0 {
-                    let _ = write!(cell, " ({not_applicable} not applicable)");
-                }
-                if let Some(first) = judged
-                    .iter()
-                    .find(|f| !matches!(f.verdict(), Verdict::Holds | Verdict::NotApplicable))
-                    .or_else(|| judged.iter().find(|f| f.verdict() != Verdict::Holds))
-                {
-                    let _ = write!(
-                        cell,
-                        "; {} in `{}`: {}",
-                        first.verdict().display(),
-                        first.run_id,
-                        first.judgement.reason.replace('|', "/")
-                    );
-                }
-                cell
+                executor_cell(claim, executor, &judged)
             })
             .collect();
         let _ = writeln!(md, "| `{}` | {} |", claim.id, cells.join(" | "));
     }
     md.push('\n');
     md
+}
+
+/// One cell of the by-executor table: the runs on `executor` in which
+/// `claim` held, out of those where it applied (`judged` are the claim's
+/// findings on that executor), and the first verdict that was not holds.
+fn executor_cell(claim: &Claim, executor: Executor, judged: &[&Finding]) -> String {
+    if judged.is_empty() {
+        return match claim.executor {
+            Some(only) if only != executor => format!("not judged ({only} only)"),
+            _ => "–".to_string(),
+        };
+    }
+    let held = judged
+        .iter()
+        .filter(|f| f.verdict() == Verdict::Holds)
+        .count();
+    let not_applicable = judged
+        .iter()
+        .filter(|f| f.verdict() == Verdict::NotApplicable)
+        .count();
+    let mut cell = format!("{held} / {}", judged.len() - not_applicable);
+    if not_applicable > 0 {
+        let _ = write!(cell, " ({not_applicable} not applicable)");
+    }
+    if let Some(first) = judged
+        .iter()
+        .find(|f| !matches!(f.verdict(), Verdict::Holds | Verdict::NotApplicable))
+        .or_else(|| judged.iter().find(|f| f.verdict() != Verdict::Holds))
+    {
+        let _ = write!(
+            cell,
+            "; {} in `{}`: {}",
+            first.verdict().display(),
+            first.run_id,
+            first.judgement.reason.replace('|', "/")
+        );
+    }
+    cell
 }
 
 /// How many findings have each verdict, in one line.
@@ -220,28 +232,7 @@ fn percent(d: Option<f64>) -> String {
 
 /// The `truth` section of findings.md.
 fn truth_markdown(checks: &[TruthCheck]) -> String {
-    let mut md = String::from(
-        "## truth\n\n\
-         For every thread the probe saw in each run (a runtime thread that never ran recorded work is \
-         not seen), the on-CPU time the probe measured against the kernel's CPU time of that thread \
-         over the run (`cpu_time_ns`). **probe CPU** is each poll's `cpu_ns` plus \
-         the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
-         can only fall short of the kernel's. **runtime** is the thread's CPU time between its recorded \
-         polls and steps (`runtime_cpu_ns` in threads.csv): the runtime's own work — \
-         scheduling, waking, parking, handing tasks to the blocking pool — and the probe's own work outside \
-         its polls' clock reads. The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be a \
-         measurement error). With polls measured, polls and steps alone agree within 2 % or 1 ms, or \
-         fall short by the runtime's share: then polls, steps and runtime together agree; anything \
-         still missing was spent before the thread's first recorded poll or step or after its last, \
-         where the probe has no reads, and is shown as unaccounted. (**Δ with runtime** adds up intervals \
-         of one clock: it shows that they neither overlap nor stray outside the thread's life. The \
-         independent check is **Δ probe**: polls and steps never above the kernel.) A thread that changed role (a blocking-pool thread that \
-         tokio made a worker when `block_in_place` handed a worker's queue over) is listed with each role \
-         it played and its busy time in each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
-         (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
-         | run | thread | roles | busy by role | probe CPU | runtime | kernel CPU | Δ probe | Δ with runtime | verdict |\n\
-         |---|---|---|---|---:|---:|---:|---:|---:|---|\n",
-    );
+    let mut md = String::from(TRUTH_INTRO);
     for c in checks {
         for t in &c.threads {
             let busy = t
@@ -250,41 +241,9 @@ fn truth_markdown(checks: &[TruthCheck]) -> String {
                 .map(|(r, ns)| format!("{} {}", r.as_str(), human_ns(*ns)))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let verdict = match t.verdict() {
-                TruthVerdict::NotComparable => "not comparable".to_string(),
-                TruthVerdict::Agrees if t.polls_measured || t.within_tolerance() => {
-                    "agree".to_string()
-                }
-                // Steps alone can only fall short: what was checked is
-                // that they do not exceed the kernel.
-                TruthVerdict::Agrees => {
-                    "not above the kernel (steps only; --poll-cpu-time checks the whole thread)"
-                        .to_string()
-                }
-                TruthVerdict::AgreesWithRuntime(ns) => {
-                    format!(
-                        "agree, with the runtime's {} between polls and steps",
-                        human_ns(ns)
-                    )
-                }
-                TruthVerdict::Unaccounted(ns) if t.runtime_cpu_ns.is_none() => format!(
-                    "{} outside polls and steps (the runtime's own work; this folder does not record its share)",
-                    human_ns(ns)
-                ),
-                TruthVerdict::Unaccounted(ns) => format!(
-                    "{} unaccounted (before the thread's first recorded poll or step, or after its last)",
-                    human_ns(ns)
-                ),
-                TruthVerdict::ProbeExceedsKernel => {
-                    "**disagree: the probe exceeds the kernel**".to_string()
-                }
-                TruthVerdict::AccountedExceedsKernel => {
-                    "**disagree: polls, steps and runtime together exceed the kernel**".to_string()
-                }
-            };
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {} | {} | {}{} | {} | {} | {} | {} | {verdict} |",
+                "| `{}` | {} | {} | {} | {}{} | {} | {} | {} | {} | {} |",
                 c.run_id,
                 t.label,
                 t.roles,
@@ -295,18 +254,79 @@ fn truth_markdown(checks: &[TruthCheck]) -> String {
                 t.kernel_cpu_ns.map_or("–".to_string(), human_ns),
                 percent(t.deviation()),
                 percent(t.accounted_deviation()),
+                thread_verdict(t),
             );
         }
     }
+    md.push_str(&tokio_busy_table(checks));
+    md
+}
+
+/// What the truth section says before its table, and the table's header.
+const TRUTH_INTRO: &str = "## truth\n\n\
+     For every thread the probe saw in each run (a runtime thread that never ran recorded work is \
+     not seen), the on-CPU time the probe measured against the kernel's CPU time of that thread \
+     over the run (`cpu_time_ns`). **probe CPU** is each poll's `cpu_ns` plus \
+     the steps run outside polls, with `--poll-cpu-time`; otherwise the steps' `cpu_ns` alone, which \
+     can only fall short of the kernel's. **runtime** is the thread's CPU time between its recorded \
+     polls and steps (`runtime_cpu_ns` in threads.csv): the runtime's own work — \
+     scheduling, waking, parking, handing tasks to the blocking pool — and the probe's own work outside \
+     its polls' clock reads. The probe can never exceed the kernel (beyond 2 % or 1 ms, that would be a \
+     measurement error). With polls measured, polls and steps alone agree within 2 % or 1 ms, or \
+     fall short by the runtime's share: then polls, steps and runtime together agree; anything \
+     still missing was spent before the thread's first recorded poll or step or after its last, \
+     where the probe has no reads, and is shown as unaccounted. (**Δ with runtime** adds up intervals \
+     of one clock: it shows that they neither overlap nor stray outside the thread's life. The \
+     independent check is **Δ probe**: polls and steps never above the kernel.) A thread that changed role (a blocking-pool thread that \
+     tokio made a worker when `block_in_place` handed a worker's queue over) is listed with each role \
+     it played and its busy time in each. tokio's `worker_total_busy_duration` is compared with the worker role's busy time \
+     (flagged beyond ±5 %: tokio counts its own scheduling as busy).\n\n\
+     | run | thread | roles | busy by role | probe CPU | runtime | kernel CPU | Δ probe | Δ with runtime | verdict |\n\
+     |---|---|---|---|---:|---:|---:|---:|---:|---|\n";
+
+/// The verdict cell of a thread's row in the truth table.
+fn thread_verdict(t: &TruthRow) -> String {
+    match t.verdict() {
+        TruthVerdict::NotComparable => "not comparable".to_string(),
+        TruthVerdict::Agrees if t.polls_measured || t.within_tolerance() => "agree".to_string(),
+        // Steps alone can only fall short: what was checked is that they
+        // do not exceed the kernel.
+        TruthVerdict::Agrees => {
+            "not above the kernel (steps only; --poll-cpu-time checks the whole thread)".to_string()
+        }
+        TruthVerdict::AgreesWithRuntime(ns) => format!(
+            "agree, with the runtime's {} between polls and steps",
+            human_ns(ns)
+        ),
+        TruthVerdict::Unaccounted(ns) if t.runtime_cpu_ns.is_none() => format!(
+            "{} outside polls and steps (the runtime's own work; this folder does not record its share)",
+            human_ns(ns)
+        ),
+        TruthVerdict::Unaccounted(ns) => format!(
+            "{} unaccounted (before the thread's first recorded poll or step, or after its last)",
+            human_ns(ns)
+        ),
+        TruthVerdict::ProbeExceedsKernel => {
+            "**disagree: the probe exceeds the kernel**".to_string()
+        }
+        TruthVerdict::AccountedExceedsKernel => {
+            "**disagree: polls, steps and runtime together exceed the kernel**".to_string()
+        }
+    }
+}
+
+/// The truth section's second table: for runs on tokio workers, the
+/// worker role's busy time against tokio's own; empty without such runs.
+fn tokio_busy_table(checks: &[TruthCheck]) -> String {
     // Only runs on tokio workers have tokio's figure to compare with.
     let on_tokio: Vec<&TruthCheck> = checks
         .iter()
         .filter(|c| c.worker_busy_ns > 0 && c.tokio_busy_ns.is_some())
         .collect();
     if on_tokio.is_empty() {
-        return md;
+        return String::new();
     }
-    md.push_str(
+    let mut md = String::from(
         "\nRuns with tokio workers: the worker role's busy time against tokio's own (runs with no \
          recorded poll on a worker thread have no worker role to compare; smol keeps no such figure).",
     );

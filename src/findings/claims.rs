@@ -6,6 +6,7 @@ use crate::scenario::{Executor, Flavor};
 
 /// One claim about a scenario's runs.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Claim {
     /// Stable id, `<scenario>.<what>` (findings.csv `claim`).
     pub id: &'static str,
@@ -19,7 +20,7 @@ pub struct Claim {
     /// it (`None`: any cooperative, work-stealing executor).
     pub executor: Option<Executor>,
     /// Decides the claim on one run.
-    pub judge: fn(&Run<'_>) -> Judgement,
+    pub(crate) judge: fn(&Run<'_>) -> Judgement,
 }
 
 impl PartialEq for Claim {

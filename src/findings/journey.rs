@@ -33,7 +33,7 @@ fn pct(x: f64) -> String {
 }
 
 fn nanos(d: Option<std::time::Duration>) -> u64 {
-    d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    d.map_or(0, crate::common::duration::nanos)
 }
 
 /// When the future called `name` completed, ns.
@@ -428,24 +428,8 @@ pub(crate) fn thread_not_core(run: &Run<'_>) -> Judgement {
             run.config.max_blocking_threads
         ));
     }
-    let mut threads: Vec<u16> = blocking
-        .iter()
-        .flat_map(|f| f.samples.iter().map(|s| s.thread))
-        .collect();
-    threads.sort_unstable();
-    threads.dedup();
-    let blocking_threads = threads_in_role(&r.analysis.threads, ThreadKind::Blocking)
-        .filter(|s| threads.contains(&s.thread))
-        .count();
-    let mut cycles: Vec<u64> = blocking
-        .iter()
-        .flat_map(|f| {
-            f.samples
-                .windows(2)
-                .map(|w| w[1].start_ns.saturating_sub(w[0].start_ns))
-        })
-        .collect();
-    let cycle = median(&mut cycles).unwrap_or(0);
+    let blocking_threads = blocking_threads(r, &blocking);
+    let cycle = median_cycle(&blocking);
     let heavy = nanos(run.config.heavy_cost);
     let stretch = cycle as f64 / heavy.max(1) as f64;
     let evidence = format!(
@@ -480,39 +464,72 @@ pub(crate) fn thread_not_core(run: &Run<'_>) -> Judgement {
             ),
             evidence,
         ),
-        CostKind::Sleep => {
-            let light = nanos(run.config.light_cost);
-            let overshoot = r
-                .trace
-                .future(FUT0)
-                .and_then(|f| {
-                    median(
-                        &mut f
-                            .samples
-                            .iter()
-                            .map(|s| s.duration_ns())
-                            .collect::<Vec<_>>(),
-                    )
-                })
-                .map_or(0, |step| step.saturating_sub(light));
-            let expected = heavy.saturating_add(overshoot);
-            let evidence = format!(
-                "{evidence}; sleep uses no core, so a cycle is its cost plus the timer's overshoot ({} as seen on fut0)",
-                human_ns(overshoot)
-            );
-            if cycle as f64 <= CYCLE_STRETCH * expected as f64 {
-                Judgement::holds(evidence)
-            } else {
-                Judgement::because(
-                    Verdict::DoesNotHold,
-                    format!(
-                        "sleeping steps cycled at {:.2} × (cost + overshoot) (at most {CYCLE_STRETCH} expected)",
-                        cycle as f64 / expected.max(1) as f64
-                    ),
-                    evidence,
-                )
-            }
-        }
+        CostKind::Sleep => sleeping_cycle(run, cycle, heavy, evidence),
+    }
+}
+
+/// How many distinct threads of role blocking ran the steps of `blocking`.
+fn blocking_threads(r: &RunResult, blocking: &[&FutureTrace]) -> usize {
+    let mut threads: Vec<u16> = blocking
+        .iter()
+        .flat_map(|f| f.samples.iter().map(|s| s.thread))
+        .collect();
+    threads.sort_unstable();
+    threads.dedup();
+    threads_in_role(&r.analysis.threads, ThreadKind::Blocking)
+        .filter(|s| threads.contains(&s.thread))
+        .count()
+}
+
+/// The median step cycle of `blocking`: from the start of one step to the
+/// start of the next of the same future, ns (0 without two steps).
+fn median_cycle(blocking: &[&FutureTrace]) -> u64 {
+    let mut cycles: Vec<u64> = blocking
+        .iter()
+        .flat_map(|f| {
+            f.samples
+                .windows(2)
+                .map(|w| w[1].start_ns.saturating_sub(w[0].start_ns))
+        })
+        .collect();
+    median(&mut cycles).unwrap_or(0)
+}
+
+/// [`thread_not_core`] with `sleep` costs: the median step `cycle` is at
+/// most [`CYCLE_STRETCH`] × (the `heavy` cost + the timer's overshoot, as
+/// fut0's median step shows it).
+fn sleeping_cycle(run: &Run<'_>, cycle: u64, heavy: u64, evidence: String) -> Judgement {
+    let light = nanos(run.config.light_cost);
+    let overshoot = run
+        .result
+        .trace
+        .future(FUT0)
+        .and_then(|f| {
+            median(
+                &mut f
+                    .samples
+                    .iter()
+                    .map(|s| s.duration_ns())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .map_or(0, |step| step.saturating_sub(light));
+    let expected = heavy.saturating_add(overshoot);
+    let evidence = format!(
+        "{evidence}; sleep uses no core, so a cycle is its cost plus the timer's overshoot ({} as seen on fut0)",
+        human_ns(overshoot)
+    );
+    if cycle as f64 <= CYCLE_STRETCH * expected as f64 {
+        Judgement::holds(evidence)
+    } else {
+        Judgement::because(
+            Verdict::DoesNotHold,
+            format!(
+                "sleeping steps cycled at {:.2} × (cost + overshoot) (at most {CYCLE_STRETCH} expected)",
+                cycle as f64 / expected.max(1) as f64
+            ),
+            evidence,
+        )
     }
 }
 

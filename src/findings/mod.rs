@@ -43,6 +43,7 @@ pub(crate) use truth::truth_checks;
 /// A claim's outcome on one run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Verdict {
     /// The numbers support the claim.
     #[default]
@@ -97,6 +98,7 @@ impl fmt::Display for Verdict {
 /// What a judge decided: the verdict, why (one sentence with the deciding
 /// number; empty for `holds`) and the numbers behind it.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Judgement {
     /// The outcome.
     pub verdict: Verdict,
@@ -128,6 +130,7 @@ impl Judgement {
 
 /// One claim judged on one run.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Finding {
     /// The run.
     pub run_id: String,
@@ -149,13 +152,13 @@ impl Finding {
 /// What a judge sees: the run, its configuration, and every run of the
 /// folder (a claim may compare with another scenario's run).
 #[derive(Clone, Copy, Debug)]
-pub struct Run<'a> {
+pub(crate) struct Run<'a> {
     /// The run being judged.
-    pub result: &'a RunResult,
+    pub(crate) result: &'a RunResult,
     /// Its configuration.
-    pub config: &'a RunConfig,
+    pub(crate) config: &'a RunConfig,
     /// Every run of the folder, this one included.
-    pub all: &'a [RunResult],
+    pub(crate) all: &'a [RunResult],
 }
 
 /// A run of a built-in scenario, with its configuration and the built-in

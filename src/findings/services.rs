@@ -84,7 +84,7 @@ fn first_few(names: &[String]) -> String {
 }
 
 fn nanos(d: Option<std::time::Duration>) -> u64 {
-    d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    d.map_or(0, crate::common::duration::nanos)
 }
 
 /// `tcp_echo.round_trips`: every client recorded a round trip per request
@@ -152,28 +152,7 @@ pub(crate) fn round_trips(run: &Run<'_>) -> Judgement {
 /// placed by its deadline (sleep start + 1 ms), not by when it woke. Not
 /// applicable when the timers' deadlines all fell in one of the two phases.
 pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
-    let hogs_done = hogs(run)
-        .iter()
-        .filter_map(|f| f.polls.last().map(|p| p.end_ns))
-        .max()
-        .unwrap_or(0);
-    let timers = named(run, TIMER);
-    let (mut busy, mut free): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
-    // When each free-phase wake happened, with its lateness.
-    let mut free_wakes: Vec<(u64, u64)> = Vec::new();
-    // A wake belongs to the phase its deadline fell in: a timer whose
-    // deadline passed while the hogs ran was late because of them, even if
-    // it only woke after (with `--event-interval 1` no timer wakes while a
-    // yielding hog holds the only worker).
-    for s in timers.iter().flat_map(|f| f.samples.iter()) {
-        let late = (s.value.max(0.0) * 1e3).round() as u64;
-        if s.start_ns.saturating_add(TICK_NS) <= hogs_done {
-            busy.push(late);
-        } else {
-            free.push(late);
-            free_wakes.push((s.end_ns, late));
-        }
-    }
+    let (mut busy, mut free, free_wakes) = wakes_by_phase(run);
     if busy.is_empty() || free.is_empty() {
         return Judgement::because(
             Verdict::NotApplicable,
@@ -209,46 +188,87 @@ pub(crate) fn lateness(run: &Run<'_>) -> Judgement {
             evidence,
         )
     } else if free_p99 as f64 > FREE_LATENESS_TICKS * TICK_NS as f64 {
-        let bound = (FREE_LATENESS_TICKS * TICK_NS as f64) as u64;
-        let over: Vec<u64> = free_wakes
-            .iter()
-            .filter(|(_, late)| *late > bound)
-            .map(|(end, _)| *end)
-            .collect();
-        let (first, last) = (
-            over.iter().copied().min().unwrap_or(0),
-            over.iter().copied().max().unwrap_or(0),
-        );
-        if last - first <= TICK_NS {
-            // The timers sleep in step: one stall (of the machine, or of
-            // the runtime's thread) delays all those due at that tick at
-            // once, which can make 1 % of the wakes by itself. One tick
-            // decides nothing.
-            return Judgement::because(
-                Verdict::Inconclusive,
-                format!(
-                    "every wake over {FREE_LATENESS_TICKS} ticks ({} of {}) came within one tick, at {}: one stall of the thread, not the timer's resolution, decided the p99",
-                    over.len(),
-                    free.len(),
-                    human_ns(first)
-                ),
-                evidence,
-            );
-        }
-        // Timer events carry no on-CPU time; the hogs' steps, which ran
-        // beside them, tell whether another process had the CPU.
-        failed(
-            run,
-            &hogs(run),
-            format!(
-                "with workers free the p99 lateness was {:.2} ticks (at most {FREE_LATENESS_TICKS} expected)",
-                free_p99 as f64 / TICK_NS as f64
-            ),
-            evidence,
-        )
+        late_with_workers_free(run, free_p99, &free_wakes, evidence)
     } else {
         Judgement::holds(evidence)
     }
+}
+
+/// The lateness of each timer wake, ns, by the phase its deadline fell in:
+/// (while the hogs ran, after), and each wake after as (when it woke, its
+/// lateness).
+fn wakes_by_phase(run: &Run<'_>) -> (Vec<u64>, Vec<u64>, Vec<(u64, u64)>) {
+    let hogs_done = hogs(run)
+        .iter()
+        .filter_map(|f| f.polls.last().map(|p| p.end_ns))
+        .max()
+        .unwrap_or(0);
+    let timers = named(run, TIMER);
+    let (mut busy, mut free): (Vec<u64>, Vec<u64>) = (Vec::new(), Vec::new());
+    // When each free-phase wake happened, with its lateness.
+    let mut free_wakes: Vec<(u64, u64)> = Vec::new();
+    // A wake belongs to the phase its deadline fell in: a timer whose
+    // deadline passed while the hogs ran was late because of them, even if
+    // it only woke after (with `--event-interval 1` no timer wakes while a
+    // yielding hog holds the only worker).
+    for s in timers.iter().flat_map(|f| f.samples.iter()) {
+        let late = (s.value.max(0.0) * 1e3).round() as u64;
+        if s.start_ns.saturating_add(TICK_NS) <= hogs_done {
+            busy.push(late);
+        } else {
+            free.push(late);
+            free_wakes.push((s.end_ns, late));
+        }
+    }
+    (busy, free, free_wakes)
+}
+
+/// [`lateness`] once the p99 lateness with workers free (`free_p99`) is
+/// over [`FREE_LATENESS_TICKS`] ticks: inconclusive when every wake that
+/// late came within one tick, else does not hold.
+fn late_with_workers_free(
+    run: &Run<'_>,
+    free_p99: u64,
+    free_wakes: &[(u64, u64)],
+    evidence: String,
+) -> Judgement {
+    let bound = (FREE_LATENESS_TICKS * TICK_NS as f64) as u64;
+    let over: Vec<u64> = free_wakes
+        .iter()
+        .filter(|(_, late)| *late > bound)
+        .map(|(end, _)| *end)
+        .collect();
+    let (first, last) = (
+        over.iter().copied().min().unwrap_or(0),
+        over.iter().copied().max().unwrap_or(0),
+    );
+    if last - first <= TICK_NS {
+        // The timers sleep in step: one stall (of the machine, or of the
+        // runtime's thread) delays all those due at that tick at once,
+        // which can make 1 % of the wakes by itself. One tick decides
+        // nothing.
+        return Judgement::because(
+            Verdict::Inconclusive,
+            format!(
+                "every wake over {FREE_LATENESS_TICKS} ticks ({} of {}) came within one tick, at {}: one stall of the thread, not the timer's resolution, decided the p99",
+                over.len(),
+                free_wakes.len(),
+                human_ns(first)
+            ),
+            evidence,
+        );
+    }
+    // Timer events carry no on-CPU time; the hogs' steps, which ran beside
+    // them, tell whether another process had the CPU.
+    failed(
+        run,
+        &hogs(run),
+        format!(
+            "with workers free the p99 lateness was {:.2} ticks (at most {FREE_LATENESS_TICKS} expected)",
+            free_p99 as f64 / TICK_NS as f64
+        ),
+        evidence,
+    )
 }
 
 /// `channel_pipeline.in_order`: the sink received every item, and the

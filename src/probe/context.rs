@@ -18,9 +18,20 @@ pub(crate) struct PollScope {
 }
 
 impl PollScope {
-    /// `samples` must stay valid and otherwise unused until the scope drops.
+    /// Makes `samples` the buffer that [`record_sample`] and its kin push to
+    /// on this thread, as thread `thread`, until the scope drops.
+    ///
+    /// # Safety
+    ///
+    /// The scope keeps a raw pointer to `samples`, which the recording
+    /// functions dereference. The caller must:
+    /// - drop the scope (never forget or leak it) before `samples` is moved,
+    ///   freed or used in any other way;
+    /// - drop it on this thread, and after every scope entered after it on
+    ///   this thread (scopes nest; a local dropped at the end of the poll
+    ///   does both).
     #[inline]
-    pub(crate) fn enter(samples: &mut Vec<SampleRecord>, thread: u16) -> Self {
+    pub(crate) unsafe fn enter(samples: &mut Vec<SampleRecord>, thread: u16) -> Self {
         let previous = CURRENT.replace((samples as *mut _, thread));
         Self { previous }
     }
@@ -90,8 +101,9 @@ fn push(samples: *mut Vec<SampleRecord>, record: SampleRecord) -> bool {
         return false;
     }
     // SAFETY: a non-null pointer was set by `PollScope::enter` from a live
-    // `&mut Vec` that the instrumented future does not touch until the scope
-    // (which is still alive on this thread, since the pointer is set) drops.
+    // `&mut Vec` that, by `enter`'s contract, nothing else uses until that
+    // scope drops; scopes restore the pointer as they drop, so a set pointer
+    // belongs to a scope still alive on this thread.
     let samples = unsafe { &mut *samples };
     samples.push(record);
     true

@@ -139,7 +139,10 @@ impl<F: Future> Future for Instrumented<F> {
         // notifies), and polls of one future are exclusive (`Pin<&mut>`).
         unsafe { state.wake.task_waker.register(cx.waker()) };
         let thread = state.recording.thread_index(ThreadKind::Worker);
-        let scope = PollScope::enter(&mut state.log.samples, thread);
+        // SAFETY: `scope` is a local dropped below, on this thread, before
+        // `state.log.samples` is used again (or on unwind); a nested
+        // instrumented poll drops its own scope before this poll returns.
+        let scope = unsafe { PollScope::enter(&mut state.log.samples, thread) };
         let waker = waker_ref(&state.wake);
         let mut tracked = Context::from_waker(&waker);
         let measure_cpu = state.recording.inner.poll_cpu_time;

@@ -15,8 +15,8 @@ pub struct PollRecord {
     /// Latest waker invocation that no earlier poll saw (read just before
     /// this poll began); 0 when none.
     pub woken: Ticks,
-    /// The thread's on-CPU time during the poll, ns; [`NOT_MEASURED`]
-    /// unless the recording measures polls.
+    /// The thread's on-CPU time during the poll, ns; `u64::MAX` unless the
+    /// recording measures polls.
     pub cpu_ns: u64,
     /// Index of the thread that ran the poll.
     pub thread: u16,
@@ -48,8 +48,8 @@ pub struct SampleRecord {
     pub start: Ticks,
     /// Clock reading when the step ended.
     pub end: Ticks,
-    /// The thread's on-CPU time during the step, ns; [`NOT_MEASURED`] when
-    /// not measured.
+    /// The thread's on-CPU time during the step, ns; `u64::MAX` when not
+    /// measured.
     pub cpu_ns: u64,
     /// Index of the thread that ran the step.
     pub thread: u16,

@@ -18,6 +18,7 @@ use super::cpu_clock::{cpu_time_of_ns, thread_cpu_ns};
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ThreadKind {
     /// The thread that called `block_on` (thread index 0).
     #[default]
@@ -64,6 +65,7 @@ impl std::str::FromStr for ThreadKind {
 
 /// A thread seen during a recording.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ThreadInfo {
     /// Small index within the run; 0 is the thread that called `block_on`.
     pub index: u16,

@@ -2,12 +2,14 @@
 //! fetched from anywhere) with the runs, the futures, the findings and
 //! every plot, in anchored sections.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::svg::{escape, for_inline_html};
 use super::timeline::{TimelineView, timeline_caption};
 use crate::analysis::RunResult;
 use crate::common::duration::{format_duration, human_ns};
+use crate::scenario::Executor;
 
 const STYLE: &str = r#"
 body{margin:0;padding:24px 32px;background:#151a2e;color:#dde1ea;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
@@ -114,8 +116,6 @@ fn summary_axis(name: &str) -> Option<&str> {
 /// efficiency and first-completing light future (or, for a service
 /// workload, the median of its events' values), each linked to the run.
 fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
-    use crate::scenario::Executor;
-    use std::collections::BTreeMap;
     let mut executors: Vec<Executor> = results
         .iter()
         .filter_map(|r| r.trace.info.config.as_ref().map(|c| c.executor))
@@ -125,10 +125,48 @@ fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
     if executors.len() < 2 {
         return None;
     }
-    // scenario → configuration (the run id without the executor) →
-    // executor → run.
-    let mut table: BTreeMap<&str, BTreeMap<String, BTreeMap<Executor, &RunResult>>> =
-        BTreeMap::new();
+    let mut h = String::from(
+        "<p class=\"muted\">The same futures, costs and samples on each executor. Makespans and \
+         completion times compare directly; scheduling delays do not (the executors' wake paths \
+         differ: tokio defers a <code>yield_now</code> wake until the worker has polled its other \
+         tasks, smol wakes at once). tokio's knobs do not apply to smol, so a smol run sits beside \
+         each tokio configuration of the same workers. \"First light done\" is the earliest \
+         completion among the inline futures of the light cost; a service workload has none, and \
+         shows the median of all its events' values (µs) instead.</p>\n",
+    );
+    for (scenario, configurations) in by_configuration(results) {
+        let _ = write!(
+            h,
+            "<h3>{}</h3><table><tr><th>configuration</th>",
+            escape(scenario)
+        );
+        for e in &executors {
+            let _ = write!(
+                h,
+                "<th>{e} makespan</th><th>{e} efficiency</th><th>{e} first light done / median value</th>"
+            );
+        }
+        h.push_str("</tr>\n");
+        for (key, runs) in configurations {
+            let _ = write!(h, "<tr><td>{}</td>", escape(&key));
+            for e in &executors {
+                h.push_str(&executor_cells(runs.get(e).copied()));
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
+    Some(h)
+}
+
+/// scenario → configuration (the run id without the executor) → executor
+/// → run.
+type ByConfiguration<'a> = BTreeMap<&'a str, BTreeMap<String, BTreeMap<Executor, &'a RunResult>>>;
+
+/// The runs by scenario and configuration, each configuration with its run
+/// on each executor.
+fn by_configuration(results: &[RunResult]) -> ByConfiguration<'_> {
+    let mut table = ByConfiguration::new();
     for r in results {
         let Some(config) = r.trace.info.config.as_ref() else {
             continue;
@@ -148,52 +186,25 @@ fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
             .or_default()
             .insert(config.executor, r);
     }
-    let mut h = String::from(
-        "<p class=\"muted\">The same futures, costs and samples on each executor. Makespans and \
-         completion times compare directly; scheduling delays do not (the executors' wake paths \
-         differ: tokio defers a <code>yield_now</code> wake until the worker has polled its other \
-         tasks, smol wakes at once). tokio's knobs do not apply to smol, so a smol run sits beside \
-         each tokio configuration of the same workers. \"First light done\" is the earliest \
-         completion among the inline futures of the light cost; a service workload has none, and \
-         shows the median of all its events' values (µs) instead.</p>\n",
-    );
-    for (scenario, configurations) in table {
-        let _ = write!(
-            h,
-            "<h3>{}</h3><table><tr><th>configuration</th>",
-            escape(scenario)
-        );
-        for e in &executors {
-            let _ = write!(
-                h,
-                "<th>{e} makespan</th><th>{e} efficiency</th><th>{e} first light done / median value</th>"
-            );
-        }
-        h.push_str("</tr>\n");
-        for (key, runs) in configurations {
-            let _ = write!(h, "<tr><td>{}</td>", escape(&key));
-            for e in &executors {
-                match runs.get(e) {
-                    Some(r) => {
-                        let id = escape(&r.trace.info.run_id);
-                        let light = first_light_or_value(r);
-                        let _ = write!(
-                            h,
-                            "<td><a href=\"#{id}\">{}</a></td><td>{}</td><td>{light}</td>",
-                            human_ns(r.analysis.makespan_ns),
-                            r.analysis
-                                .efficiency
-                                .map_or("–".to_string(), |e| format!("{e:.2}"))
-                        );
-                    }
-                    None => h.push_str("<td>–</td><td>–</td><td>–</td>"),
-                }
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
-    }
-    Some(h)
+    table
+}
+
+/// One executor's three cells in a configuration's row: makespan (linked
+/// to the run), efficiency, and first light done or median value; dashes
+/// without a run.
+fn executor_cells(run: Option<&RunResult>) -> String {
+    let Some(r) = run else {
+        return "<td>–</td><td>–</td><td>–</td>".to_string();
+    };
+    let id = escape(&r.trace.info.run_id);
+    let light = first_light_or_value(r);
+    format!(
+        "<td><a href=\"#{id}\">{}</a></td><td>{}</td><td>{light}</td>",
+        human_ns(r.analysis.makespan_ns),
+        r.analysis
+            .efficiency
+            .map_or("–".to_string(), |e| format!("{e:.2}"))
+    )
 }
 
 /// A run's earliest completion among its light inline futures, or for a

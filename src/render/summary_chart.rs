@@ -13,6 +13,7 @@ use super::palette::{
 use super::svg::{append_layer, escape};
 use crate::analysis::RunResult;
 use crate::common::duration::format_duration;
+use crate::common::stats::median_f64;
 use crate::scenario::JOURNEY;
 use crate::scenario::{Executor, Flavor, KNOBS, Placement, TokioKnob};
 use crate::trace::RunConfig;
@@ -174,16 +175,6 @@ impl ScenarioSummary {
     }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 /// scenario → other settings → series label → (makespan?, axis value → values).
 type Series = BTreeMap<String, (bool, BTreeMap<String, Vec<f64>>)>;
 type ByScenario = BTreeMap<String, BTreeMap<String, Series>>;
@@ -288,7 +279,7 @@ fn merged_lines(series: Series, cost: &str) -> Vec<SummaryLine> {
     for (label, (makespan, points)) in series {
         let mut points: Vec<(String, f64)> = points
             .into_iter()
-            .map(|(w, mut v)| (w, median(&mut v)))
+            .map(|(w, mut v)| (w, median_f64(&mut v).unwrap_or(f64::NAN)))
             .collect();
         points.sort_by_key(|(w, _)| category_rank(w));
         let same = |other: &[(String, f64)]| {

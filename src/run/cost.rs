@@ -4,6 +4,7 @@ use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::common::duration::nanos;
 use crate::probe::{clock, thread_cpu_ns};
 use crate::scenario::CostKind;
 
@@ -108,8 +109,7 @@ impl Cost {
         match self.kind {
             CostKind::Cpu => return self.burn_cpu(start),
             CostKind::Spin => {
-                let nanos = u64::try_from(self.duration.as_nanos()).unwrap_or(u64::MAX);
-                let deadline = clock::ticks_after(clock::now(), nanos);
+                let deadline = clock::ticks_after(clock::now(), nanos(self.duration));
                 while clock::now() < deadline {
                     std::hint::spin_loop();
                 }
@@ -127,7 +127,7 @@ impl Cost {
             black_box(cpu_work(rest.saturating_sub(self.first_chunk)));
             return None;
         };
-        let request = u64::try_from(self.duration.as_nanos()).unwrap_or(u64::MAX);
+        let request = nanos(self.duration);
         let mut done_iterations = self.first_chunk;
         loop {
             let now = thread_cpu_ns()?;
@@ -208,6 +208,5 @@ pub(crate) fn calibrate() -> f64 {
             iterations as f64 / (start.elapsed().as_secs_f64() * 1e6)
         })
         .collect();
-    rates.sort_by(f64::total_cmp);
-    rates[rates.len() / 2]
+    crate::common::stats::median_f64(&mut rates).expect("15 trials")
 }

@@ -14,6 +14,7 @@ use futures::future::BoxFuture;
 use std::time::Instant;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use crate::common::duration::nanos;
 use crate::probe::{NOT_MEASURED, SampleRecord, clock, record_step};
 use crate::run::cost::Cost;
 use crate::run::service_io::{self, Interval, Listener, Stream};
@@ -144,8 +145,7 @@ fn event(seq: u32, start: clock::Ticks, latency: Duration) {
 
 /// The clock reading `elapsed` before now.
 fn ticks_ago(elapsed: Duration) -> clock::Ticks {
-    let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-    clock::now().saturating_sub(clock::ticks_after(0, nanos))
+    clock::now().saturating_sub(clock::ticks_after(0, nanos(elapsed)))
 }
 
 /// Accepts one connection per handler; gives up with the clients (a client

@@ -7,6 +7,7 @@ use super::{JourneyParams, Scenario, beyond, journey, services};
 /// and the claims its runs are judged by (ids of
 /// [`crate::findings::CLAIMS`]).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Builtin {
     /// The scenario's name.
     pub name: &'static str,
