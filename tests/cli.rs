@@ -33,23 +33,18 @@ const CONTRACT_COLUMNS: [(&str, &str); 7] = [
 ];
 
 #[test]
-fn list_names_every_journey_scenario_with_a_description() {
+fn list_names_every_builtin_scenario_with_its_description() {
     let out = pollscope_ok(&["list"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for name in [
-        "two_futures",
-        "cpu_intensive",
-        "spawn_task",
-        "many_spawn_task",
-        "many_spawn_blocking",
-    ] {
+    for builtin in pollscope::BUILTINS {
+        let name = builtin.name;
         let line = text
             .lines()
             .find(|l| l.trim_start_matches(['*', ' ']).split_whitespace().next() == Some(name));
         let line = line.unwrap_or_else(|| panic!("{name} missing from:\n{text}"));
         assert!(
-            line.split_whitespace().count() > 3,
-            "{name} has no description"
+            line.split_whitespace().count() > 3 && line.contains(builtin.description),
+            "{name} has not its description: {line}"
         );
     }
 }
@@ -238,16 +233,7 @@ fn list_marks_the_journey_that_a_bare_run_runs() {
         .filter_map(|l| l.strip_prefix("* "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(
-        marked,
-        [
-            "two_futures",
-            "cpu_intensive",
-            "spawn_task",
-            "many_spawn_task",
-            "many_spawn_blocking"
-        ]
-    );
+    assert_eq!(marked, pollscope::JOURNEY);
 }
 
 #[test]

@@ -6,15 +6,8 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{SERVICES, SERVICES_SMALL, SMALL, Table, num, pollscope, pollscope_ok, run_small};
-
-const JOURNEY: [&str; 5] = [
-    "two_futures",
-    "cpu_intensive",
-    "spawn_task",
-    "many_spawn_task",
-    "many_spawn_blocking",
-];
+use common::{SERVICES_SMALL, SMALL, Table, num, pollscope, pollscope_ok, run_small, services};
+use pollscope::JOURNEY;
 
 fn stderr(args: &[&str]) -> (i32, String) {
     let out = pollscope(args);
@@ -145,7 +138,8 @@ fn the_service_workloads_run_on_smol_with_its_own_sockets_and_timers() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let mut args = vec!["run"];
-    args.extend_from_slice(&SERVICES);
+    let services = services();
+    args.extend_from_slice(&services);
     args.extend_from_slice(SERVICES_SMALL);
     args.extend_from_slice(&[
         "--executor",

@@ -6,19 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{SMALL, Table, num, pollscope_ok};
-
-const ALL: [&str; 9] = [
-    "two_futures",
-    "cpu_intensive",
-    "spawn_task",
-    "many_spawn_task",
-    "many_spawn_blocking",
-    "block_in_place",
-    "bounded_blocking",
-    "rayon_pool",
-    "no_yield",
-];
+use common::{SMALL, Table, num, pollscope_ok, producer_builtins};
 
 fn run(dir: &Path, scenarios: &[&str], extra: &[&str]) -> (PathBuf, String) {
     let out = dir.join("r");
@@ -45,14 +33,16 @@ fn findings_of(out: &Path, run_id: &str) -> Vec<std::collections::HashMap<String
 #[test]
 fn every_claim_of_every_run_gets_a_verdict_and_every_non_holding_one_a_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let (out, stdout) = run(dir.path(), &ALL, &["--workers", "2"]);
+    // The service workloads' claims are judged in tests/services.rs.
+    let all = producer_builtins();
+    let (out, stdout) = run(dir.path(), &all, &["--workers", "2"]);
     let table = Table::read(&out.join("findings.csv"));
     assert_eq!(
         table.header,
         ["run_id", "claim", "verdict", "reason", "evidence"]
     );
     let runs = Table::read(&out.join("runs.csv"));
-    assert_eq!(runs.rows.len(), ALL.len());
+    assert_eq!(runs.rows.len(), all.len());
     for run in &runs.rows {
         let id = &run["run_id"];
         let rows = findings_of(&out, id);

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 
-use common::{Table, num, run_small};
+use common::{Table, builtins, num, run_small};
 
 struct Results {
     runs: Table,
@@ -15,24 +15,6 @@ struct Results {
     threads: Table,
     histograms: Table,
 }
-
-/// Every built-in scenario; block_in_place needs worker threads.
-const ALL: [&str; 14] = [
-    "tcp_echo",
-    "timers",
-    "channel_pipeline",
-    "mutex_contention",
-    "starvation",
-    "two_futures",
-    "cpu_intensive",
-    "spawn_task",
-    "many_spawn_task",
-    "many_spawn_blocking",
-    "block_in_place",
-    "bounded_blocking",
-    "rayon_pool",
-    "no_yield",
-];
 
 /// Runs `pollscope run ARGS` with the small knobs and reads its CSV files.
 fn run(args: &[&str]) -> (tempfile::TempDir, Results) {
@@ -282,10 +264,11 @@ fn rows_total(groups: &HistogramGroups, future: &str, metric: &str) -> u64 {
 
 #[test]
 fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
-    let mut args = ALL.to_vec();
+    let all = builtins();
+    let mut args = all.clone();
     args.extend_from_slice(&["--workers", "2", "--poll-cpu-time"]);
     let (_dir, r) = run(&args);
-    assert_eq!(r.runs.rows.len(), ALL.len());
+    assert_eq!(r.runs.rows.len(), all.len());
     for run in &r.runs.rows {
         check_run(&r, run);
     }
@@ -327,14 +310,14 @@ fn every_builtin_scenario_keeps_the_invariants_multi_thread() {
 #[test]
 fn every_builtin_scenario_keeps_the_invariants_current_thread() {
     // block_in_place needs worker threads, so it is left out here.
-    let mut args: Vec<&str> = ALL
-        .iter()
-        .copied()
+    let mut args: Vec<&str> = builtins()
+        .into_iter()
         .filter(|s| *s != "block_in_place")
         .collect();
+    let count = args.len();
     args.extend_from_slice(&["--flavor", "current_thread"]);
     let (_dir, r) = run(&args);
-    assert_eq!(r.runs.rows.len(), ALL.len() - 1);
+    assert_eq!(r.runs.rows.len(), count);
     for run in &r.runs.rows {
         check_run(&r, run);
         // Everything async runs on thread 0.

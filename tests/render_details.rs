@@ -196,6 +196,9 @@ fn packets(file: &[u8]) -> Vec<Vec<u8>> {
     all
 }
 
+/// Decoded by hand, with the field numbers of the encoder; the independent
+/// check, with Perfetto's own generated protos against the CSV files, is
+/// `scripts/check_pftrace.py`, run by `.ci/run`.
 #[test]
 fn pftrace_holds_a_slice_per_poll_and_sample_in_a_few_bytes_each() {
     let dir = tempfile::tempdir().unwrap();

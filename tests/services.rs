@@ -4,13 +4,14 @@
 
 mod common;
 
-use common::{SERVICES, SERVICES_SMALL, Table, num, pollscope_ok};
+use common::{SERVICES_SMALL, Table, num, pollscope_ok, services};
 
 fn run(flavor: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let mut args = vec!["run"];
-    args.extend_from_slice(&SERVICES);
+    let services = services();
+    args.extend_from_slice(&services);
     args.extend_from_slice(SERVICES_SMALL);
     args.extend_from_slice(&["--flavor", flavor, "--out", out.to_str().unwrap()]);
     pollscope_ok(&args);
@@ -26,7 +27,7 @@ fn every_workload_records_one_sample_per_event_and_is_judged() {
         let findings = Table::read(&out.join("findings.csv"));
         let histograms = Table::read(&out.join("histograms.csv"));
         let runs = Table::read(&out.join("runs.csv"));
-        assert_eq!(runs.rows.len(), SERVICES.len());
+        assert_eq!(runs.rows.len(), services().len());
         for run in &runs.rows {
             let id = &run["run_id"];
             // Events per future: a request, wake, item or acquisition each.

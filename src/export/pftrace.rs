@@ -22,6 +22,9 @@
 //!
 //! Field numbers are those of Perfetto's protos
 //! (`protos/perfetto/trace/trace_packet.proto` and its imports).
+//! `scripts/check_pftrace.py` (run by `.ci/run`) decodes the file with the
+//! classes generated from those protos, independently of this encoder, and
+//! checks this layout against the folder's CSV files.
 //!
 //! [`TracePacketDefaults`]: https://perfetto.dev/docs/reference/trace-packet-proto
 

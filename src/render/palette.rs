@@ -332,25 +332,241 @@ pub(crate) mod tests {
         println!("worst thread colour contrast {worst:.2}:1");
     }
 
+    /// A colour of the palette in CIELAB, with its chroma and hue (degrees)
+    /// and what drew it (kind, index, count), for messages.
+    #[derive(Clone, Copy)]
+    struct Point {
+        lab: (f64, f64, f64),
+        chroma: f64,
+        hue: f64,
+        color: RGBColor,
+        what: (ThreadKind, usize, usize),
+    }
+
+    impl Point {
+        fn new(what: (ThreadKind, usize, usize), color: RGBColor) -> Point {
+            let lab = lab(color);
+            Point {
+                lab,
+                chroma: lab.1.hypot(lab.2),
+                hue: lab.2.atan2(lab.1).to_degrees().rem_euclid(360.0),
+                color,
+                what,
+            }
+        }
+    }
+
+    /// `d` degrees folded into (−180, 180].
+    fn wrap(d: f64) -> f64 {
+        let d = d.rem_euclid(360.0);
+        if d > 180.0 { d - 360.0 } else { d }
+    }
+
+    /// Nearby colours and the ranges that hold them: lightness, a, b,
+    /// chroma, and hue as a centre ± half-width.
+    struct Cluster {
+        points: Vec<Point>,
+        l: (f64, f64),
+        a: (f64, f64),
+        b: (f64, f64),
+        c: (f64, f64),
+        hue: f64,
+        hue_width: f64,
+    }
+
+    impl Cluster {
+        fn new(points: Vec<Point>) -> Cluster {
+            let range = |f: fn(&Point) -> f64| {
+                points
+                    .iter()
+                    .map(f)
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+            };
+            let hue = points[0].hue;
+            Cluster {
+                l: range(|p| p.lab.0),
+                a: range(|p| p.lab.1),
+                b: range(|p| p.lab.2),
+                c: range(|p| p.chroma),
+                hue,
+                hue_width: points
+                    .iter()
+                    .map(|p| wrap(p.hue - hue).abs())
+                    .fold(0.0, f64::max),
+                points,
+            }
+        }
+    }
+
+    /// The distinct colours of `points` in clusters of Lab cells `cell` wide.
+    fn clusters(points: &[Point], cell: f64) -> Vec<Cluster> {
+        let mut seen = std::collections::HashSet::new();
+        let mut cells: std::collections::BTreeMap<(i64, i64, i64), Vec<Point>> = Default::default();
+        for p in points {
+            if seen.insert((p.color.0, p.color.1, p.color.2)) {
+                let key = |v: f64| (v / cell).floor() as i64;
+                cells
+                    .entry((key(p.lab.0), key(p.lab.1), key(p.lab.2)))
+                    .or_default()
+                    .push(*p);
+            }
+        }
+        cells.into_values().map(Cluster::new).collect()
+    }
+
+    /// A lower bound of ΔE00 between any colour of `p` and any of `q`: the
+    /// formula's terms taken at their worst over the two clusters' ranges.
+    /// With x = ΔC'/SC and y = ΔH'/SH,
+    ///
+    /// ΔE00² = (ΔL'/SL)² + x² + y² + RT·x·y ≥ (ΔL'/SL)² + (1 − |RT|/2)·(x² + y²),
+    ///
+    /// and, as SH ≤ SC (T ≤ 1.93 < 3) and ΔC'² + ΔH'² is the squared
+    /// distance of (a', b), with a' = (1 + G)·a stretched from a,
+    /// x² + y² ≥ (Δa² + Δb²) / SC². SL grows with |L̄' − 50|, SC with C̄',
+    /// G falls with C̄; |RT| = RC·sin(2Δθ) ≤ 2·sin(2Δθ), and Δθ falls with
+    /// the distance of h̄' from 275°, where h' is a's hue moved by at most
+    /// atan(G / (2√(1 + G))) towards the a axis.
+    fn lower_bound(p: &Cluster, q: &Cluster) -> f64 {
+        let gap =
+            |(lo1, hi1): (f64, f64), (lo2, hi2): (f64, f64)| 0.0f64.max(lo2 - hi1).max(lo1 - hi2);
+        let dl = gap(p.l, q.l);
+        let far = ((p.l.0 + q.l.0) / 2.0 - 50.0)
+            .abs()
+            .max(((p.l.1 + q.l.1) / 2.0 - 50.0).abs());
+        let sl = 1.0 + 0.015 * far * far / (20.0 + far * far).sqrt();
+        let dab = gap(p.a, q.a).hypot(gap(p.b, q.b));
+        let cbar = (p.c.0 + q.c.0) / 2.0;
+        let g = 0.5 * (1.0 - (cbar.powi(7) / (cbar.powi(7) + 25f64.powi(7))).sqrt());
+        let sc = 1.0 + 0.045 * (1.0 + g) * (p.c.1 + q.c.1) / 2.0;
+        let shift = (g / (2.0 * (1.0 + g).sqrt())).atan().to_degrees();
+        let d = wrap(q.hue - p.hue);
+        let slack = p.hue_width + q.hue_width + 2.0 * shift;
+        let rt = if p.c.0 > 0.0 && q.c.0 > 0.0 && d.abs() + slack < 180.0 {
+            // Every pair's h̄' is the middle of its shorter arc, within
+            // slack / 2 of this one's.
+            let mid = p.hue + d / 2.0;
+            let off = (wrap(mid - 275.0).abs() - slack / 2.0).max(0.0);
+            let dtheta = 30.0 * (-(off / 25.0).powi(2)).exp();
+            2.0 * (2.0 * dtheta).to_radians().sin()
+        } else {
+            2.0 * 60f64.to_radians().sin()
+        };
+        ((dl / sl).powi(2) + (1.0 - rt / 2.0) * (dab / sc).powi(2)).sqrt()
+    }
+
+    /// The closest pair of colours, one of `p` and one of `q`, with its
+    /// ΔE00, when that is under `limit`; `None` when every pair is at least
+    /// `limit` apart. Exact: pairs are computed unless their clusters'
+    /// [`lower_bound`] is `limit` or more. Also returns how many pairs it
+    /// computed.
+    fn closest_under(
+        p: &[Cluster],
+        q: &[Cluster],
+        limit: f64,
+    ) -> (Option<(f64, Point, Point)>, usize) {
+        let mut best: Option<(f64, Point, Point)> = None;
+        let mut computed = 0;
+        for cp in p {
+            for cq in q {
+                if lower_bound(cp, cq) >= limit {
+                    continue;
+                }
+                for x in &cp.points {
+                    for y in &cq.points {
+                        computed += 1;
+                        let d = ciede2000_lab(x.lab, y.lab);
+                        if d < limit && best.is_none_or(|(b, _, _)| d < b) {
+                            best = Some((d, *x, *y));
+                        }
+                    }
+                }
+            }
+        }
+        (best, computed)
+    }
+
+    fn points(kind: ThreadKind, max_count: usize) -> Vec<Point> {
+        (1..=max_count)
+            .flat_map(|count| {
+                (0..count).map(move |i| Point::new((kind, i, count), thread_color(kind, i, count)))
+            })
+            .collect()
+    }
+
+    /// Every pair of colours of different kinds, for runs with up to 64
+    /// threads of a kind (26 M pairs), is at least ΔE00 10 apart. Pairs are
+    /// ruled out a cluster pair at a time by [`lower_bound`]; the rest are
+    /// computed.
     #[test]
     fn kinds_are_ciede2000_10_apart() {
-        let all = all_colors();
-        let mut worst = f64::MAX;
-        for (k1, i1, n1, c1) in &all {
-            for (k2, i2, n2, c2) in &all {
-                if k1 < k2 {
-                    let d = ciede2000(*c1, *c2);
-                    worst = worst.min(d);
-                    assert!(
-                        d >= 10.0,
-                        "{k1:?} {i1}/{n1} {} vs {k2:?} {i2}/{n2} {}: ΔE00 {d:.1}",
-                        hex(*c1),
-                        hex(*c2)
+        let families: Vec<Vec<Cluster>> = KINDS
+            .iter()
+            .map(|&k| clusters(&points(k, 64), 6.0))
+            .collect();
+        let mut computed = 0;
+        for (i, p) in families.iter().enumerate() {
+            for q in &families[i + 1..] {
+                let (closest, n) = closest_under(p, q, 10.0);
+                computed += n;
+                if let Some((d, x, y)) = closest {
+                    panic!(
+                        "{:?} {}/{} {} vs {:?} {}/{} {}: ΔE00 {d:.1}",
+                        x.what.0,
+                        x.what.1,
+                        x.what.2,
+                        hex(x.color),
+                        y.what.0,
+                        y.what.1,
+                        y.what.2,
+                        hex(y.color)
                     );
                 }
             }
         }
-        println!("closest colours of different kinds: ΔE00 {worst:.1}");
+        println!("kinds at least ΔE00 10 apart; {computed} pairs computed");
+    }
+
+    /// The search behind [`kinds_are_ciede2000_10_apart`] finds what a
+    /// brute-force search finds, at several limits: on the colours of up to
+    /// 8 threads of each kind against those of 9 to 12 threads of each kind
+    /// (pairs of one kind are close, so limits are crossed; pairs near blue
+    /// have a large RT). Its bound is below every pair's ΔE00 there.
+    #[test]
+    fn the_clustered_search_agrees_with_brute_force() {
+        let few = |kind| points(kind, 8);
+        let more = |kind| {
+            let mut p = points(kind, 12);
+            p.drain(..points(kind, 8).len());
+            p
+        };
+        for &k1 in &KINDS {
+            for &k2 in &KINDS {
+                let (p, q) = (few(k1), more(k2));
+                let mut brute = f64::MAX;
+                for x in &p {
+                    for y in &q {
+                        let exact = ciede2000_lab(x.lab, y.lab);
+                        brute = brute.min(exact);
+                        let bound = lower_bound(&Cluster::new(vec![*x]), &Cluster::new(vec![*y]));
+                        assert!(
+                            bound <= exact + 1e-9,
+                            "{} vs {}: bound {bound} over ΔE00 {exact}",
+                            hex(x.color),
+                            hex(y.color)
+                        );
+                    }
+                }
+                let (cp, cq) = (clusters(&p, 4.0), clusters(&q, 4.0));
+                for limit in [0.5, 2.0, 10.0, 20.0, 40.0, 80.0] {
+                    let found = closest_under(&cp, &cq, limit).0.map(|(d, _, _)| d);
+                    assert_eq!(
+                        found,
+                        (brute < limit).then_some(brute),
+                        "{k1:?} vs {k2:?} under {limit}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -77,14 +77,36 @@ pub const SMALL: &[&str] = &[
     "--quiet",
 ];
 
-/// The five service workloads.
-pub const SERVICES: [&str; 5] = [
-    "tcp_echo",
-    "timers",
-    "channel_pipeline",
-    "mutex_contention",
-    "starvation",
-];
+/// Every built-in scenario's name, in `pollscope list` order.
+pub fn builtins() -> Vec<&'static str> {
+    pollscope::BUILTINS.iter().map(|b| b.name).collect()
+}
+
+/// The built-in service workloads: the scenarios with a service future
+/// (whose samples are events with a latency, not producer steps).
+pub fn services() -> Vec<&'static str> {
+    let services: Vec<&'static str> = pollscope::BUILTINS
+        .iter()
+        .filter(|b| {
+            (b.build)(&pollscope::JourneyParams::default())
+                .futures
+                .iter()
+                .any(|f| f.role.is_service())
+        })
+        .map(|b| b.name)
+        .collect();
+    assert!(!services.is_empty(), "no built-in service workload");
+    services
+}
+
+/// The built-in scenarios without a service future.
+pub fn producer_builtins() -> Vec<&'static str> {
+    let services = services();
+    builtins()
+        .into_iter()
+        .filter(|name| !services.contains(name))
+        .collect()
+}
 
 /// The small knobs of the service-workload tests (`--samples 20 --tasks 2`).
 pub const SERVICES_SMALL: &[&str] = &[
