@@ -16,6 +16,35 @@ use super::args::RunArgs;
 use super::{progress, summary};
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
+    let plans = plan(args)?;
+    let folder = ResultFolder::create(&args.out)?;
+    let results = execute(&plans, args)?;
+    // Without a thread CPU clock the costs are calibrated arithmetic alone:
+    // measure the calibration again to see how far it drifted.
+    let recalibrated = (crate::analysis::noise::uses_cpu_cost(&results)
+        && crate::probe::thread_cpu_ns().is_none())
+    .then(crate::run::cost::calibrate);
+    let warnings = crate::analysis::noise::warnings(&results, recalibrated);
+    let pictures = if args.no_plots {
+        Pictures::No
+    } else {
+        Pictures::Yes
+    };
+    let published = publish(folder, &results, pictures)?;
+    if !args.quiet {
+        print!("{}", summary::table(&results));
+        print!("{}", crate::export::summary_lines(&published.findings));
+        println!("results: {}", published.dir.display());
+    }
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
+}
+
+/// The matrix the options ask for, planned and checked against the
+/// machine: bad input is refused here, before anything runs or is written.
+fn plan(args: &RunArgs) -> Result<Vec<RunPlan>> {
     if !args.flavor.is_empty()
         && args.flavor.iter().all(|&f| f == Flavor::CurrentThread)
         && !args.workers.is_empty()
@@ -24,51 +53,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             "--workers does not apply to --flavor current_thread, which runs everything on one thread: drop one of them",
         ));
     }
-    let defaults = JourneyParams::default();
-    let matrix = Matrix {
-        params: JourneyParams {
-            samples: args.samples.unwrap_or(defaults.samples),
-            light_cost: args.light_cost.unwrap_or(defaults.light_cost),
-            heavy_cost: defaults.heavy_cost,
-            tasks: args.tasks.unwrap_or(defaults.tasks),
-            cost_kind: args.cost_kind.unwrap_or(defaults.cost_kind),
-            task_threads: None,
-        },
-        heavy_costs: args.heavy_cost.clone(),
-        executors: args.executor.clone(),
-        flavors: args.flavor.clone(),
-        workers: args.workers.clone(),
-        knobs: args.tokio.values.clone(),
-        max_blocking_threads: args.max_blocking_threads,
-        repeat: args.repeat,
-        custom_cost_kind: args.cost_kind,
-        custom_samples: args.samples,
-    };
+    let matrix = matrix(args);
     let names: Vec<&str> = if args.scenarios.is_empty() && args.config.is_none() {
         JOURNEY.to_vec()
     } else {
         args.scenarios.iter().map(String::as_str).collect()
     };
-    let knob_repeats = KNOBS
-        .iter()
-        .zip(&args.tokio.values)
-        .flat_map(|(spec, values)| {
-            repeated_values(&format!("--{}", spec.flag), values, |v| {
-                v.describe(|&n| spec.knob.format_value(n))
-            })
-        });
-    let repeats = repeated_values("--workers", &args.workers, |w| w.describe(usize::to_string))
-        .into_iter()
-        .chain(repeated_values("--flavor", &args.flavor, |f| f.to_string()))
-        .chain(repeated_values("--executor", &args.executor, |e| {
-            e.to_string()
-        }))
-        .chain(knob_repeats)
-        .chain(repeated_values("--heavy-cost", &args.heavy_cost, |d| {
-            crate::common::duration::format_duration(*d)
-        }))
-        .chain(repeated_values("scenario", &names, |n| n.to_string()));
-    for warning in repeats {
+    for warning in repeated_options(args, &names) {
         eprintln!("warning: {warning}");
     }
     let mut sources = names
@@ -97,15 +88,66 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     check_threads(plans.iter().map(|p| &p.scenario))?;
     check_duration(plans.iter().map(|p| &p.scenario))?;
     check_files(plans.iter().map(|p| &p.scenario))?;
-    let folder = ResultFolder::create(&args.out)?;
+    Ok(plans)
+}
 
+/// The matrix of the options.
+fn matrix(args: &RunArgs) -> Matrix {
+    let defaults = JourneyParams::default();
+    Matrix {
+        params: JourneyParams {
+            samples: args.samples.unwrap_or(defaults.samples),
+            light_cost: args.light_cost.unwrap_or(defaults.light_cost),
+            heavy_cost: defaults.heavy_cost,
+            tasks: args.tasks.unwrap_or(defaults.tasks),
+            cost_kind: args.cost_kind.unwrap_or(defaults.cost_kind),
+            task_threads: None,
+        },
+        heavy_costs: args.heavy_cost.clone(),
+        executors: args.executor.clone(),
+        flavors: args.flavor.clone(),
+        workers: args.workers.clone(),
+        knobs: args.tokio.values.clone(),
+        max_blocking_threads: args.max_blocking_threads,
+        repeat: args.repeat,
+        custom_cost_kind: args.cost_kind,
+        custom_samples: args.samples,
+    }
+}
+
+/// One warning per list value given twice.
+fn repeated_options(args: &RunArgs, names: &[&str]) -> Vec<String> {
+    let knob_repeats = KNOBS
+        .iter()
+        .zip(&args.tokio.values)
+        .flat_map(|(spec, values)| {
+            repeated_values(&format!("--{}", spec.flag), values, |v| {
+                v.describe(|&n| spec.knob.format_value(n))
+            })
+        });
+    repeated_values("--workers", &args.workers, |w| w.describe(usize::to_string))
+        .into_iter()
+        .chain(repeated_values("--flavor", &args.flavor, |f| f.to_string()))
+        .chain(repeated_values("--executor", &args.executor, |e| {
+            e.to_string()
+        }))
+        .chain(knob_repeats)
+        .chain(repeated_values("--heavy-cost", &args.heavy_cost, |d| {
+            crate::common::duration::format_duration(*d)
+        }))
+        .chain(repeated_values("scenario", names, |n| n.to_string()))
+        .collect()
+}
+
+/// Runs every plan, with a progress bar on a terminal.
+fn execute(plans: &[RunPlan], args: &RunArgs) -> Result<Vec<RunResult>> {
     let bar = progress::bar(plans.len(), args.quiet);
     let mut results = Vec::with_capacity(plans.len());
-    for plan in &plans {
+    let options = RunOptions {
+        poll_cpu_time: args.poll_cpu_time,
+    };
+    for plan in plans {
         bar.set_message(plan.run_id());
-        let options = RunOptions {
-            poll_cpu_time: args.poll_cpu_time,
-        };
         results.push(RunResult::new(run_with(
             &plan.scenario,
             plan.repeat,
@@ -114,28 +156,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    // Without a thread CPU clock the costs are calibrated arithmetic alone:
-    // measure the calibration again to see how far it drifted.
-    let recalibrated = (crate::analysis::noise::uses_cpu_cost(&results)
-        && crate::probe::thread_cpu_ns().is_none())
-    .then(crate::run::cost::calibrate);
-    let warnings = crate::analysis::noise::warnings(&results, recalibrated);
-
-    let pictures = if args.no_plots {
-        Pictures::No
-    } else {
-        Pictures::Yes
-    };
-    let published = publish(folder, &results, pictures)?;
-    if !args.quiet {
-        print!("{}", summary::table(&results));
-        print!("{}", crate::export::summary_lines(&published.findings));
-        println!("results: {}", published.dir.display());
-    }
-    for warning in &warnings {
-        eprintln!("warning: {warning}");
-    }
-    Ok(())
+    Ok(results)
 }
 
 /// One line per value of `values` that repeats an earlier one (the matrix

@@ -160,7 +160,7 @@ impl RunRow<'_> {
         for &knob in TokioKnob::ALL {
             knobs.set(
                 knob,
-                row.knob_column(knob).map(|cell| knob.from_column(cell)),
+                row.knob_column(knob).map(|cell| knob.value_of_cell(cell)),
             );
         }
         knobs
@@ -169,7 +169,7 @@ impl RunRow<'_> {
     /// Records tokio's knobs in their columns.
     pub(crate) fn set_tokio_knobs(&mut self, knobs: &TokioKnobs) {
         for &knob in TokioKnob::ALL {
-            *self.knob_column(knob) = knobs.get(knob).map(|v| knob.to_column(v));
+            *self.knob_column(knob) = knobs.get(knob).map(|v| knob.cell_of_value(v));
         }
     }
 

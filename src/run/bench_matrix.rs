@@ -7,7 +7,9 @@
 
 use crate::common::duration::parse_duration;
 use crate::run::matrix::{Matrix, ScenarioSource};
-use crate::scenario::{Choice, Executor, JOURNEY, JourneyParams, KNOBS, Scenario, parse_count};
+use crate::scenario::{
+    Choice, Executor, JOURNEY, JourneyParams, KNOBS, Scenario, builtins, parse_count,
+};
 
 /// A parsed list knob: its distinct values, in order, and what was dropped.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,81 +104,42 @@ pub type BenchPoint = (String, Scenario);
 pub fn bench_points(
     var: impl Fn(&str) -> Option<String>,
 ) -> Result<(Vec<BenchPoint>, Vec<String>), String> {
-    let mut warnings = Vec::new();
-    let mut list = |name: &str, default: &str| -> Result<Vec<String>, String> {
-        let knob = parse_list(name, var(name).as_deref(), default, |v| Ok(v.to_string()))?;
-        warnings.extend(knob.warnings);
-        Ok(knob.values)
+    let mut env = Env {
+        var: &var,
+        warnings: Vec::new(),
     };
-    let scenarios = list("POLLSCOPE_BENCH_SCENARIOS", &JOURNEY.join(","))?
-        .iter()
-        .map(|name| {
-            ScenarioSource::builtin(name).ok_or_else(|| {
-                format!(
-                    "POLLSCOPE_BENCH_SCENARIOS: `{name}` is not a built-in scenario (see `pollscope list`)"
-                )
+    let scenarios: Vec<ScenarioSource> = env
+        .list("POLLSCOPE_BENCH_SCENARIOS", &JOURNEY.join(","), |name| {
+            builtins::find(name).map(|b| b.name).ok_or_else(|| {
+                format!("`{name}` is not a built-in scenario (see `pollscope list`)")
             })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let heavy_costs = list("POLLSCOPE_BENCH_HEAVY_COSTS", "100us,500us")?;
-    let executors = list("POLLSCOPE_BENCH_EXECUTORS", "tokio")?;
-    let workers = list("POLLSCOPE_BENCH_WORKERS", "1,2,4")?;
-    let knobs = KNOBS
-        .iter()
-        .map(|spec| list(spec.bench_env, "default"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let each = |name: &str, values: &[String], parse: &dyn Fn(&str) -> Result<_, String>| {
-        values
-            .iter()
-            .map(|v| parse(v).map_err(|e| format!("{name}={}: {e}", values.join(","))))
-            .collect::<Result<Vec<_>, String>>()
-    };
-    let single = |name: &str, default: &str| var(name).unwrap_or_else(|| default.to_string());
-    let kind = single("POLLSCOPE_BENCH_COST_KIND", "cpu");
-    let samples = single("POLLSCOPE_BENCH_SAMPLES", "100");
+        })?
+        .into_iter()
+        .filter_map(ScenarioSource::builtin)
+        .collect();
     let mut matrix = Matrix {
         params: JourneyParams {
-            samples: positive(&samples)
-                .map_err(|e| format!("POLLSCOPE_BENCH_SAMPLES={samples:?}: {e}"))?,
-            cost_kind: kind
-                .parse()
-                .map_err(|e: String| format!("POLLSCOPE_BENCH_COST_KIND={kind:?}: {e}"))?,
+            samples: env.single("POLLSCOPE_BENCH_SAMPLES", "100", positive)?,
+            cost_kind: env.single("POLLSCOPE_BENCH_COST_KIND", "cpu", str::parse)?,
             ..JourneyParams::default()
         },
-        heavy_costs: each("POLLSCOPE_BENCH_HEAVY_COSTS", &heavy_costs, &|v| {
-            parse_duration(v)
+        heavy_costs: env.list("POLLSCOPE_BENCH_HEAVY_COSTS", "100us,500us", parse_duration)?,
+        executors: env.list("POLLSCOPE_BENCH_EXECUTORS", "tokio", str::parse::<Executor>)?,
+        workers: env.list("POLLSCOPE_BENCH_WORKERS", "1,2,4", |w| {
+            parse_count(w).map(|n| Choice::Set(n as usize))
         })?,
-        executors: executors
-            .iter()
-            .map(|e| {
-                e.parse::<Executor>().map_err(|err| {
-                    format!("POLLSCOPE_BENCH_EXECUTORS={}: {err}", executors.join(","))
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        workers: workers
-            .iter()
-            .map(|w| {
-                parse_count(w)
-                    .map(|n| Choice::Set(n as usize))
-                    .map_err(|e| format!("POLLSCOPE_BENCH_WORKERS={}: {e}", workers.join(",")))
-            })
-            .collect::<Result<_, _>>()?,
         ..Matrix::default()
     };
-    for ((spec, values), axis) in KNOBS.iter().zip(&knobs).zip(&mut matrix.knobs) {
-        let choices = values
-            .iter()
-            .map(|v| {
-                Choice::parse(v, |v| spec.knob.parse_value(v))
-                    .map_err(|e| format!("{}={}: {e}", spec.bench_env, values.join(",")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+    for (spec, axis) in KNOBS.iter().zip(&mut matrix.knobs) {
+        let choices = env.list(spec.bench_env, "default", |v| {
+            Choice::parse(v, |v| spec.knob.parse_value(v))
+        })?;
         // `default` alone keeps the scenario's: tokio's default.
         if choices != [Choice::Default] {
             *axis = choices;
         }
     }
+    let mut warnings = env.warnings;
     let plans = matrix
         .plan_reporting(&scenarios, &mut warnings)
         .map_err(|e| e.to_string())?;
@@ -185,6 +148,38 @@ pub fn bench_points(
         .map(|plan| (plan.scenario.bench_id(), plan.scenario))
         .collect();
     Ok((points, warnings))
+}
+
+/// The benches' environment as it is read: the variables, and the
+/// warnings so far.
+struct Env<'a> {
+    var: &'a dyn Fn(&str) -> Option<String>,
+    warnings: Vec<String>,
+}
+
+impl Env<'_> {
+    /// The list variable `name` ([`parse_list`]).
+    fn list<T: PartialEq>(
+        &mut self,
+        name: &str,
+        default: &str,
+        item: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, String> {
+        let knob = parse_list(name, (self.var)(name).as_deref(), default, item)?;
+        self.warnings.extend(knob.warnings);
+        Ok(knob.values)
+    }
+
+    /// The single-valued variable `name`.
+    fn single<T>(
+        &self,
+        name: &str,
+        default: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let text = (self.var)(name).unwrap_or_else(|| default.to_string());
+        parse(text.trim()).map_err(|e| format!("{name}={text:?}: {e}"))
+    }
 }
 
 #[cfg(test)]

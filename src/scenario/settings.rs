@@ -132,7 +132,7 @@ impl TokioKnob {
 
     /// A value as its runs.csv column holds it (counts as they are,
     /// durations in µs).
-    pub(crate) fn to_column(self, value: u64) -> u64 {
+    pub(crate) fn cell_of_value(self, value: u64) -> u64 {
         match self.spec().unit {
             KnobUnit::Count => value,
             KnobUnit::Duration => value / 1_000,
@@ -140,7 +140,7 @@ impl TokioKnob {
     }
 
     /// A runs.csv cell back as a value.
-    pub(crate) fn from_column(self, cell: u64) -> u64 {
+    pub(crate) fn value_of_cell(self, cell: u64) -> u64 {
         match self.spec().unit {
             KnobUnit::Count => cell,
             KnobUnit::Duration => cell.saturating_mul(1_000),
@@ -542,8 +542,8 @@ mod tests {
     fn durations_round_trip_through_their_column() {
         let knob = TokioKnob::ThreadKeepAlive;
         let ns = knob.parse_value("50ms").unwrap();
-        assert_eq!(knob.to_column(ns), 50_000);
-        assert_eq!(knob.from_column(50_000), ns);
+        assert_eq!(knob.cell_of_value(ns), 50_000);
+        assert_eq!(knob.value_of_cell(50_000), ns);
         assert_eq!(TokioKnobs::default().with(knob, ns).id_suffix(), "-ka50ms");
     }
 }
