@@ -93,6 +93,26 @@ pub(crate) struct RunRow<'a> {
     pub(crate) tokio_worker_busy_ns: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(crate) tokio_worker_parks: Option<Cow<'a, str>>,
+    // Interference over the run's wall interval (% of cores × wall time)
+    // and whether the run was disturbed, by the rule in results/README.md.
+    #[serde(default)]
+    pub(crate) other_cpu_pct: Option<f64>,
+    #[serde(default)]
+    pub(crate) steal_pct: Option<f64>,
+    #[serde(default)]
+    pub(crate) idle_pct: Option<f64>,
+    #[serde(default)]
+    pub(crate) disturbed: Option<u8>,
+    // Throughput and CPU: samples recorded, per second of makespan; the
+    // kernel's CPU time of all the run's threads, per event.
+    #[serde(default)]
+    pub(crate) events: Option<u64>,
+    #[serde(default)]
+    pub(crate) events_per_s: Option<f64>,
+    #[serde(default)]
+    pub(crate) process_cpu_ns: Option<u64>,
+    #[serde(default)]
+    pub(crate) cpu_per_event_ns: Option<u64>,
 }
 
 impl Row for RunRow<'_> {
