@@ -8,10 +8,8 @@ pub(crate) mod executor;
 pub(crate) mod matrix;
 pub(crate) mod producer;
 pub(crate) mod resources;
-pub(crate) mod service_io;
 pub(crate) mod workloads;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,16 +19,16 @@ use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 use crate::probe::{Recorded, Recording, ThreadKind, clock};
-use crate::run::executor::{Spawner, block_on_smol};
 use crate::run::producer::{Producer, StepEnv, expected_polls};
 use crate::run::resources::{available_memory, check_memory};
 use crate::run::workloads::Wiring;
-use crate::scenario::{Executor, Flavor, Placement, Scenario, TokioKnob, cores};
+use crate::scenario::{Placement, Scenario, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     TokioWorker, Versions,
 };
 use cost::Cost;
+use executor::{BlockOnError, ExecutorHandle};
 
 /// Runs `scenario` once (its `repeat`-th run) on a runtime built for it.
 ///
@@ -210,45 +208,17 @@ fn execute(
     let panicked = |payload| run_error(format!("panicked: {}", panic_message(payload)));
     let pool =
         build_pool(scenario).map_err(|e| run_error(format!("cannot build the pool: {e}")))?;
-    match scenario.runtime.executor {
-        Executor::Tokio => {
-            let runtime = catch_unwind(|| build_runtime(scenario))
-                .map_err(panicked)?
-                .map_err(|e| run_error(format!("cannot build the runtime: {e}")))?;
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                runtime.block_on(drive(scenario, pool, probe, options, Spawner::Tokio))
-            }));
-            match outcome {
-                Ok(outcome) => {
-                    drop(runtime);
-                    outcome.map_err(run_error)
-                }
-                Err(payload) => {
-                    runtime.shutdown_background();
-                    Err(panicked(payload))
-                }
-            }
-        }
-        Executor::Smol => {
-            // On current_thread the `block_on` thread serves the executor.
-            let workers = match scenario.runtime.flavor {
-                Flavor::MultiThread => scenario.runtime.effective_workers(),
-                Flavor::CurrentThread => 0,
-            };
-            let scenario = scenario.clone();
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                block_on_smol(workers, move |spawner| {
-                    async move { drive(&scenario, pool, probe, options, spawner).await }.boxed()
-                })
-            }));
-            match outcome {
-                Ok(Ok(outcome)) => outcome.map_err(run_error),
-                Ok(Err(e)) => Err(run_error(format!(
-                    "cannot start smol's worker threads: {e}"
-                ))),
-                Err(payload) => Err(panicked(payload)),
-            }
-        }
+    let owned = Arc::new(scenario.clone());
+    let outcome = executor::block_on(scenario, move |handle| {
+        async move { drive(&owned, pool, probe, options, handle).await }.boxed()
+    });
+    match outcome {
+        Ok(outcome) => outcome.map_err(run_error),
+        Err(BlockOnError::Start(e)) => Err(run_error(format!(
+            "cannot start the {} runtime: {e}",
+            scenario.runtime.executor
+        ))),
+        Err(BlockOnError::Panicked(payload)) => Err(panicked(payload)),
     }
 }
 
@@ -287,20 +257,20 @@ async fn drive(
     pool: Option<Arc<rayon::ThreadPool>>,
     probe: Probe,
     options: RunOptions,
-    spawner: Spawner,
+    executor: ExecutorHandle,
 ) -> std::result::Result<Execution, String> {
     let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
     recording.thread_index(ThreadKind::Main);
     let env = Arc::new(StepEnv {
         recording: recording.clone(),
-        executor: scenario.runtime.executor,
+        executor: executor.clone(),
         blocking_permits: scenario
             .runtime
             .blocking_permits
             .map(|n| Arc::new(Semaphore::new(n))),
         pool,
     });
-    let mut wiring = Wiring::for_scenario(scenario)
+    let mut wiring = Wiring::for_scenario(scenario, &executor)
         .await
         .map_err(|e| format!("cannot open a loopback socket: {e}"))?;
     let futures: Vec<BoxFuture<'static, ()>> = scenario
@@ -332,7 +302,7 @@ async fn drive(
     let mut joined: Vec<BoxFuture<'static, std::result::Result<(), String>>> = Vec::new();
     for (spec, future) in scenario.futures.iter().zip(futures) {
         if spec.placement.is_spawned() {
-            joined.push(spawner.spawn(spec.name.clone(), future));
+            joined.push(executor.spawn(spec.name.clone(), future));
         } else {
             joined.push(future.map(Ok).boxed());
         }
@@ -340,10 +310,7 @@ async fn drive(
     let outcomes = join_all(joined).await;
     let joined = clock::now();
     let recorded = recording.finish();
-    let tokio_workers = match spawner {
-        Spawner::Tokio => TokioWorker::read_all(&tokio::runtime::Handle::current().metrics()),
-        Spawner::Smol(_) => Vec::new(),
-    };
+    let tokio_workers = executor.worker_metrics();
     outcomes
         .into_iter()
         .collect::<std::result::Result<(), String>>()?;
@@ -352,29 +319,4 @@ async fn drive(
         joined,
         tokio_workers,
     })
-}
-
-fn build_runtime(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> {
-    let spec = &scenario.runtime;
-    let mut builder = match spec.flavor {
-        Flavor::MultiThread => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(spec.effective_workers());
-            builder
-        }
-        Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-    };
-    builder.max_blocking_threads(spec.effective_max_blocking_threads());
-    // Each of tokio's knobs that is set: the one place that names them
-    // besides the table (`crate::scenario::KNOBS`) and runs.csv's columns.
-    // Counts were checked to fit a `u32` when parsed.
-    for (knob, value) in spec.tokio.iter() {
-        let count = || u32::try_from(value).unwrap_or(u32::MAX);
-        match knob {
-            TokioKnob::GlobalQueueInterval => builder.global_queue_interval(count()),
-            TokioKnob::EventInterval => builder.event_interval(count()),
-            TokioKnob::ThreadKeepAlive => builder.thread_keep_alive(Duration::from_nanos(value)),
-        };
-    }
-    builder.enable_time().enable_io().build()
 }

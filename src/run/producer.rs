@@ -7,8 +7,8 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::probe::{NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, record_step};
 use crate::run::cost::Cost;
-use crate::run::executor;
-use crate::scenario::{Executor, Placement};
+use crate::run::executor::ExecutorHandle;
+use crate::scenario::Placement;
 
 /// Step `seq` of `samples`: `sin(16·π·seq / samples)`.
 pub(crate) fn sine(seq: u32, samples: u32) -> f64 {
@@ -21,7 +21,7 @@ pub(crate) fn sine(seq: u32, samples: u32) -> f64 {
 #[derive(Debug)]
 pub(crate) struct StepEnv {
     pub(crate) recording: Recording,
-    pub(crate) executor: Executor,
+    pub(crate) executor: ExecutorHandle,
     pub(crate) blocking_permits: Option<Arc<Semaphore>>,
     pub(crate) pool: Option<Arc<rayon::ThreadPool>>,
 }
@@ -110,10 +110,12 @@ impl Producer {
                         None => None,
                     };
                     let recording = env.recording.clone();
-                    let step = executor::spawn_blocking(env.executor, move || {
-                        self.step_off_task(&recording, ThreadKind::Blocking, seq)
-                    })
-                    .await;
+                    let step = env
+                        .executor
+                        .spawn_blocking(move || {
+                            self.step_off_task(&recording, ThreadKind::Blocking, seq)
+                        })
+                        .await;
                     record_step(step, Some(step.thread));
                 }
                 Placement::Pool => {
@@ -131,7 +133,7 @@ impl Producer {
                 }
             }
             if self.yields {
-                executor::yield_now(env.executor).await;
+                env.executor.yield_now().await;
             }
         }
     }

@@ -17,8 +17,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use crate::common::duration::nanos;
 use crate::probe::{NOT_MEASURED, SampleRecord, clock, record_step};
 use crate::run::cost::Cost;
-use crate::run::service_io::{self, Interval, Listener, Stream};
-use crate::scenario::{Executor, FutureSpec, Role, Scenario};
+use crate::run::executor::ExecutorHandle;
+use crate::run::executor::io::{Listener, Stream};
+use crate::scenario::{FutureSpec, Role, Scenario};
 
 /// Bytes of one echo request.
 pub(crate) const REQUEST_BYTES: usize = 64;
@@ -46,7 +47,7 @@ struct Item {
 pub(crate) struct Wiring {
     /// The executor the futures run on: its sockets and timers, and the
     /// lockers yield to it.
-    executor: Executor,
+    executor: Option<ExecutorHandle>,
     listener: Option<Listener>,
     addr: Option<SocketAddr>,
     to_handlers: Vec<oneshot::Sender<Stream>>,
@@ -60,14 +61,17 @@ impl Wiring {
     /// The wiring `scenario`'s service futures need (nothing for a
     /// scenario of producers). The listener binds 127.0.0.1 only, on a
     /// port the OS chooses.
-    pub(crate) async fn for_scenario(scenario: &Scenario) -> std::io::Result<Self> {
+    pub(crate) async fn for_scenario(
+        scenario: &Scenario,
+        executor: &ExecutorHandle,
+    ) -> std::io::Result<Self> {
         let count = |role: Role| scenario.futures.iter().filter(|f| f.role == role).count();
         let mut wiring = Wiring {
-            executor: scenario.runtime.executor,
+            executor: Some(executor.clone()),
             ..Wiring::default()
         };
         if count(Role::EchoServer) > 0 {
-            let listener = Listener::bind_loopback(wiring.executor).await?;
+            let listener = executor.bind_loopback().await?;
             wiring.addr = Some(listener.local_addr()?);
             wiring.listener = Some(listener);
             for _ in 0..count(Role::EchoHandler) {
@@ -101,7 +105,10 @@ impl Wiring {
                 cost.burn();
             }
         };
-        let executor = self.executor;
+        let executor = self
+            .executor
+            .clone()
+            .expect("the wiring is made for the run's executor");
         match spec.role {
             Role::Producer => async {}.boxed(),
             Role::EchoServer => {
@@ -152,7 +159,7 @@ fn ticks_ago(elapsed: Duration) -> clock::Ticks {
 /// that never connects must not keep the run waiting), which drops the
 /// remaining handlers' senders so they end too.
 async fn serve(
-    executor: Executor,
+    executor: ExecutorHandle,
     listener: Option<Listener>,
     handlers: Vec<oneshot::Sender<Stream>>,
 ) {
@@ -165,7 +172,7 @@ async fn serve(
             let _ = handler.send(stream);
         }
     };
-    let _ = service_io::timeout(executor, CLIENT_TIMEOUT, accept_all).await;
+    let _ = executor.timeout(CLIENT_TIMEOUT, accept_all).await;
 }
 
 async fn echo(connection: Option<oneshot::Receiver<Stream>>, work: impl Fn()) {
@@ -184,10 +191,11 @@ async fn echo(connection: Option<oneshot::Receiver<Stream>>, work: impl Fn()) {
     }
 }
 
-async fn client(executor: Executor, addr: Option<SocketAddr>, samples: u32) {
+async fn client(executor: ExecutorHandle, addr: Option<SocketAddr>, samples: u32) {
     let Some(addr) = addr else { return };
+    let connecting = executor.clone();
     let requests = async move {
-        let Ok(mut stream) = Stream::connect(executor, addr).await else {
+        let Ok(mut stream) = connecting.connect(addr).await else {
             return;
         };
         let mut buffer = [7u8; REQUEST_BYTES];
@@ -201,15 +209,15 @@ async fn client(executor: Executor, addr: Option<SocketAddr>, samples: u32) {
             event(seq, start, t0.elapsed());
         }
     };
-    let _ = service_io::timeout(executor, CLIENT_TIMEOUT, requests).await;
+    let _ = executor.timeout(CLIENT_TIMEOUT, requests).await;
 }
 
 /// Sleeps one tick `samples` times; the value is the lateness: the actual
 /// wake minus the deadline.
-async fn timer(executor: Executor, samples: u32) {
+async fn timer(executor: ExecutorHandle, samples: u32) {
     for seq in 0..samples {
         let (start, t0) = (clock::now(), Instant::now());
-        service_io::sleep(executor, TICK).await;
+        executor.sleep(TICK).await;
         event(seq, start, t0.elapsed().saturating_sub(TICK));
     }
 }
@@ -217,8 +225,8 @@ async fn timer(executor: Executor, samples: u32) {
 /// Ticks a one-tick interval `samples` times; the value is each tick's
 /// lateness behind its schedule, and the event starts at the scheduled
 /// instant.
-async fn ticker(executor: Executor, samples: u32) {
-    let mut interval = Interval::new(executor, TICK);
+async fn ticker(executor: ExecutorHandle, samples: u32) {
+    let mut interval = executor.interval(TICK);
     for seq in 0..samples {
         let scheduled = interval.tick().await;
         let late = Instant::now().saturating_duration_since(scheduled);
@@ -261,14 +269,14 @@ async fn sink(rx: Option<mpsc::Receiver<Item>>) {
 }
 
 /// Takes the lock `samples` times; the value is each wait for it.
-async fn locker(lock: Arc<Mutex<()>>, samples: u32, work: impl Fn(), executor: Executor) {
+async fn locker(lock: Arc<Mutex<()>>, samples: u32, work: impl Fn(), executor: ExecutorHandle) {
     for seq in 0..samples {
         let (start, t0) = (clock::now(), Instant::now());
         let guard = lock.lock().await;
         event(seq, start, t0.elapsed());
         work();
         drop(guard);
-        crate::run::executor::yield_now(executor).await;
+        executor.yield_now().await;
     }
 }
 
@@ -284,7 +292,9 @@ mod tests {
             .enable_io()
             .build()
             .unwrap();
-        let wiring = runtime.block_on(Wiring::for_scenario(&scenario)).unwrap();
+        let wiring = runtime
+            .block_on(Wiring::for_scenario(&scenario, &ExecutorHandle::Tokio))
+            .unwrap();
         let addr = wiring.addr.unwrap();
         assert!(addr.ip().is_loopback(), "{addr}");
         assert_eq!(wiring.handlers.len(), 6);

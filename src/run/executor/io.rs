@@ -1,6 +1,6 @@
-//! Sockets and timers for the service workloads, on the executor a run
-//! uses: tokio's own (its I/O driver and millisecond timer wheel) or
-//! smol's (`async-io`'s reactor and timers, `async-net`'s sockets). The
+//! Sockets and timers of either executor: tokio's own (its I/O driver and
+//! millisecond timer wheel) or smol's (`async-io`'s reactor and timers,
+//! `async-net`'s sockets). Made through [`super::ExecutorHandle`]; the
 //! workloads are written once against these.
 
 use std::future::Future;
@@ -29,7 +29,7 @@ pub(crate) enum Stream {
 
 impl Listener {
     /// Binds `127.0.0.1` on a port the OS chooses (loopback only).
-    pub(crate) async fn bind_loopback(executor: Executor) -> io::Result<Self> {
+    pub(super) async fn bind_loopback(executor: Executor) -> io::Result<Self> {
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         Ok(match executor {
             Executor::Tokio => Listener::Tokio(tokio::net::TcpListener::bind(local).await?),
@@ -61,7 +61,7 @@ impl Listener {
 }
 
 impl Stream {
-    pub(crate) async fn connect(executor: Executor, addr: SocketAddr) -> io::Result<Self> {
+    pub(super) async fn connect(executor: Executor, addr: SocketAddr) -> io::Result<Self> {
         Ok(match executor {
             Executor::Tokio => {
                 let stream = tokio::net::TcpStream::connect(addr).await?;
@@ -95,7 +95,7 @@ impl Stream {
 
 /// Sleeps `period`: tokio's timer rounds the deadline up to its next 1 ms
 /// tick; smol's fires at the deadline (as precisely as the OS wakes it).
-pub(crate) async fn sleep(executor: Executor, period: Duration) {
+pub(super) async fn sleep(executor: Executor, period: Duration) {
     match executor {
         Executor::Tokio => tokio::time::sleep(period).await,
         Executor::Smol => {
@@ -105,7 +105,7 @@ pub(crate) async fn sleep(executor: Executor, period: Duration) {
 }
 
 /// `future`'s output, or `None` once `limit` has passed.
-pub(crate) async fn timeout<T>(
+pub(super) async fn timeout<T>(
     executor: Executor,
     limit: Duration,
     future: impl Future<Output = T>,
@@ -131,7 +131,7 @@ pub(crate) enum Interval {
 }
 
 impl Interval {
-    pub(crate) fn new(executor: Executor, period: Duration) -> Self {
+    pub(super) fn new(executor: Executor, period: Duration) -> Self {
         match executor {
             Executor::Tokio => Interval::Tokio(tokio::time::interval(period)),
             Executor::Smol => Interval::Smol(smol::Timer::interval_at(Instant::now(), period)),
