@@ -107,7 +107,7 @@ fn compare(
     threshold: f64,
     format: crate::compare::Format,
     all: bool,
-) -> crate::Result<i32> {
+) -> crate::error::Result<i32> {
     let comparison = crate::compare::compare(base, new, threshold)?;
     for warning in &comparison.warnings {
         eprintln!("warning: {warning}");
@@ -134,7 +134,7 @@ fn plot(
     run_filter: Option<&regex::Regex>,
     x: crate::render::SummaryAxis,
     quiet: bool,
-) -> crate::Result<i32> {
+) -> crate::error::Result<i32> {
     let zoom = zoom.map(|(from, to)| (nanos(from), nanos(to)));
     let published = crate::publish::replot(dir, zoom, run_filter, x)?;
     if !quiet {
