@@ -370,15 +370,7 @@ mod tests {
     const MS: u64 = 1_000_000;
 
     fn row(probe: u64, runtime: Option<u64>, kernel: Option<u64>, polls: bool) -> TruthRow {
-        TruthRow {
-            label: "main".into(),
-            roles: "main".into(),
-            busy_by_role: Vec::new(),
-            probe_cpu_ns: probe,
-            polls_measured: polls,
-            runtime_cpu_ns: runtime,
-            kernel_cpu_ns: kernel,
-        }
+        TruthRow::of_main(probe, runtime, kernel, polls)
     }
 
     #[test]

@@ -111,6 +111,27 @@ impl TruthRow {
     }
 }
 
+#[cfg(test)]
+impl TruthRow {
+    /// A `main` thread's row with these figures (for tests).
+    pub(crate) fn of_main(
+        probe_cpu_ns: u64,
+        runtime_cpu_ns: Option<u64>,
+        kernel_cpu_ns: Option<u64>,
+        polls_measured: bool,
+    ) -> Self {
+        TruthRow {
+            label: "main".into(),
+            roles: "main".into(),
+            busy_by_role: Vec::new(),
+            probe_cpu_ns,
+            polls_measured,
+            runtime_cpu_ns,
+            kernel_cpu_ns,
+        }
+    }
+}
+
 /// Whether `diff` ns is within the tolerance of a `kernel` ns figure.
 fn within(diff: u64, kernel: u64) -> bool {
     diff <= CPU_FLOOR_NS || diff as f64 <= CPU_TOLERANCE * kernel as f64
@@ -235,15 +256,7 @@ mod tests {
     const MS: u64 = 1_000_000;
 
     fn row(probe: u64, runtime: Option<u64>, kernel: Option<u64>, polls: bool) -> TruthRow {
-        TruthRow {
-            label: "main".into(),
-            roles: "main".into(),
-            busy_by_role: Vec::new(),
-            probe_cpu_ns: probe,
-            polls_measured: polls,
-            runtime_cpu_ns: runtime,
-            kernel_cpu_ns: kernel,
-        }
+        TruthRow::of_main(probe, runtime, kernel, polls)
     }
 
     #[test]
