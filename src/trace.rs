@@ -23,6 +23,7 @@ use crate::scenario::{Executor, Flavor, Origin, Placement, TokioKnobs};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RunConfig {
     /// Runtime flavor.
     pub flavor: Flavor,

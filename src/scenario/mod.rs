@@ -33,6 +33,7 @@ mod services;
 /// Where a run's scenario came from: only built-in scenarios are judged by
 /// the blog post's claims.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Origin {
     /// A built-in scenario (`pollscope list`).
     #[default]

@@ -7,6 +7,7 @@ use crate::common::spelling::spelled_enum;
 
 /// tokio's runtime flavor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Flavor {
     /// Worker threads plus the `block_on` thread.
     #[default]
@@ -116,6 +117,7 @@ impl RuntimeSpec {
 /// assert_eq!(trace.info.config.unwrap().executor, Executor::Smol);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Executor {
     /// tokio's runtime (flavor, workers and knobs as set).
     #[default]
