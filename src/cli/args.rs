@@ -266,3 +266,26 @@ impl Args for KnobArgs {
         Self::augment_args(command)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::scenario::Setting;
+
+    /// The settings table's flags are `run`'s options: messages that name
+    /// a flag (compare's reproducing command) name one that exists.
+    #[test]
+    fn every_setting_is_an_option_of_run() {
+        let cli = Cli::command();
+        let run = cli.find_subcommand("run").expect("run is a subcommand");
+        for setting in Setting::ALL {
+            let flag = setting.spec().flag;
+            assert!(
+                run.get_arguments().any(|a| a.get_long() == Some(flag)),
+                "--{flag} ({setting}) is not an option of `pollscope run`"
+            );
+        }
+    }
+}
