@@ -352,7 +352,7 @@ fn bench_cost_fidelity(c: &mut Criterion) {
     group
         .measurement_time(Duration::from_secs(1))
         .warm_up_time(Duration::from_millis(200));
-    for &kind in CostKind::ALL {
+    for kind in CostKind::ALL {
         for micros in [100, 500] {
             let cost = Cost::new(kind, Duration::from_micros(micros));
             let id = format!("{kind}/{micros}us");

@@ -3,6 +3,7 @@
 
 use hdrhistogram::Histogram;
 
+use crate::common::spelling::spelled_enum;
 use crate::trace::{FutureTrace, RunTrace};
 
 /// What a histogram measures, ns.
@@ -27,25 +28,14 @@ pub enum Metric {
     Value,
 }
 
+spelled_enum!(pub Metric, "metric", {
+    PollDuration => "poll_duration",
+    SchedDelay => "sched_delay",
+    SampleGap => "sample_gap",
+    Value => "value",
+});
+
 impl Metric {
-    /// All metrics, in file order.
-    pub const ALL: [Metric; 4] = [
-        Metric::PollDuration,
-        Metric::SchedDelay,
-        Metric::SampleGap,
-        Metric::Value,
-    ];
-
-    /// The metric's name in histograms.csv.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::PollDuration => "poll_duration",
-            Metric::SchedDelay => "sched_delay",
-            Metric::SampleGap => "sample_gap",
-            Metric::Value => "value",
-        }
-    }
-
     /// The metric's values for one future, in recording order.
     pub fn values(self, future: &FutureTrace) -> Vec<u64> {
         match self {
@@ -67,17 +57,6 @@ impl Metric {
                 .collect(),
             Metric::Value => Vec::new(),
         }
-    }
-}
-
-impl std::str::FromStr for Metric {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        Metric::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown metric `{s}`"))
     }
 }
 

@@ -19,7 +19,7 @@ macro_rules! spelled_enum {
     ($vis:vis $ty:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $ty {
             /// Every value, in documentation order.
-            $vis const ALL: &'static [$ty] = &[$($ty::$variant),+];
+            $vis const ALL: [$ty; [$(stringify!($variant)),+].len()] = [$($ty::$variant),+];
 
             /// The spelling on the command line, in TOML and in CSV files.
             $vis const fn as_str(self) -> &'static str {

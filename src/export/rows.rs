@@ -177,7 +177,7 @@ impl RunRow<'_> {
     pub(crate) fn tokio_knobs(&self) -> TokioKnobs {
         let mut row = self.clone();
         let mut knobs = TokioKnobs::default();
-        for &knob in TokioKnob::ALL {
+        for knob in TokioKnob::ALL {
             knobs.set(
                 knob,
                 row.knob_column(knob).map(|cell| knob.value_of_cell(cell)),
@@ -188,7 +188,7 @@ impl RunRow<'_> {
 
     /// Records tokio's knobs in their columns.
     pub(crate) fn set_tokio_knobs(&mut self, knobs: &TokioKnobs) {
-        for &knob in TokioKnob::ALL {
+        for knob in TokioKnob::ALL {
             *self.knob_column(knob) = knobs.get(knob).map(|v| knob.cell_of_value(v));
         }
     }

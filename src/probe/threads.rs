@@ -5,19 +5,19 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
-
 use super::cpu_clock::{cpu_time_of_ns, thread_cpu_ns};
+use crate::common::spelling::spelled_enum;
 
 /// The role a thread played when the probe first saw it.
 ///
 /// tokio names worker and blocking threads alike (`tokio-runtime-worker`),
 /// so the kind comes from the call site that registered the thread, never
 /// from its name.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
+///
+/// ```
+/// assert_eq!(pollscope::ThreadKind::Blocking.as_str(), "blocking");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ThreadKind {
     /// The thread that called `block_on` (thread index 0).
@@ -31,37 +31,12 @@ pub enum ThreadKind {
     Pool,
 }
 
-impl ThreadKind {
-    /// The kind's name as written in `threads.csv`.
-    ///
-    /// ```
-    /// assert_eq!(pollscope::ThreadKind::Blocking.as_str(), "blocking");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ThreadKind::Main => "main",
-            ThreadKind::Worker => "worker",
-            ThreadKind::Blocking => "blocking",
-            ThreadKind::Pool => "pool",
-        }
-    }
-}
-
-impl std::str::FromStr for ThreadKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            ThreadKind::Main,
-            ThreadKind::Worker,
-            ThreadKind::Blocking,
-            ThreadKind::Pool,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| format!("unknown thread kind `{s}`"))
-    }
-}
+spelled_enum!(pub ThreadKind, "thread kind", {
+    Main => "main",
+    Worker => "worker",
+    Blocking => "blocking",
+    Pool => "pool",
+});
 
 /// A thread seen during a recording.
 #[derive(Clone, Debug, PartialEq, Eq)]
