@@ -235,7 +235,23 @@ fn index_html_is_self_contained_and_references_every_plot() {
 #[test]
 fn trace_json_has_a_track_per_thread_and_an_event_per_poll_and_sample() {
     let dir = tempfile::tempdir().unwrap();
-    let out = small_run(dir.path());
+    check_trace_json(&small_run(dir.path()));
+}
+
+/// The service workloads' events span awaits: on their futures' own
+/// tracks, none of them overlaps another slice of its track unnested.
+#[test]
+fn trace_json_puts_service_events_on_their_futures_tracks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<&str> = common::services();
+    args.extend(["--workers", "2"]);
+    check_trace_json(&run_small(dir.path(), &args));
+}
+
+/// trace.json against the CSV files: a process per run, a named track per
+/// thread, an event per poll and per sample, flows that pair up, and on
+/// every thread track no two slices that overlap unless one holds the other.
+fn check_trace_json(out: &Path) {
     let trace: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("trace.json")).unwrap()).unwrap();
     let events = trace["traceEvents"].as_array().unwrap();
@@ -257,12 +273,27 @@ fn trace_json_has_a_track_per_thread_and_an_event_per_poll_and_sample() {
     assert_eq!(process_names.len(), runs.rows.len());
     for (pid, run_id) in &process_names {
         let on = |e: &&serde_json::Value| e["pid"].as_u64() == Some(*pid);
-        let thread_names = events
+        // A named track per thread, and per service future's events.
+        let (event_tracks, thread_tracks): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+            events
+                .iter()
+                .filter(on)
+                .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+                .partition(|e| e["args"]["name"].as_str().unwrap().contains(" events"));
+        assert_eq!(
+            thread_tracks.len(),
+            threads.for_run(run_id).count(),
+            "{run_id}"
+        );
+        let thread_tids: Vec<u64> = thread_tracks
             .iter()
-            .filter(on)
-            .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
-            .count();
-        assert_eq!(thread_names, threads.for_run(run_id).count(), "{run_id}");
+            .map(|e| e["tid"].as_u64().unwrap())
+            .collect();
+        assert!(
+            event_tracks
+                .iter()
+                .all(|e| !thread_tids.contains(&e["tid"].as_u64().unwrap()))
+        );
         let x: Vec<&serde_json::Value> = events
             .iter()
             .filter(on)

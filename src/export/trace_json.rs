@@ -1,9 +1,13 @@
 //! trace.json: Chrome trace event JSON that opens in Perfetto and
 //! chrome://tracing. One process per run, one track per thread, a complete
-//! event (`"ph":"X"`) per poll and per sample, and a flow arrow
-//! (`"ph":"s"` → `"ph":"f"`) from each wake to the poll it led to. Events
-//! of a track are written in time order, streaming: nothing but the
-//! current event is held in memory.
+//! event (`"ph":"X"`) per poll and per producer step, and a flow arrow
+//! (`"ph":"s"` → `"ph":"f"`) from each wake to the poll it led to. A
+//! service's event (a round trip, a tick's lateness, an item's end-to-end
+//! latency, a lock wait) spans awaits, so it is no thread's work: it goes
+//! on its future's own track, `<future> events` (with a lane more,
+//! `<future> events (2)`, … wherever events overlap), as in
+//! trace.pftrace. Events of a track are written in time order, streaming
+//! for the threads: nothing but the current event is held in memory.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -69,6 +73,7 @@ fn write_events(out: &mut impl Write, results: &[RunResult]) -> std::io::Result<
         for thread in &trace.threads {
             write_track(out, trace, run + 1, thread.index, flow_base)?;
         }
+        write_service_events(out, trace, run + 1)?;
         flow_base += trace
             .futures
             .iter()
@@ -128,7 +133,11 @@ fn write_track(
             Some(first)
         })
         .collect();
+    let service = |f: usize| trace.futures[f].kind.is_service();
     for e in track_events(trace, thread, true) {
+        if e.kind == Kind::Sample && service(e.future) {
+            continue;
+        }
         let name = &names[e.future];
         let future = &trace.futures[e.future];
         let flow_id = first_poll[e.future] + e.index as u64;
@@ -177,6 +186,61 @@ fn write_track(
                 r#"{{"ph":"f","bp":"e","cat":"wake","name":"wake","id":{flow_id},"pid":{pid},"tid":{tid},"ts":{}}}"#,
                 Micros(e.start)
             )?,
+        }
+    }
+    Ok(())
+}
+
+/// The first track id of service futures' event tracks: above any
+/// thread's (`index + 1` ≤ 65,536).
+const EVENT_TRACKS: u64 = 1 << 20;
+
+/// Every service future's events on its own track, as complete events
+/// named `<future> event`; an event that overlaps one still open goes to
+/// the next lane that is free (a track `<future> events (k)`), so no two
+/// slices of a track overlap.
+fn write_service_events(out: &mut impl Write, trace: &RunTrace, pid: usize) -> std::io::Result<()> {
+    for (f, future) in trace.futures.iter().enumerate() {
+        if !future.kind.is_service() || future.samples.is_empty() {
+            continue;
+        }
+        let name = json_string(&format!("{} event", future.name));
+        let mut order: Vec<usize> = (0..future.samples.len()).collect();
+        order.sort_by_key(|&i| (future.samples[i].start_ns, future.samples[i].end_ns));
+        // Each lane's last end.
+        let mut lanes: Vec<u64> = Vec::new();
+        let track = |lane: usize| EVENT_TRACKS + (f as u64) * 1_000 + lane as u64;
+        for i in order {
+            let s = &future.samples[i];
+            let lane = match lanes.iter().position(|&end| end <= s.start_ns) {
+                Some(lane) => lane,
+                None => {
+                    lanes.push(0);
+                    let lane = lanes.len() - 1;
+                    let label = match lane {
+                        0 => format!("{} events", future.name),
+                        k => format!("{} events ({})", future.name, k + 1),
+                    };
+                    write!(
+                        out,
+                        ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":{pid},\"tid\":{},\"args\":{{\"name\":{}}}}}",
+                        track(lane),
+                        json_string(&label)
+                    )?;
+                    lane
+                }
+            };
+            lanes[lane] = s.end_ns;
+            write!(
+                out,
+                ",\n{{\"ph\":\"X\",\"cat\":\"sample\",\"name\":{name},\"pid\":{pid},\"tid\":{},\"ts\":{},\"dur\":{},\"args\":{{\"seq\":{},\"value\":{},\"thread\":{}}}}}",
+                track(lane),
+                Micros(s.start_ns),
+                Micros(s.duration_ns()),
+                s.seq,
+                if s.value.is_finite() { s.value } else { 0.0 },
+                s.thread,
+            )?;
         }
     }
     Ok(())
