@@ -29,7 +29,13 @@ downloaded at run time), and compared with the folder's CSV files. It checks:
   (track, name, start_ns, end_ns) equals one slice per poll (named by its
   future, on its thread's track) and one per sample (`<future> step` on its
   thread's track; a service's `<future> event` on its events track), where a
-  slice on a child track counts for the track it overlaps on.
+  slice on a child track counts for the track it overlaps on;
+* every slice's arguments (debug annotations, names interned on the
+  sequence) are its row's: a poll's number, wake time and on-CPU time, a
+  sample's sequence number, value and on-CPU time;
+* the wake flows: each flow id starts once, on a poll, and is terminated
+  once, on the same future's next poll, which polls.csv says was woken;
+  one flow per such poll.
 
 Prints one line per folder and a summary line; exits 1 on any failure.
 
@@ -118,6 +124,7 @@ class Sequence:
         self.default_track = None
         self.default_clock = None
         self.names = {}
+        self.annotations = {}
 
 
 def check_folder(folder: Path):
@@ -132,8 +139,8 @@ def check_folder(folder: Path):
     sequences = defaultdict(Sequence)
     tracks = {}  # uuid -> descriptor
     track_sequence = {}  # uuid -> the sequence that described it
-    open_slices = defaultdict(list)  # track uuid -> [(name, start)]
-    slices = []  # (track uuid, name, start, end)
+    open_slices = defaultdict(list)  # track uuid -> [(name, start, args, flows, terminating)]
+    slices = []  # (track uuid, name, start, end, args, flow ids, terminating flow ids)
     count = 0
     for packet in packets(data):
         count += 1
@@ -143,7 +150,7 @@ def check_folder(folder: Path):
         seq_id = packet.trusted_packet_sequence_id
         seq = sequences[seq_id]
         if packet.sequence_flags & CLEARED:
-            seq.cleared, seq.names, seq.clock = True, {}, None
+            seq.cleared, seq.names, seq.annotations, seq.clock = True, {}, {}, None
         if packet.HasField("clock_snapshot"):
             clocks = {c.clock_id: c for c in packet.clock_snapshot.clocks}
             check(BOOTTIME in clocks, f"sequence {seq_id}: a clock snapshot without BOOTTIME")
@@ -170,6 +177,8 @@ def check_folder(folder: Path):
                 check(seq.names.get(name.iid, name.name) == name.name,
                       f"sequence {seq_id}: iid {name.iid} interned as two names")
                 seq.names[name.iid] = name.name
+            for name in packet.interned_data.debug_annotation_names:
+                seq.annotations[name.iid] = name.name
         if packet.HasField("track_event"):
             e = packet.track_event
             check(seq.cleared and seq.clock is not None,
@@ -186,15 +195,22 @@ def check_folder(folder: Path):
             if e.type == BEGIN:
                 check(e.HasField("name_iid") and e.name_iid in seq.names,
                       f"sequence {seq_id}: a slice whose name is not interned")
-                open_slices[track].append((seq.names[e.name_iid], t))
+                args = {}
+                for a in e.debug_annotations:
+                    check(a.name_iid in seq.annotations,
+                          f"sequence {seq_id}: an argument whose name is not interned")
+                    value = a.double_value if a.HasField("double_value") else a.uint_value
+                    args[seq.annotations[a.name_iid]] = value
+                open_slices[track].append((seq.names[e.name_iid], t, args, list(e.flow_ids),
+                                           list(e.terminating_flow_ids)))
             elif e.type == END:
                 check(open_slices[track], f"track {track}: an end without a begin at {t} ns")
-                name, start = open_slices[track].pop()
+                name, start, args, flows, terminating = open_slices[track].pop()
                 check(start <= t, f"track {track}: {name} ends at {t} before it begins at {start}")
                 if open_slices[track]:
                     # Nested: the slice lies inside the one still open.
                     check(open_slices[track][-1][1] <= start, f"track {track}: {name} is not nested")
-                slices.append((track, name, start, t))
+                slices.append((track, name, start, t, args, flows, terminating))
             else:
                 raise Failed(f"sequence {seq_id}: an event of type {pb.TrackEvent.Type.Name(e.type)}")
     unclosed = {k: v for k, v in open_slices.items() if v}
@@ -249,25 +265,61 @@ def check_folder(folder: Path):
     check(events_tracks == {(r, "events", f) for r, f in services},
           "not one events track per service future with samples")
 
-    # The slices are the CSV rows.
-    got = Counter((owner[track], name, start, end) for track, name, start, end in slices)
+    # The slices are the CSV rows, arguments and all.
+    def cell(row, column):
+        return int(row[column]) if row.get(column) else None
+
+    def arguments(args):
+        value = args.get("value")
+        return (args.get("poll"), args.get("woken_ns"), args.get("cpu_ns"), args.get("seq"),
+                None if value is None else round(value, 6))
+
+    got = Counter((owner[track], name, start, end, arguments(args))
+                  for track, name, start, end, args, _, _ in slices)
     want = Counter()
-    for p in read_csv(folder / "polls.csv"):
-        want[((p["run_id"], "thread", int(p["thread"])), p["future"], int(p["start_ns"]), int(p["end_ns"]))] += 1
+    polls_csv = read_csv(folder / "polls.csv")
+    for p in polls_csv:
+        args = (int(p["poll"]), cell(p, "woken_ns"), cell(p, "cpu_ns"), None, None)
+        want[((p["run_id"], "thread", int(p["thread"])), p["future"], int(p["start_ns"]), int(p["end_ns"]), args)] += 1
     for s in read_csv(folder / "samples.csv"):
         run, future = s["run_id"], s["future"]
         if (run, future) in services:
             key = ((run, "events", future), f"{future} event")
         else:
             key = ((run, "thread", int(s["thread"])), f"{future} step")
-        want[key + (int(s["start_ns"]), int(s["end_ns"]))] += 1
+        args = (None, None, cell(s, "cpu_ns"), int(s["seq"]), round(float(s["value"]), 6))
+        want[key + (int(s["start_ns"]), int(s["end_ns"]), args)] += 1
     missing, extra = want - got, got - want
     check(not missing and not extra,
           f"slices differ from polls.csv + samples.csv: {sum(missing.values())} missing "
           f"(e.g. {list(missing)[:3]}), {sum(extra.values())} extra (e.g. {list(extra)[:3]})")
-    return (f"{count} packets, {len(processes)} process tracks, {sum(thread_tracks.values())} thread tracks, "
+    flows = check_flows(slices, owner, polls_csv)
+    return (f"{count} packets, {flows} wake flows, {len(processes)} process tracks, {sum(thread_tracks.values())} thread tracks, "
             f"{len(events_tracks)} events tracks, {len(tracks) - len(processes) - sum(thread_tracks.values()) - len(events_tracks)} "
             f"overlap lanes, {len(slices)} slices = polls.csv + samples.csv")
+
+
+def check_flows(slices, owner, polls_csv):
+    """Each flow starts on a poll and ends on its future's next poll, which
+    was woken; one flow per woken poll after the first. Returns the count."""
+    starts, ends = {}, {}
+    for track, name, _, _, args, flows, terminating in slices:
+        where = (owner[track][0], name, args.get("poll"))
+        for flow in flows:
+            check(flow not in starts, f"flow {flow} starts twice")
+            check(where[2] is not None, f"flow {flow} starts on a slice that is no poll")
+            starts[flow] = where
+        for flow in terminating:
+            check(flow not in ends, f"flow {flow} ends twice")
+            ends[flow] = where
+    check(starts.keys() == ends.keys(), "flows that start and never end, or end and never start")
+    for flow, (run, future, poll) in ends.items():
+        check(starts[flow] == (run, future, poll - 1),
+              f"flow {flow} ends on {future} poll {poll} of {run} but starts on {starts[flow]}")
+    woken = {(p["run_id"], p["future"], int(p["poll"])) for p in polls_csv
+             if p["woken_ns"] and p["poll"] != "0"}
+    check(set(ends.values()) == woken, f"{len(ends)} flows for {len(woken)} woken polls")
+    return len(ends)
 
 
 def main() -> None:

@@ -13,7 +13,13 @@
 //! future's name for a poll, `<future> step` for a sample; a name is
 //! interned in the packet of its first use in the sequence) and a
 //! `TYPE_SLICE_END` packet, whose timestamps are deltas from the sequence's
-//! previous packet. A service future's events (samples that span awaits,
+//! previous packet. A begin carries the slice's arguments as debug
+//! annotations, as trace.json's `args` (a poll's number, wake time and
+//! on-CPU time; a sample's sequence number, value, on-CPU time and, for a
+//! service's event, the thread that completed it; names interned per
+//! sequence), and the wake flows: a poll whose next poll was woken starts
+//! flow `id` (`flow_ids`), the woken poll ends it (`terminating_flow_ids`),
+//! with the ids trace.json gives its arrows. A service future's events (samples that span awaits,
 //! not work of the thread that completed them) go to a track of their own,
 //! `<future> events`, under the process. Spans of one track that overlap
 //! without nesting go to extra child tracks of it, each a sequence of its
@@ -35,7 +41,7 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
-use super::tracks::{Event, Kind, track_events};
+use super::tracks::{Event, Kind, track_events, wake_origin};
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::trace::{RunTrace, thread_labels};
@@ -61,6 +67,13 @@ mod field {
     pub(super) const TRACK_UUID: u32 = 11;
     pub(super) const EVENT_TYPE: u32 = 9;
     pub(super) const NAME_IID: u32 = 10;
+    pub(super) const DEBUG_ANNOTATIONS: u32 = 4;
+    pub(super) const FLOW_IDS: u32 = 47;
+    pub(super) const TERMINATING_FLOW_IDS: u32 = 48;
+    // DebugAnnotation
+    pub(super) const ANNOTATION_NAME_IID: u32 = 1;
+    pub(super) const UINT_VALUE: u32 = 3;
+    pub(super) const DOUBLE_VALUE: u32 = 5;
     // ClockSnapshot, ClockSnapshot.Clock
     pub(super) const CLOCKS: u32 = 1;
     pub(super) const CLOCK_ID: u32 = 1;
@@ -68,6 +81,7 @@ mod field {
     pub(super) const CLOCK_IS_INCREMENTAL: u32 = 3;
     // InternedData, EventName
     pub(super) const EVENT_NAMES: u32 = 2;
+    pub(super) const DEBUG_ANNOTATION_NAMES: u32 = 3;
     pub(super) const IID: u32 = 1;
     pub(super) const NAME: u32 = 2;
     // TrackDescriptor
@@ -118,6 +132,16 @@ impl Message {
         self.tag(field, 0);
         self.varint(v);
         self
+    }
+
+    fn fixed64(&mut self, field: u32, v: u64) -> &mut Self {
+        self.tag(field, 1);
+        self.0.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    fn double(&mut self, field: u32, v: f64) -> &mut Self {
+        self.fixed64(field, v.to_bits())
     }
 
     fn bytes(&mut self, field: u32, bytes: &[u8]) -> &mut Self {
@@ -180,10 +204,19 @@ pub fn write_pftrace(path: &Path, results: &[RunResult]) -> Result<()> {
         chunk: Vec::with_capacity(CHUNK + 4096),
     };
     let mut sequences = Sequences { next: 1 };
+    let mut flow_base = 0u64;
     let written = results
         .iter()
         .enumerate()
-        .try_for_each(|(run, r)| write_run(&mut w, &mut sequences, &r.trace, run as u64 + 1))
+        .try_for_each(|(run, r)| {
+            let first_poll = first_polls(&r.trace, &mut flow_base);
+            let run = Run {
+                trace: &r.trace,
+                pid: run as u64 + 1,
+                first_poll: &first_poll,
+            };
+            write_run(&mut w, &mut sequences, &run)
+        })
         .and_then(|()| w.flush_chunk())
         .and_then(|()| w.out.flush());
     written.map_err(|e| Error::io(path, e))
@@ -201,12 +234,129 @@ impl Sequences {
     }
 }
 
+/// Each future's first poll's flow id (its position among all the file's
+/// polls, as in trace.json); advances `next` past the run's polls.
+fn first_polls(trace: &RunTrace, next: &mut u64) -> Vec<u64> {
+    trace
+        .futures
+        .iter()
+        .map(|f| {
+            let first = *next;
+            *next += f.polls.len() as u64;
+            first
+        })
+        .collect()
+}
+
+/// One run being written: its trace, its process id, and each future's
+/// first flow id.
+struct Run<'a> {
+    trace: &'a RunTrace,
+    pid: u64,
+    first_poll: &'a [u64],
+}
+
+/// A slice of a track: its span, its name's interned id and the record it
+/// shows (`kind` `Poll` or `Sample` of `future`'s `index`).
+#[derive(Clone, Copy)]
+struct Slice {
+    start: u64,
+    end: u64,
+    iid: u64,
+    kind: Kind,
+    future: usize,
+    index: usize,
+}
+
+impl Slice {
+    fn of(e: &Event) -> Self {
+        Slice {
+            start: e.start,
+            end: e.end,
+            iid: iid(e),
+            kind: e.kind,
+            future: e.future,
+            index: e.index,
+        }
+    }
+}
+
+/// The debug annotations' names, interned in every sequence: id `k + 1`
+/// for entry `k`.
+const ANNOTATIONS: [&str; 6] = ["poll", "woken_ns", "cpu_ns", "seq", "value", "thread"];
+
+/// The interned id of annotation `name`.
+fn annotation(name: &str) -> u64 {
+    ANNOTATIONS
+        .iter()
+        .position(|&a| a == name)
+        .map_or(0, |k| k as u64 + 1)
+}
+
+/// The TrackEvent fields a slice's begin carries besides its name: its
+/// arguments, and the wake flows it starts or ends.
+fn slice_details(run: &Run<'_>, slice: &Slice) -> Message {
+    let mut m = Message::default();
+    let mut arg = |name: &str, value: Result<u64, f64>| {
+        let mut a = Message::default();
+        a.uint(field::ANNOTATION_NAME_IID, annotation(name));
+        match value {
+            Ok(v) => a.uint(field::UINT_VALUE, v),
+            Err(v) => a.double(field::DOUBLE_VALUE, v),
+        };
+        m.message(field::DEBUG_ANNOTATIONS, &a);
+    };
+    let future = &run.trace.futures[slice.future];
+    match slice.kind {
+        Kind::Poll => {
+            let poll = &future.polls[slice.index];
+            arg("poll", Ok(slice.index as u64));
+            if let Some(w) = poll.woken_ns() {
+                arg("woken_ns", Ok(w));
+            }
+            if let Some(cpu) = poll.cpu_ns() {
+                arg("cpu_ns", Ok(cpu));
+            }
+        }
+        _ => {
+            let sample = &future.samples[slice.index];
+            arg("seq", Ok(u64::from(sample.seq)));
+            arg(
+                "value",
+                Err(if sample.value.is_finite() {
+                    sample.value
+                } else {
+                    0.0
+                }),
+            );
+            if let Some(cpu) = sample.cpu_ns() {
+                arg("cpu_ns", Ok(cpu));
+            }
+            if future.kind.is_service() {
+                arg("thread", Ok(u64::from(sample.thread)));
+            }
+        }
+    }
+    if slice.kind == Kind::Poll {
+        let polls = &future.polls;
+        let id = |i: usize| run.first_poll[slice.future] + i as u64;
+        let next = slice.index + 1;
+        if next < polls.len() && wake_origin(polls, next).is_some() {
+            m.fixed64(field::FLOW_IDS, id(next));
+        }
+        if wake_origin(polls, slice.index).is_some() {
+            m.fixed64(field::TERMINATING_FLOW_IDS, id(slice.index));
+        }
+    }
+    m
+}
+
 fn write_run<W: Write>(
     w: &mut Writer<W>,
     sequences: &mut Sequences,
-    trace: &RunTrace,
-    pid: u64,
+    run: &Run<'_>,
 ) -> std::io::Result<()> {
+    let (trace, pid) = (run.trace, run.pid);
     let process_uuid = pid << 32;
     let seq = sequences.take();
     let (f, process) = Message::with(field::PROCESS, |m| {
@@ -235,8 +385,8 @@ fn write_run<W: Write>(
         // and go to the future's own track below.
         let slices = track_events(trace, thread.index, false)
             .filter(|e| !is_event(e))
-            .map(|e| (e.start, e.end, iid(&e)));
-        write_track(w, sequences, trace, slices, &track)?;
+            .map(|e| Slice::of(&e));
+        write_track(w, sequences, run, slices, &track)?;
     }
     for (f, future) in trace.futures.iter().enumerate() {
         if !future.kind.is_service() || future.samples.is_empty() {
@@ -248,13 +398,21 @@ fn write_run<W: Write>(
             name: format!("{} events", future.name),
             process_uuid,
         };
-        let mut slices: Vec<(u64, u64, u64)> = future
+        let mut slices: Vec<Slice> = future
             .samples
             .iter()
-            .map(|s| (s.start_ns, s.end_ns, 2 * f as u64 + 2))
+            .enumerate()
+            .map(|(index, s)| Slice {
+                start: s.start_ns,
+                end: s.end_ns,
+                iid: 2 * f as u64 + 2,
+                kind: Kind::Sample,
+                future: f,
+                index,
+            })
             .collect();
-        slices.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
-        write_track(w, sequences, trace, slices.into_iter(), &track)?;
+        slices.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+        write_track(w, sequences, run, slices.into_iter(), &track)?;
     }
     Ok(())
 }
@@ -300,13 +458,14 @@ struct Lane {
 fn write_track<W: Write>(
     w: &mut Writer<W>,
     sequences: &mut Sequences,
-    trace: &RunTrace,
-    slices: impl Iterator<Item = (u64, u64, u64)>,
+    run: &Run<'_>,
+    slices: impl Iterator<Item = Slice>,
     track: &Track,
 ) -> std::io::Result<()> {
     let mut lanes: Vec<Lane> = Vec::new();
     let mut track_uuid = 0;
-    for (start, end, iid) in slices {
+    for slice in slices {
+        let (start, end, iid) = (slice.start, slice.end, slice.iid);
         for lane in &mut lanes {
             close_until(w, lane, start)?;
         }
@@ -325,8 +484,18 @@ fn write_track<W: Write>(
         let lane = &mut lanes[k];
         // Names are interned in a sequence on first use: a lane carries
         // only the names it shows.
-        let name = lane.interned.insert(iid).then(|| interned_name(trace, iid));
-        slice_begin(w, lane, start, iid, name.as_deref())?;
+        let name = lane
+            .interned
+            .insert(iid)
+            .then(|| interned_name(run.trace, iid));
+        slice_begin(
+            w,
+            lane,
+            start,
+            iid,
+            name.as_deref(),
+            &slice_details(run, &slice),
+        )?;
         lane.open.push(end);
     }
     for lane in &mut lanes {
@@ -344,7 +513,7 @@ fn write_track<W: Write>(
 fn close_until<W: Write>(w: &mut Writer<W>, lane: &mut Lane, t: u64) -> std::io::Result<()> {
     while let Some(&end) = lane.open.last().filter(|&&end| end <= t) {
         lane.open.pop();
-        slice_event(w, lane, end, TYPE_SLICE_END, None, None)?;
+        slice_event(w, lane, end, TYPE_SLICE_END, None, None, None)?;
     }
     Ok(())
 }
@@ -358,6 +527,7 @@ fn slice_begin<W: Write>(
     ts: u64,
     iid: u64,
     new_name: Option<&str>,
+    details: &Message,
 ) -> std::io::Result<()> {
     let interned = new_name.map(|name| {
         let mut entry = Message::default();
@@ -368,7 +538,15 @@ fn slice_begin<W: Write>(
         names.message(field::EVENT_NAMES, &entry);
         names
     });
-    slice_event(w, lane, ts, TYPE_SLICE_BEGIN, Some(iid), interned.as_ref())
+    slice_event(
+        w,
+        lane,
+        ts,
+        TYPE_SLICE_BEGIN,
+        Some(iid),
+        interned.as_ref(),
+        Some(details),
+    )
 }
 
 /// A begin or end packet at `ts` (ns since the run's start).
@@ -379,11 +557,15 @@ fn slice_event<W: Write>(
     kind: u64,
     name: Option<u64>,
     interned: Option<&Message>,
+    details: Option<&Message>,
 ) -> std::io::Result<()> {
     let mut event = Message::default();
     event.uint(field::EVENT_TYPE, kind);
     if let Some(iid) = name {
         event.uint(field::NAME_IID, iid);
+    }
+    if let Some(details) = details {
+        event.0.extend_from_slice(&details.0);
     }
     let mut packet = Message::default();
     packet
@@ -459,12 +641,21 @@ fn open_lane<W: Write>(
         m.uint(field::DEFAULTS_TIMESTAMP_CLOCK_ID, INCREMENTAL_CLOCK)
             .message(field::DEFAULTS_TRACK_EVENT, &track_defaults);
     });
+    let mut annotation_names = Message::default();
+    for (k, name) in ANNOTATIONS.iter().enumerate() {
+        let mut entry = Message::default();
+        entry
+            .uint(field::IID, k as u64 + 1)
+            .bytes(field::NAME, name.as_bytes());
+        annotation_names.message(field::DEBUG_ANNOTATION_NAMES, &entry);
+    }
     let mut second = Message::default();
     second
         .uint(field::TRUSTED_PACKET_SEQUENCE_ID, seq)
         .uint(field::SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE)
         .message(f, &defaults)
-        .message(field::TRACK_DESCRIPTOR, &descriptor);
+        .message(field::TRACK_DESCRIPTOR, &descriptor)
+        .message(field::INTERNED_DATA, &annotation_names);
     w.packet(&second)?;
     Ok(Lane {
         seq,
