@@ -146,7 +146,7 @@ fn a_chosen_zoom_window_is_drawn_and_other_runs_are_left_alone() {
     assert!(html.contains(&format!("plots/{}_zoom.svg", ids[1])));
 }
 
-/// A protobuf message's fields: (number, varint value or bytes).
+/// A protobuf message's fields: (number, varint or fixed64 value, or bytes).
 fn fields(mut buf: &[u8]) -> Vec<(u64, Result<u64, &[u8]>)> {
     fn varint(buf: &mut &[u8]) -> u64 {
         let mut v = 0;
@@ -165,6 +165,11 @@ fn fields(mut buf: &[u8]) -> Vec<(u64, Result<u64, &[u8]>)> {
         let key = varint(&mut buf);
         match key & 7 {
             0 => out.push((key >> 3, Ok(varint(&mut buf)))),
+            1 => {
+                let (bytes, rest) = buf.split_at(8);
+                out.push((key >> 3, Ok(u64::from_le_bytes(bytes.try_into().unwrap()))));
+                buf = rest;
+            }
             2 => {
                 let len = varint(&mut buf) as usize;
                 out.push((key >> 3, Err(&buf[..len])));
