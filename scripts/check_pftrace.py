@@ -31,7 +31,8 @@ downloaded at run time), and compared with the folder's CSV files. It checks:
   thread's track; a service's `<future> event` on its events track), where a
   slice on a child track counts for the track it overlaps on;
 * every slice's arguments (debug annotations, names interned on the
-  sequence) are its row's: a poll's number, wake time and on-CPU time, a
+  sequence) are its row's: a poll's number, scheduling delay (start_ns -
+  woken_ns) and on-CPU time, a
   sample's sequence number, value and on-CPU time;
 * the wake flows: each flow id starts once, on a poll, and is terminated
   once, on the same future's next poll, which polls.csv says was woken;
@@ -271,7 +272,7 @@ def check_folder(folder: Path):
 
     def arguments(args):
         value = args.get("value")
-        return (args.get("poll"), args.get("woken_ns"), args.get("cpu_ns"), args.get("seq"),
+        return (args.get("poll"), args.get("sched_delay_ns"), args.get("cpu_ns"), args.get("seq"),
                 None if value is None else round(value, 6))
 
     got = Counter((owner[track], name, start, end, arguments(args))
@@ -279,7 +280,8 @@ def check_folder(folder: Path):
     want = Counter()
     polls_csv = read_csv(folder / "polls.csv")
     for p in polls_csv:
-        args = (int(p["poll"]), cell(p, "woken_ns"), cell(p, "cpu_ns"), None, None)
+        delay = int(p["start_ns"]) - int(p["woken_ns"]) if p["woken_ns"] else None
+        args = (int(p["poll"]), max(delay, 0) if delay is not None else None, cell(p, "cpu_ns"), None, None)
         want[((p["run_id"], "thread", int(p["thread"])), p["future"], int(p["start_ns"]), int(p["end_ns"]), args)] += 1
     for s in read_csv(folder / "samples.csv"):
         run, future = s["run_id"], s["future"]

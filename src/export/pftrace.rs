@@ -14,8 +14,9 @@
 //! interned in the packet of its first use in the sequence) and a
 //! `TYPE_SLICE_END` packet, whose timestamps are deltas from the sequence's
 //! previous packet. A begin carries the slice's arguments as debug
-//! annotations, as trace.json's `args` (a poll's number, wake time and
-//! on-CPU time; a sample's sequence number, value, on-CPU time and, for a
+//! annotations, as trace.json's `args` (a poll's number, its scheduling
+//! delay — trace.json's wake time, as the delay to the poll — and on-CPU
+//! time; a sample's sequence number, value, on-CPU time and, for a
 //! service's event, the thread that completed it; names interned per
 //! sequence), and the wake flows: a poll whose next poll was woken starts
 //! flow `id` (`flow_ids`), the woken poll ends it (`terminating_flow_ids`),
@@ -283,7 +284,14 @@ impl Slice {
 
 /// The debug annotations' names, interned in every sequence: id `k + 1`
 /// for entry `k`.
-const ANNOTATIONS: [&str; 6] = ["poll", "woken_ns", "cpu_ns", "seq", "value", "thread"];
+const ANNOTATIONS: [&str; 6] = [
+    "poll",
+    "sched_delay_ns",
+    "cpu_ns",
+    "seq",
+    "value",
+    "thread",
+];
 
 /// The interned id of annotation `name`.
 fn annotation(name: &str) -> u64 {
@@ -311,8 +319,9 @@ fn slice_details(run: &Run<'_>, slice: &Slice) -> Message {
         Kind::Poll => {
             let poll = &future.polls[slice.index];
             arg("poll", Ok(slice.index as u64));
+            // The wake as the delay to this poll: small numbers pack well.
             if let Some(w) = poll.woken_ns() {
-                arg("woken_ns", Ok(w));
+                arg("sched_delay_ns", Ok(poll.start_ns.saturating_sub(w)));
             }
             if let Some(cpu) = poll.cpu_ns() {
                 arg("cpu_ns", Ok(cpu));
