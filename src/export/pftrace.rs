@@ -284,14 +284,7 @@ impl Slice {
 
 /// The debug annotations' names, interned in every sequence: id `k + 1`
 /// for entry `k`.
-const ANNOTATIONS: [&str; 6] = [
-    "poll",
-    "sched_delay_ns",
-    "cpu_ns",
-    "seq",
-    "value",
-    "thread",
-];
+const ANNOTATIONS: [&str; 6] = ["poll", "sched_delay_ns", "cpu_ns", "seq", "value", "thread"];
 
 /// The interned id of annotation `name`.
 fn annotation(name: &str) -> u64 {

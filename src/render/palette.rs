@@ -1,90 +1,78 @@
 //! Colours and names of threads, shared by every picture.
 //!
-//! Every thread of a run gets its own colour. Kinds are hue families
-//! (main blue, workers green–teal, blocking orange–amber, pool
-//! magenta–pink), apart from each other by a CIEDE2000 difference of at least
-//! 10; threads of one kind are shades of their family. Every colour has a
-//! contrast of at least 3:1 (WCAG 2) against [`BACKGROUND`].
+//! Every thread of a run gets its own colour, by its index: the kind a
+//! thread played is in its label and the legend's grouping, not in its hue.
+//! The first 24 colours are at least 17 apart in CIEDE2000 from each other
+//! (about 2 is a just noticeable difference), each at least 10 from the text
+//! colour and of contrast ≥ 3:1 (WCAG 2) on both backgrounds; a run of more
+//! threads reuses them (the 33rd thread takes the 1st thread's colour), and
+//! their labels tell them apart.
 
 use plotters::style::RGBColor;
 
-use crate::probe::{ThreadInfo, ThreadKind};
+use crate::probe::ThreadInfo;
 
 /// Background of the pictures (the seed's dark navy).
 pub(crate) const BACKGROUND: RGBColor = RGBColor(0x1F, 0x26, 0x40);
+/// Background of the HTML report around them.
+#[cfg(test)]
+const PAGE: RGBColor = RGBColor(0x15, 0x1A, 0x2E);
 /// Text and axes.
 pub(crate) const FOREGROUND: RGBColor = RGBColor(0xDD, 0xE1, 0xEA);
 /// Grid lines.
 pub(crate) const GRID: RGBColor = RGBColor(0x3A, 0x43, 0x63);
 
-/// A kind's family in CIE LCh: hue range (degrees) and lightness range.
-struct Family {
-    hue: (f64, f64),
-    lightness: (f64, f64),
-    chroma: f64,
+/// The threads' colours, by thread index: chosen one after another, each
+/// the sRGB colour (on a grid of 9 steps per channel, chroma ≥ 30,
+/// lightness ≤ 88) farthest in CIEDE2000 from those before it, starting
+/// from main's blue, among the colours of contrast ≥ 3:1 on both
+/// backgrounds and at least 10 from the text colour.
+const THREAD_COLORS: [RGBColor; 32] = [
+    RGBColor(0x6C, 0xB6, 0xFF),
+    RGBColor(0xEA, 0xE1, 0x00),
+    RGBColor(0xE1, 0x09, 0x00),
+    RGBColor(0xFC, 0x2D, 0xFC),
+    RGBColor(0x2D, 0x7E, 0x5A),
+    RGBColor(0x00, 0xF3, 0xD8),
+    RGBColor(0xFC, 0xB4, 0xA2),
+    RGBColor(0xA2, 0x75, 0x00),
+    RGBColor(0x6C, 0x6C, 0xA2),
+    RGBColor(0x00, 0xC6, 0x12),
+    RGBColor(0xE1, 0xC6, 0xFC),
+    RGBColor(0xB4, 0x5A, 0x75),
+    RGBColor(0x00, 0x90, 0xA2),
+    RGBColor(0xFC, 0x75, 0x00),
+    RGBColor(0x6C, 0x87, 0x00),
+    RGBColor(0xBD, 0xD8, 0xA2),
+    RGBColor(0xFC, 0xBD, 0x63),
+    RGBColor(0xFC, 0x90, 0xBD),
+    RGBColor(0x2D, 0xD8, 0xF3),
+    RGBColor(0x99, 0x63, 0x48),
+    RGBColor(0x00, 0x7E, 0xCF),
+    RGBColor(0x90, 0x3F, 0xFC),
+    RGBColor(0xA2, 0x90, 0xFC),
+    RGBColor(0xFC, 0x63, 0x63),
+    RGBColor(0x48, 0xB4, 0x87),
+    RGBColor(0xAB, 0xA2, 0x63),
+    RGBColor(0xAB, 0x75, 0xB4),
+    RGBColor(0x00, 0xFC, 0x90),
+    RGBColor(0xA2, 0xF3, 0x09),
+    RGBColor(0xCF, 0x12, 0xA2),
+    RGBColor(0xC6, 0x90, 0x63),
+    RGBColor(0x00, 0x99, 0x36),
+];
+
+/// The colour of thread `index` of a run.
+///
+pub(crate) fn thread_color(index: usize) -> RGBColor {
+    THREAD_COLORS[index % THREAD_COLORS.len()]
 }
 
-fn family(kind: ThreadKind) -> Family {
-    match kind {
-        ThreadKind::Main => Family {
-            hue: (262.0, 282.0),
-            lightness: (60.0, 78.0),
-            chroma: 45.0,
-        },
-        ThreadKind::Worker => Family {
-            hue: (150.0, 195.0),
-            lightness: (58.0, 86.0),
-            chroma: 45.0,
-        },
-        ThreadKind::Blocking => Family {
-            hue: (48.0, 88.0),
-            lightness: (58.0, 86.0),
-            chroma: 55.0,
-        },
-        ThreadKind::Pool => Family {
-            hue: (318.0, 350.0),
-            lightness: (58.0, 82.0),
-            chroma: 50.0,
-        },
-    }
-}
-
-/// The colour of the `index`-th thread (from 0) of `count` threads of
-/// `kind`. Lightness grows with `index` across the family's range, the hue
-/// steps by the golden ratio inside the family's range, so neighbours
-/// differ in both; a lone thread gets the family's middle shade.
-pub(crate) fn thread_color(kind: ThreadKind, index: usize, count: usize) -> RGBColor {
-    let f = family(kind);
-    let count = count.max(index + 1);
-    let (l, h) = if count == 1 {
-        (
-            (f.lightness.0 + f.lightness.1) / 2.0,
-            (f.hue.0 + f.hue.1) / 2.0,
-        )
-    } else {
-        let t = index as f64 / (count - 1) as f64;
-        let spread = (index as f64 * 0.618_034 + 0.5).fract();
-        (
-            f.lightness.0 + (f.lightness.1 - f.lightness.0) * t,
-            f.hue.0 + (f.hue.1 - f.hue.0) * spread,
-        )
-    };
-    lch_to_rgb(l, f.chroma, h)
-}
-
-/// The colour of every thread of a run, by thread index: each thread's
-/// [`thread_color`] from its kind, its rank among the threads of that kind
-/// (in index order) and their count.
+/// The colour of every thread of a run, by thread index.
 pub(crate) fn run_colors(threads: &[ThreadInfo]) -> Vec<RGBColor> {
-    let count = |kind| threads.iter().filter(|t| t.kind == kind).count();
-    let mut seen = [0usize; 4];
     threads
         .iter()
-        .map(|t| {
-            let rank = seen[t.kind as usize];
-            seen[t.kind as usize] += 1;
-            thread_color(t.kind, rank, count(t.kind))
-        })
+        .map(|t| thread_color(usize::from(t.index)))
         .collect()
 }
 
@@ -122,56 +110,6 @@ pub(crate) fn hex(color: RGBColor) -> String {
 pub(crate) fn tick(value: &f64) -> String {
     let text = format!("{value:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// CIE L*C*h° (D65) to sRGB; chroma is reduced until the colour fits the
-/// sRGB gamut, so lightness and hue are kept.
-fn lch_to_rgb(l: f64, mut c: f64, h: f64) -> RGBColor {
-    loop {
-        let (a, b) = (c * h.to_radians().cos(), c * h.to_radians().sin());
-        if let Some(rgb) = lab_to_rgb(l, a, b) {
-            return rgb;
-        }
-        c *= 0.95;
-    }
-}
-
-fn lab_to_rgb(l: f64, a: f64, b: f64) -> Option<RGBColor> {
-    let fy = (l + 16.0) / 116.0;
-    let inv = |t: f64| {
-        if t > 6.0 / 29.0 {
-            t * t * t
-        } else {
-            3.0 * (6.0f64 / 29.0).powi(2) * (t - 4.0 / 29.0)
-        }
-    };
-    let (x, y, z) = (
-        0.950_47 * inv(fy + a / 500.0),
-        inv(fy),
-        1.088_83 * inv(fy - b / 200.0),
-    );
-    let linear = [
-        3.240_454_2 * x - 1.537_138_5 * y - 0.498_531_4 * z,
-        -0.969_266 * x + 1.876_010_8 * y + 0.041_556 * z,
-        0.055_643_4 * x - 0.204_025_9 * y + 1.057_225_2 * z,
-    ];
-    if linear.iter().any(|&v| !(-1e-9..=1.0 + 1e-9).contains(&v)) {
-        return None;
-    }
-    let encode = |v: f64| {
-        let v = v.clamp(0.0, 1.0);
-        let s = if v <= 0.003_130_8 {
-            12.92 * v
-        } else {
-            1.055 * v.powf(1.0 / 2.4) - 0.055
-        };
-        (s * 255.0).round() as u8
-    };
-    Some(RGBColor(
-        encode(linear[0]),
-        encode(linear[1]),
-        encode(linear[2]),
-    ))
 }
 
 #[cfg(test)]
@@ -273,26 +211,6 @@ pub(crate) mod tests {
             .sqrt()
     }
 
-    const KINDS: [ThreadKind; 4] = [
-        ThreadKind::Main,
-        ThreadKind::Worker,
-        ThreadKind::Blocking,
-        ThreadKind::Pool,
-    ];
-
-    /// Every colour of runs with up to 64 threads of a kind.
-    fn all_colors() -> Vec<(ThreadKind, usize, usize, RGBColor)> {
-        let mut all = Vec::new();
-        for kind in KINDS {
-            for count in 1..=64 {
-                for i in 0..count {
-                    all.push((kind, i, count, thread_color(kind, i, count)));
-                }
-            }
-        }
-        all
-    }
-
     #[test]
     fn ciede2000_matches_the_published_test_pairs() {
         // Pairs 1, 7 and 17 of Sharma, Wu and Dalal's test data.
@@ -319,268 +237,34 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn every_bar_colour_contrasts_3_to_1_with_the_background() {
-        let mut worst = f64::MAX;
-        for (kind, i, n, c) in all_colors() {
-            let ratio = contrast(c, BACKGROUND);
-            worst = worst.min(ratio);
-            assert!(ratio >= 3.0, "{kind:?} {i}/{n} {} is {ratio:.2}:1", hex(c));
-        }
-        for i in 0..10 {
-            assert!(contrast(series_color(i), BACKGROUND) >= 3.0, "series {i}");
-        }
-        println!("worst thread colour contrast {worst:.2}:1");
-    }
-
-    /// A colour of the palette in CIELAB, with its chroma and hue (degrees)
-    /// and what drew it (kind, index, count), for messages.
-    #[derive(Clone, Copy)]
-    struct Point {
-        lab: (f64, f64, f64),
-        chroma: f64,
-        hue: f64,
-        color: RGBColor,
-        what: (ThreadKind, usize, usize),
-    }
-
-    impl Point {
-        fn new(what: (ThreadKind, usize, usize), color: RGBColor) -> Point {
-            let lab = lab(color);
-            Point {
-                lab,
-                chroma: lab.1.hypot(lab.2),
-                hue: lab.2.atan2(lab.1).to_degrees().rem_euclid(360.0),
-                color,
-                what,
+    fn the_first_24_thread_colours_are_ciede2000_17_apart() {
+        let mut closest = f64::INFINITY;
+        for i in 0..24 {
+            for j in 0..i {
+                closest = closest.min(ciede2000(thread_color(i), thread_color(j)));
             }
         }
-    }
-
-    /// `d` degrees folded into (−180, 180].
-    fn wrap(d: f64) -> f64 {
-        let d = d.rem_euclid(360.0);
-        if d > 180.0 { d - 360.0 } else { d }
-    }
-
-    /// Nearby colours and the ranges that hold them: lightness, a, b,
-    /// chroma, and hue as a centre ± half-width.
-    struct Cluster {
-        points: Vec<Point>,
-        l: (f64, f64),
-        a: (f64, f64),
-        b: (f64, f64),
-        c: (f64, f64),
-        hue: f64,
-        hue_width: f64,
-    }
-
-    impl Cluster {
-        fn new(points: Vec<Point>) -> Cluster {
-            let range = |f: fn(&Point) -> f64| {
-                points
-                    .iter()
-                    .map(f)
-                    .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
-            };
-            let hue = points[0].hue;
-            Cluster {
-                l: range(|p| p.lab.0),
-                a: range(|p| p.lab.1),
-                b: range(|p| p.lab.2),
-                c: range(|p| p.chroma),
-                hue,
-                hue_width: points
-                    .iter()
-                    .map(|p| wrap(p.hue - hue).abs())
-                    .fold(0.0, f64::max),
-                points,
-            }
-        }
-    }
-
-    /// The distinct colours of `points` in clusters of Lab cells `cell` wide.
-    fn clusters(points: &[Point], cell: f64) -> Vec<Cluster> {
-        let mut seen = std::collections::HashSet::new();
-        let mut cells: std::collections::BTreeMap<(i64, i64, i64), Vec<Point>> = Default::default();
-        for p in points {
-            if seen.insert((p.color.0, p.color.1, p.color.2)) {
-                let key = |v: f64| (v / cell).floor() as i64;
-                cells
-                    .entry((key(p.lab.0), key(p.lab.1), key(p.lab.2)))
-                    .or_default()
-                    .push(*p);
-            }
-        }
-        cells.into_values().map(Cluster::new).collect()
-    }
-
-    /// A lower bound of ΔE00 between any colour of `p` and any of `q`: the
-    /// formula's terms taken at their worst over the two clusters' ranges.
-    /// With x = ΔC'/SC and y = ΔH'/SH,
-    ///
-    /// ΔE00² = (ΔL'/SL)² + x² + y² + RT·x·y ≥ (ΔL'/SL)² + (1 − |RT|/2)·(x² + y²),
-    ///
-    /// and, as SH ≤ SC (T ≤ 1.93 < 3) and ΔC'² + ΔH'² is the squared
-    /// distance of (a', b), with a' = (1 + G)·a stretched from a,
-    /// x² + y² ≥ (Δa² + Δb²) / SC². SL grows with |L̄' − 50|, SC with C̄',
-    /// G falls with C̄; |RT| = RC·sin(2Δθ) ≤ 2·sin(2Δθ), and Δθ falls with
-    /// the distance of h̄' from 275°, where h' is a's hue moved by at most
-    /// atan(G / (2√(1 + G))) towards the a axis.
-    fn lower_bound(p: &Cluster, q: &Cluster) -> f64 {
-        let gap =
-            |(lo1, hi1): (f64, f64), (lo2, hi2): (f64, f64)| 0.0f64.max(lo2 - hi1).max(lo1 - hi2);
-        let dl = gap(p.l, q.l);
-        let far = ((p.l.0 + q.l.0) / 2.0 - 50.0)
-            .abs()
-            .max(((p.l.1 + q.l.1) / 2.0 - 50.0).abs());
-        let sl = 1.0 + 0.015 * far * far / (20.0 + far * far).sqrt();
-        let dab = gap(p.a, q.a).hypot(gap(p.b, q.b));
-        let cbar = (p.c.0 + q.c.0) / 2.0;
-        let g = 0.5 * (1.0 - (cbar.powi(7) / (cbar.powi(7) + 25f64.powi(7))).sqrt());
-        let sc = 1.0 + 0.045 * (1.0 + g) * (p.c.1 + q.c.1) / 2.0;
-        let shift = (g / (2.0 * (1.0 + g).sqrt())).atan().to_degrees();
-        let d = wrap(q.hue - p.hue);
-        let slack = p.hue_width + q.hue_width + 2.0 * shift;
-        let rt = if p.c.0 > 0.0 && q.c.0 > 0.0 && d.abs() + slack < 180.0 {
-            // Every pair's h̄' is the middle of its shorter arc, within
-            // slack / 2 of this one's.
-            let mid = p.hue + d / 2.0;
-            let off = (wrap(mid - 275.0).abs() - slack / 2.0).max(0.0);
-            let dtheta = 30.0 * (-(off / 25.0).powi(2)).exp();
-            2.0 * (2.0 * dtheta).to_radians().sin()
-        } else {
-            2.0 * 60f64.to_radians().sin()
-        };
-        ((dl / sl).powi(2) + (1.0 - rt / 2.0) * (dab / sc).powi(2)).sqrt()
-    }
-
-    /// The closest pair of colours, one of `p` and one of `q`, with its
-    /// ΔE00, when that is under `limit`; `None` when every pair is at least
-    /// `limit` apart. Exact: pairs are computed unless their clusters'
-    /// [`lower_bound`] is `limit` or more. Also returns how many pairs it
-    /// computed.
-    fn closest_under(
-        p: &[Cluster],
-        q: &[Cluster],
-        limit: f64,
-    ) -> (Option<(f64, Point, Point)>, usize) {
-        let mut best: Option<(f64, Point, Point)> = None;
-        let mut computed = 0;
-        for cp in p {
-            for cq in q {
-                if lower_bound(cp, cq) >= limit {
-                    continue;
-                }
-                for x in &cp.points {
-                    for y in &cq.points {
-                        computed += 1;
-                        let d = ciede2000_lab(x.lab, y.lab);
-                        if d < limit && best.is_none_or(|(b, _, _)| d < b) {
-                            best = Some((d, *x, *y));
-                        }
-                    }
-                }
-            }
-        }
-        (best, computed)
-    }
-
-    fn points(kind: ThreadKind, max_count: usize) -> Vec<Point> {
-        (1..=max_count)
-            .flat_map(|count| {
-                (0..count).map(move |i| Point::new((kind, i, count), thread_color(kind, i, count)))
-            })
-            .collect()
-    }
-
-    /// Every pair of colours of different kinds, for runs with up to 64
-    /// threads of a kind (26 M pairs), is at least ΔE00 10 apart. Pairs are
-    /// ruled out a cluster pair at a time by [`lower_bound`]; the rest are
-    /// computed.
-    #[test]
-    fn kinds_are_ciede2000_10_apart() {
-        let families: Vec<Vec<Cluster>> = KINDS
-            .iter()
-            .map(|&k| clusters(&points(k, 64), 6.0))
-            .collect();
-        let mut computed = 0;
-        for (i, p) in families.iter().enumerate() {
-            for q in &families[i + 1..] {
-                let (closest, n) = closest_under(p, q, 10.0);
-                computed += n;
-                if let Some((d, x, y)) = closest {
-                    panic!(
-                        "{:?} {}/{} {} vs {:?} {}/{} {}: ΔE00 {d:.1}",
-                        x.what.0,
-                        x.what.1,
-                        x.what.2,
-                        hex(x.color),
-                        y.what.0,
-                        y.what.1,
-                        y.what.2,
-                        hex(y.color)
-                    );
-                }
-            }
-        }
-        println!("kinds at least ΔE00 10 apart; {computed} pairs computed");
-    }
-
-    /// The search behind [`kinds_are_ciede2000_10_apart`] finds what a
-    /// brute-force search finds, at several limits: on the colours of up to
-    /// 8 threads of each kind against those of 9 to 12 threads of each kind
-    /// (pairs of one kind are close, so limits are crossed; pairs near blue
-    /// have a large RT). Its bound is below every pair's ΔE00 there.
-    #[test]
-    fn the_clustered_search_agrees_with_brute_force() {
-        let few = |kind| points(kind, 8);
-        let more = |kind| {
-            let mut p = points(kind, 12);
-            p.drain(..points(kind, 8).len());
-            p
-        };
-        for &k1 in &KINDS {
-            for &k2 in &KINDS {
-                let (p, q) = (few(k1), more(k2));
-                let mut brute = f64::MAX;
-                for x in &p {
-                    for y in &q {
-                        let exact = ciede2000_lab(x.lab, y.lab);
-                        brute = brute.min(exact);
-                        let bound = lower_bound(&Cluster::new(vec![*x]), &Cluster::new(vec![*y]));
-                        assert!(
-                            bound <= exact + 1e-9,
-                            "{} vs {}: bound {bound} over ΔE00 {exact}",
-                            hex(x.color),
-                            hex(y.color)
-                        );
-                    }
-                }
-                let (cp, cq) = (clusters(&p, 4.0), clusters(&q, 4.0));
-                for limit in [0.5, 2.0, 10.0, 20.0, 40.0, 80.0] {
-                    let found = closest_under(&cp, &cq, limit).0.map(|(d, _, _)| d);
-                    assert_eq!(
-                        found,
-                        (brute < limit).then_some(brute),
-                        "{k1:?} vs {k2:?} under {limit}"
-                    );
-                }
-            }
-        }
+        assert!(closest >= 17.0, "closest pair: ΔE00 {closest:.1}");
     }
 
     #[test]
-    fn shades_within_a_kind_are_distinct() {
-        for kind in KINDS {
-            for count in 1..=64 {
-                let mut colors: Vec<String> = (0..count)
-                    .map(|i| hex(thread_color(kind, i, count)))
-                    .collect();
-                colors.sort();
-                colors.dedup();
-                assert_eq!(colors.len(), count, "{kind:?} × {count}");
+    fn every_thread_colour_reads_on_both_backgrounds_and_apart_from_text() {
+        for (i, &color) in THREAD_COLORS.iter().enumerate() {
+            for background in [BACKGROUND, PAGE] {
+                let ratio = contrast(color, background);
+                assert!(ratio >= 3.0, "{i} {}: {ratio:.2}:1", hex(color));
             }
+            let text = ciede2000(color, FOREGROUND);
+            assert!(
+                text >= 10.0,
+                "{i} {}: ΔE00 {text:.1} from the text",
+                hex(color)
+            );
         }
+        let mut distinct: Vec<String> = THREAD_COLORS.iter().map(|&c| hex(c)).collect();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), THREAD_COLORS.len());
     }
 }
 
@@ -588,11 +272,10 @@ pub(crate) mod tests {
 mod doc_examples {
     #[test]
     fn palette_thread_color() {
-        use crate::probe::ThreadKind;
         use crate::render::palette::thread_color;
-        let a = thread_color(ThreadKind::Blocking, 0, 25);
-        let b = thread_color(ThreadKind::Blocking, 24, 25);
-        assert_ne!(a, b);
+        use plotters::style::RGBColor;
+        assert_eq!(thread_color(0), RGBColor(0x6C, 0xB6, 0xFF)); // main's blue
+        assert_eq!(thread_color(32), thread_color(0));
     }
 }
 
