@@ -31,9 +31,12 @@ pub(crate) enum Command {
     List,
     /// Run scenarios (default: the journey's five) and write a result folder.
     Run(RunArgs),
-    /// Compare two result folders (or one folder's values of a setting,
-    /// with --vary): exit 0 nothing regressed and every row judged, 1
-    /// something regressed, 2 bad input, 3 some rows unknown or disturbed.
+    /// Compare two result folders, or one folder's values of a setting
+    /// (--vary); exit 1 if something regressed.
+    ///
+    /// Exit codes: 0 nothing regressed and every row judged, 1 something
+    /// regressed, 2 bad input, 3 nothing regressed but some rows unknown
+    /// or disturbed.
     Compare {
         /// The baseline result folder (with --vary and no NEW: the one
         /// folder whose configurations are compared).

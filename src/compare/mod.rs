@@ -417,25 +417,26 @@ fn nothing_paired(
     vary: &[Setting],
 ) -> Error {
     let shown = |p: &Path| p.display().to_string();
+    let names = vary
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     match new {
         Some(new) => Error::bad_input(format!(
-            "{} and {} have no configuration in common{}; the settings that differ: {}",
+            "{} and {} have no {}; the settings that differ: {}",
             shown(&options.base),
             options.new.as_deref().map_or_else(String::new, shown),
             if vary.is_empty() {
-                String::new()
+                "configuration in common".to_string()
             } else {
-                " but the varied settings".to_string()
+                format!("configurations that differ only in {names}")
             },
             differing_settings(&base.metrics, &new.metrics)
         )),
         None => Error::bad_input(format!(
-            "{}: no two configurations differ only in {}: nothing to compare",
+            "{}: no two configurations differ only in {names}: nothing to compare",
             shown(&options.base),
-            vary.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
         )),
     }
 }
