@@ -252,6 +252,58 @@ fn json_holds_the_contracts_keys_and_the_exit_code() {
 }
 
 #[test]
+fn the_throughput_and_cpu_columns_are_judged_where_runs_csv_has_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = repeats(dir.path(), &["--workers", "1"]);
+    let fill = |name: &str, per_s: f64| {
+        let folder = copy(&real, dir.path(), name);
+        let runs = folder.join("runs.csv");
+        let spread = |i: usize| [1.0, 1.01, 0.99][i % 3];
+        edit(&runs, "events_per_s", |i, _| {
+            format!("{}", per_s * spread(i))
+        });
+        edit(&runs, "cpu_per_event_ns", |i, _| {
+            format!("{}", (50_000.0 * spread(i)).round())
+        });
+        edit(&runs, "process_cpu_ns", |i, _| {
+            format!("{}", (9e6 * spread(i)).round())
+        });
+        folder
+    };
+    // Half the throughput: worse, since more events per second is better.
+    let (base, new) = (fill("base", 20_000.0), fill("new", 10_000.0));
+    let out = compare(&[
+        base.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc = json(&out);
+    let row = |metric: &str| {
+        doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {metric} row: {doc}"))
+            .clone()
+    };
+    let rate = row("events_per_s");
+    assert_eq!(
+        (&rate["verdict"], &rate["better"], &rate["unit"]),
+        (&"regressed".into(), &"higher".into(), &"events/s".into())
+    );
+    let per_event = row("cpu_per_event");
+    assert_eq!(per_event["verdict"], "same");
+    assert_eq!(
+        (&per_event["better"], &per_event["unit"]),
+        (&"lower".into(), &"ns/event".into())
+    );
+    assert_eq!(row("process_cpu")["verdict"], "same");
+}
+
+#[test]
 fn vary_pairs_the_values_of_a_setting_in_one_folder_or_two() {
     let dir = tempfile::tempdir().unwrap();
     let both = repeats(&dir.path().join("both"), &["--workers", "1,2"]);

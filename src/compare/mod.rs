@@ -349,8 +349,12 @@ impl Options {
 /// pair.
 pub(crate) fn compare(options: &Options) -> Result<Comparison> {
     options.check()?;
-    let mut vary = options.vary.clone();
-    vary.dedup();
+    let mut vary: Vec<Setting> = Vec::new();
+    for &setting in &options.vary {
+        if !vary.contains(&setting) {
+            vary.push(setting);
+        }
+    }
     let base = load::folder(&options.base)?;
     let new = options.new.as_deref().map(load::folder).transpose()?;
     let pairing = match &new {
