@@ -22,7 +22,7 @@ pub(crate) struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-#[expect(
+#[allow(
     clippy::large_enum_variant,
     reason = "parsed once per process: boxing `run`'s options saves nothing"
 )]
@@ -31,19 +31,43 @@ pub(crate) enum Command {
     List,
     /// Run scenarios (default: the journey's five) and write a result folder.
     Run(RunArgs),
-    /// Compare two result folders; exit 1 if something regressed.
+    /// Compare two result folders, or one folder's values of a setting
+    /// (--vary); exit 1 if something regressed.
+    ///
+    /// Exit codes: 0 nothing regressed and every row judged, 1 something
+    /// regressed, 2 bad input, 3 nothing regressed but some rows unknown
+    /// or disturbed.
     Compare {
-        /// The baseline result folder.
+        /// The baseline result folder (with --vary and no NEW: the one
+        /// folder whose configurations are compared).
         #[arg(value_name = "BASE")]
         base: PathBuf,
         /// The result folder to judge.
         #[arg(value_name = "NEW")]
-        new: PathBuf,
-        /// Smallest change, in %, that can count as a regression.
+        new: Option<PathBuf>,
+        /// Smallest change of the medians, in % of the base median, that
+        /// can count.
         #[arg(long, value_name = "PCT", default_value = "10", value_parser = parse_percent, allow_hyphen_values = true)]
         threshold: f64,
-        /// Table format (markdown for CI comments).
-        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(["text", "markdown"]).try_map(|s| s.parse::<crate::compare::Format>()))]
+        /// The false-discovery rate held over the whole comparison
+        /// (Benjamini–Hochberg).
+        #[arg(long, value_name = "Q", default_value = "0.05", value_parser = parse_fdr, allow_hyphen_values = true)]
+        fdr: f64,
+        /// Pair configurations that differ only in these settings (e.g.
+        /// event_interval or workers,executor).
+        #[arg(long, value_name = "SETTING[,SETTING…]", value_delimiter = ',', value_parser = |s: &str| s.trim().parse::<crate::scenario::Setting>())]
+        vary: Vec<crate::scenario::Setting>,
+        /// With one folder and --vary: each varied setting's base value, in
+        /// --vary's order [default: its first value in run order].
+        #[arg(
+            long = "base",
+            id = "base_value",
+            value_name = "VALUE[,VALUE…]",
+            value_delimiter = ','
+        )]
+        base_value: Vec<String>,
+        /// Output format (markdown for CI comments, json for programs).
+        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(["text", "markdown", "json"]).try_map(|s| s.parse::<crate::compare::Format>()))]
         format: crate::compare::Format,
         /// Print every row, not only the changed ones and a count of the rest.
         #[arg(long)]
@@ -173,6 +197,15 @@ fn parse_percent(text: &str) -> Result<f64, String> {
     match text.trim().trim_end_matches('%').parse::<f64>() {
         Ok(p) if p >= 0.0 && p.is_finite() => Ok(p),
         _ => Err(format!("`{text}` is not a percentage (e.g. 10 or 10%)")),
+    }
+}
+
+fn parse_fdr(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(q) if q > 0.0 && q < 1.0 => Ok(q),
+        _ => Err(format!(
+            "`{text}` is not a false-discovery rate (a number between 0 and 1, e.g. 0.05)"
+        )),
     }
 }
 

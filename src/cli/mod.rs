@@ -1,6 +1,6 @@
 //! The `pollscope` command: parses the command line and calls the library.
 //! Every failure becomes one line on stderr and exit code 2; `compare`
-//! finding a regression is exit code 1.
+//! finding a regression is exit code 1, rows it could not judge 3.
 
 mod args;
 mod progress;
@@ -58,9 +58,22 @@ pub fn main() -> i32 {
             base,
             new,
             threshold,
+            fdr,
+            vary,
+            base_value,
             format,
             all,
-        } => compare(&base, &new, threshold, format, all),
+        } => {
+            let options = crate::compare::Options {
+                base,
+                new,
+                threshold_pct: threshold,
+                fdr,
+                vary,
+                base_values: base_value,
+            };
+            compare(&options, format, all)
+        }
         Command::Plot {
             dir,
             zoom,
@@ -99,31 +112,30 @@ fn parse() -> Result<Cli, i32> {
     })
 }
 
-/// `pollscope compare`: the table and each regression; exit code 1 if
-/// there was one.
+/// `pollscope compare`: warnings on stderr, the comparison on stdout; the
+/// exit code the verdicts give (0, 1 or 3). A closed stdout (`| head`)
+/// ends it quietly with that code.
 fn compare(
-    base: &Path,
-    new: &Path,
-    threshold: f64,
+    options: &crate::compare::Options,
     format: crate::compare::Format,
     all: bool,
 ) -> crate::error::Result<i32> {
-    let comparison = crate::compare::compare(base, new, threshold)?;
+    use std::io::Write;
+    let comparison = crate::compare::compare(options)?;
     for warning in &comparison.warnings {
-        eprintln!("warning: {warning}");
+        let _ = writeln!(std::io::stderr(), "warning: {warning}");
     }
-    print!("{}", crate::compare::render(&comparison, format, all));
-    let regressions: Vec<_> = comparison.regressions().collect();
-    for r in &regressions {
-        println!(
-            "regression: {}: {} {:+.1}%",
-            r.config, r.metric, r.change_pct
-        );
+    let text = crate::compare::render(&comparison, format, all);
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::error::Error::io("standard output", e))
+        }
+        _ => Ok(comparison.exit_code()),
     }
-    if let Some(note) = crate::compare::one_repeat_note(&comparison) {
-        println!("{note}");
-    }
-    Ok(i32::from(!regressions.is_empty()))
 }
 
 /// `pollscope plot`: re-renders `dir`, then lists its findings unless

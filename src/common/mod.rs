@@ -2,5 +2,6 @@
 
 pub(crate) mod duration;
 pub(crate) mod names;
+pub(crate) mod significance;
 pub(crate) mod spelling;
 pub(crate) mod stats;

@@ -4,17 +4,30 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use super::{Better, ConfigKey, Metrics, Series, Unit};
+use super::{Better, ConfigKey, ConfigMetrics, Metrics, Series, Unit};
 use crate::error::{Error, Result};
 use crate::export::rows::{FutureRow, RunRow, read_rows};
 use crate::scenario::Setting;
 
-/// Per configuration: makespan and efficiency from runs.csv; each future's
-/// completion, p99 scheduling delay and p99 poll duration, and a service
-/// future's p50 and p99 value (round trip, lateness, latency, wait), from
-/// futures.csv;
-/// one value per repeat.
-pub(super) fn metrics(dir: &Path) -> Result<(Metrics, Recorded)> {
+/// A result folder as `compare` reads it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Folder {
+    /// Each configuration's metrics.
+    pub metrics: Metrics,
+    /// The machines and builds that recorded it.
+    pub recorded: Recorded,
+    /// The configurations in the order of their first run in runs.csv.
+    pub order: Vec<ConfigKey>,
+}
+
+/// The metrics `compare` judges, one value per repeat. From runs.csv:
+/// `makespan`, `efficiency`, and where the run stage filled them
+/// `events_per_s` (higher is better), `cpu_per_event` and `process_cpu`
+/// (lower is better). From futures.csv, per future: its `completion`,
+/// `sched_delay p99` and `poll p99`, and a service future's `value p50`
+/// and `value p99` (round trip, lateness, latency, wait). A configuration
+/// is disturbed where runs.csv marks any of its runs `disturbed`.
+pub(super) fn folder(dir: &Path) -> Result<Folder> {
     if !dir.is_dir() {
         return Err(Error::bad_input(format!(
             "{}: not a result folder",
@@ -22,20 +35,7 @@ pub(super) fn metrics(dir: &Path) -> Result<(Metrics, Recorded)> {
         )));
     }
     let mut keys: HashMap<String, ConfigKey> = HashMap::new();
-    let mut recorded = Recorded::default();
-    let mut out = Metrics::new();
-    let mut add = |key: &ConfigKey, metric: String, better: Better, unit: Unit, value: f64| {
-        out.entry(key.clone())
-            .or_default()
-            .entry(metric)
-            .or_insert_with(|| Series {
-                better,
-                unit,
-                values: Vec::new(),
-            })
-            .values
-            .push(value);
-    };
+    let mut out = Folder::default();
     for (_, row) in read_rows::<RunRow<'_>>(dir)? {
         let key = ConfigKey {
             scenario: row.scenario.to_string(),
@@ -44,22 +44,15 @@ pub(super) fn metrics(dir: &Path) -> Result<(Metrics, Recorded)> {
                 .filter_map(|&setting| Some((setting, row.setting(setting)?)))
                 .collect(),
         };
-        recorded.add(&row);
-        add(
-            &key,
-            "makespan".into(),
-            Better::Lower,
-            Unit::Nanos,
-            row.makespan_us as f64 * 1e3,
-        );
-        if let Some(efficiency) = row.efficiency {
-            add(
-                &key,
-                "efficiency".into(),
-                Better::Higher,
-                Unit::Ratio,
-                efficiency,
-            );
+        out.recorded.add(&row);
+        if !out.metrics.contains_key(&key) {
+            out.order.push(key.clone());
+        }
+        let config = out.metrics.entry(key.clone()).or_default();
+        config.runs += 1;
+        config.disturbed += usize::from(row.disturbed == Some(1));
+        for (metric, better, unit, value) in run_metrics(&row) {
+            add(config, metric, better, unit, value);
         }
         keys.insert(row.run_id.into_owned(), key);
     }
@@ -71,6 +64,7 @@ pub(super) fn metrics(dir: &Path) -> Result<(Metrics, Recorded)> {
                 format!("run_id: run `{}` is not in runs.csv", row.run_id),
             ));
         };
+        let config = out.metrics.entry(key.clone()).or_default();
         for (value, metric) in [
             (row.completed_ns, "completion"),
             (row.sched_delay_p99_ns, "sched_delay p99"),
@@ -79,17 +73,62 @@ pub(super) fn metrics(dir: &Path) -> Result<(Metrics, Recorded)> {
             (row.value_p99_ns, "value p99"),
         ] {
             if let Some(v) = value {
-                add(
-                    key,
-                    format!("{} {metric}", row.future),
-                    Better::Lower,
-                    Unit::Nanos,
-                    v as f64,
-                );
+                let name = format!("{} {metric}", row.future);
+                add(config, &name, Better::Lower, Unit::Nanos, v as f64);
             }
         }
     }
-    Ok((out, recorded))
+    Ok(out)
+}
+
+/// A run's own metrics: (name, better, unit, value), those it has.
+fn run_metrics(row: &RunRow<'_>) -> Vec<(&'static str, Better, Unit, f64)> {
+    let mut metrics = vec![(
+        "makespan",
+        Better::Lower,
+        Unit::Nanos,
+        row.makespan_us as f64 * 1e3,
+    )];
+    let optional = [
+        ("efficiency", Better::Higher, Unit::Ratio, row.efficiency),
+        (
+            "events_per_s",
+            Better::Higher,
+            Unit::PerSecond,
+            row.events_per_s,
+        ),
+        (
+            "cpu_per_event",
+            Better::Lower,
+            Unit::NanosPerEvent,
+            row.cpu_per_event_ns.map(|v| v as f64),
+        ),
+        (
+            "process_cpu",
+            Better::Lower,
+            Unit::CpuNanos,
+            row.process_cpu_ns.map(|v| v as f64),
+        ),
+    ];
+    metrics.extend(
+        optional
+            .into_iter()
+            .filter_map(|(name, better, unit, value)| Some((name, better, unit, value?))),
+    );
+    metrics
+}
+
+fn add(config: &mut ConfigMetrics, metric: &str, better: Better, unit: Unit, value: f64) {
+    config
+        .series
+        .entry(metric.to_string())
+        .or_insert_with(|| Series {
+            better,
+            unit,
+            values: Vec::new(),
+        })
+        .values
+        .push(value);
 }
 
 /// What a folder says about the machines and builds that recorded it.

@@ -1,16 +1,25 @@
-//! `pollscope compare BASE NEW`: match the runs of two result folders by
-//! configuration and say, metric by metric, what changed beyond the noise.
+//! `pollscope compare BASE NEW` (or `compare DIR --vary SETTING`): pair the
+//! configurations of two result folders (or of one folder's values of a
+//! setting) and judge, metric by metric over the repeats, what changed
+//! beyond the threshold, the noise floor and chance ([`judge`]).
 
+mod differ;
+mod json;
+mod judge;
 mod load;
+mod pair;
 mod table;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::scenario::{Executor, Setting, SettingValue};
 
-pub(crate) use table::{Format, one_repeat_note, render};
+pub(crate) use differ::differing_settings;
+pub(crate) use judge::{Judgement, Undecided};
+pub(crate) use pair::Varied;
+pub(crate) use table::{Format, render};
 
 /// What identifies a configuration across folders: the scenario and the
 /// value of every configuration setting of the table ([`Setting`]) but the
@@ -67,28 +76,69 @@ impl std::fmt::Display for ConfigKey {
 /// Whether smaller or larger values are better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Better {
-    /// Times: smaller is better.
+    /// Times, CPU: smaller is better.
     Lower,
-    /// Efficiency: larger is better.
+    /// Efficiency, throughput: larger is better.
     Higher,
 }
 
-/// What a metric's values are.
+impl Better {
+    /// `lower` or `higher`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+        }
+    }
+}
+
+/// What a metric's values are, and the smallest difference that counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unit {
-    /// Nanoseconds (shown as human durations).
+    /// Wall times, ns (makespan, completion, delays, poll durations,
+    /// service latencies).
     Nanos,
+    /// A run's CPU time, ns (`process_cpu_ns`).
+    CpuNanos,
+    /// CPU time per event, ns (`cpu_per_event_ns`).
+    NanosPerEvent,
     /// A ratio such as efficiency.
     Ratio,
+    /// Events per second.
+    PerSecond,
 }
 
 impl Unit {
-    /// Differences smaller than this never count: 1 µs for times, 0.01 for
-    /// ratios (below them, changes are clock and scheduler noise).
+    /// The absolute noise floor: a difference of the medians at most this
+    /// large never counts, and repeats below it count as equal to it.
+    ///
+    /// - times: 1 µs — sub-µs poll durations and delays are the clocks'
+    ///   and the scheduler's jitter, not news;
+    /// - a run's CPU time: 100 µs — starting and ending a runtime's threads
+    ///   alone varies by tens of µs;
+    /// - CPU per event: 100 ns — a run's fixed costs spread over its events
+    ///   move it by that much;
+    /// - ratios: 0.01;
+    /// - rates: 1 event/s (the threshold judges rates; the floor only stops
+    ///   rates near zero from counting).
     pub(crate) fn floor(self) -> f64 {
         match self {
             Unit::Nanos => 1_000.0,
+            Unit::CpuNanos => 100_000.0,
+            Unit::NanosPerEvent => 100.0,
             Unit::Ratio => 0.01,
+            Unit::PerSecond => 1.0,
+        }
+    }
+
+    /// The unit as the JSON output names it: `ns`, `ns/event`, `ratio`,
+    /// `events/s`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Unit::Nanos | Unit::CpuNanos => "ns",
+            Unit::NanosPerEvent => "ns/event",
+            Unit::Ratio => "ratio",
+            Unit::PerSecond => "events/s",
         }
     }
 }
@@ -100,7 +150,7 @@ pub(crate) struct Series {
     pub better: Better,
     /// What the values are.
     pub unit: Unit,
-    /// One value per repeat.
+    /// One value per repeat, in run order.
     pub values: Vec<f64>,
 }
 
@@ -110,75 +160,100 @@ impl Series {
     pub(crate) fn median(&self) -> f64 {
         crate::common::stats::median_f64(&mut self.values.clone()).unwrap_or(f64::NAN)
     }
-
-    fn range(&self) -> (f64, f64) {
-        self.values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-                (lo.min(v), hi.max(v))
-            })
-    }
 }
 
-/// A result folder's metrics: configuration → metric name → values.
-pub(crate) type Metrics = BTreeMap<ConfigKey, BTreeMap<String, Series>>;
+/// One configuration's metrics in a folder.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct ConfigMetrics {
+    /// Metric name → values over the repeats.
+    pub series: BTreeMap<String, Series>,
+    /// Runs (repeats) of the configuration.
+    pub runs: usize,
+    /// Those of them runs.csv marks `disturbed`.
+    pub disturbed: usize,
+}
 
-/// The verdict on one metric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// Within the threshold, within the repeats' spread, or too small to
-    /// matter.
-    Unchanged,
-    /// Better beyond the threshold and the spread.
-    Improved,
-    /// Worse beyond the threshold and the spread.
+/// A result folder's metrics: configuration → its metrics.
+pub(crate) type Metrics = BTreeMap<ConfigKey, ConfigMetrics>;
+
+/// The verdict on one metric of one configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Verdict {
+    /// Worse beyond the threshold, the floor and chance.
     Regressed,
+    /// Better beyond the threshold, the floor and chance.
+    Improved,
+    /// The medians moved less than the threshold or the floor.
+    Same,
+    /// Too few repeats, or no decision at the false-discovery rate.
+    Unknown,
+    /// A side's run was disturbed.
+    Disturbed,
 }
 
-impl Change {
-    /// `ok`, `improved` or `REGRESSED`.
+impl Verdict {
+    /// Every verdict, in the order counts list them.
+    pub(crate) const ALL: [Verdict; 5] = [
+        Verdict::Regressed,
+        Verdict::Improved,
+        Verdict::Same,
+        Verdict::Unknown,
+        Verdict::Disturbed,
+    ];
+
+    /// `regressed`, `improved`, `same`, `unknown` or `disturbed` (JSON);
+    /// text and Markdown print them upper-case.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Change::Unchanged => "ok",
-            Change::Improved => "improved",
-            Change::Regressed => "REGRESSED",
+            Verdict::Regressed => "regressed",
+            Verdict::Improved => "improved",
+            Verdict::Same => "same",
+            Verdict::Unknown => "unknown",
+            Verdict::Disturbed => "disturbed",
         }
     }
 }
 
-/// One row of the comparison.
+/// One row of the comparison: a metric of a pair of configurations.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Row {
-    /// The configuration.
+    /// The configuration: with `--vary`, the settings both sides share.
     pub config: ConfigKey,
+    /// With `--vary`: each varied setting's base and new value.
+    pub vary: Vec<Varied>,
     /// The metric (`makespan`, `efficiency`, `fut0 completion`, ...).
     pub metric: String,
     /// Its unit.
     pub unit: Unit,
-    /// Median over BASE's repeats.
-    pub base: f64,
-    /// Median over NEW's repeats.
-    pub new: f64,
-    /// `(new − base) / base`, in %.
-    pub change_pct: f64,
-    /// The verdict.
-    pub verdict: Change,
-    /// Whether a side has a single repeat, so its spread is unknown and
-    /// the threshold alone decided.
-    pub single_repeat: bool,
+    /// Which way is better.
+    pub better: Better,
+    /// BASE's repeats.
+    pub base_values: Vec<f64>,
+    /// NEW's repeats.
+    pub new_values: Vec<f64>,
+    /// The judge's answer.
+    pub judged: Judgement,
 }
 
 /// The whole comparison.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Comparison {
-    /// One row per metric of each configuration in both folders.
+    /// The BASE folder.
+    pub base: PathBuf,
+    /// The NEW folder (BASE again with one folder and `--vary`).
+    pub new: PathBuf,
+    /// The varied settings (none: every setting matched).
+    pub vary: Vec<Setting>,
+    /// One row per metric of each pair of configurations.
     pub rows: Vec<Row>,
-    /// Configurations only BASE has.
+    /// Base configurations without a partner.
     pub only_in_base: Vec<ConfigKey>,
-    /// Configurations only NEW has.
+    /// New configurations without a partner.
     pub only_in_new: Vec<ConfigKey>,
     /// The threshold used, %.
     pub threshold_pct: f64,
+    /// The false-discovery rate held.
+    pub fdr: f64,
     /// What differs between the folders' machines and builds (versions,
     /// cores, calibration), one line each: the comparison may measure
     /// that rather than the change.
@@ -188,298 +263,184 @@ pub(crate) struct Comparison {
 impl Comparison {
     /// The rows that regressed.
     pub(crate) fn regressions(&self) -> impl Iterator<Item = &Row> {
-        self.rows.iter().filter(|r| r.verdict == Change::Regressed)
+        self.rows
+            .iter()
+            .filter(|r| r.judged.verdict == Verdict::Regressed)
+    }
+
+    /// How many rows got each verdict, in [`Verdict::ALL`]'s order.
+    pub(crate) fn counts(&self) -> [(Verdict, usize); 5] {
+        Verdict::ALL.map(|v| {
+            (
+                v,
+                self.rows.iter().filter(|r| r.judged.verdict == v).count(),
+            )
+        })
+    }
+
+    /// The process's exit code: 1 when a row regressed; else 3 when a row
+    /// is `unknown` or `disturbed`; else 0.
+    pub(crate) fn exit_code(&self) -> i32 {
+        let count = |verdict| {
+            self.rows
+                .iter()
+                .filter(|r| r.judged.verdict == verdict)
+                .count()
+        };
+        if count(Verdict::Regressed) > 0 {
+            1
+        } else if count(Verdict::Unknown) + count(Verdict::Disturbed) > 0 {
+            3
+        } else {
+            0
+        }
     }
 }
 
-fn negligible(unit: Unit, base: f64, new: f64) -> bool {
-    (new - base).abs() < unit.floor()
+/// What to compare, and by which rules.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Options {
+    /// BASE, or the one folder with `--vary`.
+    pub base: PathBuf,
+    /// NEW (absent: one folder, `--vary` required).
+    pub new: Option<PathBuf>,
+    /// Smallest change that counts, % of the base median.
+    pub threshold_pct: f64,
+    /// The false-discovery rate held over the comparison.
+    pub fdr: f64,
+    /// `--vary`: the settings the pairs may differ in.
+    pub vary: Vec<Setting>,
+    /// `--base`: with one folder, the varied settings' base values.
+    pub base_values: Vec<String>,
 }
 
-/// Judges one metric: a change is a regression (or an improvement) only
-/// when the medians differ in the worse (better) direction by more than
-/// `threshold_pct` of the base, by more than the spread (max − min) of the
-/// repeats on *each* side, and by more than the negligible floor. With one
-/// repeat per side the spreads are 0 and the threshold decides.
-pub(crate) fn judge(base: &Series, new: &Series, threshold_pct: f64) -> Change {
-    let (b, n) = (base.median(), new.median());
-    if !b.is_finite() || !n.is_finite() || b == 0.0 || negligible(base.unit, b, n) {
-        return Change::Unchanged;
-    }
-    let delta = n - b;
-    let spread = |s: &Series| {
-        let (lo, hi) = s.range();
-        hi - lo
-    };
-    let beyond_noise = delta.abs() > threshold_pct / 100.0 * b.abs()
-        && delta.abs() > spread(base)
-        && delta.abs() > spread(new);
-    let worse = match base.better {
-        Better::Lower => delta > 0.0,
-        Better::Higher => delta < 0.0,
-    };
-    match (beyond_noise, worse) {
-        (false, _) => Change::Unchanged,
-        (true, true) => Change::Regressed,
-        (true, false) => Change::Improved,
+impl Options {
+    /// Checks the combination of options (bad input: exit code 2).
+    fn check(&self) -> Result<()> {
+        let problem = if !(self.threshold_pct >= 0.0 && self.threshold_pct.is_finite()) {
+            format!(
+                "threshold `{}` must be a non-negative number",
+                self.threshold_pct
+            )
+        } else if !(self.fdr > 0.0 && self.fdr < 1.0) {
+            format!("--fdr `{}` must lie between 0 and 1", self.fdr)
+        } else if self.new.is_none() && self.vary.is_empty() {
+            format!(
+                "compare needs two folders (BASE NEW), or one folder with --vary SETTING \
+                 (compare {} --vary workers)",
+                self.base.display()
+            )
+        } else if !self.base_values.is_empty() && (self.vary.is_empty() || self.new.is_some()) {
+            "--base VALUE names the base value of --vary within one folder \
+             (compare DIR --vary SETTING --base VALUE); with two folders BASE is the base"
+                .to_string()
+        } else {
+            return Ok(());
+        };
+        Err(Error::bad_input(problem))
     }
 }
 
-/// Compares the result folders `base` and `new`.
+/// Compares the result folders (or one folder's varied settings) as
+/// `options` say.
 ///
 /// Bad input (exit code 2): a missing folder or file, a CSV whose header
-/// lacks the contract's columns, no configuration in common.
-pub(crate) fn compare(base: &Path, new: &Path, threshold_pct: f64) -> Result<Comparison> {
-    if !(threshold_pct >= 0.0 && threshold_pct.is_finite()) {
-        return Err(Error::bad_input(format!(
-            "threshold `{threshold_pct}` must be a non-negative number"
-        )));
+/// lacks the contract's columns, options that do not combine, nothing to
+/// pair.
+pub(crate) fn compare(options: &Options) -> Result<Comparison> {
+    options.check()?;
+    let mut vary: Vec<Setting> = Vec::new();
+    for &setting in &options.vary {
+        if !vary.contains(&setting) {
+            vary.push(setting);
+        }
     }
-    let (base_metrics, base_env) = load::metrics(base)?;
-    let (new_metrics, new_env) = load::metrics(new)?;
+    let base = load::folder(&options.base)?;
+    let new = options.new.as_deref().map(load::folder).transpose()?;
+    let pairing = match &new {
+        Some(new) if vary.is_empty() => pair::same_settings(&base, new),
+        Some(new) => pair::across_folders(&base, new, &vary),
+        None => pair::within_folder(&base, &options.base, &vary, &options.base_values)?,
+    };
+    let mut cases = Vec::new();
     let mut rows = Vec::new();
-    for (config, base_series) in &base_metrics {
-        let Some(new_series) = new_metrics.get(config) else {
-            continue;
-        };
-        for (metric, b) in base_series {
-            let Some(n) = new_series.get(metric) else {
+    for p in &pairing.pairs {
+        for (metric, b) in &p.base.series {
+            let Some(n) = p.new.series.get(metric) else {
                 continue;
             };
-            let (bm, nm) = (b.median(), n.median());
-            rows.push(Row {
-                config: config.clone(),
-                metric: metric.clone(),
-                unit: b.unit,
-                base: bm,
-                new: nm,
-                change_pct: if bm == 0.0 {
-                    0.0
-                } else {
-                    (nm - bm) / bm.abs() * 100.0
-                },
-                verdict: judge(b, n, threshold_pct),
-                single_repeat: b.values.len() < 2 || n.values.len() < 2,
+            cases.push(judge::Case {
+                base: b,
+                new: n,
+                disturbed: p.base.disturbed + p.new.disturbed > 0,
             });
+            rows.push((p, metric, b, n));
         }
     }
-    let only = |a: &Metrics, b: &Metrics| {
-        a.keys()
-            .filter(|k| !b.contains_key(k))
-            .cloned()
-            .collect::<Vec<_>>()
+    let rules = judge::Rules {
+        threshold_pct: options.threshold_pct,
+        fdr: options.fdr,
     };
-    let comparison = Comparison {
-        only_in_base: only(&base_metrics, &new_metrics),
-        only_in_new: only(&new_metrics, &base_metrics),
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .zip(judge::judge(&cases, rules))
+        .map(|((p, metric, b, n), judged)| Row {
+            config: p.config.clone(),
+            vary: p.vary.clone(),
+            metric: metric.clone(),
+            unit: b.unit,
+            better: b.better,
+            base_values: b.values.clone(),
+            new_values: n.values.clone(),
+            judged,
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(nothing_paired(options, &base, new.as_ref(), &vary));
+    }
+    Ok(Comparison {
+        base: options.base.clone(),
+        new: options.new.clone().unwrap_or_else(|| options.base.clone()),
+        vary,
         rows,
-        threshold_pct,
-        warnings: base_env.differences(&new_env),
-    };
-    if comparison.rows.is_empty() {
-        return Err(Error::bad_input(format!(
-            "{} and {} have no configuration in common; the settings that differ: {}",
-            base.display(),
-            new.display(),
-            differing_settings(&base_metrics, &new_metrics)
-        )));
-    }
-    Ok(comparison)
+        only_in_base: pairing.only_in_base,
+        only_in_new: pairing.only_in_new,
+        threshold_pct: options.threshold_pct,
+        fdr: options.fdr,
+        warnings: new
+            .as_ref()
+            .map_or_else(Vec::new, |new| base.recorded.differences(&new.recorded)),
+    })
 }
 
-/// The values of `setting` over one side's configurations: `default`
-/// first, numbers by value, then names, each once.
-fn values_of(side: &Metrics, setting: Setting) -> Vec<String> {
-    let mut values: Vec<String> = side.keys().filter_map(|k| k.value(setting)).collect();
-    values.sort_by_key(|s| {
-        (
-            s != "default",
-            s.parse::<u64>().unwrap_or(u64::MAX),
-            s.clone(),
-        )
-    });
-    values.dedup();
-    values
-}
-
-/// The `pollscope run` option that sets `setting` to `values` (BASE's),
-/// `Ok(None)` where none is needed, `Err(())` where one option cannot.
-fn run_option(setting: Setting, values: &[String]) -> Result<Option<String>, ()> {
-    let spec = setting.spec();
-    match values {
-        [] => Ok(None),
-        [one] if spec.default == Some(one.as_str()) => Ok(None),
-        [_] if setting == Setting::PollCpuTime => Ok(Some(format!("--{}", spec.flag))),
-        [one] => Ok(Some(format!("--{} {one}", spec.flag))),
-        many if spec.list => Ok(Some(format!("--{} {}", spec.flag, many.join(",")))),
-        _ => Err(()),
-    }
-}
-
-/// The settings whose values differ between two folders' configurations,
-/// and the whole `pollscope run` command that would reproduce BASE's
-/// configurations (where one command can: a single value for the
-/// single-valued options). Every setting comes from the table
-/// ([`Setting::ALL`]).
-pub(crate) fn differing_settings(base: &Metrics, new: &Metrics) -> String {
-    // tokio's settings differ only where both folders have tokio runs (a
-    // smol run has none of them).
-    let has_tokio = |side: &Metrics| side.keys().any(ConfigKey::on_tokio);
-    let tokio_on_both = has_tokio(base) && has_tokio(new);
-    let mut scenarios: Vec<&str> = base.keys().map(|k| k.scenario.as_str()).collect();
-    scenarios.dedup();
-    let (scenarios_new, mut differences) = (
-        new.keys()
-            .map(|k| k.scenario.as_str())
-            .collect::<std::collections::BTreeSet<_>>(),
-        Vec::new(),
-    );
-    let shown = |v: &[String]| {
-        if v.is_empty() {
-            "–".to_string()
-        } else {
-            v.join(",")
-        }
-    };
-    if scenarios
+/// The error when no pair of configurations was found.
+fn nothing_paired(
+    options: &Options,
+    base: &load::Folder,
+    new: Option<&load::Folder>,
+    vary: &[Setting],
+) -> Error {
+    let shown = |p: &Path| p.display().to_string();
+    let names = vary
         .iter()
-        .copied()
-        .collect::<std::collections::BTreeSet<_>>()
-        != scenarios_new
-    {
-        let names = |v: Vec<&str>| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        differences.push(format!(
-            "scenario: {} in base, {} in new",
-            shown(&names(scenarios.clone())),
-            shown(&names(scenarios_new.iter().copied().collect()))
-        ));
-    }
-    let mut command = vec!["pollscope run".to_string(), scenarios.join(" ")];
-    let mut reproducible = true;
-    for setting in Setting::ALL {
-        let (b, n) = (values_of(base, setting), values_of(new, setting));
-        if b != n && (!setting.spec().tokio_only || tokio_on_both) {
-            differences.push(format!(
-                "{}: {} in base, {} in new",
-                setting.spec().label,
-                shown(&b),
-                shown(&n)
-            ));
-        }
-        match run_option(setting, &b) {
-            Ok(option) => command.extend(option),
-            Err(()) => reproducible = false,
-        }
-    }
-    if differences.is_empty() {
-        return "their configurations differ in no single setting".to_string();
-    }
-    if reproducible {
-        format!(
-            "{}; to match the base, run `{}`",
-            differences.join("; "),
-            command.join(" ")
-        )
-    } else {
-        format!(
-            "{}; the base mixes settings no single `pollscope run` reproduces",
-            differences.join("; ")
-        )
-    }
-}
-
-#[cfg(test)]
-mod doc_examples {
-    #[test]
-    fn judge() {
-        use crate::compare::{Better, Change, Series, Unit, judge};
-        let s = |values: &[f64]| Series {
-            better: Better::Lower,
-            unit: Unit::Nanos,
-            values: values.to_vec(),
-        };
-        assert_eq!(judge(&s(&[100e6]), &s(&[150e6]), 10.0), Change::Regressed);
-        assert_eq!(judge(&s(&[100e6]), &s(&[105e6]), 10.0), Change::Unchanged);
-        // 20 % slower, but the base repeats spread over 35 %: noise.
-        assert_eq!(
-            judge(&s(&[90e6, 100e6, 125e6]), &s(&[118e6, 120e6, 122e6]), 10.0),
-            Change::Unchanged
-        );
-        assert_eq!(judge(&s(&[100e6]), &s(&[50e6]), 10.0), Change::Improved);
-    }
-
-    #[test]
-    fn differing_settings() {
-        use crate::compare::{ConfigKey, Metrics, differing_settings};
-        use crate::scenario::{Executor, Setting, SettingValue, TokioKnob};
-        use SettingValue::{Count, Micros, Text};
-        let key = |samples, workers| ConfigKey {
-            scenario: "two_futures".into(),
-            values: [
-                (Setting::Executor, Text("tokio".into())),
-                (Setting::Flavor, Text("multi_thread".into())),
-                (Setting::Workers, Count(workers)),
-                (Setting::CostKind, Text("cpu".into())),
-                (Setting::LightCost, Micros(100)),
-                (Setting::HeavyCost, Micros(500)),
-                (Setting::Samples, Count(samples)),
-                (Setting::Tasks, Count(6)),
-                (Setting::PollCpuTime, Text("false".into())),
-                (Setting::MaxBlockingThreads, Count(512)),
-            ]
-            .into_iter()
-            .collect(),
-        };
-        let side = |k: ConfigKey| -> Metrics { [(k, Default::default())].into_iter().collect() };
-        let text = differing_settings(&side(key(100, 1)), &side(key(500, 2)));
-        assert!(text.contains("samples: 100 in base, 500 in new"), "{text}");
-        assert!(
-            text.contains(
-                "pollscope run two_futures --workers 1 --cost-kind cpu \
-                 --light-cost 100us --heavy-cost 500us --samples 100 --tasks 6`"
-            ),
-            "{text}"
-        );
-        // Only the poll CPU time differs: the command still names the rest.
-        let mut on = key(100, 1);
-        on.values.insert(Setting::PollCpuTime, Text("true".into()));
-        let text = differing_settings(&side(on), &side(key(100, 1)));
-        assert!(
-            text.contains("poll CPU time: true in base, false in new"),
-            "{text}"
-        );
-        assert!(text.ends_with("--tasks 6 --poll-cpu-time`"), "{text}");
-        // The executor and tokio's knobs are settings like the rest.
-        let mut smol = key(100, 1);
-        smol.values
-            .insert(Setting::Executor, Text(Executor::Smol.to_string()));
-        smol.values.remove(&Setting::MaxBlockingThreads);
-        let mut tuned = key(100, 1);
-        tuned
-            .values
-            .insert(Setting::Tokio(TokioKnob::GlobalQueueInterval), Count(7));
-        tuned
-            .values
-            .insert(Setting::Tokio(TokioKnob::EventInterval), Count(31));
-        let text = differing_settings(&side(tuned.clone()), &side(smol));
-        assert!(
-            text.contains("executor: tokio in base, smol in new"),
-            "{text}"
-        );
-        // A smol side has no tokio settings to differ in.
-        assert!(!text.contains("global_queue_interval:"), "{text}");
-        assert!(
-            text.ends_with("--tasks 6 --global-queue-interval 7 --event-interval 31`"),
-            "{text}"
-        );
-        let text = differing_settings(&side(tuned.clone()), &side(key(100, 1)));
-        assert!(
-            text.contains("global_queue_interval: 7 in base, default in new"),
-            "{text}"
-        );
-        assert_eq!(
-            tuned.to_string(),
-            "two_futures w1 cpu light=100us heavy=500us n=100 T=6 gqi7 ei31"
-        );
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match new {
+        Some(new) => Error::bad_input(format!(
+            "{} and {} have no {}; the settings that differ: {}",
+            shown(&options.base),
+            options.new.as_deref().map_or_else(String::new, shown),
+            if vary.is_empty() {
+                "configuration in common".to_string()
+            } else {
+                format!("configurations that differ only in {names}")
+            },
+            differing_settings(&base.metrics, &new.metrics)
+        )),
+        None => Error::bad_input(format!(
+            "{}: no two configurations differ only in {names}: nothing to compare",
+            shown(&options.base),
+        )),
     }
 }

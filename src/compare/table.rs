@@ -1,9 +1,10 @@
-//! The comparison as a table: plain text for terminals, Markdown for CI
-//! comments.
+//! The comparison for people: plain text for terminals, Markdown for CI
+//! comments (JSON is [`super::json`]).
 
 use std::fmt::Write;
 
-use super::{Change, Comparison, Unit};
+use super::judge::{MAX_REPEATS, MIN_REPEATS};
+use super::{Comparison, Row, Undecided, Unit, Verdict};
 use crate::common::duration::human_ns;
 
 /// How to print a comparison.
@@ -14,6 +15,8 @@ pub(crate) enum Format {
     Text,
     /// A Markdown table.
     Markdown,
+    /// One JSON document.
+    Json,
 }
 
 impl std::str::FromStr for Format {
@@ -23,15 +26,18 @@ impl std::str::FromStr for Format {
         match s {
             "text" => Ok(Format::Text),
             "markdown" => Ok(Format::Markdown),
-            _ => Err(format!("unknown format `{s}` (use text or markdown)")),
+            "json" => Ok(Format::Json),
+            _ => Err(format!("unknown format `{s}` (use text, markdown or json)")),
         }
     }
 }
 
 fn value(unit: Unit, v: f64) -> String {
     match unit {
-        Unit::Nanos => human_ns(v.max(0.0).round() as u64),
+        Unit::Nanos | Unit::CpuNanos => human_ns(v.max(0.0).round() as u64),
+        Unit::NanosPerEvent => format!("{}/event", human_ns(v.max(0.0).round() as u64)),
         Unit::Ratio => format!("{v:.3}"),
+        Unit::PerSecond => format!("{v:.0}/s"),
     }
 }
 
@@ -51,110 +57,178 @@ pub(crate) fn markdown_cell(text: &str) -> String {
     out
 }
 
-/// The table (configuration, metric, base, new, change %, verdict) — the
-/// changed rows only, and a count of the others, unless `all` — then the
-/// configurations present on one side only, and a one-line total.
+/// Whether a row is printed without `--all`: a verdict of change, or a
+/// row not judged whose medians moved beyond the threshold.
+fn shown(r: &Row) -> bool {
+    match r.judged.verdict {
+        Verdict::Regressed | Verdict::Improved => true,
+        Verdict::Same => false,
+        Verdict::Unknown | Verdict::Disturbed => r.judged.beyond,
+    }
+}
+
+/// The table (configuration, varied values, metric, base and new medians,
+/// change, adjusted p, repeats, verdict) — unless `all`, the rows
+/// [`shown`] picks and a count of the others —, the configurations
+/// without a partner, the verdict counts, one `regression:` line per
+/// regression, and last what could not be judged and what to do.
 pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
-    let rows: Vec<Cells> = c
+    if format == Format::Json {
+        return super::json::render(c);
+    }
+    let rows: Vec<Vec<String>> = c
         .rows
         .iter()
-        .filter(|r| all || r.verdict != Change::Unchanged)
-        .map(cells)
+        .filter(|r| all || shown(r))
+        .map(|r| cells(r, !c.vary.is_empty()))
         .collect();
+    let header = header(!c.vary.is_empty());
     let mut out = match format {
-        _ if rows.is_empty() => {
-            "no metric changed beyond the threshold and the noise\n".to_string()
-        }
-        Format::Markdown => markdown_table(&rows),
-        Format::Text => text_table(&rows),
+        _ if rows.is_empty() => "no metric moved beyond the threshold\n".to_string(),
+        Format::Markdown => markdown_table(&header, &rows),
+        _ => text_table(&header, &rows),
     };
-    let unchanged = c
-        .rows
-        .iter()
-        .filter(|r| r.verdict == Change::Unchanged)
-        .count();
-    if !all && unchanged > 0 {
-        let _ = writeln!(
-            out,
-            "\n{unchanged} unchanged row(s) not shown (--all shows every row)"
-        );
+    if !all {
+        hidden(&mut out, c);
     }
     one_sided(&mut out, c, format);
     totals(&mut out, c);
+    for r in c.regressions() {
+        let _ = writeln!(
+            out,
+            "regression: {}{}: {} {:+.1}%",
+            r.config,
+            r.vary.iter().map(|v| format!(" ({v})")).collect::<String>(),
+            r.metric,
+            r.judged.change_pct
+        );
+    }
+    out.push_str(&advice(c));
     out
 }
 
-const HEADER: [&str; 6] = [
-    "configuration",
-    "metric",
-    "base",
-    "new",
-    "change",
-    "verdict",
-];
-
-/// One row's cells, and its verdict.
-type Cells = ([String; 6], Change);
-
-fn cells(r: &super::Row) -> Cells {
-    (
-        [
-            r.config.to_string(),
-            r.metric.clone(),
-            value(r.unit, r.base),
-            value(r.unit, r.new),
-            format!("{:+.1}%", r.change_pct),
-            r.verdict.as_str().to_string(),
-        ],
-        r.verdict,
-    )
+fn header(vary: bool) -> Vec<&'static str> {
+    let mut h = vec!["configuration"];
+    if vary {
+        h.push("vary");
+    }
+    h.extend([
+        "metric", "base", "new", "change", "p adj", "repeats", "verdict",
+    ]);
+    h
 }
 
-fn markdown_table(rows: &[Cells]) -> String {
-    let mut out = format!("| {} |\n|---|---|---:|---:|---:|---|\n", HEADER.join(" | "));
-    for (row, change) in rows {
-        let row = row.clone().map(|cell| markdown_cell(&cell));
-        let verdict = if *change == Change::Regressed {
-            format!("**{}**", row[5])
-        } else {
-            row[5].clone()
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {verdict} |",
-            row[0], row[1], row[2], row[3], row[4]
+/// The number of leading text columns (left-aligned).
+fn text_columns(vary: bool) -> usize {
+    if vary { 3 } else { 2 }
+}
+
+fn cells(r: &Row, vary: bool) -> Vec<String> {
+    let j = &r.judged;
+    let mut cells = vec![r.config.to_string()];
+    if vary {
+        cells.push(
+            r.vary
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
         );
+    }
+    cells.extend([
+        r.metric.clone(),
+        value(r.unit, j.base_median),
+        value(r.unit, j.new_median),
+        format!("{:+.1}%", j.change_pct),
+        j.p_adjusted.map_or("–".to_string(), |p| format!("{p:.3}")),
+        format!("{}/{}", r.base_values.len(), r.new_values.len()),
+        verdict_cell(r),
+    ]);
+    cells
+}
+
+/// `REGRESSED`, …; an `unknown` row adds how many repeats per side would
+/// decide it.
+fn verdict_cell(r: &Row) -> String {
+    let verdict = r.judged.verdict.as_str().to_uppercase();
+    match (r.judged.verdict, r.judged.repeats_needed) {
+        (Verdict::Unknown, Some(n)) => format!("{verdict} (needs {n}/side)"),
+        (Verdict::Unknown, None) => format!("{verdict} (needs >{MAX_REPEATS}/side)"),
+        _ => verdict,
+    }
+}
+
+fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let numeric = header.len() - text_columns(header.contains(&"vary")) - 1;
+    let align = format!(
+        "|{}{}---|",
+        "---|".repeat(header.len() - numeric - 1),
+        "---:|".repeat(numeric)
+    );
+    let mut out = format!("| {} |\n{align}\n", header.join(" | "));
+    for row in rows {
+        let mut row: Vec<String> = row.iter().map(|cell| markdown_cell(cell)).collect();
+        if let Some(last) = row.last_mut()
+            && last.starts_with("REGRESSED")
+        {
+            *last = format!("**{last}**");
+        }
+        let _ = writeln!(out, "| {} |", row.join(" | "));
     }
     out
 }
 
-/// Aligned columns: text left, numbers right.
-fn text_table(rows: &[Cells]) -> String {
-    let mut widths = HEADER.map(str::len);
-    for (row, _) in rows {
+/// Aligned columns: text left, numbers right, the verdict last.
+fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let texts = text_columns(header.contains(&"vary"));
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cols: [&str; 6]| {
+    let line = |cols: &[&str]| {
         let mut text = String::new();
-        for (k, (col, w)) in cols.iter().zip(widths).enumerate() {
+        for (k, (col, &w)) in cols.iter().zip(&widths).enumerate() {
             let _ = match k {
-                0 | 1 => write!(text, "{col:<w$}  "),
-                5 => write!(text, "{col}"),
+                k if k + 1 == cols.len() => write!(text, "{col}"),
+                k if k < texts => write!(text, "{col:<w$}  "),
                 _ => write!(text, "{col:>w$}  "),
             };
         }
         text
     };
-    let mut out = format!("{}\n", line(HEADER));
-    for (row, _) in rows {
-        let _ = writeln!(out, "{}", line(row.each_ref().map(String::as_str)));
+    let mut out = format!("{}\n", line(header));
+    for row in rows {
+        let cols: Vec<&str> = row.iter().map(String::as_str).collect();
+        let _ = writeln!(out, "{}", line(&cols));
     }
     out
 }
 
-/// The configurations present on one side only.
+/// How many rows were left out, by verdict.
+fn hidden(out: &mut String, c: &Comparison) {
+    let left_out: Vec<String> = Verdict::ALL
+        .iter()
+        .filter_map(|&v| {
+            let n = c
+                .rows
+                .iter()
+                .filter(|r| r.judged.verdict == v && !shown(r))
+                .count();
+            (n > 0).then(|| format!("{n} {}", v.as_str().to_uppercase()))
+        })
+        .collect();
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnot shown, their medians within the threshold: {} (--all shows every row)",
+            left_out.join(", ")
+        );
+    }
+}
+
+/// The configurations without a partner.
 fn one_sided(out: &mut String, c: &Comparison, format: Format) {
     let bullet = if format == Format::Markdown {
         "- "
@@ -163,11 +237,11 @@ fn one_sided(out: &mut String, c: &Comparison, format: Format) {
     };
     for (side, configs) in [("base", &c.only_in_base), ("new", &c.only_in_new)] {
         if !configs.is_empty() {
-            let _ = writeln!(out, "\nonly in {side}:");
+            let _ = writeln!(out, "\nonly in {side} (no partner to compare with):");
             for k in configs {
                 let k = match format {
                     Format::Markdown => markdown_cell(&k.to_string()),
-                    Format::Text => k.to_string(),
+                    _ => k.to_string(),
                 };
                 let _ = writeln!(out, "{bullet}{k}");
             }
@@ -176,81 +250,102 @@ fn one_sided(out: &mut String, c: &Comparison, format: Format) {
 }
 
 fn totals(out: &mut String, c: &Comparison) {
-    let regressed = c.regressions().count();
-    let improved = c
-        .rows
-        .iter()
-        .filter(|r| r.verdict == Change::Improved)
-        .count();
     let configs = {
-        let mut k: Vec<_> = c.rows.iter().map(|r| &r.config).collect();
+        let mut k: Vec<_> = c.rows.iter().map(|r| (&r.config, &r.vary)).collect();
         k.dedup();
         k.len()
     };
+    let counts: Vec<String> = c
+        .counts()
+        .iter()
+        .map(|(v, n)| format!("{n} {}", v.as_str().to_uppercase()))
+        .collect();
     let _ = writeln!(
         out,
-        "\n{configs} configuration(s), {} metric(s) compared at a {}% threshold: {regressed} regressed, {improved} improved",
+        "\n{configs} configuration(s), {} metric(s) compared at a {}% threshold and FDR {} \
+         (Welch's t-test on the repeats' logarithms, Benjamini–Hochberg): {}",
         c.rows.len(),
-        c.threshold_pct
+        c.threshold_pct,
+        c.fdr,
+        counts.join(", ")
     );
 }
 
-/// A note for the end of the output when changes were judged on one
-/// repeat on a side: their spread is unknown, so the threshold alone
-/// decided.
-pub(crate) fn one_repeat_note(c: &Comparison) -> Option<String> {
-    let unsure = c
-        .rows
-        .iter()
-        .filter(|r| r.single_repeat && r.verdict != Change::Unchanged)
-        .count();
-    (unsure > 0).then(|| {
-        format!(
-            "note: {unsure} of the changes above come from configurations with one repeat on a side, whose spread \
-             is unknown, so the threshold alone flagged them and noise passes for change (tail percentiles \
-             move most): run both sides with --repeat 3 or more to tell noise from change"
-        )
-    })
+/// The closing lines: what could not be judged, and what to do.
+fn advice(c: &Comparison) -> String {
+    let of = |why: Undecided| {
+        c.rows
+            .iter()
+            .filter(|r| r.judged.undecided == Some(why) && r.judged.verdict == Verdict::Unknown)
+            .collect::<Vec<_>>()
+    };
+    let (few, undecided) = (of(Undecided::TooFewRepeats), of(Undecided::NotSignificant));
+    let mut out = String::new();
+    if !few.is_empty() {
+        let need = few
+            .iter()
+            .filter_map(|r| r.judged.repeats_needed)
+            .max()
+            .unwrap_or(MIN_REPEATS);
+        let _ = writeln!(
+            out,
+            "not judged: {} UNKNOWN row(s) have fewer than {MIN_REPEATS} repeats on a side; \
+             run both sides with --repeat {need} or more",
+            few.len()
+        );
+    }
+    if !undecided.is_empty() {
+        let needs: Vec<usize> = undecided
+            .iter()
+            .filter_map(|r| r.judged.repeats_needed)
+            .collect();
+        let hopeless = undecided.len() - needs.len();
+        let mut line = format!(
+            "not judged: {} UNKNOWN row(s) moved beyond the threshold but not significantly at FDR {}",
+            undecided.len(),
+            c.fdr
+        );
+        if let Some(max) = needs.iter().max() {
+            let _ = write!(
+                line,
+                "; at their spread, {max} repeats per side would decide (see each row)"
+            );
+        }
+        if hopeless > 0 {
+            let _ = write!(
+                line,
+                "; {hopeless} scatter too much for any count up to {}: a quieter machine decides them",
+                MAX_REPEATS
+            );
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    disturbed(&mut out, c);
+    if out.is_empty() {
+        out.push_str("every row judged\n");
+    }
+    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{Format, one_repeat_note, render};
-    use crate::compare::{Change, Comparison, ConfigKey, Row, Unit};
-
-    fn one_regression(single_repeat: bool) -> Option<String> {
-        let comparison = Comparison {
-            rows: vec![Row {
-                config: ConfigKey {
-                    scenario: "two_futures".into(),
-                    ..ConfigKey::default()
-                },
-                metric: "makespan".into(),
-                unit: Unit::Nanos,
-                base: 100e6,
-                new: 120e6,
-                change_pct: 20.0,
-                verdict: Change::Regressed,
-                single_repeat,
-            }],
-            only_in_base: Vec::new(),
-            only_in_new: Vec::new(),
-            threshold_pct: 10.0,
-            warnings: Vec::new(),
-        };
-        assert!(!render(&comparison, Format::Text, false).contains("note:"));
-        one_repeat_note(&comparison)
+fn disturbed(out: &mut String, c: &Comparison) {
+    let rows: Vec<&Row> = c
+        .rows
+        .iter()
+        .filter(|r| r.judged.verdict == Verdict::Disturbed)
+        .collect();
+    if rows.is_empty() {
+        return;
     }
-
-    #[test]
-    fn a_change_judged_on_one_repeat_says_its_spread_is_unknown() {
-        assert!(
-            one_regression(true).unwrap().starts_with(
-                "note: 1 of the changes above come from configurations with one repeat"
-            )
-        );
-        assert_eq!(one_regression(false), None);
-    }
+    let mut configs: Vec<_> = rows.iter().map(|r| (&r.config, &r.vary)).collect();
+    configs.dedup();
+    let _ = writeln!(
+        out,
+        "not judged: {} DISTURBED row(s) in {} configuration(s): another process or the hypervisor \
+         took CPU during a run (runs.csv: disturbed, other_cpu_pct, steal_pct); rerun them on a \
+         quieter machine",
+        rows.len(),
+        configs.len()
+    );
 }
 
 #[cfg(test)]
