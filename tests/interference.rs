@@ -142,3 +142,25 @@ fn plot_reads_the_columns_back_and_a_disturbed_run_decides_nothing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("runs.csv:2: other_cpu_pct"), "{stderr}");
 }
+
+#[test]
+fn a_library_session_measures_its_interval_too() {
+    let session = pollscope::Session::start("interference_session").unwrap();
+    futures::executor::block_on(pollscope::instrument("work", async {
+        for i in 0..5 {
+            pollscope::sample(f64::from(i));
+        }
+    }));
+    let result = session.finish();
+    let info = &result.trace.info;
+    assert!(info.process_cpu_ns.is_some());
+    if let Some(i) = info.interference {
+        assert_eq!(
+            i.disturbed,
+            pollscope::Interference::rule(i.other_cpu_pct, i.steal_pct, i.idle_pct)
+        );
+    }
+    let throughput = &result.analysis.throughput;
+    assert_eq!(throughput.events, 5);
+    assert_eq!(throughput.process_cpu_ns, info.process_cpu_ns);
+}

@@ -291,6 +291,30 @@ mod tests {
     }
 
     #[test]
+    fn disturbed_and_unmeasured_runs_are_named() {
+        use crate::run::interference::Interference;
+        let run = |interference| {
+            let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
+            let fut0 = synth.future("fut0", Placement::Inline, 100);
+            synth.step(fut0, 0, 100, 0, 1.0);
+            synth.interference = interference;
+            synth.result("two_futures")
+        };
+        let quiet = warnings(&[run(Some(Interference::new(1.0, 0.0, 50.0)))], None);
+        assert!(quiet.is_empty(), "{quiet:?}");
+        let crowded = warnings(&[run(Some(Interference::new(41.2, 0.0, 0.3)))], None);
+        assert!(
+            crowded[0].starts_with("the machine was disturbed during two_futures-w1-cpu500us-r0: other processes took 41.2 % of the CPU (idle 0.3 %), steal 0.0 %"),
+            "{crowded:?}"
+        );
+        let unmeasured = warnings(&[run(None)], None);
+        assert!(
+            unmeasured[0].starts_with("interference was not measured for 1 run(s)"),
+            "{unmeasured:?}"
+        );
+    }
+
+    #[test]
     fn cpu_costs_that_strayed_from_their_request_get_a_warning() {
         let run = |step_us: u64| {
             let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
