@@ -50,6 +50,7 @@ pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, sp
 
 // What to run, and running it.
 pub use run::cost::Cost;
+pub use run::interference::{IDLE_FLOOR_PCT, Interference, OTHER_CPU_LIMIT_PCT, STEAL_LIMIT_PCT};
 pub use run::{RunOptions, run, run_with};
 pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
 pub use scenario::{
@@ -59,7 +60,7 @@ pub use scenario::{
 
 // What a run recorded, and what follows from it.
 pub use analysis::{
-    FutureStats, Metric, RunAnalysis, RunResult, ThreadStats, analyze, lower_bound_ns,
+    FutureStats, Metric, RunAnalysis, RunResult, ThreadStats, Throughput, analyze, lower_bound_ns,
 };
 pub use common::stats::Summary;
 pub use findings::{CLAIMS, Claim, Finding, Judgement, Verdict, claim, findings};

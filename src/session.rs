@@ -51,7 +51,7 @@ use crate::probe::{
     thread_cpu_ns,
 };
 use crate::publish::{Pictures, Published, publish};
-use crate::run::cost;
+use crate::run::{cost, interference};
 use crate::scenario::{Origin, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunInfo, RunTrace, RuntimeMetrics, TokioWorker, Versions,
@@ -73,6 +73,8 @@ fn current() -> Option<Recording> {
 pub struct Session {
     name: String,
     recording: Recording,
+    /// The machine's and the process's CPU times when it started.
+    started: interference::Snapshot,
 }
 
 /// How a [`Session`] records.
@@ -115,7 +117,11 @@ impl Session {
         let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
         recording.thread_index(ThreadKind::Main);
         *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(recording.clone());
-        Ok(Self { name, recording })
+        Ok(Self {
+            name,
+            recording,
+            started: interference::Snapshot::now(),
+        })
     }
 
     /// The session's recording (to wrap futures explicitly with
@@ -147,6 +153,7 @@ impl Session {
                 *current = None;
             }
         }
+        let measured = interference::between(&self.started, &interference::Snapshot::now());
         let recorded = self.recording.finish();
         let origin = recorded.origin;
         let futures: Vec<FutureTrace> = recorded
@@ -175,6 +182,8 @@ impl Session {
             },
             metrics: RuntimeMetrics { tokio_workers },
             poll_cpu_time: self.recording.poll_cpu_time(),
+            interference: measured.interference,
+            process_cpu_ns: measured.process_cpu_ns,
         };
         RunResult::new(RunTrace {
             info,

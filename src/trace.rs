@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::common::duration::nanos;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
+use crate::run::interference::Interference;
 use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin, Placement, TokioKnobs};
 
@@ -149,6 +150,15 @@ pub struct RunInfo {
     pub metrics: RuntimeMetrics,
     /// Whether every poll's on-CPU time was measured (`--poll-cpu-time`).
     pub poll_cpu_time: bool,
+    /// What the rest of the machine did with the CPUs over the run's wall
+    /// interval; `None` where `/proc/stat` (or the process's CPU clock) is
+    /// unreadable.
+    pub interference: Option<Interference>,
+    /// The kernel's CPU time of the whole process over the run's wall
+    /// interval (`CLOCK_PROCESS_CPUTIME_ID`: every thread, the runtime's
+    /// idle ones and exited blocking threads included), ns; `None` where
+    /// the clock is missing.
+    pub process_cpu_ns: Option<u64>,
 }
 
 /// One tokio worker's stable runtime metrics over a run.

@@ -37,6 +37,46 @@ pub struct RunAnalysis {
     pub futures: Vec<FutureStats>,
     /// One entry per thread, by index.
     pub threads: Vec<ThreadStats>,
+    /// Throughput and CPU cost of the run.
+    pub throughput: Throughput,
+}
+
+/// A run's throughput and CPU cost (runs.csv's `events`, `events_per_s`,
+/// `process_cpu_ns`, `cpu_per_event_ns`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Throughput {
+    /// Samples recorded in the run (producer steps, service events, span
+    /// calls): samples.csv's rows of the run.
+    pub events: u64,
+    /// `events / makespan`, per second; `None` for an empty makespan.
+    pub events_per_s: Option<f64>,
+    /// The kernel's CPU time of the whole process over the run's wall
+    /// interval ([`crate::RunInfo::process_cpu_ns`]), ns. The process's
+    /// clock, not Σ threads.csv `cpu_time_ns`: that sum misses the
+    /// runtime's threads the probe never saw, each thread's time before its
+    /// first recorded work, and blocking threads that exited before the
+    /// end (whose `cpu_time_ns` is empty).
+    pub process_cpu_ns: Option<u64>,
+    /// `process_cpu_ns / events`, rounded to the nearest ns; `None`
+    /// without events or CPU time.
+    pub cpu_per_event_ns: Option<u64>,
+}
+
+impl Throughput {
+    /// The throughput of `trace`, whose makespan is `makespan_ns`.
+    fn of(trace: &RunTrace, makespan_ns: u64) -> Self {
+        let events: u64 = trace.futures.iter().map(|f| f.samples.len() as u64).sum();
+        let process_cpu_ns = trace.info.process_cpu_ns;
+        Self {
+            events,
+            events_per_s: (makespan_ns > 0).then(|| events as f64 * 1e9 / makespan_ns as f64),
+            process_cpu_ns,
+            cpu_per_event_ns: process_cpu_ns
+                .filter(|_| events > 0)
+                .map(|cpu| cpu.saturating_add(events / 2) / events),
+        }
+    }
 }
 
 /// Analyses one run.
@@ -75,6 +115,7 @@ pub fn analyze(trace: &RunTrace) -> RunAnalysis {
         lower_bound_ns,
         efficiency,
         threads: ThreadStats::of_run(trace),
+        throughput: Throughput::of(trace, makespan_ns),
         futures,
     }
 }

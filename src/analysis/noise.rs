@@ -1,10 +1,12 @@
 //! Warnings about measurements not to trust blindly, printed after a matrix
-//! (in the manner of hyperfine): noisy repeats, more workers than cores, and
-//! `cpu` costs that strayed from their request.
+//! (in the manner of hyperfine): runs the machine disturbed, noisy repeats,
+//! more workers than cores, and `cpu` costs that strayed from their
+//! request.
 
 use std::collections::BTreeMap;
 
 use crate::analysis::RunResult;
+use crate::run::interference::Interference;
 use crate::scenario::CostKind;
 
 /// Repeats whose makespans spread more than this (max − min over the
@@ -127,19 +129,57 @@ pub(crate) fn uses_cpu_cost(results: &[RunResult]) -> bool {
     })
 }
 
+/// The runs of `results` the machine disturbed, with their figures.
+pub(crate) fn disturbed(results: &[RunResult]) -> impl Iterator<Item = (&str, Interference)> {
+    results.iter().filter_map(|r| {
+        let info = &r.trace.info;
+        info.interference
+            .filter(|i| i.disturbed)
+            .map(|i| (info.run_id.as_str(), i))
+    })
+}
+
+/// One warning per disturbed run, naming its figures, and one for runs
+/// whose interference could not be measured (`/proc/stat` unreadable).
+pub(crate) fn interference_warnings(results: &[RunResult]) -> Vec<String> {
+    let mut out: Vec<String> = disturbed(results)
+        .map(|(run_id, i)| {
+            format!(
+                "the machine was disturbed during {run_id}: {}; every claim judged on it is inconclusive",
+                i.describe()
+            )
+        })
+        .collect();
+    let unmeasured: Vec<&str> = results
+        .iter()
+        .filter(|r| r.trace.info.interference.is_none())
+        .map(|r| r.trace.info.run_id.as_str())
+        .collect();
+    if let Some(first) = unmeasured.first() {
+        out.push(format!(
+            "interference was not measured for {} run(s) (e.g. {first}): /proc/stat or the process's CPU clock is unreadable, \
+             so their other_cpu_pct, steal_pct, idle_pct and disturbed are empty and none is judged disturbed",
+            unmeasured.len()
+        ));
+    }
+    out
+}
+
 /// Every warning for `results`: noisy repeats, workers beyond the cores,
 /// and `cpu` steps whose measured on-CPU time strayed from their request
 /// (or, on a system without a thread CPU clock, given the calibration
-/// measured again at the end of the process, its drift).
+/// measured again at the end of the process, its drift), and the
+/// [`interference_warnings`] first.
 pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -> Vec<String> {
-    let mut out = repeat_warnings(results.iter().map(|r| {
+    let mut out = interference_warnings(results);
+    out.extend(repeat_warnings(results.iter().map(|r| {
         let id = &r.trace.info.run_id;
         let config = id
             .rsplit_once("-r")
             .map_or(id.as_str(), |(c, _)| c)
             .to_string();
         (config, r.analysis.makespan_ns)
-    }));
+    })));
     let workers = |r: &RunResult| r.trace.info.config.as_ref().map_or(0, |c| c.workers);
     if let Some(r) = results.iter().max_by_key(|r| workers(r)) {
         let info = &r.trace.info;
@@ -247,6 +287,30 @@ mod tests {
                 .iter()
                 .any(|w| w.starts_with("1.5 % of the cpu steps") && w.contains("p99 +40.0 %")),
             "{warned:?}"
+        );
+    }
+
+    #[test]
+    fn disturbed_and_unmeasured_runs_are_named() {
+        use crate::run::interference::Interference;
+        let run = |interference| {
+            let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
+            let fut0 = synth.future("fut0", Placement::Inline, 100);
+            synth.step(fut0, 0, 100, 0, 1.0);
+            synth.interference = interference;
+            synth.result("two_futures")
+        };
+        let quiet = warnings(&[run(Some(Interference::new(1.0, 0.0, 50.0)))], None);
+        assert!(quiet.is_empty(), "{quiet:?}");
+        let crowded = warnings(&[run(Some(Interference::new(41.2, 0.0, 0.3)))], None);
+        assert!(
+            crowded[0].starts_with("the machine was disturbed during two_futures-w1-cpu500us-r0: other processes took 41.2 % of the CPU (idle 0.3 %), steal 0.0 %"),
+            "{crowded:?}"
+        );
+        let unmeasured = warnings(&[run(None)], None);
+        assert!(
+            unmeasured[0].starts_with("interference was not measured for 1 run(s)"),
+            "{unmeasured:?}"
         );
     }
 

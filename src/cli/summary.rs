@@ -1,5 +1,6 @@
 //! The compact summary printed after a run: per run its makespan and
-//! efficiency, per future its completion time and p99 scheduling delay.
+//! efficiency (and whether the machine disturbed it), per future its
+//! completion time and p99 scheduling delay.
 
 use std::fmt::Write;
 
@@ -24,6 +25,13 @@ pub(crate) fn table(results: &[RunResult]) -> String {
             a.efficiency.map_or("–".to_string(), |e| format!("{e:.2}")),
             a.lower_bound_ns.map_or("–".to_string(), human_ns),
         );
+        if let Some(i) = result.trace.info.interference.filter(|i| i.disturbed) {
+            let _ = writeln!(
+                out,
+                "    DISTURBED: {}; every claim judged on this run is inconclusive",
+                i.describe()
+            );
+        }
         let name_width = a.futures.iter().map(|f| f.name.len()).max().unwrap_or(0);
         for f in &a.futures {
             let done = f.completed_ns.map_or("never".to_string(), human_ns);

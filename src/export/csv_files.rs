@@ -128,10 +128,26 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
             .then(|| Cow::Owned(join(workers.iter().map(|w| w.parks)))),
         ..RunRow::default()
     };
+    interference_columns(&mut row, run);
     if let Some(config) = config {
         row.set_tokio_knobs(&config.tokio);
     }
     row
+}
+
+/// runs.csv's interference and throughput columns of `run`.
+fn interference_columns(row: &mut RunRow<'_>, run: &RunResult) {
+    if let Some(i) = &run.trace.info.interference {
+        row.other_cpu_pct = Some(round(i.other_cpu_pct, 2));
+        row.steal_pct = Some(round(i.steal_pct, 2));
+        row.idle_pct = Some(round(i.idle_pct, 2));
+        row.disturbed = Some(u8::from(i.disturbed));
+    }
+    let t = &run.analysis.throughput;
+    row.events = Some(t.events);
+    row.events_per_s = t.events_per_s.map(|e| round(e, 1));
+    row.process_cpu_ns = t.process_cpu_ns;
+    row.cpu_per_event_ns = t.cpu_per_event_ns;
 }
 
 fn write_futures(dir: &Path, runs: &[RunResult]) -> Result<()> {

@@ -17,6 +17,7 @@ pub(crate) fn to_markdown(
     truth: &[TruthCheck],
 ) -> String {
     let mut md = String::from("# Findings\n\n");
+    md.push_str(&disturbed_note(results));
     md.push_str(&preamble(results, findings));
     let mut scenarios: Vec<&str> = Vec::new();
     for f in findings {
@@ -37,6 +38,27 @@ pub(crate) fn to_markdown(
     }
     md.push_str(&by_executor(results, findings));
     md.push_str(&truth_markdown(truth));
+    md
+}
+
+/// The note findings.md opens with when the machine disturbed some runs:
+/// each with its figures; empty otherwise.
+fn disturbed_note(results: &[RunResult]) -> String {
+    let runs: Vec<_> = crate::analysis::noise::disturbed(results).collect();
+    if runs.is_empty() {
+        return String::new();
+    }
+    let mut md = format!(
+        "> **The machine was disturbed** during {} of {} run(s): other processes or the hypervisor took CPU \
+         the run could have used, so every claim judged on these runs is inconclusive (the rule is in \
+         `results/README.md`).\n>\n",
+        runs.len(),
+        results.len()
+    );
+    for (run_id, i) in runs {
+        let _ = writeln!(md, "> - `{run_id}`: {}", i.describe());
+    }
+    md.push('\n');
     md
 }
 

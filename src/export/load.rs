@@ -13,6 +13,7 @@ use super::rows::{
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
+use crate::run::interference::Interference;
 use crate::scenario::{Origin, builtins};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
@@ -41,6 +42,7 @@ fn list(cell: Option<&str>) -> Vec<u64> {
 }
 
 fn run_info(row: RunRow<'_>) -> RunInfo {
+    let interference = interference(&row);
     let busy = list(row.tokio_worker_busy_ns.as_deref());
     let parks = list(row.tokio_worker_parks.as_deref());
     let config = match (
@@ -107,7 +109,20 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
                 .collect(),
         },
         poll_cpu_time: row.poll_cpu_time == Some(1),
+        interference,
+        process_cpu_ns: row.process_cpu_ns,
     }
+}
+
+/// The interference columns of `row`: all three figures or nothing;
+/// `disturbed` as recorded, else by the rule.
+fn interference(row: &RunRow<'_>) -> Option<Interference> {
+    let (other, steal, idle) = (row.other_cpu_pct?, row.steal_pct?, row.idle_pct?);
+    let mut figures = Interference::new(other, steal, idle);
+    if let Some(recorded) = row.disturbed {
+        figures.disturbed = recorded == 1;
+    }
+    Some(figures)
 }
 
 /// Loads every run of the result folder `dir` and analyses it again.

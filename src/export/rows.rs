@@ -158,6 +158,7 @@ impl Row for RunRow<'_> {
                     .map(|p| ("poll_cpu_time", format!("`{p}` is not 0 or 1")))
             })
             .or_else(|| self.knob_problem())
+            .or_else(|| self.interference_problem())
             .or_else(|| list_problem("tokio_worker_busy_ns", &self.tokio_worker_busy_ns))
             .or_else(|| list_problem("tokio_worker_parks", &self.tokio_worker_parks))
     }
@@ -217,6 +218,32 @@ impl RunRow<'_> {
             Setting::MaxBlockingThreads => self.max_blocking_threads.map(Count),
             Setting::Tokio(knob) => self.tokio_knobs().get(knob).map(|v| knob.setting_value(v)),
         }
+    }
+
+    /// A percentage outside 0–100, a `disturbed` other than 0 or 1, or a
+    /// negative or non-finite rate.
+    fn interference_problem(&self) -> Option<(&'static str, String)> {
+        [
+            ("other_cpu_pct", self.other_cpu_pct),
+            ("steal_pct", self.steal_pct),
+            ("idle_pct", self.idle_pct),
+        ]
+        .into_iter()
+        .find_map(|(column, value)| {
+            value
+                .filter(|v| !(0.0..=100.0).contains(v))
+                .map(|v| (column, format!("`{v}` is not a percentage from 0 to 100")))
+        })
+        .or_else(|| {
+            self.disturbed
+                .filter(|&d| d > 1)
+                .map(|d| ("disturbed", format!("`{d}` is not 0 or 1")))
+        })
+        .or_else(|| {
+            self.events_per_s
+                .filter(|e| !(e.is_finite() && *e >= 0.0))
+                .map(|e| ("events_per_s", format!("`{e}` is not a number ≥ 0")))
+        })
     }
 
     /// A count knob of 0 or beyond `u32`.

@@ -14,10 +14,13 @@
 //!
 //! * `not_applicable` — the claim's precondition is absent in this
 //!   configuration (e.g. a free core for `main`).
-//! * `inconclusive` — the claim failed, but the steps it depends on lost
-//!   ≥ [`OFF_CPU_LIMIT`] of their wall time off the CPU while the run's own
-//!   busy threads did not outnumber the cores: something outside the run
-//!   decided the outcome.
+//! * `inconclusive` — the run was disturbed (other processes or the
+//!   hypervisor took the CPU over it, [`crate::Interference`]): every claim
+//!   judged on it, its reason naming the figures; or the claim failed, but
+//!   the steps it depends on lost ≥ [`OFF_CPU_LIMIT`] of their wall time
+//!   off the CPU while the run's own threads left enough of the cores
+//!   unused to have run them: something outside the run decided the
+//!   outcome.
 //! * `does_not_hold` — the claim failed and nothing outside the run
 //!   explains it.
 
@@ -197,11 +200,34 @@ pub fn findings(results: &[RunResult]) -> Vec<Finding> {
                 run_id: result.trace.info.run_id.clone(),
                 scenario: result.trace.info.scenario.clone(),
                 claim,
-                judgement: (claim.judge)(&run),
+                judgement: on_the_machine(result, (claim.judge)(&run)),
             });
         }
     }
     out
+}
+
+/// `judgement`, unless the machine disturbed the run
+/// ([`crate::Interference::disturbed`]): then `inconclusive`, whatever the
+/// numbers said, with the interference figures as its reason and the
+/// verdict on the numbers alone kept in the evidence. Every claim passes
+/// through here, so no judge can hold on numbers the machine made.
+fn on_the_machine(result: &RunResult, judgement: Judgement) -> Judgement {
+    let Some(figures) = result.trace.info.interference.filter(|i| i.disturbed) else {
+        return judgement;
+    };
+    let mut evidence = format!("on its numbers alone: {}", judgement.verdict.display());
+    if !judgement.reason.is_empty() {
+        evidence.push_str(&format!(" ({})", judgement.reason));
+    }
+    if !judgement.evidence.is_empty() {
+        evidence.push_str(&format!("; {}", judgement.evidence));
+    }
+    Judgement::because(
+        Verdict::Inconclusive,
+        format!("the machine was disturbed: {}", figures.describe()),
+        evidence,
+    )
 }
 
 /// The claims about one executor's machinery (`Claim::executor`) that
@@ -251,6 +277,46 @@ mod tests {
             synth.step(futures[i % 2], i as u64 * 100, 100, 0, 1.0);
         }
         synth.result("two_futures")
+    }
+
+    #[test]
+    fn every_claim_on_a_disturbed_run_is_inconclusive_naming_the_figures() {
+        use crate::findings::Verdict;
+        use crate::run::interference::Interference;
+        // Judged on its numbers alone: the claims hold or do not apply.
+        let quiet = alternating_two_futures();
+        let judged = findings(std::slice::from_ref(&quiet));
+        assert!(judged.iter().any(|f| f.verdict() == Verdict::Holds));
+        // Quiet figures change nothing.
+        let mut calm = alternating_two_futures();
+        calm.trace.info.interference = Some(Interference::new(3.0, 0.0, 40.0));
+        assert_eq!(findings(std::slice::from_ref(&calm)), judged);
+        // Others took 41.2 % of the CPU with 0.3 % idle: disturbed.
+        let mut crowded = alternating_two_futures();
+        crowded.trace.info.interference = Some(Interference::new(41.2, 0.0, 0.3));
+        let disturbed = findings(std::slice::from_ref(&crowded));
+        assert_eq!(disturbed.len(), judged.len());
+        for (f, alone) in disturbed.iter().zip(&judged) {
+            assert_eq!(f.verdict(), Verdict::Inconclusive, "{f:?}");
+            assert_eq!(
+                f.judgement.reason,
+                "the machine was disturbed: other processes took 41.2 % of the CPU (idle 0.3 %), steal 0.0 %"
+            );
+            // The verdict on the numbers alone stays in the evidence.
+            assert!(
+                f.judgement
+                    .evidence
+                    .starts_with(&format!("on its numbers alone: {}", alone.verdict())),
+                "{f:?}"
+            );
+        }
+        // The hypervisor's steal disturbs too, whatever the idle time.
+        let mut stolen = alternating_two_futures();
+        stolen.trace.info.interference = Some(Interference::new(0.0, 7.5, 50.0));
+        for f in findings(std::slice::from_ref(&stolen)) {
+            assert_eq!(f.verdict(), Verdict::Inconclusive, "{f:?}");
+            assert!(f.judgement.reason.contains("steal 7.5 %"), "{f:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::{Judgement, Run, Verdict, claim};
 use crate::analysis::RunResult;
 use crate::probe::{ThreadInfo, ThreadKind};
+use crate::run::interference::Interference;
 use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin, Placement};
 use crate::trace::{
@@ -28,6 +29,9 @@ pub(crate) struct SyntheticRun {
     /// light and 500 µs heavy costs, 10 samples, 6 tasks, tokio.
     pub(crate) config: RunConfig,
     cores: usize,
+    /// What the rest of the machine did meanwhile: none measured unless
+    /// set.
+    pub(crate) interference: Option<Interference>,
 }
 
 impl SyntheticRun {
@@ -53,6 +57,7 @@ impl SyntheticRun {
                 tokio: Default::default(),
             },
             cores,
+            interference: None,
         }
     }
 
@@ -191,6 +196,8 @@ impl SyntheticRun {
                 },
                 metrics: RuntimeMetrics::default(),
                 poll_cpu_time: false,
+                interference: self.interference,
+                process_cpu_ns: None,
             },
             futures: self.futures,
             threads,

@@ -24,6 +24,7 @@ figcaption{color:#aab3c8;font-size:13px}.muted{color:#8a93a8}
 .off{background:#4a2430;border-left:4px solid #ff7a9c;padding:1px 6px}.verdict{color:#ffb3c4}
 nav.sections{display:flex;gap:18px;flex-wrap:wrap;font-size:15px;margin:8px 0}
 nav.runs{columns:3;font-size:13px}.top{font-size:12px;float:right;font-weight:400}
+.disturbed{background:#5a2a18;border:2px solid #ff9a5c;border-radius:6px;padding:8px 14px;margin:12px 0}
 "#;
 
 /// The report's sections: (anchor, heading).
@@ -54,6 +55,7 @@ pub(crate) fn index_html(
         results.len(),
         env!("CARGO_PKG_VERSION")
     );
+    disturbed_banner(&mut h, results);
     let summaries: Vec<&(String, String)> = plots
         .iter()
         .filter(|(name, _)| summary_axis(name).is_some())
@@ -99,6 +101,31 @@ pub(crate) fn index_html(
     }
     h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <a href=\"trace.json\">trace.json</a> opens in Perfetto (ui.perfetto.dev).</p>\n</body></html>\n");
     h
+}
+
+/// The banner at the top of the report when the machine disturbed some
+/// runs: each with its figures.
+fn disturbed_banner(h: &mut String, results: &[RunResult]) {
+    let runs: Vec<_> = crate::analysis::noise::disturbed(results).collect();
+    if runs.is_empty() {
+        return;
+    }
+    let _ = write!(
+        h,
+        "<div class=\"disturbed\" role=\"alert\"><strong>The machine was disturbed</strong> during {} of {} run(s): \
+         other processes or the hypervisor took CPU the run could have used, so every claim judged on these runs is inconclusive.<ul>",
+        runs.len(),
+        results.len()
+    );
+    for (run_id, i) in runs {
+        let _ = write!(
+            h,
+            "<li><a href=\"#{id}\">{id}</a>: {}</li>",
+            escape(&i.describe()),
+            id = escape(run_id)
+        );
+    }
+    h.push_str("</ul></div>\n");
 }
 
 /// The x axis of a summary chart, from its file name

@@ -5,6 +5,7 @@
 pub(crate) mod bench_matrix;
 pub(crate) mod cost;
 pub(crate) mod executor;
+pub(crate) mod interference;
 pub(crate) mod matrix;
 pub(crate) mod producer;
 pub(crate) mod resources;
@@ -140,6 +141,8 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
                 tokio_workers: execution.tokio_workers,
             },
             poll_cpu_time: options.poll_cpu_time,
+            interference: execution.measured.interference,
+            process_cpu_ns: execution.measured.process_cpu_ns,
         },
         futures,
         threads,
@@ -181,11 +184,13 @@ pub fn timed_run(scenario: &Scenario, probe: Probe) -> Result<Duration> {
     )))
 }
 
-/// What a run leaves: the recording and when the last future was joined.
+/// What a run leaves: the recording, when the last future was joined, and
+/// what the machine and the process did meanwhile.
 struct Execution {
     recorded: Recorded,
     joined: clock::Ticks,
     tokio_workers: Vec<TokioWorker>,
+    measured: interference::Measured,
 }
 
 /// Builds the runtime (and pool) for `scenario`, creates its producers at
@@ -298,6 +303,9 @@ async fn drive(
             }
         })
         .collect();
+    // The interval the interference is measured over: from just before
+    // time 0 to just after the last join.
+    let started = interference::Snapshot::now();
     recording.restart_clock();
     let mut joined: Vec<BoxFuture<'static, std::result::Result<(), String>>> = Vec::new();
     for (spec, future) in scenario.futures.iter().zip(futures) {
@@ -309,6 +317,7 @@ async fn drive(
     }
     let outcomes = join_all(joined).await;
     let joined = clock::now();
+    let measured = interference::between(&started, &interference::Snapshot::now());
     let recorded = recording.finish();
     let tokio_workers = executor.worker_metrics();
     outcomes
@@ -318,5 +327,6 @@ async fn drive(
         recorded,
         joined,
         tokio_workers,
+        measured,
     })
 }
