@@ -235,7 +235,7 @@ fn index_html_is_self_contained_and_references_every_plot() {
 #[test]
 fn trace_json_has_a_track_per_thread_and_an_event_per_poll_and_sample() {
     let dir = tempfile::tempdir().unwrap();
-    check_trace_json(&small_run(dir.path()));
+    check_trace_json(&small_run(dir.path()), true);
 }
 
 /// The service workloads' events span awaits: on their futures' own
@@ -245,13 +245,14 @@ fn trace_json_puts_service_events_on_their_futures_tracks() {
     let dir = tempfile::tempdir().unwrap();
     let mut args: Vec<&str> = common::services();
     args.extend(["--workers", "2"]);
-    check_trace_json(&run_small(dir.path(), &args));
+    check_trace_json(&run_small(dir.path(), &args), false);
 }
 
 /// trace.json against the CSV files: a process per run, a named track per
 /// thread, an event per poll and per sample, flows that pair up, and on
-/// every thread track no two slices that overlap unless one holds the other.
-fn check_trace_json(out: &Path) {
+/// every thread track no two slices that overlap unless one holds the other;
+/// with `wakes`, every run has woken polls (producers that yield do).
+fn check_trace_json(out: &Path, wakes: bool) {
     let trace: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("trace.json")).unwrap()).unwrap();
     let events = trace["traceEvents"].as_array().unwrap();
@@ -337,7 +338,7 @@ fn check_trace_json(out: &Path) {
             .filter(|p| !p["woken_ns"].is_empty() && p["poll"] != "0")
             .count();
         assert_eq!(ends.len(), woken, "{run_id}: a flow per woken poll");
-        assert!(woken > 0, "{run_id}: no wakes");
+        assert!(woken > 0 || !wakes, "{run_id}: no wakes");
 
         // No two X events on one track overlap unless one contains the other.
         let micros_to_ns = |v: &serde_json::Value| (v.as_f64().unwrap() * 1000.0).round() as i64;
