@@ -83,11 +83,26 @@ pub(crate) fn render(c: &Comparison, format: Format, all: bool) -> String {
         .map(|r| cells(r, !c.vary.is_empty()))
         .collect();
     let header = header(!c.vary.is_empty());
-    let mut out = match format {
+    let mut out = String::new();
+    if !c.warnings.is_empty() {
+        // Said first: what follows may measure the difference of machines
+        // or builds rather than a change of the code.
+        let _ = writeln!(
+            out,
+            "note: BASE and NEW were recorded on different machines or builds ({}): a change below may come from that, not from a regression\n",
+            c.warnings.len().to_string()
+                + if c.warnings.len() == 1 {
+                    " difference, on stderr"
+                } else {
+                    " differences, on stderr"
+                }
+        );
+    }
+    out.push_str(&match format {
         _ if rows.is_empty() => "no metric moved beyond the threshold\n".to_string(),
         Format::Markdown => markdown_table(&header, &rows),
         _ => text_table(&header, &rows),
-    };
+    });
     if !all {
         hidden(&mut out, c);
     }
