@@ -114,13 +114,16 @@ impl Session {
     pub fn start_with(name: impl Into<String>, options: SessionOptions) -> Result<Self> {
         let name = name.into();
         check_name("session name", &name)?;
+        // Before the main thread's registration: reading /proc/stat is no
+        // CPU of the session's threads.
+        let started = interference::Snapshot::now();
         let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
         recording.thread_index(ThreadKind::Main);
         *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(recording.clone());
         Ok(Self {
             name,
             recording,
-            started: interference::Snapshot::now(),
+            started,
         })
     }
 
@@ -153,8 +156,9 @@ impl Session {
                 *current = None;
             }
         }
-        let measured = interference::between(&self.started, &interference::Snapshot::now());
         let recorded = self.recording.finish();
+        // After the threads' CPU times were read, for the same reason.
+        let measured = interference::between(&self.started, &interference::Snapshot::now());
         let origin = recorded.origin;
         let futures: Vec<FutureTrace> = recorded
             .logs

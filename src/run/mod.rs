@@ -304,7 +304,8 @@ async fn drive(
         })
         .collect();
     // The interval the interference is measured over: from just before
-    // time 0 to just after the last join.
+    // time 0 to just after the threads' CPU times are read (so that reading
+    // /proc/stat is no CPU of the run's threads).
     let started = interference::Snapshot::now();
     recording.restart_clock();
     let mut joined: Vec<BoxFuture<'static, std::result::Result<(), String>>> = Vec::new();
@@ -317,8 +318,8 @@ async fn drive(
     }
     let outcomes = join_all(joined).await;
     let joined = clock::now();
-    let measured = interference::between(&started, &interference::Snapshot::now());
     let recorded = recording.finish();
+    let measured = interference::between(&started, &interference::Snapshot::now());
     let tokio_workers = executor.worker_metrics();
     outcomes
         .into_iter()
