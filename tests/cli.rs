@@ -123,8 +123,15 @@ fn summary_names_each_run_and_the_folder_unless_quiet() {
     let text = String::from_utf8(pollscope_ok(&args).stdout).unwrap();
     assert!(text.contains("spawn_task-w"), "{text}");
     assert!(
-        text.contains("makespan") && text.contains("sched p99"),
-        "{text}"
+        text.contains("makespan") && !text.contains("sched p99"),
+        "a line per run: {text}"
+    );
+    let mut verbose = args.to_vec();
+    verbose.push("--verbose");
+    let text = String::from_utf8(pollscope_ok(&verbose).stdout).unwrap();
+    assert!(
+        text.contains("spawned") && text.contains("sched p99"),
+        "a line per future with --verbose: {text}"
     );
     assert!(text.contains(out.to_str().unwrap()), "{text}");
     let mut quiet = args.to_vec();

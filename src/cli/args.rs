@@ -157,6 +157,10 @@ pub(crate) struct RunArgs {
     /// No progress bar and no summary (warnings still go to stderr).
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// A summary line per future too (completion, p99 scheduling delay,
+    /// p50/p99 value), not only per run.
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 fn parse_scenario(name: &str) -> Result<String, String> {

@@ -32,7 +32,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     };
     let published = publish(folder, &results, pictures)?;
     if !args.quiet {
-        print!("{}", summary::table(&results));
+        print!("{}", summary::table(&results, args.verbose));
         print!("{}", crate::export::summary_lines(&published.findings));
         println!("results: {}", published.dir.display());
     }

@@ -1,14 +1,17 @@
-//! The compact summary printed after a run: per run its makespan and
-//! efficiency (and whether the machine disturbed it), per future its
-//! completion time and p99 scheduling delay.
+//! The compact summary printed after a run: one line per run (its
+//! makespan and efficiency, or for a service workload its events' values),
+//! whether the machine disturbed it, and with `--verbose` a line per future
+//! (completion time, p99 scheduling delay, p50/p99 value).
 
 use std::fmt::Write;
 
-use crate::analysis::RunResult;
+use crate::analysis::{Metric, RunResult};
 use crate::common::duration::human_ns;
+use crate::common::stats::Summary;
 
-/// The summary table of `results`.
-pub(crate) fn table(results: &[RunResult]) -> String {
+/// The summary table of `results`: a line per run, and with `verbose` a
+/// line per future.
+pub(crate) fn table(results: &[RunResult], verbose: bool) -> String {
     let mut out = String::new();
     let id_width = results
         .iter()
@@ -17,14 +20,30 @@ pub(crate) fn table(results: &[RunResult]) -> String {
         .unwrap_or(0);
     for result in results {
         let a = &result.analysis;
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "{:id_width$}  makespan {:>8}  efficiency {}  (lower bound {})",
+            "{:id_width$}  makespan {:>8}  ",
             result.trace.info.run_id,
             human_ns(a.makespan_ns),
-            a.efficiency.map_or("–".to_string(), |e| format!("{e:.2}")),
-            a.lower_bound_ns.map_or("–".to_string(), human_ns),
         );
+        match (a.efficiency, service_values(result)) {
+            (None, Some((values, events))) => {
+                let _ = writeln!(
+                    out,
+                    "values p50 {} p99 {} ({events} events)",
+                    human_ns(values.p50),
+                    human_ns(values.p99)
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "efficiency {}  (lower bound {})",
+                    a.efficiency.map_or("–".to_string(), |e| format!("{e:.2}")),
+                    a.lower_bound_ns.map_or("–".to_string(), human_ns),
+                );
+            }
+        }
         if let Some(i) = result.trace.info.interference.filter(|i| i.disturbed) {
             let _ = writeln!(
                 out,
@@ -32,16 +51,44 @@ pub(crate) fn table(results: &[RunResult]) -> String {
                 i.describe()
             );
         }
-        let name_width = a.futures.iter().map(|f| f.name.len()).max().unwrap_or(0);
-        for f in &a.futures {
-            let done = f.completed_ns.map_or("never".to_string(), human_ns);
-            let sched = f.sched_delay.map_or("-".to_string(), |s| human_ns(s.p99));
-            let _ = writeln!(
-                out,
-                "    {:name_width$}  done {:>8}  sched p99 {:>8}",
-                f.name, done, sched
-            );
+        if verbose {
+            futures(&mut out, result);
         }
     }
     out
+}
+
+/// The run's service events' values pooled (round trips, lateness,
+/// latencies, waits), and how many; `None` for a run without service
+/// futures.
+fn service_values(result: &RunResult) -> Option<(Summary, usize)> {
+    let mut values: Vec<u64> = result
+        .trace
+        .futures
+        .iter()
+        .filter(|f| f.kind.is_service())
+        .flat_map(|f| Metric::Value.values(f))
+        .collect();
+    let events = values.len();
+    Summary::of(&mut values).map(|s| (s, events))
+}
+
+/// A line per future: completion, p99 scheduling delay, and its values'
+/// p50/p99 where it records some.
+fn futures(out: &mut String, result: &RunResult) {
+    let futures = &result.analysis.futures;
+    let name_width = futures.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in futures {
+        let done = f.completed_ns.map_or("never".to_string(), human_ns);
+        let sched = f.sched_delay.map_or("-".to_string(), |s| human_ns(s.p99));
+        let _ = write!(
+            out,
+            "    {:name_width$}  done {:>8}  sched p99 {:>8}",
+            f.name, done, sched
+        );
+        if let Some(v) = f.value {
+            let _ = write!(out, "  value p50 {} p99 {}", human_ns(v.p50), human_ns(v.p99));
+        }
+        out.push('\n');
+    }
 }
