@@ -215,7 +215,7 @@ fn index_html_is_self_contained_and_references_every_plot() {
         assert!(links.contains(&section), "no link to #{section}");
         assert!(ids.contains(&section), "no section #{section}");
     }
-    assert!(html.contains("href=\"trace.json\""));
+    assert!(html.contains("href=\"trace.json\"") && html.contains("href=\"trace.pftrace\""));
     // Run ids in the findings link to their runs.
     let findings = &html[html.find("id=\"findings\"").unwrap()..html.find("id=\"truth\"").unwrap()];
     for run in &runs.rows {

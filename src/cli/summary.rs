@@ -87,7 +87,12 @@ fn futures(out: &mut String, result: &RunResult) {
             f.name, done, sched
         );
         if let Some(v) = f.value {
-            let _ = write!(out, "  value p50 {} p99 {}", human_ns(v.p50), human_ns(v.p99));
+            let _ = write!(
+                out,
+                "  value p50 {} p99 {}",
+                human_ns(v.p50),
+                human_ns(v.p99)
+            );
         }
         out.push('\n');
     }

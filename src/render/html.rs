@@ -51,7 +51,7 @@ pub(crate) fn index_html(
         h,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>pollscope results</title><style>{STYLE}</style></head><body id=\"top\">\n<h1>pollscope results</h1>\
-         <p class=\"muted\">{} run(s) · pollscope {} · <a href=\"trace.json\">trace.json</a> (opens in Perfetto)</p>\n",
+         <p class=\"muted\">{} run(s) · pollscope {} · traces: <a href=\"trace.pftrace\" download>trace.pftrace</a>, <a href=\"trace.json\" download>trace.json</a> (to see them, open ui.perfetto.dev, choose “Open trace file” and pick one from this folder)</p>\n",
         results.len(),
         env!("CARGO_PKG_VERSION")
     );
@@ -99,7 +99,7 @@ pub(crate) fn index_html(
     for r in results {
         run_detail(&mut h, r, plots, zoom);
     }
-    h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <a href=\"trace.json\">trace.json</a> opens in Perfetto (ui.perfetto.dev).</p>\n</body></html>\n");
+    h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <a href=\"trace.pftrace\" download>trace.pftrace</a> and <a href=\"trace.json\" download>trace.json</a> open in Perfetto: at ui.perfetto.dev, “Open trace file”, then pick one from this folder (nothing is uploaded: the trace stays in the browser).</p>\n</body></html>\n");
     h
 }
 
