@@ -17,6 +17,8 @@ pub(crate) const MAX_CDF_STEPS: usize = 400;
 
 const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 440;
+/// Room under the panels for the caption.
+const CAPTION_HEIGHT: u32 = 36;
 
 /// The exact empirical CDF of `values`: per distinct value `v`, the share
 /// (0–1) of values ≤ `v`, by value. Past [`MAX_CDF_STEPS`] distinct values
@@ -59,8 +61,10 @@ pub(crate) fn latency_svg(result: &RunResult) -> String {
     let mut svg = String::new();
     let mut layer = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT + CAPTION_HEIGHT)).into_drawing_area();
         root.fill(&BACKGROUND).expect("drawing into a string");
+        let (root, _caption) = root.split_vertically(HEIGHT);
         let root = root
             .titled(
                 &format!("{} — latency distributions", result.trace.info.run_id),
@@ -76,8 +80,26 @@ pub(crate) fn latency_svg(result: &RunResult) -> String {
         }
         root.present().expect("drawing into a string");
     }
+    caption(&mut layer);
     append_layer(&mut svg, &layer);
     svg
+}
+
+/// What the scheduling delay can and cannot show, under the panels.
+fn caption(layer: &mut String) {
+    let lines = [
+        "Scheduling delay is wake → poll. tokio defers a yield_now wake until the task is back in its scheduler, so a task that",
+        "waits behind others can show a delay of a few hundred ns; samples.csv's gap between samples measures the waiting itself.",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        let _ = write!(
+            layer,
+            "<text x=\"16\" y=\"{}\" fill=\"{}\" font-family=\"sans-serif\" font-size=\"12\">{}</text>",
+            HEIGHT + 14 + 16 * i as u32,
+            hex(FOREGROUND),
+            escape(line)
+        );
+    }
 }
 
 /// One future's CDF: its series index, name and steps (ns, share).
