@@ -19,6 +19,10 @@ const WIDTH: u32 = 1200;
 const HEIGHT: u32 = 440;
 /// Room under the panels for the caption.
 const CAPTION_HEIGHT: u32 = 36;
+/// Room right of the panels for the legend, which both panels share.
+const LEGEND_WIDTH: u32 = 190;
+/// A legend row's height.
+const LEGEND_ROW: f64 = 17.0;
 
 /// The exact empirical CDF of `values`: per distinct value `v`, the share
 /// (0–1) of values ≤ `v`, by value. Past [`MAX_CDF_STEPS`] distinct values
@@ -60,11 +64,15 @@ fn exact_steps(mut values: Vec<u64>) -> Vec<(u64, f64)> {
 pub(crate) fn latency_svg(result: &RunResult) -> String {
     let mut svg = String::new();
     let mut layer = String::new();
+    let legend = legend_entries(result);
+    // Tall enough for the legend beside the panels.
+    let height = HEIGHT.max(60 + (LEGEND_ROW * legend.len() as f64) as u32);
     {
-        let root =
-            SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT + CAPTION_HEIGHT)).into_drawing_area();
+        let size = (WIDTH + LEGEND_WIDTH, height + CAPTION_HEIGHT);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&BACKGROUND).expect("drawing into a string");
-        let (root, _caption) = root.split_vertically(HEIGHT);
+        let (root, _caption) = root.split_vertically(height);
+        let (root, _legend) = root.split_horizontally(WIDTH);
         let root = root
             .titled(
                 &format!("{} — latency distributions", result.trace.info.run_id),
@@ -80,13 +88,31 @@ pub(crate) fn latency_svg(result: &RunResult) -> String {
         }
         root.present().expect("drawing into a string");
     }
-    caption(&mut layer);
+    series_legend(&mut layer, &legend);
+    caption(&mut layer, height);
     append_layer(&mut svg, &layer);
     svg
 }
 
-/// What the scheduling delay can and cannot show, under the panels.
-fn caption(layer: &mut String) {
+/// The futures that have a curve on either panel: (series index, name).
+fn legend_entries(result: &RunResult) -> Vec<(usize, &str)> {
+    result
+        .trace
+        .futures
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            [Metric::SchedDelay, Metric::PollDuration]
+                .iter()
+                .any(|m| !m.values(f).is_empty())
+        })
+        .map(|(index, f)| (index, f.name.as_str()))
+        .collect()
+}
+
+/// What the scheduling delay can and cannot show, under the panels (whose
+/// height is `height`).
+fn caption(layer: &mut String, height: u32) {
     let lines = [
         "Scheduling delay is wake → poll. tokio defers a yield_now wake until the task is back in its scheduler, so a task that",
         "waits behind others can show a delay of a few hundred ns; samples.csv's gap between samples measures the waiting itself.",
@@ -95,7 +121,7 @@ fn caption(layer: &mut String) {
         let _ = write!(
             layer,
             "<text x=\"16\" y=\"{}\" fill=\"{}\" font-family=\"sans-serif\" font-size=\"12\">{}</text>",
-            HEIGHT + 14 + 16 * i as u32,
+            height + 14 + 16 * i as u32,
             hex(FOREGROUND),
             escape(line)
         );
@@ -200,7 +226,6 @@ fn panel(
     for line in &lines {
         step_path(layer, &axes, line);
     }
-    series_legend(layer, &axes, &lines);
 }
 
 /// A label and a grid line at each power of ten, the same on both panels:
@@ -261,31 +286,30 @@ fn step_path(layer: &mut String, axes: &Axes, line: &Line<'_>) {
     let _ = write!(layer, "\"><title>{}</title></path>", escape(line.name));
 }
 
-/// Names and line styles, in a box at the panel's lower right.
-fn series_legend(layer: &mut String, axes: &Axes, lines: &[Line<'_>]) {
-    let rows = lines.len() as f64;
-    let (w, h) = (170.0, 10.0 + 17.0 * rows);
-    let (x, y) = (axes.x.1 - w - 8.0, axes.y.1 - h - 8.0);
+/// Names and line styles, right of the panels, outside both plots.
+fn series_legend(layer: &mut String, entries: &[(usize, &str)]) {
+    if entries.is_empty() {
+        return;
+    }
+    let (x, y) = (f64::from(WIDTH) + 4.0, 44.0);
     let _ = write!(
         layer,
-        r#"<g class="legend" font-family="sans-serif" font-size="12"><rect x="{x:.1}" y="{y:.1}" width="{w}" height="{h}" fill="{}" fill-opacity="0.85" stroke="{}"/>"#,
-        hex(BACKGROUND),
-        hex(GRID)
+        r#"<g class="legend" font-family="sans-serif" font-size="12">"#
     );
-    for (k, line) in lines.iter().enumerate() {
-        let ly = y + 14.0 + 17.0 * k as f64;
-        let dash = series_dash(line.index);
+    for (k, &(index, name)) in entries.iter().enumerate() {
+        let ly = y + 14.0 + LEGEND_ROW * k as f64;
+        let dash = series_dash(index);
         let _ = write!(
             layer,
             r#"<line x1="{:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{}" stroke-width="2" stroke-dasharray="{}"/><text x="{:.1}" y="{:.1}" fill="{}">{}</text>"#,
             x + 8.0,
             x + 28.0,
-            hex(series_color(line.index)),
+            hex(series_color(index)),
             if dash.is_empty() { "none" } else { dash },
             x + 34.0,
             ly + 4.0,
             hex(FOREGROUND),
-            escape(line.name)
+            escape(name)
         );
     }
     layer.push_str("</g>");
