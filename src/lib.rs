@@ -50,13 +50,13 @@ pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, sp
 
 // What to run, and running it.
 pub use run::cost::Cost;
-pub use run::interference::{IDLE_FLOOR_PCT, Interference, OTHER_CPU_LIMIT_PCT, STEAL_LIMIT_PCT};
 pub use run::{RunOptions, run, run_with};
 pub use scenario::experiment::{load as load_experiment, parse as parse_experiment};
 pub use scenario::{
     BUILTINS, Builtin, CostKind, Executor, Flavor, FutureSpec, JOURNEY, JourneyParams, Origin,
     Placement, Role, RuntimeSpec, Scenario, TokioKnob, TokioKnobs, builtin, settings,
 };
+pub use trace::{IDLE_FLOOR_PCT, Interference, OTHER_CPU_LIMIT_PCT, STEAL_LIMIT_PCT};
 
 // What a run recorded, and what follows from it.
 pub use analysis::{

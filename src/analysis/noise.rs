@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::analysis::RunResult;
-use crate::run::interference::Interference;
 use crate::scenario::CostKind;
+use crate::trace::Interference;
 
 /// Repeats whose makespans spread more than this (max − min over the
 /// median) make the machine "noisy".
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn disturbed_and_unmeasured_runs_are_named() {
-        use crate::run::interference::Interference;
+        use crate::trace::Interference;
         let run = |interference| {
             let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
             let fut0 = synth.future("fut0", Placement::Inline, 100);

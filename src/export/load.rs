@@ -13,8 +13,8 @@ use super::rows::{
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
-use crate::run::interference::Interference;
 use crate::scenario::{Origin, builtins};
+use crate::trace::Interference;
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     Sample, TokioWorker, Versions,

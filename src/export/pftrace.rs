@@ -286,6 +286,19 @@ impl Slice {
 /// for entry `k`.
 const ANNOTATIONS: [&str; 6] = ["poll", "sched_delay_ns", "cpu_ns", "seq", "value", "thread"];
 
+/// Every annotation name, interned as [`ANNOTATIONS`] numbers them.
+fn annotation_names() -> Message {
+    let mut names = Message::default();
+    for (k, name) in ANNOTATIONS.iter().enumerate() {
+        let mut entry = Message::default();
+        entry
+            .uint(field::IID, k as u64 + 1)
+            .bytes(field::NAME, name.as_bytes());
+        names.message(field::DEBUG_ANNOTATION_NAMES, &entry);
+    }
+    names
+}
+
 /// The interned id of annotation `name`.
 fn annotation(name: &str) -> u64 {
     ANNOTATIONS
@@ -643,21 +656,13 @@ fn open_lane<W: Write>(
         m.uint(field::DEFAULTS_TIMESTAMP_CLOCK_ID, INCREMENTAL_CLOCK)
             .message(field::DEFAULTS_TRACK_EVENT, &track_defaults);
     });
-    let mut annotation_names = Message::default();
-    for (k, name) in ANNOTATIONS.iter().enumerate() {
-        let mut entry = Message::default();
-        entry
-            .uint(field::IID, k as u64 + 1)
-            .bytes(field::NAME, name.as_bytes());
-        annotation_names.message(field::DEBUG_ANNOTATION_NAMES, &entry);
-    }
     let mut second = Message::default();
     second
         .uint(field::TRUSTED_PACKET_SEQUENCE_ID, seq)
         .uint(field::SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE)
         .message(f, &defaults)
         .message(field::TRACK_DESCRIPTOR, &descriptor)
-        .message(field::INTERNED_DATA, &annotation_names);
+        .message(field::INTERNED_DATA, &annotation_names());
     w.packet(&second)?;
     Ok(Lane {
         seq,

@@ -282,7 +282,7 @@ mod tests {
     #[test]
     fn every_claim_on_a_disturbed_run_is_inconclusive_naming_the_figures() {
         use crate::findings::Verdict;
-        use crate::run::interference::Interference;
+        use crate::trace::Interference;
         // Judged on its numbers alone: the claims hold or do not apply.
         let quiet = alternating_two_futures();
         let judged = findings(std::slice::from_ref(&quiet));

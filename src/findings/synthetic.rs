@@ -9,9 +9,9 @@ use std::time::Duration;
 use super::{Judgement, Run, Verdict, claim};
 use crate::analysis::RunResult;
 use crate::probe::{ThreadInfo, ThreadKind};
-use crate::run::interference::Interference;
 use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin, Placement};
+use crate::trace::Interference;
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     Sample,

@@ -9,6 +9,9 @@
 //! itself ([`RuntimeMetrics`]). Nothing is invented: what is not known is
 //! `None`, and an empty cell in the CSV files.
 
+mod interference;
+
+pub use interference::{IDLE_FLOOR_PCT, Interference, OTHER_CPU_LIMIT_PCT, STEAL_LIMIT_PCT};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use crate::common::duration::nanos;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
-use crate::run::interference::Interference;
 use crate::scenario::CostKind;
 use crate::scenario::{Executor, Flavor, Origin, Placement, TokioKnobs};
 
