@@ -207,9 +207,14 @@ pub fn publish(
     pictures: Pictures,
 ) -> Result<Published> {
     let publication = Publication::of(results, PictureOptions::default());
-    ExportManager::for_run(pictures).export_all(folder.path(), &publication)?;
+    // A write that fails (a full disk) is the run failing, named by the
+    // user's folder; the temporary sibling goes with `folder`.
+    let target = folder.target().to_path_buf();
+    ExportManager::for_run(pictures)
+        .export_all(folder.path(), &publication)
+        .map_err(|e| e.written_into(&target))?;
     Ok(Published {
-        dir: folder.commit()?,
+        dir: folder.commit().map_err(|e| e.written_into(&target))?,
         findings: publication.findings,
         warnings: Vec::new(),
     })
@@ -298,9 +303,12 @@ pub fn replot(
         summary_axis,
     };
     let publication = Publication::of(&results, options);
-    ExportManager::for_plot().export_all(folder.path(), &publication)?;
+    let target = folder.target().to_path_buf();
+    ExportManager::for_plot()
+        .export_all(folder.path(), &publication)
+        .map_err(|e| e.written_into(&target))?;
     Ok(Published {
-        dir: folder.commit()?,
+        dir: folder.commit().map_err(|e| e.written_into(&target))?,
         findings: publication.findings,
         warnings,
     })
