@@ -44,7 +44,7 @@ use std::sync::RwLock;
 
 use crate::analysis::RunResult;
 use crate::common::names::check_name;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::export::ResultFolder;
 use crate::probe::{
     Instrumented, NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
@@ -200,11 +200,33 @@ impl Session {
     pub fn finish_into(self, dir: impl AsRef<Path>, pictures: Pictures) -> Result<Published> {
         let folder = ResultFolder::create(dir)?;
         let result = self.finish();
-        for future in &result.trace.futures {
-            check_name("future name", &future.name)?;
-        }
+        check_futures(&result)?;
         publish(folder, &[result], pictures)
     }
+}
+
+/// Refuses (bad input) a session's run that its result folder could not
+/// hold: an unsafe future name, two futures (or a future and a span) of
+/// one name, whose rows `plot` could not tell apart, or a sample value
+/// that is not finite.
+fn check_futures(result: &RunResult) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for future in &result.trace.futures {
+        check_name("future name", &future.name)?;
+        if !seen.insert(future.name.as_str()) {
+            return Err(Error::bad_input(format!(
+                "session `{}`: two futures are named `{}`; future names must be unique in a session",
+                result.trace.info.run_id, future.name
+            )));
+        }
+        if let Some(bad) = future.samples.iter().find(|s| !s.value.is_finite()) {
+            return Err(Error::bad_input(format!(
+                "session `{}`: future `{}` recorded the sample value {} (seq {}); sample values must be finite",
+                result.trace.info.run_id, future.name, bad.value, bad.seq
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Wraps `future` so that its polls, wakes and samples are recorded under
@@ -245,18 +267,20 @@ impl<F: Future> InstrumentExt for F {}
 
 /// Records `value` as a sample (start = end = now, the next sequence number)
 /// of the instrumented future being polled on this thread. Returns false,
-/// recording nothing, outside such a poll.
+/// recording nothing, outside such a poll, and for a value that is not
+/// finite (NaN or an infinity: sample values must be finite).
 ///
 /// ```standalone_crate
 /// let session = pollscope::Session::start("sample_doc").unwrap();
 /// let recorded = futures::executor::block_on(pollscope::instrument("f", async { pollscope::sample(0.5) }));
 /// assert!(recorded);
 /// assert!(!pollscope::sample(1.0)); // not inside an instrumented future
+/// assert!(!futures::executor::block_on(pollscope::instrument("g", async { pollscope::sample(f64::NAN) })));
 /// let samples = session.finish().trace.future("f").unwrap().samples.clone();
 /// assert_eq!((samples[0].seq, samples[0].value), (0, 0.5));
 /// ```
 pub fn sample(value: f64) -> bool {
-    record_point(value)
+    value.is_finite() && record_point(value)
 }
 
 /// Runs `f` and records the call as a sample of the named span `name` (one
