@@ -105,7 +105,7 @@ pub(crate) const QUOTED_CHARS: usize = 80;
 
 /// User input as an error message quotes it: control characters escaped
 /// (`\n`, `\u{1b}`), so the message stays one line, and cut to
-/// [`QUOTED_CHARS`] characters with `…`, so a 50 MB value gives a short
+/// 80 characters with `…`, so a 50 MB value gives a short
 /// message. Every message that echoes input goes through here.
 ///
 /// ```

@@ -24,6 +24,12 @@ pub(crate) const MAX_DURATION_SECS: u64 = 1_000_000;
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!(
+            "`{}` holds a control character: a duration is a number and a unit (e.g. 100us)",
+            crate::error::shown(text)
+        ));
+    }
     if trimmed.starts_with('-') {
         return Err(format!(
             "`{}` is negative: a duration must be positive (e.g. 100us)",

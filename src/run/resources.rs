@@ -218,9 +218,10 @@ pub(crate) fn free_disk(path: &std::path::Path) -> Option<u128> {
         existing
     };
     let c_path = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `statvfs` is plain data, for which all zeroes is a value.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: statvfs writes only the struct it is given; the path is a
     // valid NUL-terminated string for the call.
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } == 0;
     #[allow(clippy::unnecessary_cast)]
     ok.then(|| u128::from(stat.f_bavail as u64) * u128::from(stat.f_frsize as u64))
