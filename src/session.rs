@@ -44,7 +44,7 @@ use std::sync::RwLock;
 
 use crate::analysis::RunResult;
 use crate::common::names::check_name;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export::ResultFolder;
 use crate::probe::{
     Instrumented, NOT_MEASURED, Recording, SampleRecord, ThreadKind, clock, in_poll, record_point,
@@ -200,33 +200,8 @@ impl Session {
     pub fn finish_into(self, dir: impl AsRef<Path>, pictures: Pictures) -> Result<Published> {
         let folder = ResultFolder::create(dir)?;
         let result = self.finish();
-        check_futures(&result)?;
         publish(folder, &[result], pictures)
     }
-}
-
-/// Refuses (bad input) a session's run that its result folder could not
-/// hold: an unsafe future name, two futures (or a future and a span) of
-/// one name, whose rows `plot` could not tell apart, or a sample value
-/// that is not finite.
-fn check_futures(result: &RunResult) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    for future in &result.trace.futures {
-        check_name("future name", &future.name)?;
-        if !seen.insert(future.name.as_str()) {
-            return Err(Error::bad_input(format!(
-                "session `{}`: two futures are named `{}`; future names must be unique in a session",
-                result.trace.info.run_id, future.name
-            )));
-        }
-        if let Some(bad) = future.samples.iter().find(|s| !s.value.is_finite()) {
-            return Err(Error::bad_input(format!(
-                "session `{}`: future `{}` recorded the sample value {} (seq {}); sample values must be finite",
-                result.trace.info.run_id, future.name, bad.value, bad.seq
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Wraps `future` so that its polls, wakes and samples are recorded under

@@ -304,12 +304,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
 fn deserialize(at: &Locator<'_>) -> Result<File> {
     toml::from_str(at.text).map_err(|e| {
         let offset = e.span().map(|s| s.start);
-        let mut message = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("malformed TOML")
-            .to_string();
+        // The parser's message may quote the file (a 50 MB value): bounded.
+        let mut message = crate::error::bounded(
+            e.message().lines().next().unwrap_or("malformed TOML"),
+            4 * crate::error::QUOTED_CHARS,
+        );
         // Type errors do not say which key: take it from the line.
         if let Some(key) = offset.and_then(|o| key_on_line(at.text, o))
             && !message.contains(&format!("`{key}`"))
