@@ -343,10 +343,10 @@ for i in $(seq 1 $signals); do
     sig=INT
     [ $((i % 2)) = 0 ] && sig=TERM
     delay="0.$((RANDOM % 9 + 1))"
-    # Every third case is light on CPU and heavy on writing (40,000 samples
+    # Every third case is light on CPU and heavy on writing (120,000 samples
     # at 1us): the signal lands while the folder is written.
     work=(two_futures many_spawn_task -n 3000)
-    [ $((i % 3)) = 0 ] && work=(two_futures -n 20000 --light-cost 1us)
+    [ $((i % 3)) = 0 ] && work=(two_futures -n 60000 --light-cost 1us)
     check signals int 60 bash -c "\"\$@\" & pid=\$!; sleep $delay; kill -$sig \$pid; wait \$pid" -- \
         "$P" run "${work[@]}" -q -o out
 done

@@ -223,8 +223,10 @@ pub(crate) fn free_disk(path: &std::path::Path) -> Option<u128> {
     // SAFETY: statvfs writes only the struct it is given; the path is a
     // valid NUL-terminated string for the call.
     let ok = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } == 0;
+    // A pseudo file system (/proc, /sys) has no blocks: nothing to say.
     #[allow(clippy::unnecessary_cast)]
-    ok.then(|| u128::from(stat.f_bavail as u64) * u128::from(stat.f_frsize as u64))
+    (ok && stat.f_blocks > 0)
+        .then(|| u128::from(stat.f_bavail as u64) * u128::from(stat.f_frsize as u64))
 }
 
 /// The memory this process may still use ([`crate::common::machine`]).
@@ -232,7 +234,9 @@ pub(crate) use crate::common::machine::available_memory;
 
 /// `bytes` in MB below a gigabyte, else in GB.
 fn size(bytes: u128) -> String {
-    if bytes < 1_000_000_000 {
+    if bytes < 1_000_000 {
+        format!("{:.0} kB", bytes as f64 / 1e3)
+    } else if bytes < 1_000_000_000 {
         format!("{:.1} MB", bytes as f64 / 1e6)
     } else {
         gigabytes(bytes)
