@@ -322,6 +322,7 @@ check resources bad 20 bash -c 'ulimit -v 4000000 && exec "$@"' -- "$P" run --co
 limited resources bad "-n 64" "$P" run tcp_echo -n 5 --tasks 100000 -q -o out
 limited resources ok "-n 64" "$P" run tcp_echo -n 5 --tasks 1 --no-plots -q -o out
 limited resources ok "-n 16" "$P" run two_futures -n 5 --no-plots -q -o out
+limited resources ok "-n 16" "$P" run tcp_echo -n 5 --tasks 1 --no-plots -q -o out
 limited resources failok "-u 100" "$P" run two_futures -n 5 --workers 5000 --no-plots -q -o out
 limited resources bad "-v 1000000" "$P" run two_futures -n 5 --workers 5000 --no-plots -q -o out
 bad resources run two_futures -n 5 --workers 100000000 -o out

@@ -15,6 +15,18 @@ pub(crate) fn available_memory() -> Option<u128> {
     }
 }
 
+/// Where [`available_memory`] comes from, for messages: ` (ulimit -v)`
+/// when the address-space limit is the smaller figure, else nothing.
+pub(crate) fn memory_limit_note() -> &'static str {
+    let limited = rlimit(libc::RLIMIT_AS)
+        .map(|limit| u128::from(limit).saturating_sub(mapped_bytes().unwrap_or(0)));
+    match (meminfo_available(), limited) {
+        (Some(machine), Some(limited)) if limited < machine => " (ulimit -v)",
+        (None, Some(_)) => " (ulimit -v)",
+        _ => "",
+    }
+}
+
 /// `MemAvailable` of /proc/meminfo, in bytes.
 fn meminfo_available() -> Option<u128> {
     kib_field("/proc/meminfo", "MemAvailable:")

@@ -132,12 +132,13 @@ pub(crate) fn check_estimate(estimate: &Estimate, available: Option<u128>) -> Re
         && bytes > available
     {
         return Err(Error::bad_input(format!(
-            "the runs need about {} of memory ({} run(s), {} futures, {} events) but {} is available: use fewer --samples, --tasks, --repeat or runs",
+            "the runs need about {} of memory ({} run(s), {} futures, {} events) but {} is available{}: use fewer --samples, --tasks, --repeat or runs",
             gigabytes(bytes),
             estimate.runs,
             estimate.futures,
             estimate.memory.events,
-            gigabytes(available)
+            gigabytes(available),
+            crate::common::machine::memory_limit_note()
         )));
     }
     if estimate.least_ns > LONGEST_RUNS.as_nanos() {
@@ -257,11 +258,12 @@ pub(crate) fn check_memory<'a>(
     let estimate = memory_estimate(scenarios.iter().copied());
     match available {
         Some(available) if estimate.bytes > available => Err(Error::bad_input(format!(
-            "the runs need about {} of memory ({} run(s), {} events) but {} is available: use fewer --samples, --tasks or runs",
+            "the runs need about {} of memory ({} run(s), {} events) but {} is available{}: use fewer --samples, --tasks or runs",
             gigabytes(estimate.bytes),
             scenarios.len(),
             estimate.events,
-            gigabytes(available)
+            gigabytes(available),
+            crate::common::machine::memory_limit_note()
         ))),
         _ => Ok(()),
     }
