@@ -67,8 +67,9 @@ check() {
     shift 3
     local mode=all
     [ "$expect" = ok ] || [ "$expect" = quiet ] || [ "$expect" = failok ] && mode=result
-    local before after rc err
+    local before after rc err siblings
     before="$(snapshot "$C" "$mode")"
+    siblings="$(cd "$C" && find . -name '.*.tmp-*' -o -name '.*.old-*' -o -name '.*.dead-*' | sort)"
     (cd "$C" && timeout -k 2 "$limit" "$@" >"$C.out" 2>"$C.err")
     rc=$?
     after="$(snapshot "$C" "$mode")"
@@ -102,7 +103,7 @@ check() {
     if [ -z "$why" ] && [ "$before" != "$after" ]; then
         why="files changed outside the result: $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -3 | tr '\n' ' ')"
     fi
-    if [ -z "$why" ] && find "$C" -name '.*.tmp-*' -o -name '.*.old-*' | grep -q .; then
+    if [ -z "$why" ] && [ "$siblings" != "$(cd "$C" && find . -name '.*.tmp-*' -o -name '.*.old-*' -o -name '.*.dead-*' | sort)" ]; then
         why="a temporary sibling was left"
     fi
     TOTAL[$class]=$((${TOTAL[$class]:-0} + 1))
@@ -241,6 +242,15 @@ folder_bad 'mkdir out; echo mine >out/notes.txt' plot out
 folder_bad 'mkdir out; echo "run_id,scenario," >out/runs.csv; mkdir out/plots; mkdir out/plots/x.svg' plot out
 folder_bad 'ln -s user out' plot out
 
+# Stale siblings that are links into the user's files: never followed.
+for setup in 'ln -s user .out.tmp-4294967295' 'ln -s user .out.old-4294967295' \
+    'mkdir .out.tmp-4294967295; echo mine >.out.tmp-4294967295/notes.txt'; do
+    new_case
+    (cd "$C" && eval "$setup")
+    DESC="$setup"
+    check folders ok 30 "$P" "${RUN[@]}"
+done
+
 # 6. Result folders pollscope wrote, made hostile afterwards. One good
 # result is made once and copied.
 GOOD="$W/good"
@@ -344,10 +354,10 @@ for i in $(seq 1 $signals); do
     sig=INT
     [ $((i % 2)) = 0 ] && sig=TERM
     delay="0.$((RANDOM % 9 + 1))"
-    # Every third case is light on CPU and heavy on writing (120,000 samples
+    # Every third case is light on CPU and heavy on writing (200,000 samples
     # at 1us): the signal lands while the folder is written.
     work=(two_futures many_spawn_task -n 3000)
-    [ $((i % 3)) = 0 ] && work=(two_futures -n 60000 --light-cost 1us)
+    [ $((i % 3)) = 0 ] && work=(two_futures -n 100000 --light-cost 1us)
     check signals int 60 bash -c "\"\$@\" & pid=\$!; sleep $delay; kill -$sig \$pid; wait \$pid" -- \
         "$P" run "${work[@]}" -q -o out
 done

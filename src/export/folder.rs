@@ -63,7 +63,30 @@ pub(crate) fn remove_temporaries(wait: bool) {
     };
     if let Some(mut temporaries) = guard {
         for temp in temporaries.drain(..) {
-            let _ = fs::remove_dir_all(temp);
+            discard(&temp);
+        }
+    }
+}
+
+/// Removes the temporary folder `temp` while another thread may still be
+/// writing into it: first renamed aside (`.<name>.dead-<pid>`), so that
+/// no new path through `temp` resolves, then removed, again while files
+/// created just before the rename still appear. A sibling left by a
+/// process killed in between is removed by the next write.
+fn discard(temp: &Path) {
+    let dead = temp
+        .file_name()
+        .map(|n| temp.with_file_name(n.to_string_lossy().replacen(".tmp-", ".dead-", 1)));
+    let doomed = match dead {
+        Some(dead) if fs::rename(temp, &dead).is_ok() => dead,
+        _ => temp.to_path_buf(),
+    };
+    for _ in 0..200 {
+        match fs::remove_dir_all(&doomed) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            _ => return,
         }
     }
 }
@@ -613,13 +636,17 @@ fn recover_stale_siblings(parent: &Path, name: &str, target: &Path) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let stale = ["tmp", "old"].into_iter().find(|tag| {
+        let stale = ["tmp", "old", "dead"].into_iter().find(|tag| {
             file_name
                 .strip_prefix(&format!(".{name}.{tag}-"))
                 .and_then(|pid| pid.parse::<u32>().ok())
                 .is_some_and(is_dead)
         });
         let Some(tag) = stale else { continue };
+        // Only a real folder is a sibling pollscope made: never a link.
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
         let ours = Contents::read(&entry.path())
             .is_ok_and(|c| c.files.is_empty() || c.foreign().is_empty());
         if !ours {
