@@ -13,7 +13,8 @@
 #
 # Usage: scripts/hostile.sh [--quick]   (POLLSCOPE_BIN=path to use a binary;
 # otherwise `cargo build` and the debug binary). `--quick` (CI) runs every
-# bad-input case but fewer slow ones (runs, signals). Prints the count per
+# bad-input case of the command line, damaged CSV cases for three of the five
+# files and fewer signals. Prints the count per
 # class and exits 1 on any failed case.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -293,7 +294,9 @@ with open(path, "w", newline="") as f:
     csv.writer(f).writerows(rows)
 EOF
 }
-for file in runs futures samples polls threads; do
+CSV_FILES=(runs futures samples polls threads)
+[ $QUICK = 1 ] && CSV_FILES=(runs samples polls)
+for file in "${CSV_FILES[@]}"; do
     csv_case ": >out/$file.csv"
     csv_case "head -1 out/$file.csv >out/x && mv out/x out/$file.csv && printf '\"a\\nb\",1\\n' >>out/$file.csv"
     csv_case "edit out/$file.csv 'rows[:1] + [[\"two\\nlines\"] + r[1:] for r in rows[1:]]'"
