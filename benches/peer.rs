@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 use dial9::{Dial9HandleTokioExt, MemoryBuffer, TokioAttachOptions};
 use pollscope::Session;
+use pollscope::internals::positive_env;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
@@ -233,11 +234,14 @@ fn spread(values: &[f64]) -> (f64, f64) {
 /// Interleaved rounds (the order of the three rotates each round, so that
 /// none always runs first), printed as each probe's cost over bare.
 fn print_rounds(runtimes: &Runtimes, benchmarking: bool) {
-    let rounds = std::env::var("POLLSCOPE_BENCH_PEER_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or(if benchmarking { 7 } else { 1 });
+    let rounds = positive_env(
+        "POLLSCOPE_BENCH_PEER_ROUNDS",
+        if benchmarking { 7 } else { 1 },
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    }) as usize;
     let mode = if benchmarking {
         ""
     } else {

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 use hdrhistogram::Histogram;
 use pollscope::ThreadKind;
-use pollscope::internals::{Probe, timed_run};
+use pollscope::internals::{Probe, positive_env, timed_run};
 use pollscope::internals::{Recording, clock, record_sample, thread_cpu_ns};
 use pollscope::{Cost, CostKind, Executor};
 use pollscope::{JOURNEY, builtin};
@@ -301,10 +301,14 @@ fn bench_echo_overhead(c: &mut Criterion) {
     // `cargo test --benches` runs each bench once (criterion's test mode,
     // without `--bench`): one pair is enough there.
     let benchmarking = std::env::args().any(|a| a == "--bench");
-    let pairs = std::env::var("POLLSCOPE_BENCH_ECHO_PAIRS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if benchmarking { 10usize } else { 1 });
+    let pairs = positive_env(
+        "POLLSCOPE_BENCH_ECHO_PAIRS",
+        if benchmarking { 10 } else { 1 },
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(2)
+    }) as usize;
     let mut ratios = Vec::new();
     let (mut bare_rps, mut probe_rps) = (Vec::new(), Vec::new());
     for pair in 0..pairs {

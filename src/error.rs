@@ -31,6 +31,15 @@ pub enum Error {
         /// What went wrong: `column: what is wrong with its value`.
         message: String,
     },
+    /// A result folder could not be written (a full disk, a failing
+    /// device): the run failed, and nothing was left half-written.
+    #[error("cannot write the result folder {}: {message}", path.display())]
+    Write {
+        /// The folder the user asked for (never the temporary sibling).
+        path: PathBuf,
+        /// What the operating system said.
+        message: String,
+    },
     /// The runtime could not be built or a task of the run failed.
     #[error("run {run_id}: {message}")]
     Run {
@@ -69,10 +78,69 @@ impl Error {
     /// bad input or unusable files.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Run { .. } => 1,
+            Error::Run { .. } | Error::Write { .. } => 1,
             _ => 2,
         }
     }
+
+    /// This error, met while writing the temporary sibling of the result
+    /// folder `target`, as the failure to write `target` (exit code 1):
+    /// I/O and CSV write errors name the user's folder instead of the
+    /// hidden temporary path; other errors stay as they are.
+    pub(crate) fn written_into(self, target: &std::path::Path) -> Self {
+        let message = match self {
+            Error::Io { source, .. } => source.to_string(),
+            Error::Csv { message, .. } => message,
+            other => return other,
+        };
+        Error::Write {
+            path: target.to_path_buf(),
+            message,
+        }
+    }
+}
+
+/// Longest stretch of user input an error message quotes, in characters.
+pub(crate) const QUOTED_CHARS: usize = 80;
+
+/// User input as an error message quotes it: control characters escaped
+/// (`\n`, `\u{1b}`), so the message stays one line, and cut to
+/// 80 characters with `…`, so a 50 MB value gives a short
+/// message. Every message that echoes input goes through here.
+///
+/// ```
+/// use pollscope::internals::shown;
+/// assert_eq!(shown("a\nb"), "a\\nb");
+/// assert_eq!(shown(&"x".repeat(1000)).chars().count(), 81);
+/// ```
+pub fn shown(text: &str) -> String {
+    bounded(text, QUOTED_CHARS)
+}
+
+/// `text` with control characters escaped, cut to `most` characters.
+pub(crate) fn bounded(text: &str, most: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == most {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Longest error line the command line prints, in characters: every
+/// message is one line, whatever it quotes.
+pub(crate) const LONGEST_LINE: usize = 1000;
+
+/// `message` as one bounded line (the command line's last safety net).
+pub(crate) fn one_line(message: &str) -> String {
+    bounded(message, LONGEST_LINE)
 }
 
 /// Result type of pollscope's fallible operations.

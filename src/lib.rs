@@ -86,12 +86,15 @@ pub mod internals {
         format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,
     };
     pub use crate::common::stats::quantile;
+    pub use crate::error::shown;
     pub use crate::export::write_pftrace;
     pub use crate::probe::{
         FutureLog, PollRecord, Recorded, Recording, SampleRecord, clock, record_sample,
         thread_cpu_ns,
     };
-    pub use crate::run::bench_matrix::{BenchPoint, ListKnob, bench_points, parse_list, positive};
+    pub use crate::run::bench_matrix::{
+        BenchPoint, ListKnob, bench_points, parse_list, positive, positive_env,
+    };
     pub use crate::run::cost::calibration;
     pub use crate::run::{Probe, timed_run};
 }

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::RunResult;
+use crate::common::names::check_name;
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, Row, header_of};
 use crate::export::{
@@ -199,17 +200,49 @@ impl ExportManager {
     }
 }
 
+/// Refuses (bad input) a run that a result folder could not hold (a
+/// library session's, where the user names futures and records values):
+/// an unsafe future name, two futures (or a future and a span) of one
+/// name, whose rows `plot` could not tell apart, or a sample value that is
+/// not finite.
+pub(crate) fn check_futures(result: &RunResult) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for future in &result.trace.futures {
+        check_name("future name", &future.name)?;
+        if !seen.insert(future.name.as_str()) {
+            return Err(Error::bad_input(format!(
+                "run `{}`: two futures are named `{}`; future names must be unique in a run (a session)",
+                result.trace.info.run_id, future.name
+            )));
+        }
+        if let Some(bad) = future.samples.iter().find(|s| !s.value.is_finite()) {
+            return Err(Error::bad_input(format!(
+                "run `{}`: future `{}` recorded the sample value {} (seq {}); sample values must be finite",
+                result.trace.info.run_id, future.name, bad.value, bad.seq
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `results` into `folder` (still the temporary sibling) and moves it
-/// into place.
+/// into place. A run with two futures of one name or a sample value that
+/// is not finite is bad input, with nothing written.
 pub fn publish(
     folder: ResultFolder,
     results: &[RunResult],
     pictures: Pictures,
 ) -> Result<Published> {
+    results.iter().try_for_each(check_futures)?;
     let publication = Publication::of(results, PictureOptions::default());
-    ExportManager::for_run(pictures).export_all(folder.path(), &publication)?;
+    // A write that fails (a full disk) is the run failing, named by the
+    // user's folder; the temporary sibling goes with `folder`.
+    let target = folder.target().to_path_buf();
+    ExportManager::for_run(pictures)
+        .export_all(folder.path(), &publication)
+        .map_err(|e| e.written_into(&target))?;
     Ok(Published {
-        dir: folder.commit()?,
+        dir: folder.commit().map_err(|e| e.written_into(&target))?,
         findings: publication.findings,
         warnings: Vec::new(),
     })
@@ -298,9 +331,12 @@ pub fn replot(
         summary_axis,
     };
     let publication = Publication::of(&results, options);
-    ExportManager::for_plot().export_all(folder.path(), &publication)?;
+    let target = folder.target().to_path_buf();
+    ExportManager::for_plot()
+        .export_all(folder.path(), &publication)
+        .map_err(|e| e.written_into(&target))?;
     Ok(Published {
-        dir: folder.commit()?,
+        dir: folder.commit().map_err(|e| e.written_into(&target))?,
         findings: publication.findings,
         warnings,
     })

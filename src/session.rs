@@ -213,9 +213,6 @@ impl Session {
     pub fn finish_into(self, dir: impl AsRef<Path>, pictures: Pictures) -> Result<Published> {
         let folder = ResultFolder::create(dir)?;
         let result = self.finish();
-        for future in &result.trace.futures {
-            check_name("future name", &future.name)?;
-        }
         publish(folder, &[result], pictures)
     }
 }
@@ -258,18 +255,20 @@ impl<F: Future> InstrumentExt for F {}
 
 /// Records `value` as a sample (start = end = now, the next sequence number)
 /// of the instrumented future being polled on this thread. Returns false,
-/// recording nothing, outside such a poll.
+/// recording nothing, outside such a poll, and for a value that is not
+/// finite (NaN or an infinity: sample values must be finite).
 ///
 /// ```standalone_crate
 /// let session = pollscope::Session::start("sample_doc").unwrap();
 /// let recorded = futures::executor::block_on(pollscope::instrument("f", async { pollscope::sample(0.5) }));
 /// assert!(recorded);
 /// assert!(!pollscope::sample(1.0)); // not inside an instrumented future
+/// assert!(!futures::executor::block_on(pollscope::instrument("g", async { pollscope::sample(f64::NAN) })));
 /// let samples = session.finish().trace.future("f").unwrap().samples.clone();
 /// assert_eq!((samples[0].seq, samples[0].value), (0, 0.5));
 /// ```
 pub fn sample(value: f64) -> bool {
-    record_point(value)
+    value.is_finite() && record_point(value)
 }
 
 /// Runs `f` and records the call as a sample of the named span `name` (one

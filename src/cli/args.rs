@@ -169,7 +169,8 @@ fn parse_scenario(name: &str) -> Result<String, String> {
     } else {
         let known: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
         Err(format!(
-            "unknown scenario `{name}` (known: {})",
+            "unknown scenario `{}` (known: {})",
+            crate::error::shown(name),
             known.join(", ")
         ))
     }
@@ -200,7 +201,10 @@ fn parse_count_u32(text: &str) -> Result<u32, String> {
 fn parse_percent(text: &str) -> Result<f64, String> {
     match text.trim().trim_end_matches('%').parse::<f64>() {
         Ok(p) if p >= 0.0 && p.is_finite() => Ok(p),
-        _ => Err(format!("`{text}` is not a percentage (e.g. 10 or 10%)")),
+        _ => Err(format!(
+            "`{}` is not a percentage (e.g. 10 or 10%)",
+            crate::error::shown(text)
+        )),
     }
 }
 
@@ -226,7 +230,10 @@ fn parse_regex(text: &str) -> Result<regex::Regex, String> {
             .unwrap_or("malformed")
             .trim()
             .to_string();
-        format!("`{text}` is not a regular expression: {reason}")
+        format!(
+            "`{}` is not a regular expression: {reason}",
+            crate::error::shown(text)
+        )
     })
 }
 

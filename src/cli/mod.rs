@@ -10,6 +10,7 @@ mod summary;
 pub(crate) use args::{Cli, Command, RunArgs};
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
@@ -19,8 +20,10 @@ use crate::scenario::{BUILTINS, JOURNEY};
 
 /// Makes every way out of a run clean: a panic anywhere (a thread the OS
 /// will not create, a failing future) is one line on stderr and exit code
-/// 1; Ctrl-C, SIGTERM and SIGHUP exit with 130. Both first remove the
-/// temporary result folder, and neither waits for the runtime's threads.
+/// 1, however many threads fail at once; Ctrl-C, SIGTERM and SIGHUP exit
+/// with 130 and say nothing more. Both first remove the temporary result
+/// folder, and neither waits for the runtime's threads. A closed stdout
+/// (`pollscope list | head -1`) ends quietly with the status the work had.
 fn install_exit_handlers() {
     std::panic::set_hook(Box::new(|info| {
         let payload = info.payload();
@@ -29,17 +32,34 @@ fn install_exit_handlers() {
             .map(|s| (*s).to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".to_string());
-        let message = message.lines().next().unwrap_or("").to_string();
+        crate::export::wait_if_interrupted();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(STATUS_IF_STDOUT_CLOSES.load(Ordering::SeqCst));
+        }
+        if FAILING.swap(true, Ordering::SeqCst) {
+            // Another thread is already reporting the failure and exiting.
+            loop {
+                std::thread::park();
+            }
+        }
+        let message = crate::error::one_line(&message);
         eprintln!("error: the run failed: {message}");
         crate::export::remove_temporaries(false);
         std::process::exit(1);
     }));
     let _ = ctrlc::set_handler(|| {
-        crate::export::remove_temporaries(true);
+        crate::export::interrupt();
         eprintln!("interrupted: nothing was written (a previous result is intact)");
         std::process::exit(130);
     });
 }
+
+/// Set by the first failing thread: the others stay silent.
+static FAILING: AtomicBool = AtomicBool::new(false);
+
+/// The exit status when stdout closes under a printing command: the status
+/// of the work done so far (0, or 1 once `compare` found a regression).
+static STATUS_IF_STDOUT_CLOSES: AtomicI32 = AtomicI32::new(0);
 
 /// Runs the command line of this process; returns the exit code.
 pub fn main() -> i32 {
@@ -82,10 +102,12 @@ pub fn main() -> i32 {
             quiet,
         } => plot(&dir, zoom, run_filter.as_ref(), x, quiet),
     };
+    // After Ctrl-C, the signal handler alone speaks and exits (130).
+    crate::export::wait_if_interrupted();
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::error::one_line(&e.to_string()));
             e.exit_code()
         }
     }
@@ -105,11 +127,35 @@ fn parse() -> Result<Cli, i32> {
         ) {
             let _ = e.print();
         } else {
-            let text = e.render().to_string();
-            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            eprintln!("{}", clap_line(&e.render().to_string()));
         }
         e.exit_code()
     })
+}
+
+/// clap's error text as one line: the message without the usage and tips
+/// that follow it, its indented continuation lines (the arguments that
+/// were not provided) joined with spaces, and any other line break (one
+/// inside a quoted value) escaped.
+fn clap_line(text: &str) -> String {
+    let message = text.split("\n\n").next().unwrap_or(text).trim_end();
+    let mut line = String::new();
+    for (i, part) in message.lines().enumerate() {
+        if i > 0 {
+            if part.starts_with(char::is_whitespace) {
+                line.push(' ');
+            } else {
+                line.push_str("\\n");
+            }
+        }
+        line.push_str(if i > 0 { part.trim_start() } else { part });
+    }
+    let line = crate::error::one_line(&line);
+    if line.is_empty() {
+        "error: bad arguments".to_string()
+    } else {
+        line
+    }
 }
 
 /// `pollscope compare`: warnings on stderr, the comparison on stdout; the
@@ -122,6 +168,7 @@ fn compare(
 ) -> crate::error::Result<i32> {
     use std::io::Write;
     let comparison = crate::compare::compare(options)?;
+    STATUS_IF_STDOUT_CLOSES.store(comparison.exit_code(), Ordering::SeqCst);
     for warning in &comparison.warnings {
         let _ = writeln!(std::io::stderr(), "warning: {warning}");
     }

@@ -7,6 +7,7 @@ use crate::publish::{Pictures, publish};
 use crate::run::matrix::{Matrix, RunPlan, ScenarioSource};
 use crate::run::resources::{
     available_memory, check_duration, check_estimate, check_files, check_memory, check_threads,
+    disk_warning, free_disk,
 };
 use crate::run::{RunOptions, run_with};
 use crate::scenario::JOURNEY;
@@ -67,8 +68,9 @@ fn plan(args: &RunArgs) -> Result<Vec<RunPlan>> {
         .enumerate()
         .filter(|(i, name)| !names[..*i].contains(name))
         .map(|(_, name)| {
-            ScenarioSource::builtin(name)
-                .ok_or_else(|| Error::bad_input(format!("unknown scenario `{name}`")))
+            ScenarioSource::builtin(name).ok_or_else(|| {
+                Error::bad_input(format!("unknown scenario `{}`", crate::error::shown(name)))
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.config {
@@ -77,7 +79,11 @@ fn plan(args: &RunArgs) -> Result<Vec<RunPlan>> {
     if args.light_cost.is_some_and(|d| d.is_zero()) {
         zero_cost_only_for_services(&sources, &matrix.params)?;
     }
-    check_estimate(&matrix.estimate(&sources), available_memory())?;
+    let estimate = matrix.estimate(&sources);
+    check_estimate(&estimate, available_memory())?;
+    if let Some(warning) = disk_warning(&estimate, !args.no_plots, free_disk(&args.out)) {
+        eprintln!("warning: {warning}");
+    }
     let mut skipped = Vec::new();
     let plans = matrix.plan_reporting(&sources, &mut skipped)?;
     for note in &skipped {

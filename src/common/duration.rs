@@ -24,18 +24,33 @@ pub(crate) const MAX_DURATION_SECS: u64 = 1_000_000;
 /// ```
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!(
+            "`{}` holds a control character: a duration is a number and a unit (e.g. 100us)",
+            crate::error::shown(text)
+        ));
+    }
     if trimmed.starts_with('-') {
         return Err(format!(
-            "`{text}` is negative: a duration must be positive (e.g. 100us)"
+            "`{}` is negative: a duration must be positive (e.g. 100us)",
+            crate::error::shown(text)
         ));
     }
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("`{text}` has no unit (use ns, us, ms or s, e.g. 100us)"))?;
+        .ok_or_else(|| {
+            format!(
+                "`{}` has no unit (use ns, us, ms or s, e.g. 100us)",
+                crate::error::shown(text)
+            )
+        })?;
     let (number, unit) = trimmed.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 100us, 0.5ms, 2ms)"))?;
+    let number: f64 = number.parse().map_err(|_| {
+        format!(
+            "`{}` is not a duration (e.g. 100us, 0.5ms, 2ms)",
+            crate::error::shown(text)
+        )
+    })?;
     let nanos_per_unit = match unit.trim() {
         "ns" => 1.0,
         "us" | "µs" => 1e3,
@@ -43,19 +58,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => 1e9,
         other => {
             return Err(format!(
-                "`{text}` has an unknown unit `{other}` (use ns, us, ms or s)"
+                "`{}` has an unknown unit `{}` (use ns, us, ms or s)",
+                crate::error::shown(text),
+                crate::error::shown(other)
             ));
         }
     };
     let nanos = (number * nanos_per_unit).round();
     if nanos > MAX_DURATION_SECS as f64 * 1e9 {
         return Err(format!(
-            "`{text}` is too large (at most {MAX_DURATION_SECS}s)"
+            "`{}` is too large (at most {MAX_DURATION_SECS}s)",
+            crate::error::shown(text)
         ));
     }
     if nanos < 1.0 {
         return Err(format!(
-            "`{text}` is zero or under 1ns: a duration must be positive (e.g. 100us)"
+            "`{}` is zero or under 1ns: a duration must be positive (e.g. 100us)",
+            crate::error::shown(text)
         ));
     }
     Ok(Duration::from_nanos(nanos as u64))
@@ -153,12 +172,16 @@ fn three_digits(x: f64) -> String {
 pub fn parse_keep_alive(text: &str) -> Result<Duration, String> {
     if text.contains(',') {
         return Err(format!(
-            "`{text}`: takes one duration, which applies to every tokio run (not a list)"
+            "`{}`: takes one duration, which applies to every tokio run (not a list)",
+            crate::error::shown(text)
         ));
     }
     let d = parse_duration(text)?;
     if d.subsec_nanos() % 1_000 != 0 {
-        return Err(format!("`{text}` is not a whole number of microseconds"));
+        return Err(format!(
+            "`{}` is not a whole number of microseconds",
+            crate::error::shown(text)
+        ));
     }
     Ok(d)
 }

@@ -45,7 +45,7 @@ pub(crate) fn check_name(what: &str, text: &str) -> Result<()> {
         None => Ok(()),
         Some(why) => Err(Error::bad_input(format!(
             "{what} `{}` {why}",
-            text.escape_debug()
+            crate::error::shown(text)
         ))),
     }
 }

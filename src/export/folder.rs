@@ -22,6 +22,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 
@@ -62,8 +63,55 @@ pub(crate) fn remove_temporaries(wait: bool) {
     };
     if let Some(mut temporaries) = guard {
         for temp in temporaries.drain(..) {
-            let _ = fs::remove_dir_all(temp);
+            discard(&temp);
         }
+    }
+}
+
+/// Removes the temporary folder `temp` while another thread may still be
+/// writing into it: first renamed aside (`.<name>.dead-<pid>`), so that
+/// no new path through `temp` resolves, then removed, again while files
+/// created just before the rename still appear. A sibling left by a
+/// process killed in between is removed by the next write.
+fn discard(temp: &Path) {
+    let dead = temp
+        .file_name()
+        .map(|n| temp.with_file_name(n.to_string_lossy().replacen(".tmp-", ".dead-", 1)));
+    let doomed = match dead {
+        Some(dead) if fs::rename(temp, &dead).is_ok() => dead,
+        _ => temp.to_path_buf(),
+    };
+    for _ in 0..200 {
+        match fs::remove_dir_all(&doomed) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Set once Ctrl-C or SIGTERM arrived: writers are stopped (their
+/// temporary folder is gone) and only the signal handler speaks.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Stops this process's writing for an exit on a signal: marks it
+/// interrupted (so that a writer's failure, now expected, is not
+/// reported), then removes its temporary folders, waiting for a folder
+/// being moved into place.
+pub(crate) fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    remove_temporaries(true);
+}
+
+/// After [`interrupt`], the caller (a writer whose folder vanished, a
+/// panicking thread) waits for the signal handler to exit the process with
+/// 130, printing nothing; at most a few seconds, then it exits with 130
+/// itself. Returns at once when there was no signal.
+pub(crate) fn wait_if_interrupted() {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_secs(10));
+        std::process::exit(130);
     }
 }
 
@@ -98,6 +146,10 @@ struct Contents {
     manifest: Option<Vec<String>>,
     /// Every file (and foreign folder), relative, `plots/x.svg` style.
     files: Vec<String>,
+    /// The entries of `files` that are not regular files (folders, links,
+    /// sockets…): never pollscope's, whatever their names, so never
+    /// adopted, replaced, followed or deleted.
+    not_files: Vec<String>,
     /// Whether it holds a runs.csv whose header is pollscope's (a result
     /// written before manifests existed).
     old_result: bool,
@@ -105,33 +157,40 @@ struct Contents {
 
 impl Contents {
     fn read(dir: &Path) -> Result<Self> {
-        let mut files = Vec::new();
-        list(dir, "", &mut files)?;
+        let (mut files, mut not_files) = (Vec::new(), Vec::new());
+        list_entries(dir, "", &mut files, &mut not_files)?;
+        let linked = |name: &str| not_files.iter().any(|n| n == name);
         let manifest = match fs::read_to_string(dir.join(MANIFEST)) {
-            Ok(text) if text.lines().next() == Some(MANIFEST_HEADER) => {
+            Ok(text) if !linked(MANIFEST) && text.lines().next() == Some(MANIFEST_HEADER) => {
                 Some(text.lines().skip(1).map(String::from).collect())
             }
             _ => None,
         };
-        let old_result = fs::read_to_string(dir.join("runs.csv"))
-            .is_ok_and(|text| text.starts_with("run_id,scenario,"));
+        let old_result = !linked("runs.csv")
+            && fs::read_to_string(dir.join("runs.csv"))
+                .is_ok_and(|text| text.starts_with("run_id,scenario,"));
         Ok(Self {
             manifest,
             files,
+            not_files,
             old_result,
         })
     }
 
     /// Files pollscope did not write: with a manifest, every file it does
     /// not list; without one, every file of a name pollscope never
-    /// generates.
+    /// generates; and always every entry that is not a regular file (a
+    /// folder or a link named like a generated file is still foreign).
     fn foreign(&self) -> Vec<&str> {
         self.files
             .iter()
             .map(String::as_str)
-            .filter(|f| match &self.manifest {
-                Some(listed) => *f != MANIFEST && !listed.iter().any(|g| g == f),
-                None => !is_generated(f),
+            .filter(|f| {
+                self.not_files.iter().any(|n| n == f)
+                    || match &self.manifest {
+                        Some(listed) => *f != MANIFEST && !listed.iter().any(|g| g == f),
+                        None => !is_generated(f),
+                    }
             })
             .collect()
     }
@@ -159,20 +218,46 @@ impl Contents {
 /// Lists `dir` recursively into `out` as `prefix/name`; a non-`plots`
 /// folder is listed as itself (it cannot be generated).
 fn list(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    list_entries(dir, prefix, out, &mut Vec::new())
+}
+
+/// [`list`], also noting in `not_files` every entry listed that is not a
+/// regular file. Links are never followed (a `plots` link is listed as
+/// itself, not entered); only a real `plots` folder is.
+fn list_entries(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<String>,
+    not_files: &mut Vec<String>,
+) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let relative = format!("{prefix}{name}");
-        let is_dir = entry.file_type().map_err(|e| Error::io(dir, e))?.is_dir();
-        if is_dir && prefix.is_empty() && name == "plots" {
-            list(&entry.path(), "plots/", out)?;
+        // `file_type` does not follow links.
+        let kind = entry.file_type().map_err(|e| Error::io(dir, e))?;
+        if kind.is_dir() && prefix.is_empty() && name == "plots" {
+            list_entries(&entry.path(), "plots/", out, not_files)?;
         } else {
+            if !kind.is_file() {
+                not_files.push(relative.clone());
+            }
             out.push(relative);
         }
     }
     out.sort();
     Ok(())
+}
+
+/// Bad input: entries of `dir` that pollscope did not create stand where
+/// it would write.
+fn in_the_way(dir: &Path, entries: &[&str]) -> Error {
+    Error::bad_input(format!(
+        "{}: {} was not written by pollscope (or is a folder or a link), and pollscope writes only over its own files: move it or choose another folder",
+        dir.display(),
+        sample(entries)
+    ))
 }
 
 fn sample(files: &[&str]) -> String {
@@ -264,6 +349,16 @@ impl ResultFolder {
     /// `dir` (what `pollscope plot` does), keeping every other file.
     pub fn update(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = Self::check_result(dir)?;
+        let contents = Contents::read(&dir)?;
+        let foreign = contents.foreign();
+        let blocking: Vec<&str> = foreign
+            .iter()
+            .copied()
+            .filter(|f| *f == "plots" || GENERATED.contains(f))
+            .collect();
+        if !blocking.is_empty() {
+            return Err(in_the_way(&dir, &blocking));
+        }
         Self::prepare(dir, Mode::Update)
     }
 
@@ -394,6 +489,20 @@ impl ResultFolder {
     fn move_files_in(&self, generated: &[String]) -> Result<()> {
         let previous = Contents::read(&self.target)?;
         let foreign = previous.foreign();
+        // Nothing is written through a link or over an entry pollscope did
+        // not create: checked for every file before any moves.
+        let blocking: Vec<&str> = generated
+            .iter()
+            .map(String::as_str)
+            .filter(|f| {
+                foreign
+                    .iter()
+                    .any(|x| x == f || f.strip_prefix(x).is_some_and(|r| r.starts_with('/')))
+            })
+            .collect();
+        if !blocking.is_empty() {
+            return Err(in_the_way(&self.target, &blocking));
+        }
         for file in generated {
             let (from, to) = (self.temp.join(file), self.target.join(file));
             if let Some(parent) = to.parent() {
@@ -527,13 +636,17 @@ fn recover_stale_siblings(parent: &Path, name: &str, target: &Path) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let stale = ["tmp", "old"].into_iter().find(|tag| {
+        let stale = ["tmp", "old", "dead"].into_iter().find(|tag| {
             file_name
                 .strip_prefix(&format!(".{name}.{tag}-"))
                 .and_then(|pid| pid.parse::<u32>().ok())
                 .is_some_and(is_dead)
         });
         let Some(tag) = stale else { continue };
+        // Only a real folder is a sibling pollscope made: never a link.
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
         let ours = Contents::read(&entry.path())
             .is_ok_and(|c| c.files.is_empty() || c.foreign().is_empty());
         if !ours {
@@ -570,6 +683,42 @@ mod tests {
         ] {
             assert!(!is_generated(name), "{name}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_and_folders_of_generated_names_are_never_pollscope_s() {
+        let dir = tempfile::tempdir().unwrap();
+        // A pre-manifest folder whose generated names are folders.
+        let old = dir.path().join("old");
+        fs::create_dir_all(old.join("plots/archive.svg")).unwrap();
+        fs::write(old.join("plots/archive.svg/notes.txt"), "mine").unwrap();
+        fs::create_dir(old.join("trace.json")).unwrap();
+        fs::write(old.join("runs.csv"), "run_id,scenario,\n").unwrap();
+        let refused = ResultFolder::create(&old).unwrap_err();
+        assert!(
+            refused.to_string().contains("plots/archive.svg"),
+            "{refused}"
+        );
+        assert!(old.join("plots/archive.svg/notes.txt").exists());
+        // A result whose plots folder became a link elsewhere: plot refuses.
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("x.svg"), "theirs").unwrap();
+        let target = dir.path().join("r");
+        let folder = ResultFolder::create(&target).unwrap();
+        fs::create_dir(folder.path().join("plots")).unwrap();
+        fs::write(folder.path().join("plots/x.svg"), "ours").unwrap();
+        folder.commit().unwrap();
+        fs::remove_dir_all(target.join("plots")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, target.join("plots")).unwrap();
+        let refused = ResultFolder::update(&target).unwrap_err().to_string();
+        assert!(refused.contains("plots"), "{refused}");
+        assert!(ResultFolder::create(&target).is_err());
+        assert_eq!(
+            fs::read_to_string(elsewhere.join("x.svg")).unwrap(),
+            "theirs"
+        );
     }
 
     #[test]

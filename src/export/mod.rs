@@ -13,7 +13,7 @@ mod tracks;
 pub(crate) use csv_files::{write_csv_files, write_histograms};
 pub(crate) use findings_md::{summary_lines, to_markdown};
 pub use folder::ResultFolder;
-pub(crate) use folder::remove_temporaries;
+pub(crate) use folder::{interrupt, remove_temporaries, wait_if_interrupted};
 pub use load::load_results;
 pub use pftrace::write_pftrace;
 pub(crate) use trace_json::write_trace_json;

@@ -501,7 +501,7 @@ pub(crate) fn parse_roles(cell: &str) -> std::result::Result<Vec<ThreadKind>, St
                 Ok(roles)
             }
         })
-        .map_err(|e| format!("`{}`: {e}", cell.escape_debug()))
+        .map_err(|e| format!("`{}`: {e}", crate::error::shown(cell)))
 }
 
 /// findings.csv
@@ -544,7 +544,7 @@ impl Row for HistogramRow<'_> {
 
 fn run_id_problem(run_id: &str) -> Option<(&'static str, String)> {
     names::run_id_problem(run_id)
-        .map(|why| ("run_id", format!("`{}` {why}", run_id.escape_debug())))
+        .map(|why| ("run_id", format!("`{}` {why}", crate::error::shown(run_id))))
 }
 
 fn name_problem(column: &'static str, name: &str) -> Option<(&'static str, String)> {
@@ -581,12 +581,27 @@ fn summary(columns: [&'static str; 3], values: [Option<u64>; 3]) -> Option<(&'st
 }
 
 fn positive(column: &'static str, value: f64) -> Option<(&'static str, String)> {
-    (!(value.is_finite() && value > 0.0))
-        .then(|| (column, format!("`{value}` is not a positive number")))
+    (!(value.is_finite() && value > 0.0)).then(|| {
+        (
+            column,
+            format!(
+                "`{}` is not a positive number",
+                crate::error::shown(&value.to_string())
+            ),
+        )
+    })
 }
 
 fn finite(column: &'static str, value: f64) -> Option<(&'static str, String)> {
-    (!value.is_finite()).then(|| (column, format!("`{value}` is not a finite number")))
+    (!value.is_finite()).then(|| {
+        (
+            column,
+            format!(
+                "`{}` is not a finite number",
+                crate::error::shown(&value.to_string())
+            ),
+        )
+    })
 }
 
 fn ordered(column: &'static str, start: u64, end: u64) -> Option<(&'static str, String)> {
@@ -731,6 +746,6 @@ fn deserialize_error(
     Error::csv(
         path,
         Some(line),
-        format!("{column}: `{}` {why}", cell.escape_debug()),
+        format!("{column}: `{}` {why}", crate::error::shown(cell)),
     )
 }

@@ -105,7 +105,14 @@ pub fn write_pictures_with(
     options: &PictureOptions,
 ) -> Result<()> {
     let plots_dir = dir.join("plots");
-    std::fs::create_dir_all(&plots_dir).map_err(|e| Error::io(&plots_dir, e))?;
+    // Not `create_dir_all`: a folder removed under the writer (Ctrl-C)
+    // is never made again.
+    match std::fs::create_dir(&plots_dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::io(&plots_dir, e));
+        }
+        _ => {}
+    }
     let mut plots = all_plots(results, options);
     for (name, svg) in &plots {
         let path = plots_dir.join(name);

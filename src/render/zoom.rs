@@ -19,23 +19,32 @@ use crate::common::duration::parse_duration_or_zero;
 pub fn parse_zoom(text: &str) -> Result<(Duration, Duration), String> {
     let Some((from, to)) = text.split_once("..") else {
         return Err(format!(
-            "zoom window `{text}` is not FROM..TO (e.g. 5ms..10ms)"
+            "zoom window `{}` is not FROM..TO (e.g. 5ms..10ms)",
+            crate::error::shown(text)
         ));
     };
     let bound = |part: &str| -> Result<Duration, String> {
         if part.trim().is_empty() {
             return Err(format!(
-                "zoom window `{text}` lacks a bound (e.g. 5ms..10ms)"
+                "zoom window `{}` lacks a bound (e.g. 5ms..10ms)",
+                crate::error::shown(text)
             ));
         }
-        parse_duration_or_zero(part).map_err(|e| format!("zoom window `{text}`: {e}"))
+        parse_duration_or_zero(part)
+            .map_err(|e| format!("zoom window `{}`: {e}", crate::error::shown(text)))
     };
     let (from, to) = (bound(from)?, bound(to)?);
     if to < from {
-        return Err(format!("zoom window `{text}` ends before it starts"));
+        return Err(format!(
+            "zoom window `{}` ends before it starts",
+            crate::error::shown(text)
+        ));
     }
     if to == from {
-        return Err(format!("zoom window `{text}` is empty"));
+        return Err(format!(
+            "zoom window `{}` is empty",
+            crate::error::shown(text)
+        ));
     }
     Ok((from, to))
 }

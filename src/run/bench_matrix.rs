@@ -6,6 +6,7 @@
 //! dropped with a warning (criterion refuses two benchmarks of one id).
 
 use crate::common::duration::parse_duration;
+use crate::error::shown;
 use crate::run::matrix::{Matrix, ScenarioSource};
 use crate::scenario::{
     Choice, Executor, JOURNEY, JourneyParams, KNOBS, Scenario, builtins, parse_count,
@@ -45,17 +46,20 @@ pub fn parse_list<T: PartialEq>(
         warnings: Vec::new(),
     };
     for raw in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let value = item(raw).map_err(|e| format!("{name}={text:?}: {e}"))?;
+        let value = item(raw).map_err(|e| format!("{name}=\"{}\": {e}", shown(text)))?;
         if knob.values.contains(&value) {
-            knob.warnings
-                .push(format!("{name}: `{raw}` is repeated; it runs once"));
+            knob.warnings.push(format!(
+                "{name}: `{}` is repeated; it runs once",
+                crate::error::shown(raw)
+            ));
         } else {
             knob.values.push(value);
         }
     }
     if knob.values.is_empty() {
         return Err(format!(
-            "{name}={text:?}: the list is empty; give at least one value or unset the variable"
+            "{name}=\"{}\": the list is empty; give at least one value or unset the variable",
+            shown(text)
         ));
     }
     Ok(knob)
@@ -69,11 +73,29 @@ pub fn parse_list<T: PartialEq>(
 /// ```
 pub fn positive(text: &str) -> Result<u32, String> {
     match text.parse::<u64>() {
-        Ok(n) if n > u64::from(u32::MAX) => {
-            Err(format!("`{text}` is too large (at most {})", u32::MAX))
-        }
+        Ok(n) if n > u64::from(u32::MAX) => Err(format!(
+            "`{}` is too large (at most {})",
+            shown(text),
+            u32::MAX
+        )),
         Ok(n) if n > 0 => Ok(n as u32),
-        _ => Err(format!("`{text}` is not a whole number ≥ 1")),
+        _ => Err(format!("`{}` is not a whole number ≥ 1", shown(text))),
+    }
+}
+
+/// The single whole-number knob in the environment variable `name`
+/// ([`positive`]; `default` when unset): `0`, `-3`, `abc` or a value that
+/// is not UTF-8 is an error naming the variable, never a silent default.
+///
+/// ```
+/// use pollscope::internals::positive_env;
+/// assert_eq!(positive_env("POLLSCOPE_DOC_UNSET_KNOB", 7), Ok(7));
+/// ```
+pub fn positive_env(name: &str, default: u32) -> Result<u32, String> {
+    match std::env::var(name) {
+        Ok(text) => positive(text.trim()).map_err(|e| format!("{name}=\"{}\": {e}", shown(&text))),
+        Err(std::env::VarError::NotPresent) => Ok(default),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name}: not UTF-8 text")),
     }
 }
 
@@ -111,7 +133,10 @@ pub fn bench_points(
     let scenarios: Vec<ScenarioSource> = env
         .list("POLLSCOPE_BENCH_SCENARIOS", &JOURNEY.join(","), |name| {
             builtins::find(name).map(|b| b.name).ok_or_else(|| {
-                format!("`{name}` is not a built-in scenario (see `pollscope list`)")
+                format!(
+                    "`{}` is not a built-in scenario (see `pollscope list`)",
+                    crate::error::shown(name)
+                )
             })
         })?
         .into_iter()
@@ -178,7 +203,7 @@ impl Env<'_> {
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, String> {
         let text = (self.var)(name).unwrap_or_else(|| default.to_string());
-        parse(text.trim()).map_err(|e| format!("{name}={text:?}: {e}"))
+        parse(text.trim()).map_err(|e| format!("{name}=\"{}\": {e}", shown(&text)))
     }
 }
 

@@ -132,12 +132,13 @@ pub(crate) fn check_estimate(estimate: &Estimate, available: Option<u128>) -> Re
         && bytes > available
     {
         return Err(Error::bad_input(format!(
-            "the runs need about {} of memory ({} run(s), {} futures, {} events) but {} is available: use fewer --samples, --tasks, --repeat or runs",
+            "the runs need about {} of memory ({} run(s), {} futures, {} events) but {} is available{}: use fewer --samples, --tasks, --repeat or runs",
             gigabytes(bytes),
             estimate.runs,
             estimate.futures,
             estimate.memory.events,
-            gigabytes(available)
+            gigabytes(available),
+            crate::common::machine::memory_limit_note()
         )));
     }
     if estimate.least_ns > LONGEST_RUNS.as_nanos() {
@@ -166,13 +167,81 @@ fn slowest_future(scenario: &Scenario) -> Option<(u128, String)> {
         .max_by_key(|(ns, _)| *ns)
 }
 
-/// The memory this machine has available now (`MemAvailable` of
-/// /proc/meminfo), where known.
-pub(crate) fn available_memory() -> Option<u128> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+/// Bytes a result folder takes per recorded event (a poll or a sample),
+/// measured: 600,000 samples (1.2 million events) made a 724 MB folder
+/// with plots (about 600 bytes per event: its CSV rows, its trace.json and
+/// trace.pftrace events); without plots, its CSV rows alone (about 250).
+const DISK_BYTES_PER_EVENT: u128 = 620;
+const DISK_BYTES_PER_EVENT_NO_PLOTS: u128 = 260;
+
+/// The result folder size past which `run` warns before starting: 1 GB.
+pub(crate) const DISK_WARNING_BYTES: u128 = 1_000_000_000;
+
+/// A warning when the result folder of `estimate` will be large (past
+/// [`DISK_WARNING_BYTES`]) or larger than the `free` space where it goes.
+pub(crate) fn disk_warning(estimate: &Estimate, plots: bool, free: Option<u128>) -> Option<String> {
+    let per_event = if plots {
+        DISK_BYTES_PER_EVENT
+    } else {
+        DISK_BYTES_PER_EVENT_NO_PLOTS
+    };
+    let bytes = estimate.memory.events.saturating_mul(per_event);
+    match free {
+        Some(free) if bytes > free => Some(format!(
+            "the result folder will take about {} on disk, and only {} is free there: the write will likely fail (the run is not kept); use fewer --samples, or --no-plots",
+            size(bytes),
+            size(free)
+        )),
+        _ if bytes > DISK_WARNING_BYTES => Some(format!(
+            "the result folder will take about {} on disk ({} events){}",
+            size(bytes),
+            estimate.memory.events,
+            if plots {
+                "; --no-plots makes it smaller"
+            } else {
+                ""
+            }
+        )),
+        _ => None,
+    }
+}
+
+/// The space free to this user on the file system that holds `path` (or
+/// its nearest existing ancestor), where the system says.
+pub(crate) fn free_disk(path: &std::path::Path) -> Option<u128> {
+    use std::os::unix::ffi::OsStrExt;
+    let existing = path
+        .ancestors()
+        .find(|a| a.as_os_str().is_empty() || a.exists())?;
+    let existing = if existing.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        existing
+    };
+    let c_path = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `statvfs` is plain data, for which all zeroes is a value.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: statvfs writes only the struct it is given; the path is a
+    // valid NUL-terminated string for the call.
+    let ok = unsafe { libc::statvfs(c_path.as_ptr(), &mut stat) } == 0;
+    // A pseudo file system (/proc, /sys) has no blocks: nothing to say.
+    #[allow(clippy::unnecessary_cast)]
+    (ok && stat.f_blocks > 0)
+        .then(|| u128::from(stat.f_bavail as u64) * u128::from(stat.f_frsize as u64))
+}
+
+/// The memory this process may still use ([`crate::common::machine`]).
+pub(crate) use crate::common::machine::available_memory;
+
+/// `bytes` in MB below a gigabyte, else in GB.
+fn size(bytes: u128) -> String {
+    if bytes < 1_000_000 {
+        format!("{:.0} kB", bytes as f64 / 1e3)
+    } else if bytes < 1_000_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        gigabytes(bytes)
+    }
 }
 
 fn gigabytes(bytes: u128) -> String {
@@ -189,11 +258,12 @@ pub(crate) fn check_memory<'a>(
     let estimate = memory_estimate(scenarios.iter().copied());
     match available {
         Some(available) if estimate.bytes > available => Err(Error::bad_input(format!(
-            "the runs need about {} of memory ({} run(s), {} events) but {} is available: use fewer --samples, --tasks or runs",
+            "the runs need about {} of memory ({} run(s), {} events) but {} is available{}: use fewer --samples, --tasks or runs",
             gigabytes(estimate.bytes),
             scenarios.len(),
             estimate.events,
-            gigabytes(available)
+            gigabytes(available),
+            crate::common::machine::memory_limit_note()
         ))),
         _ => Ok(()),
     }
@@ -234,9 +304,12 @@ fn hours(ns: u128) -> String {
     format!("{:.1} h", ns as f64 / 3.6e12)
 }
 
-/// File descriptors a run needs besides its sockets (standard streams,
-/// the runtime's driver, the listener), rounded up.
-const BASE_FILES: u64 = 64;
+/// File descriptors a run needs besides its clients' sockets (measured:
+/// 8 at most in a built-in run without sockets, `two_futures`: the
+/// standard streams, the runtime's epoll and wakers; `tcp_echo --tasks 1`
+/// peaks at 10, with its listener and one client's two sockets), plus a
+/// margin for the result file being written.
+const BASE_FILES: u64 = 12;
 
 /// Refuses (bad input) a matrix whose loopback connections need more file
 /// descriptors than this process may open (`ulimit -n`): each `tcp_echo`
@@ -270,19 +343,7 @@ fn open_files_limit() -> Option<u64> {
     rlimit(libc::RLIMIT_NOFILE)
 }
 
-/// The soft limit on `resource`, unless unlimited or unknown.
-fn rlimit(resource: libc::__rlimit_resource_t) -> Option<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes the struct it is given and nothing else.
-    let ok = unsafe { libc::getrlimit(resource, &mut limit) } == 0;
-    // `rlim_t` is u64 here but narrower on some platforms.
-    #[allow(clippy::unnecessary_cast)]
-    let current = limit.rlim_cur as u64;
-    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
-}
+use crate::common::machine::rlimit;
 
 /// Refuses worker counts the system cannot give threads to (the kernel's
 /// `threads-max` and `pid_max`), before anything runs.

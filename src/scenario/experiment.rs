@@ -304,12 +304,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
 fn deserialize(at: &Locator<'_>) -> Result<File> {
     toml::from_str(at.text).map_err(|e| {
         let offset = e.span().map(|s| s.start);
-        let mut message = e
-            .message()
-            .lines()
-            .next()
-            .unwrap_or("malformed TOML")
-            .to_string();
+        // The parser's message may quote the file (a 50 MB value): bounded.
+        let mut message = crate::error::bounded(
+            e.message().lines().next().unwrap_or("malformed TOML"),
+            4 * crate::error::QUOTED_CHARS,
+        );
         // Type errors do not say which key: take it from the line.
         if let Some(key) = offset.and_then(|o| key_on_line(at.text, o))
             && !message.contains(&format!("`{key}`"))
@@ -402,9 +401,44 @@ fn runtime_spec(at: &Locator<'_>, table: &RuntimeTable) -> Result<RuntimeSpec> {
     Ok(runtime)
 }
 
+/// Bytes one expanded future holds at least, before any event is
+/// recorded: its spec and name, its task, buffers' headers and statistics
+/// (the run stage's per-future figures, rounded up).
+const BYTES_PER_EXPANDED_FUTURE: u128 = 2304;
+
+/// Refuses, from the counts alone and before anything is expanded, a file
+/// whose `count`s make more futures than `available` bytes can hold
+/// (`count = 4294967295`), naming the largest count. The events the
+/// futures will record are estimated later, with the whole matrix.
+fn check_expansion(
+    at: &Locator<'_>,
+    tables: &[FutureTable],
+    available: Option<u128>,
+) -> Result<()> {
+    let counts = tables.iter().filter_map(|t| t.count.as_ref());
+    let futures: u128 = tables
+        .iter()
+        .map(|t| t.count.as_ref().map_or(1, |c| u128::from(*c.get_ref())))
+        .sum();
+    let bytes = futures.saturating_mul(BYTES_PER_EXPANDED_FUTURE);
+    match (available, counts.max_by_key(|c| *c.get_ref())) {
+        (Some(available), Some(largest)) if bytes > available => Err(at.at(
+            largest,
+            "future.count",
+            format!(
+                "{futures} futures need about {:.1} GB of memory before recording anything, but {:.1} GB is available: use a smaller count",
+                bytes as f64 / 1e9,
+                available as f64 / 1e9
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// `[[future]]` tables, each expanded by its `count` into `name1..nameN`;
 /// names safe and used once (checked in time linear in the futures).
 fn future_specs(at: &Locator<'_>, tables: &[FutureTable]) -> Result<Vec<FutureSpec>> {
+    check_expansion(at, tables, crate::common::machine::available_memory())?;
     let mut futures: Vec<FutureSpec> = Vec::new();
     // Name → offset of its first use.
     let mut first_use: HashMap<String, usize> = HashMap::new();
@@ -456,4 +490,19 @@ fn future_specs(at: &Locator<'_>, tables: &[FutureTable]) -> Result<Vec<FutureSp
         }
     }
     Ok(futures)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_huge_count_is_refused_before_expanding() {
+        let text = "name = \"x\"\n[[future]]\nname = \"t\"\nplacement = \"inline\"\ncost = \"1us\"\ncount = 4294967295\n";
+        let refused = super::parse(std::path::Path::new("t.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.starts_with("t.toml:6:") && refused.contains("count"),
+            "{refused}"
+        );
+    }
 }

@@ -152,15 +152,24 @@ impl TokioKnob {
 pub(crate) fn parse_count(text: &str) -> Result<u32, String> {
     let trimmed = text.trim();
     match trimmed.parse::<u64>() {
-        Ok(0) => Err(format!("`{text}` must be at least 1")),
-        Ok(n) => u32::try_from(n).map_err(|_| format!("`{text}` is too large")),
-        Err(_) if trimmed.starts_with('-') => {
-            Err(format!("`{text}` is negative: use a whole number ≥ 1"))
+        Ok(0) => Err(format!(
+            "`{}` must be at least 1",
+            crate::error::shown(text)
+        )),
+        Ok(n) => {
+            u32::try_from(n).map_err(|_| format!("`{}` is too large", crate::error::shown(text)))
         }
+        Err(_) if trimmed.starts_with('-') => Err(format!(
+            "`{}` is negative: use a whole number ≥ 1",
+            crate::error::shown(text)
+        )),
         Err(_) if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) => {
-            Err(format!("`{text}` is too large"))
+            Err(format!("`{}` is too large", crate::error::shown(text)))
         }
-        Err(_) => Err(format!("`{text}` is not a whole number")),
+        Err(_) => Err(format!(
+            "`{}` is not a whole number",
+            crate::error::shown(text)
+        )),
     }
 }
 
