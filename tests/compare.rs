@@ -536,3 +536,19 @@ fn no_configuration_in_common_names_the_differing_settings_and_the_matching_run(
     assert!(err.contains("pollscope run"), "{err}");
     assert!(err.contains("--samples 100"), "{err}");
 }
+
+/// A run id twice in runs.csv is refused, as `plot` refuses it: the
+/// second row would otherwise hide behind the first.
+#[test]
+fn duplicate_run_ids_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = repeats(dir.path(), &["--workers", "1"]);
+    let runs = real.join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let second = text.lines().nth(1).unwrap().to_string();
+    std::fs::write(&runs, format!("{text}{second}\n")).unwrap();
+    let out = compare(&[real.to_str().unwrap(), real.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("appears twice"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}

@@ -36,7 +36,15 @@ pub(super) fn folder(dir: &Path) -> Result<Folder> {
     }
     let mut keys: HashMap<String, ConfigKey> = HashMap::new();
     let mut out = Folder::default();
-    for (_, row) in read_rows::<RunRow<'_>>(dir)? {
+    for (line, row) in read_rows::<RunRow<'_>>(dir)? {
+        // As `plot` does: a run counted twice would hide behind the first.
+        if keys.contains_key(row.run_id.as_ref()) {
+            return Err(Error::csv(
+                dir.join("runs.csv"),
+                Some(line),
+                format!("run_id: `{}` appears twice", row.run_id),
+            ));
+        }
         let key = ConfigKey {
             scenario: row.scenario.to_string(),
             values: Setting::ALL
