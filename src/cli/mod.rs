@@ -150,12 +150,36 @@ fn clap_line(text: &str) -> String {
         }
         line.push_str(if i > 0 { part.trim_start() } else { part });
     }
-    let line = crate::error::one_line(&line);
+    let line = crate::error::one_line(&bounded_quotes(&line));
     if line.is_empty() {
         "error: bad arguments".to_string()
     } else {
         line
     }
+}
+
+/// clap's `'…'` quotes of the user's input, each cut like pollscope's own
+/// ([`crate::error::shown`]: control characters escaped, at most 80
+/// characters).
+fn bounded_quotes(text: &str) -> String {
+    let parts: Vec<&str> = text.split('\'').collect();
+    if parts.len() < 3 {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(2048));
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        // Odd parts lie between a pair of quotes (the last one only when
+        // its quote is closed).
+        if i % 2 == 1 && i + 1 < parts.len() {
+            out.push_str(&crate::error::shown(part));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// `pollscope compare`: warnings on stderr, the comparison on stdout; the

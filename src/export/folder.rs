@@ -557,6 +557,11 @@ fn write_manifest(dir: &Path, files: &[String]) -> Result<()> {
 /// The folder a symbolic link points to (written through, so the link
 /// stays a link), else the path itself.
 fn resolve_link(path: &Path) -> Result<PathBuf> {
+    // `dir/`, `dir/.` and `dir` are one folder: without the trailing `/`
+    // or `.`, a rename of the folder itself works (the OS refuses to
+    // rename `dir/.`, and `link/` through its link).
+    let path: PathBuf = path.components().collect();
+    let path = path.as_path();
     if path.is_symlink() {
         fs::canonicalize(path).map_err(|e| {
             Error::bad_input(format!(
