@@ -491,3 +491,29 @@ fn a_short_row_is_named_by_its_line() {
         "polls.csv:3: the row has 2 fields",
     );
 }
+
+/// `dir/`, `dir/.` and a link with a trailing `/` name the folder itself.
+#[test]
+fn a_trailing_slash_or_dot_names_the_folder_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+    for (out, folder) in [
+        ("new/.", "new"),
+        ("real/", "real"),
+        ("link/", "real"),
+        ("link/.", "real"),
+    ] {
+        let out = dir.path().join(out);
+        pollscope_ok(&run_args(out.to_str().unwrap(), &["--no-plots"]));
+        assert!(
+            dir.path().join(folder).join("runs.csv").is_file(),
+            "{}",
+            out.display()
+        );
+    }
+    assert!(
+        dir.path().join("link").is_symlink(),
+        "the link stays a link"
+    );
+}
