@@ -46,6 +46,30 @@ pub(crate) struct Overshoot {
     pub over_limit: f64,
     /// Steps measured.
     pub steps: usize,
+    /// The shortest request among them, ns.
+    pub shortest_request_ns: u64,
+}
+
+/// Requests shorter than this are within the cost of the reads that bound
+/// a `cpu` step (its thread's CPU clock, a few hundred ns): such a step
+/// cannot end on time, and that, not the machine, is why it overshoots.
+pub(crate) const SHORTEST_CPU_STEP_NS: u64 = 5_000;
+
+/// Why `cpu` steps overshot: the request itself when it is shorter than
+/// [`SHORTEST_CPU_STEP_NS`], else the kernel's accounting.
+fn overshoot_cause(shortest_request_ns: u64) -> String {
+    if shortest_request_ns < SHORTEST_CPU_STEP_NS {
+        format!(
+            "a request of {} is within the cost of the clock reads that bound a cpu step (a few hundred ns), \
+             so no step can end on time: use costs of at least {} (or spin, which ends on the wall clock)",
+            crate::common::duration::human_ns(shortest_request_ns),
+            crate::common::duration::human_ns(SHORTEST_CPU_STEP_NS)
+        )
+    } else {
+        "the kernel charged them CPU time they did not spend on their arithmetic (interrupts; inside a VM, time the host \
+         took the vCPU away), so those steps' times include it; spin costs are immune"
+            .to_string()
+    }
 }
 
 /// Of the runs whose `cpu` steps carry their on-CPU time, the one with the
@@ -76,6 +100,15 @@ fn overshoots(results: &[RunResult]) -> impl Iterator<Item = Overshoot> {
             })
             .collect();
         let steps = errors.len();
+        let shortest_request_ns = r
+            .trace
+            .futures
+            .iter()
+            .filter(|f| f.cost_kind == Some(CostKind::Cpu) && !f.kind.is_service())
+            .filter_map(|f| f.cost)
+            .map(crate::common::duration::nanos)
+            .min()
+            .unwrap_or(u64::MAX);
         // Sorts `errors`, for the p99 too.
         let median = crate::common::stats::median_f64(&mut errors)?;
         let p99 = crate::common::stats::quantile_sorted(&errors, 0.99)?;
@@ -86,6 +119,7 @@ fn overshoots(results: &[RunResult]) -> impl Iterator<Item = Overshoot> {
             p99,
             over_limit: over as f64 / steps as f64,
             steps,
+            shortest_request_ns,
         })
     })
 }
@@ -197,25 +231,30 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
             run_id,
             median,
             steps,
+            shortest_request_ns,
             ..
         }) if median.abs() > COST_OVERSHOOT_LIMIT => {
+            let cause = if shortest_request_ns < SHORTEST_CPU_STEP_NS {
+                overshoot_cause(shortest_request_ns)
+            } else {
+                "the kernel charged the steps CPU time they did not spend on their arithmetic (interrupts; inside a VM, time the host steals), \
+                 or the calibration read over twice too high, so those costs were off by about as much; spin costs are immune"
+                    .to_string()
+            };
             out.push(format!(
-                "the cpu steps of {run_id} ran {:+.1} % off their request in on-CPU time (median of {steps} steps' cpu_ns): \
-                 the kernel charged the steps CPU time they did not spend on their arithmetic (interrupts; inside a VM, time the host steals), \
-                 or the calibration read over twice too high, so those costs were off by about as much; spin costs are immune",
+                "the cpu steps of {run_id} ran {:+.1} % off their request in on-CPU time (median of {steps} steps' cpu_ns): {cause}",
                 median * 100.0
             ));
         }
         Some(_) => {
             if let Some(tail) = cost_tail(results).filter(|t| t.over_limit > COST_TAIL_LIMIT) {
                 out.push(format!(
-                    "{:.1} % of the cpu steps of {} overshot their request by more than {:.0} % in on-CPU time (p99 {:+.1} %): \
-                     the kernel charged them CPU time they did not spend on their arithmetic (interrupts; inside a VM, time the host \
-                     took the vCPU away), so those steps' times include it; spin costs are immune",
+                    "{:.1} % of the cpu steps of {} overshot their request by more than {:.0} % in on-CPU time (p99 {:+.1} %): {}",
                     tail.over_limit * 100.0,
                     tail.run_id,
                     COST_TAIL_OVERSHOOT * 100.0,
-                    tail.p99 * 100.0
+                    tail.p99 * 100.0,
+                    overshoot_cause(tail.shortest_request_ns)
                 ));
             }
         }
