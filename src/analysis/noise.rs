@@ -284,6 +284,12 @@ pub(crate) fn warnings(results: &[RunResult], calibration_at_end: Option<f64>) -
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_request_shorter_than_the_clock_reads_is_named_as_the_cause() {
+        assert!(super::overshoot_cause(1_000).contains("within the cost of the clock reads"));
+        assert!(super::overshoot_cause(100_000).contains("kernel charged"));
+    }
+
     use super::{COST_TAIL_LIMIT, cost_tail, warnings};
     use crate::findings::synthetic::SyntheticRun;
     use crate::scenario::CostKind;
