@@ -144,7 +144,9 @@ fn exit_codes_follow_the_verdicts() {
     assert!(t.lines().last().unwrap().contains("quieter machine"), "{t}");
     // One repeat on a side: nothing flagged, UNKNOWN, exit 3, and the last
     // line says to repeat.
-    let out = compare(&[&p(&reference()), &p(&reference())]);
+    let once = run_small(&dir.path().join("once"), &["two_futures", "--no-plots"]);
+    edit(&once.join("runs.csv"), "disturbed", |_, _| "0".to_string());
+    let out = compare(&[&p(&once), &p(&once)]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(t.contains("0 REGRESSED, 0 IMPROVED, 0 SAME"), "{t}");
@@ -440,7 +442,11 @@ fn markdown_format_prints_a_table_and_the_counts_for_ci_comments() {
         "{t}"
     );
     assert!(t.contains("5% threshold"), "{t}");
-    assert!(t.contains("0 REGRESSED, 0 IMPROVED, 0 SAME"), "{t}");
+    // The reference against itself: three repeats a side, every row SAME.
+    assert!(
+        t.contains("0 REGRESSED, 0 IMPROVED") && t.contains(" SAME, 0 UNKNOWN"),
+        "{t}"
+    );
     // Nothing moved and no --all: a sentence instead of an empty table.
     let t = text(&compare(&[r, r, "--format", "markdown"]));
     assert!(
@@ -462,10 +468,7 @@ fn only_rows_that_moved_are_printed_unless_all() {
     let rows: Vec<&str> = t.lines().skip(1).take_while(|l| !l.is_empty()).collect();
     assert!(rows.len() > 10, "{t}");
     for row in rows {
-        assert!(
-            row.contains("+0.0%") && row.ends_with("1/1  UNKNOWN (needs 3/side)"),
-            "{row}"
-        );
+        assert!(row.contains("+0.0%") && row.ends_with("3/3  SAME"), "{row}");
     }
 }
 
@@ -486,8 +489,9 @@ fn a_closed_stdout_is_not_a_regression() {
         .output()
         .unwrap();
     let err = stderr(&out);
-    // One repeat per side: UNKNOWN rows, exit 3 as the verdicts say.
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    // The reference against itself: every row SAME, exit 0 as the
+    // verdicts say.
+    assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
 
