@@ -36,7 +36,8 @@ CREATE TABLE series (
     description TEXT NOT NULL
 );
 CREATE TABLE runs (
-    content_id TEXT PRIMARY KEY,
+    run_key INTEGER PRIMARY KEY,
+    content_id TEXT NOT NULL UNIQUE,
     series_id TEXT NOT NULL REFERENCES series(series_id),
     label TEXT NOT NULL,
     commit_sha TEXT NOT NULL,
@@ -67,36 +68,36 @@ CREATE TABLE runs (
 CREATE INDEX runs_by_series ON runs(series_id);
 CREATE INDEX runs_by_label ON runs(label);
 CREATE TABLE settings (
-    content_id TEXT NOT NULL REFERENCES runs(content_id),
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
     setting TEXT NOT NULL,
     value TEXT NOT NULL,
-    PRIMARY KEY (content_id, setting)
+    PRIMARY KEY (run_key, setting)
 ) WITHOUT ROWID;
 CREATE TABLE metrics (
-    content_id TEXT NOT NULL REFERENCES runs(content_id),
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
     metric TEXT NOT NULL,
     unit TEXT NOT NULL,
     better TEXT NOT NULL,
     value REAL NOT NULL,
-    PRIMARY KEY (content_id, metric)
+    PRIMARY KEY (run_key, metric)
 ) WITHOUT ROWID;
 CREATE TABLE histograms (
-    content_id TEXT NOT NULL REFERENCES runs(content_id),
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
     future TEXT NOT NULL,
     metric TEXT NOT NULL,
     percentile REAL NOT NULL,
     value_ns INTEGER NOT NULL,
     count INTEGER NOT NULL
 );
-CREATE INDEX histograms_by_run ON histograms(content_id);
+CREATE INDEX histograms_by_run ON histograms(run_key);
 CREATE TABLE findings (
-    content_id TEXT NOT NULL REFERENCES runs(content_id),
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
     claim TEXT NOT NULL,
     verdict TEXT NOT NULL,
     reason TEXT NOT NULL,
     evidence TEXT NOT NULL
 );
-CREATE INDEX findings_by_run ON findings(content_id);
+CREATE INDEX findings_by_run ON findings(run_key);
 ";
 
 /// Opens the history at `path` for reading and writing, creating it (and

@@ -182,7 +182,7 @@ fn metric_kind(
     metric: &str,
 ) -> rusqlite::Result<Option<(String, String)>> {
     conn.query_row(
-        "SELECT m.unit, m.better FROM metrics m JOIN runs r ON r.content_id = m.content_id \
+        "SELECT m.unit, m.better FROM metrics m JOIN runs r ON r.run_key = m.run_key \
          WHERE r.series_id = ?1 AND m.metric = ?2 LIMIT 1",
         params![series, metric],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -194,7 +194,7 @@ fn metric_kind(
 fn unknown_metric(conn: &Connection, db: &Path, series: &str, metric: &str) -> Error {
     let names: Vec<String> = conn
         .prepare(
-            "SELECT DISTINCT m.metric FROM metrics m JOIN runs r ON r.content_id = m.content_id \
+            "SELECT DISTINCT m.metric FROM metrics m JOIN runs r ON r.run_key = m.run_key \
              WHERE r.series_id = ?1 ORDER BY m.metric",
         )
         .and_then(|mut s| s.query_map([series], |r| r.get(0))?.collect())
@@ -215,7 +215,7 @@ fn label_values(
 ) -> rusqlite::Result<Vec<LabelValues>> {
     let mut statement = conn.prepare(
         "SELECT r.label, r.commit_sha, r.added_at, m.value FROM runs r \
-         JOIN metrics m ON m.content_id = r.content_id \
+         JOIN metrics m ON m.run_key = r.run_key \
          WHERE r.series_id = ?1 AND m.metric = ?2 ORDER BY r.added_at, r.label, r.run_id",
     )?;
     let rows = statement.query_map(params![series, metric], |r| {

@@ -73,21 +73,21 @@ fn insert(
         s.description
     ])?;
     insert_run(tx, source, record, stamp)?;
-    let id = &record.content_id;
+    let id = tx.last_insert_rowid();
     let mut setting =
-        tx.prepare_cached("INSERT INTO settings (content_id, setting, value) VALUES (?1, ?2, ?3)")?;
+        tx.prepare_cached("INSERT INTO settings (run_key, setting, value) VALUES (?1, ?2, ?3)")?;
     for (name, value) in &record.settings {
         setting.execute(params![id, name, value])?;
     }
     let mut metric = tx.prepare_cached(
-        "INSERT OR REPLACE INTO metrics (content_id, metric, unit, better, value) \
+        "INSERT OR REPLACE INTO metrics (run_key, metric, unit, better, value) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (name, better, unit, value) in &record.metrics {
         metric.execute(params![id, name, unit.as_str(), better.as_str(), value])?;
     }
     let mut histogram = tx.prepare_cached(
-        "INSERT INTO histograms (content_id, future, metric, percentile, value_ns, count) \
+        "INSERT INTO histograms (run_key, future, metric, percentile, value_ns, count) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for h in &record.histograms {
@@ -101,7 +101,7 @@ fn insert(
         ])?;
     }
     let mut finding = tx.prepare_cached(
-        "INSERT INTO findings (content_id, claim, verdict, reason, evidence) \
+        "INSERT INTO findings (run_key, claim, verdict, reason, evidence) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for f in &record.findings {
