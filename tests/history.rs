@@ -237,6 +237,10 @@ fn two_processes_adding_at_once_both_land() {
     assert_eq!(runs, 4);
 }
 
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// Asserts that `history add` and `history list` refuse `db` with exit 2
 /// and one line naming it, leaving its bytes as they were.
 fn assert_refused(db: &Path, run: &Path, why: &str) {
@@ -300,4 +304,55 @@ fn bad_folders_are_one_line_and_exit_2() {
     }
     let missing_db = pollscope(&["history", "list", "--db", db.to_str().unwrap()]);
     assert_eq!(missing_db.status.code(), Some(2));
+}
+
+#[test]
+fn run_record_writes_the_folder_then_adds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite");
+    let out = dir.path().join("r");
+    let args = |out: &Path, db: &Path| {
+        vec![
+            "run".to_string(),
+            "two_futures".into(),
+            "-n".into(),
+            "20".into(),
+            "--no-plots".into(),
+            "--out".into(),
+            out.display().to_string(),
+            "--record".into(),
+            "--label".into(),
+            "base".into(),
+            "--commit".into(),
+            "c0ffee".into(),
+            "--db".into(),
+            db.display().to_string(),
+        ]
+    };
+    let ran = pollscope_ok(&refs(&args(&out, &db)));
+    assert!(
+        stdout(&ran).contains("1 run added, 0 already present (label base)"),
+        "{}",
+        stdout(&ran)
+    );
+    assert!(out.join("runs.csv").is_file());
+    let list = stdout(&pollscope_ok(&[
+        "history",
+        "list",
+        "--db",
+        db.to_str().unwrap(),
+    ]));
+    assert!(list.contains("base") && list.contains("c0ffee"), "{list}");
+    // A database `history add` would refuse is refused before the run.
+    let text = dir.path().join("text.sqlite");
+    std::fs::write(&text, "notes\n").unwrap();
+    let out2 = dir.path().join("r2");
+    let refused = pollscope(&refs(&args(&out2, &text)));
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(!out2.exists(), "the run went ahead");
+    assert_eq!(std::fs::read(&text).unwrap(), b"notes\n");
+    // The history's options without --record are bad input.
+    let bare = pollscope(&["run", "two_futures", "--label", "x"]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(stderr(&bare).contains("--record"), "{}", stderr(&bare));
 }

@@ -147,6 +147,24 @@ pub(crate) enum HistoryCommand {
     },
 }
 
+/// `pollscope run`'s options that add the result to the history.
+#[derive(Debug, Args, Default)]
+pub(crate) struct RecordArgs {
+    /// Add the result folder to the history database once written.
+    #[arg(long)]
+    pub record: bool,
+    /// With --record: the runs' label [default: the commit].
+    #[arg(long, value_name = "L")]
+    pub label: Option<String>,
+    /// With --record: the commit measured [default: `git rev-parse HEAD`,
+    /// else `unknown`].
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// With --record: the database [default: results/history.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+}
+
 /// Options of `pollscope run`.
 #[derive(Debug, Args, Default)]
 pub(crate) struct RunArgs {
@@ -198,6 +216,10 @@ pub(crate) struct RunArgs {
         default_value = "results/latest"
     )]
     pub out: PathBuf,
+    /// Add the result folder to the history once written (see `pollscope
+    /// history`).
+    #[command(flatten)]
+    pub record: RecordArgs,
     /// Record every poll's on-CPU time too (two reads of the thread's CPU
     /// clock per poll), so the truth check covers whole threads.
     #[arg(long)]

@@ -104,18 +104,10 @@ CREATE INDEX findings_by_run ON findings(run_key);
 /// its folder) when absent or empty; refuses a file that is not a
 /// pollscope history of this schema or an older one, leaving it as it was.
 pub(crate) fn open(path: &Path) -> Result<Connection> {
-    let fresh = match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => meta.len() == 0,
-        Ok(_) => return Err(refuse(path, "not a regular file")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    if fresh {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-    } else {
-        check_existing(path)?;
+    if check_before_writing(path)?
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     let mut conn = Connection::open(path).map_err(|e| sqlite(path, &e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
@@ -134,6 +126,19 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     }
     tx.commit().map_err(|e| sqlite(path, &e))?;
     Ok(conn)
+}
+
+/// The checks [`open`] makes before writing, without writing: whether
+/// the history is yet to be created (absent or empty), or an error where
+/// [`open`] would refuse it.
+pub(crate) fn check_before_writing(path: &Path) -> Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == 0 => Ok(true),
+        Ok(meta) if meta.is_file() => check_existing(path).map(|()| false),
+        Ok(_) => Err(refuse(path, "not a regular file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 /// Opens an existing history read-only (for `list` and `show`), after the

@@ -63,6 +63,12 @@ pub(crate) fn add(options: &AddOptions<'_>) -> Result<Vec<String>> {
     Ok(lines)
 }
 
+/// Checks, without writing, that `history add` would accept the database
+/// `db` (for `run --record`, before the run).
+pub(crate) fn check_db(db: &Path) -> Result<()> {
+    db::check_before_writing(db).map(|_| ())
+}
+
 /// `history list`.
 pub(crate) fn list(db: &Path) -> Result<String> {
     let conn = db::open_read_only(db)?;
