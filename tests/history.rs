@@ -356,3 +356,29 @@ fn run_record_writes_the_folder_then_adds_it() {
     assert_eq!(bare.status.code(), Some(2));
     assert!(stderr(&bare).contains("--record"), "{}", stderr(&bare));
 }
+
+#[test]
+fn a_writer_interrupted_mid_transaction_is_rolled_back_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path(), "r");
+    let db = dir.path().join("h.sqlite");
+    assert!(add(&db, &run, &[]).status.success());
+    let before = std::fs::read(&db).unwrap();
+    // A crash's leftovers: the file and its journal copied while a writer
+    // that has spilled changes into the file holds its transaction.
+    let crashed = dir.path().join("crashed.sqlite");
+    {
+        let mut conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("PRAGMA cache_size = 1").unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch("UPDATE histograms SET count = count + 1; DELETE FROM findings;")
+            .unwrap();
+        std::fs::copy(&db, &crashed).unwrap();
+        let journal = |p: &Path| PathBuf::from(format!("{}-journal", p.display()));
+        std::fs::copy(journal(&db), journal(&crashed)).unwrap();
+    }
+    assert_ne!(std::fs::read(&crashed).unwrap(), before, "nothing spilled");
+    let out = pollscope(&["history", "list", "--db", crashed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&crashed).unwrap(), before);
+}

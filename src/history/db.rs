@@ -169,17 +169,18 @@ fn read_only(path: &Path) -> Result<Connection> {
 /// header, the application id, the schema version, the `meta` table and
 /// SQLite's own consistency check.
 fn check_existing(path: &Path) -> Result<()> {
-    let mut head = [0u8; 16];
+    let mut head = [0u8; 100];
     let header_ok = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok()
-        && &head == b"SQLite format 3\0";
+        && &head[..16] == b"SQLite format 3\0";
     if !header_ok {
         return Err(refuse(
             path,
             "not a pollscope history database (not SQLite)",
         ));
     }
+    roll_back_interrupted(path, &head)?;
     let conn = read_only(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| sqlite(path, &e))?;
@@ -212,6 +213,33 @@ fn check_existing(path: &Path) -> Result<()> {
     if format.as_deref() != Some(FORMAT) {
         return Err(refuse(path, "not a pollscope history database"));
     }
+    Ok(())
+}
+
+/// Rolls back the transaction of a writer that was interrupted (killed,
+/// Ctrl-C) and left its rollback journal: a read-only connection cannot,
+/// and would call the file damaged. Only a file whose header already says
+/// it is a pollscope history of this schema or an older one is touched,
+/// and only by SQLite's own recovery (which restores it as it was before
+/// that transaction); a journal of a transaction still running is left to
+/// its writer (SQLite rolls back only journals no writer holds).
+fn roll_back_interrupted(path: &Path, head: &[u8; 100]) -> Result<()> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    let has_journal = std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0);
+    let word = |at: usize| i32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+    let (version, app) = (word(60), word(68));
+    if !has_journal || app != APPLICATION_ID || version > SCHEMA_VERSION {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| sqlite(path, &e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite(path, &e))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| refuse(path, &format!("damaged ({e})")))?;
     Ok(())
 }
 
