@@ -149,7 +149,7 @@ fn add_then_list_and_show_give_back_runs_csv() {
     let text = stdout(&pollscope_ok(&[
         "history",
         "show",
-        &ids[0],
+        &ids[0][..6],
         "makespan",
         "--db",
         db.to_str().unwrap(),

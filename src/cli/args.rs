@@ -131,7 +131,8 @@ pub(crate) enum HistoryCommand {
     },
     /// One series' metric over the labels: each label's values and median.
     Show {
-        /// The series' id (see `pollscope history list`).
+        /// The series' id, or a beginning of it that only it has (see
+        /// `pollscope history list`).
         #[arg(value_name = "SERIES")]
         series: String,
         /// The metric, as `compare` names it (e.g. makespan, `ticker

@@ -19,7 +19,7 @@ struct Label {
 }
 
 /// A series as `list` shows it.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub(crate) struct SeriesInfo {
     /// Its id.
     pub id: String,
@@ -147,22 +147,14 @@ pub(crate) fn show(
     format: ShowFormat,
 ) -> Result<String> {
     let err = |e: rusqlite::Error| sqlite(db, &e);
-    let info = all_series(conn)
-        .map_err(err)?
-        .into_iter()
-        .find(|s| s.id == series)
-        .ok_or_else(|| {
-            Error::bad_input(format!(
-                "no series `{series}` in {} (`pollscope history list` shows them)",
-                db.display()
-            ))
-        })?;
+    let info = find_series(all_series(conn).map_err(err)?, series, db)?;
+    let series = info.id.as_str();
     let (unit, better) = metric_kind(conn, series, metric)
         .map_err(err)?
         .ok_or_else(|| unknown_metric(conn, db, series, metric))?;
     let shown = Shown {
         labels: label_values(conn, series, metric).map_err(err)?,
-        series: info,
+        series: info.clone(),
         metric: metric.to_string(),
         unit,
         better,
@@ -174,6 +166,29 @@ pub(crate) fn show(
         }
         ShowFormat::Csv => csv_text(&shown),
     })
+}
+
+/// The series whose id is `wanted` or, where none is, the one series whose
+/// id starts with it.
+fn find_series(all: Vec<SeriesInfo>, wanted: &str, db: &Path) -> Result<SeriesInfo> {
+    let mut matching: Vec<SeriesInfo> = all
+        .into_iter()
+        .filter(|s| s.id.starts_with(wanted))
+        .collect();
+    if let Some(at) = matching.iter().position(|s| s.id == wanted) {
+        return Ok(matching.swap_remove(at));
+    }
+    match matching.len() {
+        1 => Ok(matching.remove(0)),
+        0 => Err(Error::bad_input(format!(
+            "no series `{wanted}` in {} (`pollscope history list` shows them)",
+            db.display()
+        ))),
+        n => Err(Error::bad_input(format!(
+            "`{wanted}` begins {n} series' ids in {}: give more of it",
+            db.display()
+        ))),
+    }
 }
 
 fn metric_kind(
