@@ -382,3 +382,49 @@ fn a_writer_interrupted_mid_transaction_is_rolled_back_not_refused() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read(&crashed).unwrap(), before);
 }
+
+#[test]
+fn a_series_is_the_machine_runs_csv_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path(), "r");
+    let runs = Table::read(&run.join("runs.csv"));
+    assert!(runs.header.iter().any(|c| c == "cpu_model"));
+    // The same folder as if another CPU had run it.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    for file in ["futures.csv", "histograms.csv", "findings.csv"] {
+        std::fs::copy(run.join(file), other.join(file)).unwrap();
+    }
+    let mut reader = csv::Reader::from_path(run.join("runs.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let at = header.iter().position(|c| c == "cpu_model").unwrap();
+    let mut writer = csv::Writer::from_path(other.join("runs.csv")).unwrap();
+    writer.write_record(&header).unwrap();
+    for record in reader.records() {
+        let mut cells: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        cells[at] = "Test CPU, 9 GHz".to_string();
+        writer.write_record(&cells).unwrap();
+    }
+    writer.flush().unwrap();
+    let db = dir.path().join("h.sqlite");
+    for folder in [&run, &other] {
+        let out = add(&db, folder, &[]);
+        assert!(stdout(&out).contains("2 runs added"), "{}", stderr(&out));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut models: Vec<String> = conn
+        .prepare("SELECT cpu_model FROM series ORDER BY cpu_model")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let here = match runs.rows[0]["cpu_model"].as_str() {
+        "" => "unknown".to_string(),
+        model => model.to_string(),
+    };
+    let mut expected = vec![here, "Test CPU, 9 GHz".to_string()];
+    expected.sort();
+    models.sort();
+    assert_eq!(models, expected);
+}

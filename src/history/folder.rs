@@ -39,7 +39,9 @@ pub(crate) struct SeriesKey {
     pub configuration: String,
     /// The configuration for people (`two_futures w2 heavy=500us …`).
     pub description: String,
-    /// /proc/cpuinfo's model name (`unknown` where it says none).
+    /// runs.csv's `cpu_model`; in a folder written before runs.csv had
+    /// it, /proc/cpuinfo's model name of the machine that adds it
+    /// (`unknown` where neither says).
     pub cpu_model: String,
     /// Cores available to the run.
     pub cores: u64,
@@ -56,7 +58,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<RunRecord>> {
         )));
     }
     let ids = content_ids(dir)?;
-    let cpu_model = cpu_model();
+    let here = crate::trace::cpu_model().unwrap_or_else(|| "unknown".to_string());
     let mut records = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
     for (_, row) in read_rows::<RunRow<'static>>(dir)? {
@@ -64,6 +66,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<RunRecord>> {
             continue;
         };
         at.insert(row.run_id.to_string(), records.len());
+        let cpu_model = row.cpu_model.as_deref().unwrap_or(&here).to_string();
         records.push(record(row, content_id, &cpu_model));
     }
     let in_run = |line: u64, file: &str, run_id: &str| {
@@ -190,22 +193,6 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u128 {
 
 fn hex(value: u128) -> String {
     format!("{value:032x}")
-}
-
-/// This machine's CPU model, from /proc/cpuinfo's first `model name`
-/// (`unknown` where it has none): runs.csv does not record it, so a folder
-/// is taken to come from the machine that adds it.
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .filter_map(|line| line.split_once(':'))
-                .find(|(key, _)| key.trim() == "model name")
-                .map(|(_, value)| value.trim().to_string())
-        })
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| "unknown".to_string())
 }
 
 #[cfg(test)]
