@@ -118,20 +118,18 @@ fn add_then_list_and_show_give_back_runs_csv() {
     ]);
     let doc: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     let runs = Table::read(&run.join("runs.csv"));
-    let mut expected: Vec<f64> = runs
+    let expected: Vec<f64> = runs
         .rows
         .iter()
         .map(|r| r["makespan_us"].parse::<f64>().unwrap() * 1e3)
         .collect();
-    let mut got: Vec<f64> = doc["labels"][0]["values"]
+    let got: Vec<f64> = doc["labels"][0]["values"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    expected.sort_by(f64::total_cmp);
-    got.sort_by(f64::total_cmp);
-    assert_eq!(got, expected);
+    assert_eq!(got, expected, "the repeats, in runs.csv's order");
     assert_eq!(doc["labels"][0]["label"], "v1");
     assert_eq!(doc["labels"][0]["commit"], "abc123");
     assert_eq!(doc["series"]["configuration"]["samples"], "20");

@@ -221,7 +221,7 @@ fn unknown_metric(conn: &Connection, db: &Path, series: &str, metric: &str) -> E
     ))
 }
 
-/// Each label's values (in run id order) and median, labels in the order
+/// Each label's values (in runs.csv's order) and median, labels in the order
 /// they were first added.
 fn label_values(
     conn: &Connection,
@@ -231,7 +231,7 @@ fn label_values(
     let mut statement = conn.prepare(
         "SELECT r.label, r.commit_sha, r.added_at, m.value FROM runs r \
          JOIN metrics m ON m.run_key = r.run_key \
-         WHERE r.series_id = ?1 AND m.metric = ?2 ORDER BY r.added_at, r.label, r.run_id",
+         WHERE r.series_id = ?1 AND m.metric = ?2 ORDER BY r.run_key",
     )?;
     let rows = statement.query_map(params![series, metric], |r| {
         Ok((
