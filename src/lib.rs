@@ -36,6 +36,7 @@ mod compare;
 mod error;
 mod export;
 mod findings;
+mod history;
 mod probe;
 mod publish;
 mod render;

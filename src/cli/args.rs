@@ -94,6 +94,76 @@ pub(crate) enum Command {
         #[arg(short = 'q', long)]
         quiet: bool,
     },
+    /// Keep result folders in a database and follow metrics over labels
+    /// (commits), per configuration and machine.
+    History {
+        /// What to do with the history.
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
+}
+
+/// The subcommands of `pollscope history`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum HistoryCommand {
+    /// Add result folders' runs (a run already present is left as it is).
+    Add {
+        /// Result folders written by `pollscope run`.
+        #[arg(value_name = "FOLDER", required = true)]
+        folders: Vec<PathBuf>,
+        /// The label of the runs [default: the commit].
+        #[arg(long, value_name = "L")]
+        label: Option<String>,
+        /// The commit the runs measured [default: `git rev-parse HEAD` in
+        /// the current folder, else `unknown`].
+        #[arg(long, value_name = "SHA")]
+        commit: Option<String>,
+        /// The database.
+        #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// List the labels (commit, time, runs) and the series (configuration
+    /// and machine, with their ids).
+    List {
+        /// The database.
+        #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// One series' metric over the labels: each label's values and median.
+    Show {
+        /// The series' id, or a beginning of it that only it has (see
+        /// `pollscope history list`).
+        #[arg(value_name = "SERIES")]
+        series: String,
+        /// The metric, as `compare` names it (e.g. makespan, `ticker
+        /// sched_delay p99`).
+        #[arg(value_name = "METRIC")]
+        metric: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::history::ShowFormat,
+        /// The database.
+        #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
+        db: PathBuf,
+    },
+}
+
+/// `pollscope run`'s options that add the result to the history.
+#[derive(Debug, Args, Default)]
+pub(crate) struct RecordArgs {
+    /// Add the result folder to the history database once written.
+    #[arg(long)]
+    pub record: bool,
+    /// With --record: the runs' label [default: the commit].
+    #[arg(long, value_name = "L")]
+    pub label: Option<String>,
+    /// With --record: the commit measured [default: `git rev-parse HEAD`,
+    /// else `unknown`].
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// With --record: the database [default: results/history.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 /// Options of `pollscope run`.
@@ -147,6 +217,10 @@ pub(crate) struct RunArgs {
         default_value = "results/latest"
     )]
     pub out: PathBuf,
+    /// Add the result folder to the history once written (see `pollscope
+    /// history`).
+    #[command(flatten)]
+    pub record: RecordArgs,
     /// Record every poll's on-CPU time too (two reads of the thread's CPU
     /// clock per poll), so the truth check covers whole threads.
     #[arg(long)]

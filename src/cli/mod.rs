@@ -7,7 +7,7 @@ mod progress;
 mod run;
 mod summary;
 
-pub(crate) use args::{Cli, Command, RunArgs};
+pub(crate) use args::{Cli, Command, HistoryCommand, RunArgs};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -101,6 +101,7 @@ pub fn main() -> i32 {
             x,
             quiet,
         } => plot(&dir, zoom, run_filter.as_ref(), x, quiet),
+        Command::History { command } => history(command),
     };
     // After Ctrl-C, the signal handler alone speaks and exits (130).
     crate::export::wait_if_interrupted();
@@ -206,6 +207,50 @@ fn compare(
             Err(crate::error::Error::io("standard output", e))
         }
         _ => Ok(comparison.exit_code()),
+    }
+}
+
+/// `pollscope history …`: what it says on stdout, exit 0.
+fn history(command: HistoryCommand) -> crate::error::Result<i32> {
+    let text = match command {
+        HistoryCommand::Add {
+            folders,
+            label,
+            commit,
+            db,
+        } => {
+            let options = crate::history::AddOptions {
+                db: &db,
+                folders: &folders,
+                label,
+                commit,
+            };
+            crate::history::add(&options)?.join("\n") + "\n"
+        }
+        HistoryCommand::List { db } => crate::history::list(&db)?,
+        HistoryCommand::Show {
+            series,
+            metric,
+            format,
+            db,
+        } => crate::history::show(&db, &series, &metric, format)?,
+    };
+    write_stdout(&text)?;
+    Ok(0)
+}
+
+/// Writes `text` to stdout; a closed stdout (`| head`) is not an error.
+fn write_stdout(text: &str) -> crate::error::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::error::Error::io("standard output", e))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -18,6 +18,7 @@ use super::{progress, summary};
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let plans = plan(args)?;
+    let db = record_db(args)?;
     let folder = ResultFolder::create(&args.out)?;
     let results = execute(&plans, args)?;
     // Without a thread CPU clock the costs are calibrated arithmetic alone:
@@ -39,6 +40,53 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     }
     for warning in &warnings {
         eprintln!("warning: {warning}");
+    }
+    if let Some(db) = db {
+        record(args, &db, &published.dir)?;
+    }
+    Ok(())
+}
+
+/// With `--record`, the history database, checked before anything runs
+/// (a file `history add` would refuse is refused here, untouched).
+fn record_db(args: &RunArgs) -> Result<Option<std::path::PathBuf>> {
+    let r = &args.record;
+    if !r.record {
+        let given = [
+            ("--label", r.label.is_some()),
+            ("--commit", r.commit.is_some()),
+            ("--db", r.db.is_some()),
+        ];
+        return match given.iter().find(|(_, given)| *given) {
+            Some((flag, _)) => Err(Error::bad_input(format!(
+                "{flag} applies to the history: add --record"
+            ))),
+            None => Ok(None),
+        };
+    }
+    let db = args
+        .record
+        .db
+        .clone()
+        .unwrap_or_else(|| crate::history::DEFAULT_DB.into());
+    crate::history::check_db(&db)?;
+    Ok(Some(db))
+}
+
+/// `--record`: adds the written folder to the history, as `history add`
+/// does, and says so unless `--quiet`.
+fn record(args: &RunArgs, db: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+    let options = crate::history::AddOptions {
+        db,
+        folders: &[dir.to_path_buf()],
+        label: args.record.label.clone(),
+        commit: args.record.commit.clone(),
+    };
+    let lines = crate::history::add(&options)?;
+    if !args.quiet {
+        for line in lines {
+            println!("history {}: {line}", db.display());
+        }
     }
     Ok(())
 }

@@ -73,24 +73,35 @@ pub(super) fn folder(dir: &Path) -> Result<Folder> {
             ));
         };
         let config = out.metrics.entry(key.clone()).or_default();
-        for (value, metric) in [
-            (row.completed_ns, "completion"),
-            (row.sched_delay_p99_ns, "sched_delay p99"),
-            (row.poll_p99_ns, "poll p99"),
-            (row.value_p50_ns, "value p50"),
-            (row.value_p99_ns, "value p99"),
-        ] {
-            if let Some(v) = value {
-                let name = format!("{} {metric}", row.future);
-                add(config, &name, Better::Lower, Unit::Nanos, v as f64);
-            }
+        for (name, better, unit, value) in future_metrics(&row) {
+            add(config, &name, better, unit, value);
         }
     }
     Ok(out)
 }
 
-/// A run's own metrics: (name, better, unit, value), those it has.
-fn run_metrics(row: &RunRow<'_>) -> Vec<(&'static str, Better, Unit, f64)> {
+/// A future's metrics (futures.csv): (name, better, unit, value), those it
+/// has; each name is the future's name and the metric (`ticker
+/// sched_delay p99`).
+pub(crate) fn future_metrics(row: &FutureRow<'_>) -> Vec<(String, Better, Unit, f64)> {
+    [
+        (row.completed_ns, "completion"),
+        (row.sched_delay_p99_ns, "sched_delay p99"),
+        (row.poll_p99_ns, "poll p99"),
+        (row.value_p50_ns, "value p50"),
+        (row.value_p99_ns, "value p99"),
+    ]
+    .into_iter()
+    .filter_map(|(value, metric)| {
+        let name = format!("{} {metric}", row.future);
+        Some((name, Better::Lower, Unit::Nanos, value? as f64))
+    })
+    .collect()
+}
+
+/// A run's own metrics (runs.csv): (name, better, unit, value), those it
+/// has.
+pub(crate) fn run_metrics(row: &RunRow<'_>) -> Vec<(&'static str, Better, Unit, f64)> {
     let mut metrics = vec![(
         "makespan",
         Better::Lower,

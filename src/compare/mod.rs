@@ -18,6 +18,7 @@ use crate::scenario::{Executor, Setting, SettingValue};
 
 pub(crate) use differ::differing_settings;
 pub(crate) use judge::{Judgement, Undecided};
+pub(crate) use load::{future_metrics, run_metrics};
 pub(crate) use pair::Varied;
 pub(crate) use table::{Format, render};
 

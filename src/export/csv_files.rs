@@ -112,6 +112,7 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
         smol_version: versions.smol.as_deref().map(Cow::Borrowed),
         pollscope_version: versions.pollscope.as_deref().map(Cow::Borrowed),
         kernel: versions.kernel.as_deref().map(Cow::Borrowed),
+        cpu_model: versions.cpu_model.as_deref().map(Cow::Borrowed),
         cost_clock: config.map(|c| {
             Cow::Borrowed(match c.cost_kind {
                 CostKind::Cpu => "thread_cpu",

@@ -99,6 +99,7 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
                 smol: row.smol_version.map(Cow::into_owned),
                 pollscope: row.pollscope_version.map(Cow::into_owned),
                 kernel: row.kernel.map(Cow::into_owned),
+                cpu_model: row.cpu_model.map(Cow::into_owned),
             },
         },
         metrics: RuntimeMetrics {

@@ -113,6 +113,9 @@ pub(crate) struct RunRow<'a> {
     pub(crate) process_cpu_ns: Option<u64>,
     #[serde(default)]
     pub(crate) cpu_per_event_ns: Option<u64>,
+    /// The CPU's model, where /proc/cpuinfo says.
+    #[serde(default)]
+    pub(crate) cpu_model: Option<Cow<'a, str>>,
 }
 
 impl Row for RunRow<'_> {

@@ -83,6 +83,8 @@ pub struct Versions {
     pub pollscope: Option<String>,
     /// The kernel's release (`uname -r`).
     pub kernel: Option<String>,
+    /// The CPU's model (`/proc/cpuinfo`'s `model name`), where it says.
+    pub cpu_model: Option<String>,
 }
 
 impl Versions {
@@ -106,8 +108,20 @@ impl Versions {
                 .flatten(),
             pollscope: Some(env!("CARGO_PKG_VERSION").to_string()),
             kernel: kernel_release(),
+            cpu_model: cpu_model(),
         }
     }
+}
+
+/// The CPU's model: `/proc/cpuinfo`'s first `model name`, `None` where it
+/// has none (or cannot be read).
+pub(crate) fn cpu_model() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    text.lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| key.trim() == "model name")
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|m| !m.is_empty())
 }
 
 /// The kernel's release, as `uname -r` prints it.

@@ -1,0 +1,282 @@
+//! The database file: checked before anything writes to it, created on
+//! first use, one schema version.
+//!
+//! A file is pollscope's when SQLite reads it, its `application_id` is
+//! [`APPLICATION_ID`] and its `meta` table says so. Anything else — a text
+//! file, another program's database, a damaged file, a newer schema — is
+//! refused before a single byte is written: the checks run on a read-only
+//! connection.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of a pollscope history: "POLL" in ASCII.
+pub(crate) const APPLICATION_ID: i32 = 0x504F_4C4C;
+
+/// The schema this pollscope writes (`PRAGMA user_version`).
+pub(crate) const SCHEMA_VERSION: i32 = 1;
+
+/// How long a writer waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The tables, created in one transaction on first use.
+const SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE series (
+    series_id TEXT PRIMARY KEY,
+    scenario TEXT NOT NULL,
+    configuration TEXT NOT NULL,
+    cpu_model TEXT NOT NULL,
+    cores INTEGER NOT NULL,
+    kernel TEXT NOT NULL,
+    description TEXT NOT NULL
+);
+CREATE TABLE runs (
+    run_key INTEGER PRIMARY KEY,
+    content_id TEXT NOT NULL UNIQUE,
+    series_id TEXT NOT NULL REFERENCES series(series_id),
+    label TEXT NOT NULL,
+    commit_sha TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    repeat INTEGER,
+    tokio_version TEXT,
+    smol_version TEXT,
+    pollscope_version TEXT,
+    kernel TEXT,
+    cpu_model TEXT,
+    cores INTEGER NOT NULL,
+    calibration REAL,
+    makespan_us INTEGER NOT NULL,
+    lower_bound_us INTEGER,
+    efficiency REAL,
+    other_cpu_pct REAL,
+    steal_pct REAL,
+    idle_pct REAL,
+    disturbed INTEGER,
+    events INTEGER,
+    events_per_s REAL,
+    process_cpu_ns INTEGER,
+    cpu_per_event_ns INTEGER
+);
+CREATE INDEX runs_by_series ON runs(series_id);
+CREATE INDEX runs_by_label ON runs(label);
+CREATE TABLE settings (
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
+    setting TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_key, setting)
+) WITHOUT ROWID;
+CREATE TABLE metrics (
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
+    metric TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    better TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (run_key, metric)
+) WITHOUT ROWID;
+CREATE TABLE histograms (
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
+    future TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    percentile REAL NOT NULL,
+    value_ns INTEGER NOT NULL,
+    count INTEGER NOT NULL
+);
+CREATE INDEX histograms_by_run ON histograms(run_key);
+CREATE TABLE findings (
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
+    claim TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
+CREATE INDEX findings_by_run ON findings(run_key);
+";
+
+/// Opens the history at `path` for reading and writing, creating it (and
+/// its folder) when absent or empty; refuses a file that is not a
+/// pollscope history of this schema or an older one, leaving it as it was.
+pub(crate) fn open(path: &Path) -> Result<Connection> {
+    if check_before_writing(path)?
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let mut conn = Connection::open(path).map_err(|e| sqlite(path, &e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite(path, &e))?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| sqlite(path, &e))?;
+    // Another process may have created it between the checks and the lock.
+    match identity(&tx).map_err(|e| sqlite(path, &e))? {
+        (0, 0, 0) => {
+            tx.execute_batch(&schema_script())
+                .map_err(|e| sqlite(path, &e))?;
+        }
+        (APPLICATION_ID, version, _) if version <= SCHEMA_VERSION => {}
+        _ => return Err(refuse(path, "not a pollscope history database")),
+    }
+    tx.commit().map_err(|e| sqlite(path, &e))?;
+    Ok(conn)
+}
+
+/// The checks [`open`] makes before writing, without writing: whether
+/// the history is yet to be created (absent or empty), or an error where
+/// [`open`] would refuse it.
+pub(crate) fn check_before_writing(path: &Path) -> Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == 0 => Ok(true),
+        Ok(meta) if meta.is_file() => check_existing(path).map(|()| false),
+        Ok(_) => Err(refuse(path, "not a regular file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// Opens an existing history read-only (for `list` and `show`), after the
+/// same checks as [`open`].
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() > 0 => {}
+        Ok(meta) if meta.is_file() => return Err(refuse(path, "an empty history (nothing added)")),
+        Ok(_) => return Err(refuse(path, "not a regular file")),
+        Err(e) => return Err(Error::io(path, e)),
+    }
+    check_existing(path)?;
+    let conn = read_only(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite(path, &e))?;
+    Ok(conn)
+}
+
+fn read_only(path: &Path) -> Result<Connection> {
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| refuse(path, &format!("not a pollscope history database ({e})")))
+}
+
+/// The checks of a file that exists, on a read-only connection: SQLite's
+/// header, the application id, the schema version, the `meta` table and
+/// SQLite's own consistency check.
+fn check_existing(path: &Path) -> Result<()> {
+    let mut head = [0u8; 100];
+    let header_ok = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && &head[..16] == b"SQLite format 3\0";
+    if !header_ok {
+        return Err(refuse(
+            path,
+            "not a pollscope history database (not SQLite)",
+        ));
+    }
+    roll_back_interrupted(path, &head)?;
+    let conn = read_only(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite(path, &e))?;
+    let damaged = |e: rusqlite::Error| refuse(path, &format!("damaged ({e})"));
+    let (app, version, _) = identity(&conn).map_err(damaged)?;
+    if app != APPLICATION_ID {
+        return Err(refuse(path, "not a pollscope history database"));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(refuse(
+            path,
+            &format!(
+                "schema version {version} is newer than this pollscope's ({SCHEMA_VERSION}): \
+                 use a newer pollscope"
+            ),
+        ));
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(damaged)?;
+    if check != "ok" {
+        return Err(refuse(path, &format!("damaged ({check})")));
+    }
+    let format: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(damaged)?;
+    if format.as_deref() != Some(FORMAT) {
+        return Err(refuse(path, "not a pollscope history database"));
+    }
+    Ok(())
+}
+
+/// Rolls back the transaction of a writer that was interrupted (killed,
+/// Ctrl-C) and left its rollback journal: a read-only connection cannot,
+/// and would call the file damaged. Only a file whose header already says
+/// it is a pollscope history of this schema or an older one is touched,
+/// and only by SQLite's own recovery (which restores it as it was before
+/// that transaction); a journal of a transaction still running is left to
+/// its writer (SQLite rolls back only journals no writer holds).
+fn roll_back_interrupted(path: &Path, head: &[u8; 100]) -> Result<()> {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    let has_journal = std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0);
+    let word = |at: usize| i32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+    let (version, app) = (word(60), word(68));
+    if !has_journal || app != APPLICATION_ID || version > SCHEMA_VERSION {
+        return Ok(());
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| sqlite(path, &e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite(path, &e))?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| refuse(path, &format!("damaged ({e})")))?;
+    Ok(())
+}
+
+/// What `meta` says the file is.
+const FORMAT: &str = "pollscope history";
+
+/// The schema, the `meta` rows and the pragmas that mark the file.
+fn schema_script() -> String {
+    format!(
+        "{SCHEMA}
+INSERT INTO meta (key, value) VALUES ('format', '{FORMAT}');
+INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+PRAGMA application_id = {APPLICATION_ID};
+PRAGMA user_version = {SCHEMA_VERSION};"
+    )
+}
+
+/// (application_id, user_version, tables in the schema).
+fn identity(conn: &Connection) -> rusqlite::Result<(i32, i32, i64)> {
+    let app = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let version = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let tables = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    Ok((app, version, tables))
+}
+
+/// The one-line refusal naming the file (SQLite's several lines joined).
+fn refuse(path: &Path, why: &str) -> Error {
+    let why = why
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Error::bad_input(format!("{}: {why}; left as it was", path.display()))
+}
+
+/// An SQLite error on the file, as one line naming it.
+pub(crate) fn sqlite(path: &Path, e: &rusqlite::Error) -> Error {
+    Error::bad_input(format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,139 @@
+//! `pollscope history`: result folders kept in one SQLite database
+//! (default `results/history.sqlite`), one series per configuration and
+//! machine, so that a metric can be followed over labels (commits).
+//!
+//! The database holds per run its configuration, environment,
+//! calibration, interference, metrics (what `compare` judges, read by
+//! compare's own functions), histograms and findings — not raw polls or
+//! samples. Its schema is documented in results/README.md.
+
+mod db;
+mod folder;
+mod query;
+mod store;
+
+use std::path::{Path, PathBuf};
+
+pub(crate) use query::ShowFormat;
+
+use crate::error::Result;
+
+/// The default database.
+pub(crate) const DEFAULT_DB: &str = "results/history.sqlite";
+
+/// What `history add` is told.
+pub(crate) struct AddOptions<'a> {
+    /// The database.
+    pub db: &'a Path,
+    /// The result folders.
+    pub folders: &'a [PathBuf],
+    /// The label (default: the commit).
+    pub label: Option<String>,
+    /// The commit (default: `git rev-parse HEAD`, else `unknown`).
+    pub commit: Option<String>,
+}
+
+/// `history add`: reads each folder whole, then stores it in one
+/// transaction; returns one line per folder (runs added, already present).
+/// Every folder is read before the database is opened, so bad input
+/// changes nothing.
+pub(crate) fn add(options: &AddOptions<'_>) -> Result<Vec<String>> {
+    let folders = options
+        .folders
+        .iter()
+        .map(|dir| Ok((dir, folder::read(dir)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let commit = options.commit.clone().unwrap_or_else(current_commit);
+    let stamp = store::Stamp {
+        label: options.label.clone().unwrap_or_else(|| commit.clone()),
+        commit,
+        added_at: now_rfc3339(),
+    };
+    let mut conn = db::open(options.db)?;
+    let mut lines = Vec::new();
+    for (dir, records) in folders {
+        let (added, present) = store::add(&mut conn, options.db, dir, &records, &stamp)?;
+        lines.push(format!(
+            "{}: {added} run{} added, {present} already present (label {})",
+            dir.display(),
+            if added == 1 { "" } else { "s" },
+            stamp.label
+        ));
+    }
+    Ok(lines)
+}
+
+/// Checks, without writing, that `history add` would accept the database
+/// `db` (for `run --record`, before the run).
+pub(crate) fn check_db(db: &Path) -> Result<()> {
+    db::check_before_writing(db).map(|_| ())
+}
+
+/// `history list`.
+pub(crate) fn list(db: &Path) -> Result<String> {
+    let conn = db::open_read_only(db)?;
+    query::list(&conn, db)
+}
+
+/// `history show SERIES METRIC`.
+pub(crate) fn show(db: &Path, series: &str, metric: &str, format: ShowFormat) -> Result<String> {
+    let conn = db::open_read_only(db)?;
+    query::show(&conn, db, series, metric, format)
+}
+
+/// `git rev-parse HEAD` in the current folder, `unknown` outside a git
+/// work tree (or without git).
+fn current_commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Now, RFC 3339 in UTC to the second (`2026-12-04T15:20:00Z`).
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC (Howard Hinnant's
+/// civil-from-days).
+fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rest = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn rfc3339_spells_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_796_396_400), "2026-12-04T15:00:00Z");
+    }
+}
