@@ -14,7 +14,7 @@ pub enum Error {
     #[error("{0}")]
     BadInput(String),
     /// A file or folder could not be created, read or written.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", shown_path(path))]
     Io {
         /// The file or folder concerned.
         path: PathBuf,
@@ -22,7 +22,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A CSV file could not be read or written, or holds a bad value.
-    #[error("{}{}: {message}", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
+    #[error("{}{}: {message}", shown_path(path), line.map_or(String::new(), |l| format!(":{l}")))]
     Csv {
         /// The file concerned.
         path: PathBuf,
@@ -33,7 +33,7 @@ pub enum Error {
     },
     /// A result folder could not be written (a full disk, a failing
     /// device): the run failed, and nothing was left half-written.
-    #[error("cannot write the result folder {}: {message}", path.display())]
+    #[error("cannot write the result folder {}: {message}", shown_path(path))]
     Write {
         /// The folder the user asked for (never the temporary sibling).
         path: PathBuf,
@@ -132,6 +132,27 @@ pub(crate) fn bounded(text: &str, most: usize) -> String {
         }
     }
     out
+}
+
+/// A path as an error message quotes it: control characters escaped, and
+/// a path longer than 80 characters cut at its start (`…` and its last 79
+/// characters), so that the file's own name stays.
+///
+/// ```
+/// use pollscope::internals::shown_path;
+/// let deep = format!("/{}/runs.csv", "d".repeat(300));
+/// let shown = shown_path(std::path::Path::new(&deep));
+/// assert!(shown.starts_with('…') && shown.ends_with("/runs.csv"));
+/// assert_eq!(shown.chars().count(), 80);
+/// ```
+pub fn shown_path(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let count = text.chars().count();
+    if count <= QUOTED_CHARS {
+        return bounded(&text, QUOTED_CHARS);
+    }
+    let tail: String = text.chars().skip(count - (QUOTED_CHARS - 1)).collect();
+    format!("…{}", bounded(&tail, QUOTED_CHARS))
 }
 
 /// Longest error line the command line prints, in characters: every

@@ -87,7 +87,7 @@ pub mod internals {
         format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,
     };
     pub use crate::common::stats::quantile;
-    pub use crate::error::shown;
+    pub use crate::error::{shown, shown_path};
     pub use crate::export::write_pftrace;
     pub use crate::probe::{
         FutureLog, PollRecord, Recorded, Recording, SampleRecord, clock, record_sample,

@@ -290,7 +290,7 @@ pub fn replot(
                 return Err(Error::bad_input(format!(
                     "--run `{pattern}` matches none of the {} run(s) in {}",
                     results.len(),
-                    dir.display()
+                    crate::error::shown_path(dir)
                 )));
             }
             Ok(ids)

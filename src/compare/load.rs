@@ -31,7 +31,7 @@ pub(super) fn folder(dir: &Path) -> Result<Folder> {
     if !dir.is_dir() {
         return Err(Error::bad_input(format!(
             "{}: not a result folder",
-            dir.display()
+            crate::error::shown_path(dir)
         )));
     }
     let mut keys: HashMap<String, ConfigKey> = HashMap::new();

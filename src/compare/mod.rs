@@ -329,7 +329,7 @@ impl Options {
             format!(
                 "compare needs two folders (BASE NEW), or one folder with --vary SETTING \
                  (compare {} --vary workers)",
-                self.base.display()
+                crate::error::shown_path(&self.base)
             )
         } else if !self.base_values.is_empty() && (self.vary.is_empty() || self.new.is_some()) {
             "--base VALUE names the base value of --vary within one folder \
@@ -421,7 +421,7 @@ fn nothing_paired(
     new: Option<&load::Folder>,
     vary: &[Setting],
 ) -> Error {
-    let shown = |p: &Path| p.display().to_string();
+    let shown = |p: &Path| crate::error::shown_path(p).to_string();
     let names = vary
         .iter()
         .map(|s| s.as_str())

@@ -218,7 +218,7 @@ fn base_tuple(
             Some(text) => normalized(text, &known).ok_or_else(|| {
                 Error::bad_input(format!(
                     "--base `{text}` is not a value of {setting} in {} (it has {})",
-                    dir.display(),
+                    crate::error::shown_path(dir),
                     if known.is_empty() {
                         "none".to_string()
                     } else {
@@ -233,7 +233,7 @@ fn base_tuple(
                 .ok_or_else(|| {
                     Error::bad_input(format!(
                         "{}: no run has a value of {setting} to vary",
-                        dir.display()
+                        crate::error::shown_path(dir)
                     ))
                 })?,
         };

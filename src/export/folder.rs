@@ -255,7 +255,7 @@ fn list_entries(
 fn in_the_way(dir: &Path, entries: &[&str]) -> Error {
     Error::bad_input(format!(
         "{}: {} was not written by pollscope (or is a folder or a link), and pollscope writes only over its own files: move it or choose another folder",
-        dir.display(),
+        crate::error::shown_path(dir),
         sample(entries)
     ))
 }
@@ -322,7 +322,7 @@ impl ResultFolder {
             if !target.is_dir() {
                 return Err(Error::bad_input(format!(
                     "{}: is a file, not a folder",
-                    target.display()
+                    crate::error::shown_path(&target)
                 )));
             }
             let contents = Contents::read(&target)?;
@@ -330,14 +330,14 @@ impl ResultFolder {
             if !contents.files.is_empty() && !contents.is_result() {
                 return Err(Error::bad_input(format!(
                     "{}: not a pollscope result folder (it holds {}); pollscope replaces only folders it wrote: choose another folder",
-                    target.display(),
+                    crate::error::shown_path(&target),
                     sample(&contents.unexplained())
                 )));
             }
             if !foreign.is_empty() {
                 return Err(Error::bad_input(format!(
                     "{}: holds files pollscope did not write ({}), which replacing it would delete: move them or choose another folder",
-                    target.display(),
+                    crate::error::shown_path(&target),
                     sample(&foreign)
                 )));
             }
@@ -370,7 +370,7 @@ impl ResultFolder {
         if !dir.is_dir() {
             return Err(Error::bad_input(format!(
                 "{}: not a result folder ({})",
-                dir.display(),
+                crate::error::shown_path(&dir),
                 if dir.exists() {
                     "not a folder"
                 } else {
@@ -382,7 +382,7 @@ impl ResultFolder {
         if !contents.is_result() {
             return Err(Error::bad_input(format!(
                 "{}: not a pollscope result folder (no {MANIFEST}, and it holds {})",
-                dir.display(),
+                crate::error::shown_path(&dir),
                 sample(&contents.unexplained())
             )));
         }
@@ -392,7 +392,12 @@ impl ResultFolder {
     fn prepare(target: PathBuf, mode: Mode) -> Result<Self> {
         let name = target
             .file_name()
-            .ok_or_else(|| Error::bad_input(format!("{}: not a folder name", target.display())))?
+            .ok_or_else(|| {
+                Error::bad_input(format!(
+                    "{}: not a folder name",
+                    crate::error::shown_path(&target)
+                ))
+            })?
             .to_string_lossy()
             .into_owned();
         let parent = match target.parent() {
@@ -402,7 +407,7 @@ impl ResultFolder {
         fs::create_dir_all(&parent).map_err(|e| {
             Error::bad_input(format!(
                 "cannot create the folder {}: {e}",
-                parent.display()
+                crate::error::shown_path(&parent)
             ))
         })?;
         recover_stale_siblings(&parent, &name, &target);
@@ -413,7 +418,7 @@ impl ResultFolder {
         fs::create_dir(&temp).map_err(|e| {
             Error::bad_input(format!(
                 "cannot write the result folder {}: {e}",
-                target.display()
+                crate::error::shown_path(&target)
             ))
         })?;
         register(&temp);
@@ -466,7 +471,7 @@ impl ResultFolder {
         if !foreign.is_empty() {
             return Err(Error::bad_input(format!(
                 "{}: files pollscope did not write appeared during the run ({}); the new result was not written",
-                self.target.display(),
+                crate::error::shown_path(&self.target),
                 sample(&foreign)
             )));
         }
@@ -566,7 +571,7 @@ fn resolve_link(path: &Path) -> Result<PathBuf> {
         fs::canonicalize(path).map_err(|e| {
             Error::bad_input(format!(
                 "{}: a link that leads nowhere ({e})",
-                path.display()
+                crate::error::shown_path(path)
             ))
         })
     } else {
@@ -585,8 +590,8 @@ fn check_ancestors(target: &Path) -> Result<()> {
             if !ancestor.is_dir() {
                 return Err(Error::bad_input(format!(
                     "cannot create {}: {} is a file, not a folder",
-                    target.display(),
-                    ancestor.display()
+                    crate::error::shown_path(target),
+                    crate::error::shown_path(ancestor)
                 )));
             }
             break;

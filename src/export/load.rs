@@ -137,7 +137,7 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
     if !dir.is_dir() {
         return Err(Error::bad_input(format!(
             "{}: not a result folder",
-            dir.display()
+            crate::error::shown_path(dir)
         )));
     }
     let mut loader = Loader::new(dir);

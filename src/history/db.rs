@@ -273,10 +273,13 @@ fn refuse(path: &Path, why: &str) -> Error {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    Error::bad_input(format!("{}: {why}; left as it was", path.display()))
+    Error::bad_input(format!(
+        "{}: {why}; left as it was",
+        crate::error::shown_path(path)
+    ))
 }
 
 /// An SQLite error on the file, as one line naming it.
 pub(crate) fn sqlite(path: &Path, e: &rusqlite::Error) -> Error {
-    Error::bad_input(format!("{}: {e}", path.display()))
+    Error::bad_input(format!("{}: {e}", crate::error::shown_path(path)))
 }

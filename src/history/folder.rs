@@ -54,7 +54,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<RunRecord>> {
     if !dir.is_dir() {
         return Err(Error::bad_input(format!(
             "{}: not a result folder",
-            dir.display()
+            crate::error::shown_path(dir)
         )));
     }
     let ids = content_ids(dir)?;

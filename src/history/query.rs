@@ -182,11 +182,11 @@ fn find_series(all: Vec<SeriesInfo>, wanted: &str, db: &Path) -> Result<SeriesIn
         1 => Ok(matching.remove(0)),
         0 => Err(Error::bad_input(format!(
             "no series `{wanted}` in {} (`pollscope history list` shows them)",
-            db.display()
+            crate::error::shown_path(db)
         ))),
         n => Err(Error::bad_input(format!(
             "`{wanted}` begins {n} series' ids in {}: give more of it",
-            db.display()
+            crate::error::shown_path(db)
         ))),
     }
 }
@@ -216,7 +216,7 @@ fn unknown_metric(conn: &Connection, db: &Path, series: &str, metric: &str) -> E
         .unwrap_or_default();
     Error::bad_input(format!(
         "series `{series}` in {} has no metric `{metric}`; it has: {}",
-        db.display(),
+        crate::error::shown_path(db),
         names.join(", ")
     ))
 }

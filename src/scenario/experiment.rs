@@ -153,9 +153,9 @@ impl Locator<'_> {
                     .matches('\n')
                     .count()
                     + 1;
-                format!("{}:{line}", self.path.display())
+                format!("{}:{line}", crate::error::shown_path(self.path))
             }
-            None => self.path.display().to_string(),
+            None => crate::error::shown_path(self.path).to_string(),
         };
         Error::bad_input(format!("{place}: {message}"))
     }
@@ -208,7 +208,8 @@ const MAX_EXPERIMENT_BYTES: u64 = 64 << 20;
 pub fn load(path: &Path) -> Result<Scenario> {
     // A FIFO or a device would block or never end: only regular files of
     // a sane size are read.
-    let cannot = |why: String| Error::bad_input(format!("{}: {why}", path.display()));
+    let cannot =
+        |why: String| Error::bad_input(format!("{}: {why}", crate::error::shown_path(path)));
     let meta =
         std::fs::metadata(path).map_err(|e| cannot(format!("cannot read the experiment: {e}")))?;
     if !meta.is_file() {
@@ -226,7 +227,7 @@ pub fn load(path: &Path) -> Result<Scenario> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::bad_input(format!(
             "{}: cannot read the experiment: {e}",
-            path.display()
+            crate::error::shown_path(path)
         ))
     })?;
     parse(path, &text)
@@ -283,10 +284,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         .unwrap_or(500);
     let scenario = Scenario {
         name: file.name.get_ref().clone(),
-        description: file
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("custom experiment from {}", path.display())),
+        description: file.description.clone().unwrap_or_else(|| {
+            format!("custom experiment from {}", crate::error::shown_path(path))
+        }),
         origin: Origin::File,
         runtime,
         cost_kind,
