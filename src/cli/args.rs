@@ -67,7 +67,7 @@ pub(crate) enum Command {
         )]
         base_value: Vec<String>,
         /// Output format (markdown for CI comments, json for programs).
-        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(["text", "markdown", "json"]).try_map(|s| s.parse::<crate::compare::Format>()))]
+        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(crate::compare::Format::ALL.map(|f| f.as_str())).try_map(|s| s.parse::<crate::compare::Format>()))]
         format: crate::compare::Format,
         /// Print every row, not only the changed ones and a count of the rest.
         #[arg(long)]

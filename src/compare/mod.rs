@@ -10,6 +10,7 @@ mod load;
 mod pair;
 mod table;
 
+use crate::common::spelling::spelled_enum;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -83,15 +84,10 @@ pub(crate) enum Better {
     Higher,
 }
 
-impl Better {
-    /// `lower` or `higher`.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Better::Lower => "lower",
-            Better::Higher => "higher",
-        }
-    }
-}
+spelled_enum!(pub(crate) Better, "direction", {
+    Lower => "lower",
+    Higher => "higher",
+});
 
 /// What a metric's values are, and the smallest difference that counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,28 +188,15 @@ pub(crate) enum Verdict {
     Disturbed,
 }
 
-impl Verdict {
-    /// Every verdict, in the order counts list them.
-    pub(crate) const ALL: [Verdict; 5] = [
-        Verdict::Regressed,
-        Verdict::Improved,
-        Verdict::Same,
-        Verdict::Unknown,
-        Verdict::Disturbed,
-    ];
-
-    /// `regressed`, `improved`, `same`, `unknown` or `disturbed` (JSON);
-    /// text and Markdown print them upper-case.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Regressed => "regressed",
-            Verdict::Improved => "improved",
-            Verdict::Same => "same",
-            Verdict::Unknown => "unknown",
-            Verdict::Disturbed => "disturbed",
-        }
-    }
-}
+// `regressed`, `improved`, `same`, `unknown` or `disturbed` (JSON); text
+// and Markdown print them upper-case. `ALL` is the order counts list them.
+spelled_enum!(pub(crate) Verdict, "verdict", {
+    Regressed => "regressed",
+    Improved => "improved",
+    Same => "same",
+    Unknown => "unknown",
+    Disturbed => "disturbed",
+});
 
 /// One row of the comparison: a metric of a pair of configurations.
 #[derive(Clone, Debug, PartialEq)]

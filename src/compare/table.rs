@@ -1,6 +1,7 @@
 //! The comparison for people: plain text for terminals, Markdown for CI
 //! comments (JSON is [`super::json`]).
 
+use crate::common::spelling::spelled_enum;
 use std::fmt::Write;
 
 use super::judge::{MAX_REPEATS, MIN_REPEATS};
@@ -19,18 +20,11 @@ pub(crate) enum Format {
     Json,
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "text" => Ok(Format::Text),
-            "markdown" => Ok(Format::Markdown),
-            "json" => Ok(Format::Json),
-            _ => Err(format!("unknown format `{s}` (use text, markdown or json)")),
-        }
-    }
-}
+spelled_enum!(pub(crate) Format, "format", {
+    Text => "text",
+    Markdown => "markdown",
+    Json => "json",
+});
 
 fn value(unit: Unit, v: f64) -> String {
     match unit {
