@@ -535,6 +535,25 @@ mod tests {
         }
         for setting in Setting::ALL {
             assert_eq!(setting.as_str().parse::<Setting>(), Ok(setting));
+            // Each row is its own setting's: the name is the variant's,
+            // in snake case.
+            let variant = match setting {
+                Setting::Tokio(knob) => format!("{knob:?}"),
+                other => format!("{other:?}"),
+            };
+            let snake: String = variant
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let lower = c.to_ascii_lowercase();
+                    if c.is_ascii_uppercase() && i > 0 {
+                        vec!['_', lower]
+                    } else {
+                        vec![lower]
+                    }
+                })
+                .collect();
+            assert_eq!(setting.as_str(), snake, "{setting:?}");
         }
     }
 
