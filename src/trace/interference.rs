@@ -57,7 +57,9 @@ impl Interference {
         }
     }
 
-    /// The rule: disturbed when `steal_pct` ≥ [`STEAL_LIMIT_PCT`], or when
+    /// The rule (applied by the run stage to each figure less the reading's
+    /// resolution, one tick per CPU over the run): disturbed when
+    /// `steal_pct` ≥ [`STEAL_LIMIT_PCT`], or when
     /// `other_cpu_pct` ≥ [`OTHER_CPU_LIMIT_PCT`] while `idle_pct` <
     /// [`IDLE_FLOOR_PCT`].
     pub fn rule(other_cpu_pct: f64, steal_pct: f64, idle_pct: f64) -> bool {
