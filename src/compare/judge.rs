@@ -12,7 +12,7 @@
 //!    a spread from fewer values says nothing. With one repeat on a side
 //!    nothing is ever flagged.
 //! 3. **`same`** when `|b̃ − ã|` is at most `--threshold` % of `|ã|` or at
-//!    most the metric's absolute floor ([`super::Unit::floor`]: 1 µs for
+//!    most the metric's absolute floor ([`super::Unit::floor`]: 5 µs for
 //!    times, 100 µs for a run's CPU time, 100 ns for CPU per event, 0.01 for
 //!    ratios, 1 event/s for rates). `same` says the medians moved less than
 //!    that; it does not prove a smaller change cannot hide in noisy repeats.
@@ -320,13 +320,18 @@ mod tests {
 
     #[test]
     fn the_floor_decides_on_both_sides() {
-        // 5 µs → 5.999 µs is +20 % but under the 1 µs floor; 6.001 µs is not.
-        let under = one(&[5e3; 3], &[5.999e3; 3], RULES);
+        // 25 µs → 29.999 µs is +20 % but under the 5 µs floor; 30.001 µs
+        // is not.
+        let under = one(&[25e3; 3], &[29.999e3; 3], RULES);
         assert_eq!(under.verdict, Verdict::Same);
-        let over = one(&[5e3; 3], &[6.001e3; 3], RULES);
+        let over = one(&[25e3; 3], &[30.001e3; 3], RULES);
         assert_eq!(over.verdict, Verdict::Regressed, "{over:?}");
         // Values under the floor count as equal to it.
-        let sub = one(&[100.0, 200.0, 300.0], &[900.0, 950.0, 990.0], RULES);
+        let sub = one(
+            &[1_000.0, 2_000.0, 3_000.0],
+            &[4_000.0, 4_500.0, 4_900.0],
+            RULES,
+        );
         assert_eq!(sub.verdict, Verdict::Same);
     }
 

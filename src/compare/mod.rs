@@ -109,8 +109,10 @@ impl Unit {
     /// The absolute noise floor: a difference of the medians at most this
     /// large never counts, and repeats below it count as equal to it.
     ///
-    /// - times: 1 µs — sub-µs poll durations and delays are the clocks'
-    ///   and the scheduler's jitter, not news;
+    /// - times: 5 µs — changes of a few µs in poll durations and delays are
+    ///   the clocks' and the scheduler's jitter, not news (an A/A of two
+    ///   processes on one quiet machine moved a p99 scheduling delay from
+    ///   1.2 to 2.6 µs, +114 %);
     /// - a run's CPU time: 100 µs — starting and ending a runtime's threads
     ///   alone varies by tens of µs;
     /// - CPU per event: 100 ns — a run's fixed costs spread over its events
@@ -120,7 +122,7 @@ impl Unit {
     ///   rates near zero from counting).
     pub(crate) fn floor(self) -> f64 {
         match self {
-            Unit::Nanos => 1_000.0,
+            Unit::Nanos => 5_000.0,
             Unit::CpuNanos => 100_000.0,
             Unit::NanosPerEvent => 100.0,
             Unit::Ratio => 0.01,

@@ -71,7 +71,7 @@ fn series(rng: &mut Rng, row: Row, shift: f64) -> Series {
     Series {
         better: Better::Lower,
         unit: Unit::Nanos,
-        // 10 ms medians: the 1 µs floor plays no part.
+        // 10 ms medians: the 5 µs floor plays no part.
         values: (0..REPEATS)
             .map(|_| 10e6 * (1.0 + shift) * (row.sigma * rng.normal()).exp())
             .collect(),
