@@ -55,9 +55,10 @@ fn a_run_writes_its_interference_and_throughput() {
     let idle = pct(run, "idle_pct");
     let disturbed = run["disturbed"].as_str();
     assert!(disturbed == "0" || disturbed == "1", "{run:?}");
-    assert_eq!(
-        disturbed == "1",
-        pollscope::Interference::rule(other, steal, idle),
+    // The rule judges each share less the reading's resolution: a
+    // disturbed run is one the rule calls disturbed on its figures.
+    assert!(
+        disturbed == "0" || pollscope::Interference::rule(other, steal, idle),
         "{run:?}"
     );
     // Throughput: the run's samples, per second of makespan.
@@ -154,10 +155,12 @@ fn a_library_session_measures_its_interval_too() {
     let result = session.finish();
     let info = &result.trace.info;
     assert!(info.process_cpu_ns.is_some());
+    // The run stage judges each share less the reading's resolution, so a
+    // disturbed session is one the rule calls disturbed on its figures.
     if let Some(i) = info.interference {
-        assert_eq!(
-            i.disturbed,
-            pollscope::Interference::rule(i.other_cpu_pct, i.steal_pct, i.idle_pct)
+        assert!(
+            !i.disturbed || pollscope::Interference::rule(i.other_cpu_pct, i.steal_pct, i.idle_pct),
+            "{i:?}"
         );
     }
     let throughput = &result.analysis.throughput;

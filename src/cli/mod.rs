@@ -197,17 +197,8 @@ fn compare(
     for warning in &comparison.warnings {
         let _ = writeln!(std::io::stderr(), "warning: {warning}");
     }
-    let text = crate::compare::render(&comparison, format, all);
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(crate::error::Error::io("standard output", e))
-        }
-        _ => Ok(comparison.exit_code()),
-    }
+    write_stdout(&crate::compare::render(&comparison, format, all))?;
+    Ok(comparison.exit_code())
 }
 
 /// `pollscope history …`: what it says on stdout, exit 0.

@@ -7,7 +7,6 @@ use std::path::Path;
 use super::{Better, ConfigKey, ConfigMetrics, Metrics, Series, Unit};
 use crate::error::{Error, Result};
 use crate::export::rows::{FutureRow, RunRow, read_rows};
-use crate::scenario::Setting;
 
 /// A result folder as `compare` reads it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,13 +44,7 @@ pub(super) fn folder(dir: &Path) -> Result<Folder> {
                 format!("run_id: `{}` appears twice", row.run_id),
             ));
         }
-        let key = ConfigKey {
-            scenario: row.scenario.to_string(),
-            values: Setting::ALL
-                .iter()
-                .filter_map(|&setting| Some((setting, row.setting(setting)?)))
-                .collect(),
-        };
+        let key = ConfigKey::of(&row);
         out.recorded.add(&row);
         if !out.metrics.contains_key(&key) {
             out.order.push(key.clone());

@@ -11,6 +11,7 @@ mod pair;
 mod table;
 
 use crate::common::spelling::spelled_enum;
+use crate::export::rows::RunRow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,18 @@ pub(crate) struct ConfigKey {
 }
 
 impl ConfigKey {
+    /// The configuration of a runs.csv row: its scenario and every
+    /// setting it has a value for.
+    pub(crate) fn of(row: &RunRow<'_>) -> Self {
+        Self {
+            scenario: row.scenario.to_string(),
+            values: Setting::ALL
+                .iter()
+                .filter_map(|&setting| Some((setting, row.setting(setting)?)))
+                .collect(),
+        }
+    }
+
     /// The setting's value as messages and commands spell it: `None`
     /// where the configuration has none (a tokio setting of a smol run,
     /// workers of current_thread), `default` for a tokio knob left at

@@ -95,13 +95,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<RunRecord>> {
 
 /// A run's record from its runs.csv row, before its futures' metrics.
 fn record(row: RunRow<'static>, content_id: String, cpu_model: &str) -> RunRecord {
-    let key = ConfigKey {
-        scenario: row.scenario.to_string(),
-        values: Setting::ALL
-            .iter()
-            .filter_map(|&setting| Some((setting, row.setting(setting)?)))
-            .collect(),
-    };
+    let key = ConfigKey::of(&row);
     let settings: Vec<(&'static str, String)> = Setting::ALL
         .iter()
         .filter_map(|&s| Some((s.spec().name, key.value(s)?)))
