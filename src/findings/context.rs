@@ -131,17 +131,18 @@ mod doc_examples {
 
 #[cfg(test)]
 mod tests {
+    use crate::analysis::RunResult;
     use crate::findings::Verdict;
     use crate::findings::synthetic::{SyntheticRun, verdict};
     use crate::scenario::{CostKind, Placement};
 
-    #[test]
-    fn off_cpu_time_the_run_causes_itself_is_no_excuse() {
-        // One worker, but three of the run's threads busy at once on 2
-        // cores (main, worker 1 and a third thread): the run crowded
-        // itself, so fut0's half-off-CPU steps are not another process's
-        // doing.
-        let id = "many_spawn_task.fut0_not_slowed";
+    const ID: &str = "many_spawn_task.fut0_not_slowed";
+
+    /// many_spawn_task on one worker and 2 cores, three of its threads busy
+    /// at once: fut0 (on thread 0) on the CPU for half of each 130 µs
+    /// step, two spawned tasks (threads 1 and 2) for `others_on_cpu` of
+    /// their 1.3 ms.
+    fn crowded(others_on_cpu: f64) -> RunResult {
         let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
         let fut0 = synth.future("fut0", Placement::Inline, 100);
         for i in 0..10 {
@@ -149,12 +150,18 @@ mod tests {
         }
         for (k, thread) in [(1, 1), (2, 2)] {
             let f = synth.future(&format!("spawned{k}"), Placement::Spawn, 500);
-            synth.step(f, 0, 1300, thread, 1.0);
+            synth.step(f, 0, 1300, thread, others_on_cpu);
         }
-        assert_eq!(
-            verdict(id, &synth.result("many_spawn_task")),
-            Verdict::DoesNotHold
-        );
+        synth.result("many_spawn_task")
+    }
+
+    #[test]
+    fn off_cpu_time_the_run_causes_itself_is_no_excuse() {
+        // One worker, but three of the run's threads busy at once on 2
+        // cores (main, worker 1 and a third thread): the run crowded
+        // itself, so fut0's half-off-CPU steps are not another process's
+        // doing.
+        assert_eq!(verdict(ID, &crowded(1.0)), Verdict::DoesNotHold);
     }
 
     #[test]
@@ -163,21 +170,11 @@ mod tests {
         // only half (fut0) or 40 % (the others) of its wall time: the run
         // had 1.3 cores of the 2, so the CPU fut0's steps lost went to
         // another process, though its threads outnumbered the cores.
-        let id = "many_spawn_task.fut0_not_slowed";
-        let mut synth = SyntheticRun::new(CostKind::Cpu, 1, 2);
-        let fut0 = synth.future("fut0", Placement::Inline, 100);
-        for i in 0..10 {
-            synth.step(fut0, i * 130, 130, 0, 0.5);
-        }
-        for (k, thread) in [(1, 1), (2, 2)] {
-            let f = synth.future(&format!("spawned{k}"), Placement::Spawn, 500);
-            synth.step(f, 0, 1300, thread, 0.4);
-        }
-        let run = synth.result("many_spawn_task");
+        let run = crowded(0.4);
         let used = super::cpu_use(&run, 0, 1_300_000);
         assert_eq!(used.busy_ns, 3 * 1_300_000);
         assert_eq!(used.on_cpu_ns, 650_000 + 2 * 520_000);
-        let j = crate::findings::synthetic::judge(id, &run, std::slice::from_ref(&run));
+        let j = crate::findings::synthetic::judge(ID, &run, std::slice::from_ref(&run));
         assert_eq!(j.verdict, Verdict::Inconclusive, "{j:?}");
         assert!(
             j.reason.contains("50 %") && j.reason.contains("another process"),
