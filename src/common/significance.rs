@@ -1,22 +1,26 @@
 //! Significance of a difference between two small sets of repeats:
-//! Welch's t-test, Student's t distribution, and Benjamini–Hochberg's
+//! Student's and Welch's t-tests, Student's t distribution, and Benjamini–Hochberg's
 //! adjustment of many p-values for the false-discovery rate. `compare`
 //! applies them to the logarithms of a metric's repeats (see
 //! `crate::compare::judge` for the rule and why this test).
 
-/// Welch's two-sample t-test of `b` against `a`.
+/// A two-sample t-test of `b` against `a`: Student's (pooled variance)
+/// when both sides hold as many values, Welch's otherwise.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Welch {
+pub(crate) struct TTest {
     /// `mean(b) − mean(a)`.
     pub diff: f64,
     /// The sample variances (n − 1 in the denominator) of `a` and `b`.
     pub var_a: f64,
     /// See `var_a`.
     pub var_b: f64,
-    /// `diff / √(var_a/n_a + var_b/n_b)`; ±∞ when both variances are 0
-    /// and the means differ, 0 when they agree.
+    /// The standard error of `diff`, `√(var_a/n_a + var_b/n_b)`.
+    pub se: f64,
+    /// `diff / se`; ±∞ when both variances are 0 and the means differ, 0
+    /// when they agree.
     pub t: f64,
-    /// Welch–Satterthwaite's degrees of freedom.
+    /// The degrees of freedom: `n_a + n_b − 2` for Student's test,
+    /// Welch–Satterthwaite's for Welch's.
     pub df: f64,
     /// The two-sided p-value: the chance, were both samples drawn from
     /// normal distributions with one mean, of a |t| at least this large.
@@ -30,19 +34,24 @@ fn mean_var(x: &[f64]) -> (f64, f64) {
     (mean, var)
 }
 
-/// Welch's t-test (unequal variances) of `b` against `a`; `None` when a
-/// side has fewer than two values (no variance).
+/// The t-test of `b` against `a`; `None` when a side has fewer than two
+/// values (no variance).
 ///
-/// The statistic is `t = (mean(b) − mean(a)) / √(s²_a/n_a + s²_b/n_b)`
-/// with `ν = (s²_a/n_a + s²_b/n_b)² / ((s²_a/n_a)²/(n_a−1) +
-/// (s²_b/n_b)²/(n_b−1))` degrees of freedom; `p = P(|T_ν| ≥ |t|)`.
-pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
+/// The statistic is `t = (mean(b) − mean(a)) / √(s²_a/n_a + s²_b/n_b)`.
+/// With `n_a = n_b` it equals Student's pooled-variance statistic, and the
+/// test is Student's, with `ν = n_a + n_b − 2` degrees of freedom: with
+/// equal sizes Student's test keeps its level even when the variances
+/// differ, and it does not lose degrees of freedom as Welch's does when
+/// one side happens to be much noisier. Otherwise it is Welch's, with
+/// `ν = (s²_a/n_a + s²_b/n_b)² / ((s²_a/n_a)²/(n_a−1) + (s²_b/n_b)²/(n_b−1))`.
+/// Either way `p = P(|T_ν| ≥ |t|)`.
+pub(crate) fn t_test(a: &[f64], b: &[f64]) -> Option<TTest> {
     if a.len() < 2 || b.len() < 2 {
         return None;
     }
     let ((ma, var_a), (mb, var_b)) = (mean_var(a), mean_var(b));
     let (na, nb) = (a.len() as f64, b.len() as f64);
-    Some(welch_from(
+    Some(t_test_from(
         mb - ma,
         var_a / na,
         var_b / nb,
@@ -53,12 +62,16 @@ pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     ))
 }
 
-/// Welch's test from the difference of the means and each side's
-/// squared standard error (`s²/n`).
-fn welch_from(diff: f64, ea: f64, eb: f64, na: f64, nb: f64, var_a: f64, var_b: f64) -> Welch {
+/// The test from the difference of the means and each side's squared
+/// standard error (`s²/n`).
+fn t_test_from(diff: f64, ea: f64, eb: f64, na: f64, nb: f64, var_a: f64, var_b: f64) -> TTest {
     let se2 = ea + eb;
     let (t, df) = if se2 > 0.0 {
-        let df = se2 * se2 / (ea * ea / (na - 1.0) + eb * eb / (nb - 1.0));
+        let df = if na == nb {
+            na + nb - 2.0
+        } else {
+            se2 * se2 / (ea * ea / (na - 1.0) + eb * eb / (nb - 1.0))
+        };
         (diff / se2.sqrt(), df)
     } else {
         let t = if diff == 0.0 {
@@ -68,28 +81,29 @@ fn welch_from(diff: f64, ea: f64, eb: f64, na: f64, nb: f64, var_a: f64, var_b: 
         };
         (t, na + nb - 2.0)
     };
-    Welch {
+    TTest {
         diff,
         var_a,
         var_b,
+        se: se2.sqrt(),
         t,
         df,
         p: student_t_two_sided(t, df),
     }
 }
 
-impl Welch {
+impl TTest {
     /// The test had each side held `n` values with these means'
     /// difference and these variances: what `n` repeats would show if
     /// nothing but the count changed.
-    pub(crate) fn planned(diff: f64, var_a: f64, var_b: f64, n: usize) -> Welch {
+    pub(crate) fn planned(diff: f64, var_a: f64, var_b: f64, n: usize) -> TTest {
         let n = n.max(2) as f64;
-        welch_from(diff, var_a / n, var_b / n, n, n, var_a, var_b)
+        t_test_from(diff, var_a / n, var_b / n, n, n, var_a, var_b)
     }
 
-    /// [`Welch::planned`] at this test's difference and variances.
-    pub(crate) fn with_repeats(&self, n: usize) -> Welch {
-        Welch::planned(self.diff, self.var_a, self.var_b, n)
+    /// [`TTest::planned`] at this test's difference and variances.
+    pub(crate) fn with_repeats(&self, n: usize) -> TTest {
+        TTest::planned(self.diff, self.var_a, self.var_b, n)
     }
 }
 
@@ -241,23 +255,30 @@ mod tests {
     }
 
     #[test]
-    fn welch_matches_a_worked_example() {
+    fn t_tests_match_worked_examples() {
         // Means 19.9 and 22.4, variances 0.925 and 0.625: t = 2.5/√0.31
-        // = 4.490, ν = 7.711; p = 0.002224 (checked by integrating the
-        // t density numerically).
+        // = 4.490; equal sizes, so Student's ν = 8 and p = 0.0020284
+        // (scipy.stats.ttest_ind).
         let a = [19.1, 20.4, 21.0, 18.7, 20.3];
         let b = [22.2, 21.8, 23.5, 22.9, 21.6];
-        let w = welch(&a, &b).unwrap();
-        assert!(close(w.t, 4.4901, 1e-4), "{w:?}");
-        assert!(close(w.df, 7.7111, 1e-4), "{w:?}");
-        assert!(close(w.p, 0.002224, 1e-6), "{w:?}");
-        assert!(welch(&a[..1], &b).is_none());
-        let same = welch(&[1.0, 1.0], &[1.0, 1.0]).unwrap();
+        let s = t_test(&a, &b).unwrap();
+        assert!(close(s.t, 4.4901, 1e-4), "{s:?}");
+        assert_eq!(s.df, 8.0);
+        assert!(close(s.se, 2.5 / 4.4901, 1e-4), "{s:?}");
+        assert!(close(s.p, 0.002_028_4, 1e-6), "{s:?}");
+        // Four against five: Welch's, t = 4.7240, ν = 6.9993,
+        // p = 0.0021481 (scipy.stats.ttest_ind, equal_var=False).
+        let w = t_test(&a, &b[..4]).unwrap();
+        assert!(close(w.t, 4.7240, 1e-4), "{w:?}");
+        assert!(close(w.df, 6.9993, 1e-4), "{w:?}");
+        assert!(close(w.p, 0.002_148_1, 1e-6), "{w:?}");
+        assert!(t_test(&a[..1], &b).is_none());
+        let same = t_test(&[1.0, 1.0], &[1.0, 1.0]).unwrap();
         assert_eq!((same.t, same.p), (0.0, 1.0));
-        let apart = welch(&[1.0, 1.0], &[2.0, 2.0]).unwrap();
+        let apart = t_test(&[1.0, 1.0], &[2.0, 2.0]).unwrap();
         assert_eq!(apart.p, 0.0);
         // More repeats at the same spread: a smaller p.
-        assert!(w.with_repeats(10).p < w.p);
+        assert!(s.with_repeats(10).p < s.p);
     }
 
     #[test]

@@ -124,7 +124,7 @@ pub(super) fn render(c: &Comparison) -> String {
         threshold_pct: c.threshold_pct,
         fdr: c.fdr,
         vary: c.vary.iter().map(|s| s.as_str()).collect(),
-        test: "welch_t_log",
+        test: "t_test_log",
         min_repeats: super::judge::MIN_REPEATS,
         warnings: &c.warnings,
         rows: c.rows.iter().map(row).collect(),

@@ -272,7 +272,7 @@ fn totals(out: &mut String, c: &Comparison) {
     let _ = writeln!(
         out,
         "\n{configs} configuration(s), {} metric(s) compared at a {}% threshold and FDR {} \
-         (Welch's t-test on the repeats' logarithms, Benjamini–Hochberg): {}",
+         (a t-test on the repeats' logarithms, Benjamini–Hochberg): {}",
         c.rows.len(),
         c.threshold_pct,
         c.fdr,

@@ -234,8 +234,11 @@ impl Matrix {
         total
     }
 
-    /// Every run, scenario-major, then the runtime points (executor,
-    /// flavor, workers, tokio's knobs), heavy cost and repeat. Points
+    /// Every run, repeat-major (the whole matrix runs once, then again for
+    /// each further repeat, so the repeats of a configuration are spread
+    /// over the whole invocation and a passing disturbance touches one of
+    /// them, not all), then scenario, the runtime points (executor, flavor,
+    /// workers, tokio's knobs) and heavy cost. Points
     /// that make the same run (current_thread at several worker counts,
     /// smol at several tokio knobs) collapse to one. Every scenario is
     /// validated, so a bad combination fails before anything runs.
@@ -306,6 +309,8 @@ impl Matrix {
                 }
             }
         }
+        // Stable: within a repeat, the order above.
+        plans.sort_by_key(|plan| plan.repeat);
         Ok(plans)
     }
 }
@@ -329,6 +334,8 @@ mod doc_examples {
             .unwrap();
         assert_eq!(runs.len(), 8);
         assert_eq!(runs[0].run_id(), "two_futures-w1-cpu100us-r0");
+        // Repeat-major: the first repeat of every configuration first.
+        assert_eq!(runs[3].run_id(), "two_futures-w2-cpu500us-r0");
         assert_eq!(runs[7].run_id(), "two_futures-w2-cpu500us-r1");
     }
 }
