@@ -398,7 +398,7 @@ fn bad_input_exits_2() {
     let other = run_small(&dir.path().join("other"), &["no_yield", "--no-plots"]);
     let g = good.to_str().unwrap();
     let nowhere = dir.path().join("nowhere");
-    let cases: [(Vec<&str>, &str); 11] = [
+    let cases: [(Vec<&str>, &str); 12] = [
         (vec![g, nowhere.to_str().unwrap()], "nowhere"),
         (vec![g, missing_file.to_str().unwrap()], "futures.csv"),
         (vec![g, bad_header.to_str().unwrap()], "runs.csv"),
@@ -413,6 +413,7 @@ fn bad_input_exits_2() {
         (vec![g, g, "--threshold", "lots"], "lots"),
         (vec![g, g, "--fdr", "1.5"], "1.5"),
         (vec![g, "--vary", "executor"], "nothing to compare"),
+        (vec![g, "--vary", "workers,workers"], "`workers` twice"),
     ];
     for (args, needle) in cases {
         let out = compare(&args);
@@ -555,4 +556,24 @@ fn duplicate_run_ids_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("appears twice"), "{}", stderr(&out));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_cell_in_a_crlf_file_is_named_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = copy(&reference(), dir.path(), "crlf");
+    let runs = std::fs::read_to_string(crlf.join("runs.csv")).unwrap();
+    let mut lines: Vec<String> = runs.lines().map(str::to_string).collect();
+    let workers = lines[0].split(',').position(|c| c == "workers").unwrap();
+    let mut cells: Vec<&str> = lines[3].split(',').collect();
+    cells[workers] = "zz";
+    lines[3] = cells.join(",");
+    std::fs::write(crlf.join("runs.csv"), lines.join("\r\n") + "\r\n").unwrap();
+    let out = compare(&[crlf.to_str().unwrap(), reference().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("runs.csv:4: workers"),
+        "{}",
+        stderr(&out)
+    );
 }

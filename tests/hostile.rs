@@ -95,3 +95,17 @@ fn a_failed_write_is_exit_1_naming_the_user_s_folder() {
     assert!(!message.contains(".tmp-"), "{message}");
     assert!(!out.exists());
 }
+
+#[test]
+fn an_output_folder_named_dash_or_with_a_newline_is_refused() {
+    use pollscope::ResultFolder;
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["-", "a\nb", "tab\there"] {
+        let out = dir.path().join(name);
+        let error = ResultFolder::create(&out).err().expect(name);
+        assert_eq!(error.exit_code(), 2, "{name:?}: {error}");
+        assert!(!error.to_string().contains('\n'), "{error}");
+        assert!(!out.exists(), "{name:?}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -329,6 +329,13 @@ impl Options {
                  (compare {} --vary workers)",
                 crate::error::shown_path(&self.base)
             )
+        } else if let Some(twice) = self
+            .vary
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| self.vary[..i].contains(s).then_some(s))
+        {
+            format!("--vary names `{twice}` twice: name each setting once")
         } else if !self.base_values.is_empty() && (self.vary.is_empty() || self.new.is_some()) {
             "--base VALUE names the base value of --vary within one folder \
              (compare DIR --vary SETTING --base VALUE); with two folders BASE is the base"
@@ -348,18 +355,13 @@ impl Options {
 /// pair.
 pub(crate) fn compare(options: &Options) -> Result<Comparison> {
     options.check()?;
-    let mut vary: Vec<Setting> = Vec::new();
-    for &setting in &options.vary {
-        if !vary.contains(&setting) {
-            vary.push(setting);
-        }
-    }
+    let vary: &[Setting] = &options.vary;
     let base = load::folder(&options.base)?;
     let new = options.new.as_deref().map(load::folder).transpose()?;
     let pairing = match &new {
         Some(new) if vary.is_empty() => pair::same_settings(&base, new),
-        Some(new) => pair::across_folders(&base, new, &vary),
-        None => pair::within_folder(&base, &options.base, &vary, &options.base_values)?,
+        Some(new) => pair::across_folders(&base, new, vary),
+        None => pair::within_folder(&base, &options.base, vary, &options.base_values)?,
     };
     let mut cases = Vec::new();
     let mut rows = Vec::new();
@@ -395,12 +397,12 @@ pub(crate) fn compare(options: &Options) -> Result<Comparison> {
         })
         .collect();
     if rows.is_empty() {
-        return Err(nothing_paired(options, &base, new.as_ref(), &vary));
+        return Err(nothing_paired(options, &base, new.as_ref(), vary));
     }
     Ok(Comparison {
         base: options.base.clone(),
         new: options.new.clone().unwrap_or_else(|| options.base.clone()),
-        vary,
+        vary: vary.to_vec(),
         rows,
         only_in_base: pairing.only_in_base,
         only_in_new: pairing.only_in_new,

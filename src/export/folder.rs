@@ -400,6 +400,12 @@ impl ResultFolder {
             })?
             .to_string_lossy()
             .into_owned();
+        if let Some(problem) = out_path_problem(&target, &name) {
+            return Err(Error::bad_input(format!(
+                "{}: {problem}",
+                crate::error::shown_path(&target)
+            )));
+        }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -775,4 +781,21 @@ mod tests {
         // With a foreign file, the folder can no longer be replaced whole.
         assert!(ResultFolder::create(&target).is_err());
     }
+}
+
+/// Why `target` (whose last component is `name`) cannot be an output
+/// folder: `-`, which reads as standard output, or a control character
+/// (a newline, a tab) anywhere in the path, which would break the CSV
+/// files, links and terminal lines that name the folder.
+fn out_path_problem(target: &Path, name: &str) -> Option<&'static str> {
+    if name == "-" {
+        return Some(
+            "pollscope writes a result folder, not to standard output: name a folder (e.g. ./results/mine)",
+        );
+    }
+    target
+        .to_string_lossy()
+        .chars()
+        .any(char::is_control)
+        .then_some("a folder path with a control character (a newline, a tab) is not accepted")
 }

@@ -689,13 +689,15 @@ pub(crate) fn for_each_row<R: Row>(
             ),
         ));
     }
+    // The csv crate numbers the rows after a CRLF header one line low.
+    let shift = u64::from(header_ends_in_crlf(&path));
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| p.line() + shift);
                 let message = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
@@ -706,7 +708,7 @@ pub(crate) fn for_each_row<R: Row>(
                 return Err(Error::csv(&path, line, message));
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| p.line() + shift);
         let row: R = record
             .deserialize(Some(&header))
             .map_err(|e| deserialize_error(&path, line, &header, &record, &e))?;
@@ -716,6 +718,19 @@ pub(crate) fn for_each_row<R: Row>(
         each(line, row)?;
     }
     Ok(())
+}
+
+/// Whether the file's first line ends in `\r\n` (read up to 1 MiB).
+fn header_ends_in_crlf(path: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut first = Vec::new();
+    let read = std::io::BufReader::new(file)
+        .take(1 << 20)
+        .read_until(b'\n', &mut first);
+    read.is_ok() && first.ends_with(b"\r\n")
 }
 
 /// `file:line: column: `cell` what is wrong` for a value serde refused.
