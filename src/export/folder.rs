@@ -676,6 +676,23 @@ fn recover_stale_siblings(parent: &Path, name: &str, target: &Path) {
     }
 }
 
+/// Why `target` (whose last component is `name`) cannot be an output
+/// folder: `-`, which reads as standard output, or a control character
+/// (a newline, a tab) anywhere in the path, which would break the CSV
+/// files, links and terminal lines that name the folder.
+fn out_path_problem(target: &Path, name: &str) -> Option<&'static str> {
+    if name == "-" {
+        return Some(
+            "pollscope writes a result folder, not to standard output: name a folder (e.g. ./results/mine)",
+        );
+    }
+    target
+        .to_string_lossy()
+        .chars()
+        .any(char::is_control)
+        .then_some("a folder path with a control character (a newline, a tab) is not accepted")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -781,21 +798,4 @@ mod tests {
         // With a foreign file, the folder can no longer be replaced whole.
         assert!(ResultFolder::create(&target).is_err());
     }
-}
-
-/// Why `target` (whose last component is `name`) cannot be an output
-/// folder: `-`, which reads as standard output, or a control character
-/// (a newline, a tab) anywhere in the path, which would break the CSV
-/// files, links and terminal lines that name the folder.
-fn out_path_problem(target: &Path, name: &str) -> Option<&'static str> {
-    if name == "-" {
-        return Some(
-            "pollscope writes a result folder, not to standard output: name a folder (e.g. ./results/mine)",
-        );
-    }
-    target
-        .to_string_lossy()
-        .chars()
-        .any(char::is_control)
-        .then_some("a folder path with a control character (a newline, a tab) is not accepted")
 }
