@@ -102,7 +102,9 @@ fn an_output_folder_named_dash_or_with_a_newline_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["-", "a\nb", "tab\there"] {
         let out = dir.path().join(name);
-        let error = ResultFolder::create(&out).err().expect(name);
+        let Err(error) = ResultFolder::create(&out) else {
+            panic!("{name:?} accepted")
+        };
         assert_eq!(error.exit_code(), 2, "{name:?}: {error}");
         assert!(!error.to_string().contains('\n'), "{error}");
         assert!(!out.exists(), "{name:?}");
