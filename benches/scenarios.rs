@@ -12,7 +12,7 @@
 //! Each value comes from one whole run (`iter_custom`, flat sampling), so
 //! criterion's statistics and `--save-baseline` / `--baseline` apply to
 //! scheduling metrics, not only to wall time. The matrix is widened through
-//! environment variables (see README and `pollscope::internals::bench_points`,
+//! environment variables (see docs/benchmarks.md and `pollscope::internals::bench_points`,
 //! which plans them with `pollscope run`'s matrix): `POLLSCOPE_BENCH_SCENARIOS`
 //! (default the journey's five; e.g. `tcp_echo,timers`),
 //! `POLLSCOPE_BENCH_WORKERS` (default `1,2,4`), `POLLSCOPE_BENCH_HEAVY_COSTS`

@@ -27,7 +27,7 @@
 //!
 //! Reading both snapshots (two reads of `/proc/stat` and of the process
 //! clock) costs well under a millisecond per run (see
-//! `snapshot_cost` in the tests; README.md gives the figure).
+//! `snapshot_cost` in the tests; docs/benchmarks.md gives the figure).
 
 use std::time::Instant;
 
