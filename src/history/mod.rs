@@ -7,6 +7,7 @@
 //! compare's own functions), histograms and findings — not raw polls or
 //! samples. Its schema is documented in results/README.md.
 
+mod change_points;
 mod db;
 mod folder;
 mod query;
