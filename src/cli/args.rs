@@ -146,6 +146,17 @@ pub(crate) enum HistoryCommand {
         #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Write one self-contained HTML page of trend charts (each
+    /// configuration's metrics over the labels, with change points).
+    Report {
+        /// The folder of the page (pollscope's alone: absent, empty, or
+        /// written by pollscope).
+        #[arg(long, value_name = "DIR", default_value = crate::history::DEFAULT_REPORT)]
+        out: PathBuf,
+        /// The database.
+        #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
+        db: PathBuf,
+    },
     /// Judge the newest (or a given) label against the labels before it,
     /// per series and metric, as `compare` judges (exit 0, 1 regressed,
     /// 3 unknown or disturbed), and list the series' change points.

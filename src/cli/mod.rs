@@ -226,6 +226,10 @@ fn history(command: HistoryCommand) -> crate::error::Result<i32> {
             format,
             db,
         } => crate::history::show(&db, &series, &metric, format)?,
+        HistoryCommand::Report { out, db } => {
+            let page = crate::history::report(&db, &out)?;
+            format!("history report: {}\n", page.display())
+        }
         HistoryCommand::Check {
             label,
             threshold,

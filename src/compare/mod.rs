@@ -23,7 +23,7 @@ pub(crate) use json::document;
 pub(crate) use judge::{Case, Judgement, Rules, Undecided, judge};
 pub(crate) use load::{future_metrics, run_metrics};
 pub(crate) use pair::Varied;
-pub(crate) use table::{Format, markdown_cell, render};
+pub(crate) use table::{Format, markdown_cell, render, value as format_value};
 
 /// What identifies a configuration across folders: the scenario and the
 /// value of every configuration setting of the table ([`Setting`]) but the

@@ -14,11 +14,14 @@ mod db;
 mod folder;
 mod load;
 mod query;
+mod report;
 mod store;
+mod trend_chart;
 
 use std::path::{Path, PathBuf};
 
 pub(crate) use query::ShowFormat;
+pub(crate) use report::DEFAULT_OUT as DEFAULT_REPORT;
 
 use crate::error::Result;
 
@@ -111,6 +114,13 @@ pub(crate) fn check(options: &CheckOptions<'_>) -> Result<(String, i32)> {
     let checked = check::check(&history, options.label, rules, options.db)?;
     let text = check_render::render(&checked, &history, options.db, options.format);
     Ok((text, checked.exit_code()))
+}
+
+/// `history report`: writes the page into `out`; returns its path.
+pub(crate) fn report(db: &Path, out: &Path) -> Result<PathBuf> {
+    let conn = db::open_read_only(db)?;
+    let history = load::history(&conn, db)?;
+    report::write(&history, db, out)
 }
 
 /// `git rev-parse HEAD` in the current folder, `unknown` outside a git
