@@ -146,6 +146,37 @@ pub(crate) enum HistoryCommand {
         #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
         db: PathBuf,
     },
+    /// Write one self-contained HTML page of trend charts (each
+    /// configuration's metrics over the labels, with change points).
+    Report {
+        /// The folder of the page (pollscope's alone: absent, empty, or
+        /// written by pollscope).
+        #[arg(long, value_name = "DIR", default_value = crate::history::DEFAULT_REPORT)]
+        out: PathBuf,
+        /// The database.
+        #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
+        db: PathBuf,
+    },
+    /// Judge the newest (or a given) label against the labels before it,
+    /// per series and metric, as `compare` judges (exit 0, 1 regressed,
+    /// 3 unknown or disturbed), and list the series' change points.
+    Check {
+        /// The label to judge [default: the newest].
+        #[arg(long, value_name = "L")]
+        label: Option<String>,
+        /// Smallest change that counts, % of the base median.
+        #[arg(long, value_name = "PCT", default_value = "10", value_parser = parse_percent, allow_hyphen_values = true)]
+        threshold: f64,
+        /// False-discovery rate held over all rows.
+        #[arg(long, value_name = "Q", default_value = "0.05", value_parser = parse_fdr, allow_hyphen_values = true)]
+        fdr: f64,
+        /// Output format (markdown for CI job summaries, json for programs).
+        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(crate::compare::Format::ALL.map(|f| f.as_str())).try_map(|s| s.parse::<crate::compare::Format>()))]
+        format: crate::compare::Format,
+        /// The database.
+        #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
+        db: PathBuf,
+    },
 }
 
 /// `pollscope run`'s options that add the result to the history.

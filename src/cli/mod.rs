@@ -201,7 +201,8 @@ fn compare(
     Ok(comparison.exit_code())
 }
 
-/// `pollscope history …`: what it says on stdout, exit 0.
+/// `pollscope history …`: what it says on stdout, exit 0 (`check`: its
+/// verdicts' code).
 fn history(command: HistoryCommand) -> crate::error::Result<i32> {
     let text = match command {
         HistoryCommand::Add {
@@ -225,6 +226,29 @@ fn history(command: HistoryCommand) -> crate::error::Result<i32> {
             format,
             db,
         } => crate::history::show(&db, &series, &metric, format)?,
+        HistoryCommand::Report { out, db } => {
+            let page = crate::history::report(&db, &out)?;
+            format!("history report: {}\n", page.display())
+        }
+        HistoryCommand::Check {
+            label,
+            threshold,
+            fdr,
+            format,
+            db,
+        } => {
+            let options = crate::history::CheckOptions {
+                db: &db,
+                label: label.as_deref(),
+                format,
+                threshold_pct: threshold,
+                fdr,
+            };
+            let (text, code) = crate::history::check(&options)?;
+            STATUS_IF_STDOUT_CLOSES.store(code, Ordering::SeqCst);
+            write_stdout(&text)?;
+            return Ok(code);
+        }
     };
     write_stdout(&text)?;
     Ok(0)

@@ -3,6 +3,8 @@
 pub(crate) mod duration;
 pub(crate) mod machine;
 pub(crate) mod names;
+#[cfg(test)]
+pub(crate) mod rng;
 pub(crate) mod significance;
 pub(crate) mod spelling;
 pub(crate) mod stats;

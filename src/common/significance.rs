@@ -107,6 +107,37 @@ impl TTest {
     }
 }
 
+/// Student's two-sample t-test (pooled variance) of `b` against `a`:
+/// `t = (mean(b) − mean(a)) / √(s²_p (1/n_a + 1/n_b))` with `s²_p =
+/// ((n_a−1)s²_a + (n_b−1)s²_b) / (n_a+n_b−2)` and `n_a + n_b − 2` degrees
+/// of freedom. Unlike Welch's, one side may hold a single value; `None`
+/// when the pooled variance has no degrees of freedom (fewer than three
+/// values in all) or a side is empty. Returns (t, df, two-sided p).
+///
+/// ```text
+/// student([1, 2, 3], [4, 5, 6]): t = 3.674, df = 4, p = 0.0213
+/// ```
+pub(crate) fn student(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64)> {
+    if a.is_empty() || b.is_empty() || a.len() + b.len() < 3 {
+        return None;
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let spread = |x: &[f64], mean: f64| x.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+    let (ma, mb) = (a.iter().sum::<f64>() / na, b.iter().sum::<f64>() / nb);
+    let df = na + nb - 2.0;
+    let pooled = (spread(a, ma) + spread(b, mb)) / df;
+    let diff = mb - ma;
+    let se = (pooled * (1.0 / na + 1.0 / nb)).sqrt();
+    let t = if se > 0.0 {
+        diff / se
+    } else if diff == 0.0 {
+        0.0
+    } else {
+        diff.signum() * f64::INFINITY
+    };
+    Some((t, df, student_t_two_sided(t, df)))
+}
+
 /// `P(|T| ≥ |t|)` for Student's t with `df` degrees of freedom:
 /// `I_{df/(df+t²)}(df/2, 1/2)`, the regularized incomplete beta function.
 ///
@@ -279,6 +310,23 @@ mod tests {
         assert_eq!(apart.p, 0.0);
         // More repeats at the same spread: a smaller p.
         assert!(s.with_repeats(10).p < s.p);
+    }
+
+    #[test]
+    fn student_matches_a_worked_example() {
+        let (t, df, p) = student(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).unwrap();
+        assert!(close(t, 3.674_235, 1e-5), "{t}");
+        assert_eq!(df, 4.0);
+        assert!(close(p, 0.021_312, 1e-5), "{p}");
+        // One value on a side: the other side's spread stands for both.
+        let (t, df, _) = student(&[1.0, 2.0, 3.0], &[5.0]).unwrap();
+        assert_eq!(df, 2.0);
+        assert!(
+            close(t, 3.0 / (1.0_f64 * (1.0 / 3.0 + 1.0)).sqrt(), 1e-12),
+            "{t}"
+        );
+        assert_eq!(student(&[1.0], &[2.0]), None);
+        assert_eq!(student(&[1.0, 1.0], &[1.0]).unwrap().2, 1.0);
     }
 
     #[test]

@@ -118,7 +118,20 @@ fn row(r: &Row) -> JsonRow<'_> {
 
 /// The comparison as one JSON document (and a newline).
 pub(super) fn render(c: &Comparison) -> String {
-    let document = Document {
+    // Serializing plain maps, strings and finite numbers cannot fail.
+    let mut text = serde_json::to_string_pretty(&assemble(c)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The comparison's JSON document as a value, keys sorted (`history
+/// check` adds its own keys to it).
+pub(crate) fn document(c: &Comparison) -> serde_json::Value {
+    serde_json::to_value(assemble(c)).unwrap_or_default()
+}
+
+fn assemble(c: &Comparison) -> Document<'_> {
+    Document {
         base: c.base.display().to_string(),
         new: c.new.display().to_string(),
         threshold_pct: c.threshold_pct,
@@ -132,9 +145,5 @@ pub(super) fn render(c: &Comparison) -> String {
         only_in_base: c.only_in_base.iter().map(configuration).collect(),
         only_in_new: c.only_in_new.iter().map(configuration).collect(),
         exit_code: c.exit_code(),
-    };
-    // Serializing plain maps, strings and finite numbers cannot fail.
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+    }
 }

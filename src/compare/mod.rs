@@ -19,10 +19,11 @@ use crate::error::{Error, Result};
 use crate::scenario::{Executor, Setting, SettingValue};
 
 pub(crate) use differ::differing_settings;
-pub(crate) use judge::{Judgement, Undecided};
+pub(crate) use json::document;
+pub(crate) use judge::{Case, Judgement, Rules, Undecided, judge};
 pub(crate) use load::{future_metrics, run_metrics};
 pub(crate) use pair::Varied;
-pub(crate) use table::{Format, render};
+pub(crate) use table::{Format, markdown_cell, render, value as format_value};
 
 /// What identifies a configuration across folders: the scenario and the
 /// value of every configuration setting of the table ([`Setting`]) but the
@@ -64,6 +65,44 @@ impl ConfigKey {
             Setting::Tokio(_) if on_tokio => Some("default".to_string()),
             _ => None,
         }
+    }
+
+    /// The configuration back from its settings as [`ConfigKey::value`]
+    /// spells them (what the history stores): the inverse of `value`
+    /// over every setting; `None` where a name or value does not read.
+    pub(crate) fn from_spelled<'a>(
+        scenario: &str,
+        settings: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Option<Self> {
+        use crate::common::duration::parse_duration_or_zero;
+        let micros = |v: &str| {
+            parse_duration_or_zero(v)
+                .ok()
+                .and_then(|d| u64::try_from(d.as_micros()).ok())
+                .map(SettingValue::Micros)
+        };
+        let mut values = BTreeMap::new();
+        for (name, text) in settings {
+            let setting: Setting = name.parse().ok()?;
+            let value = match setting {
+                Setting::Tokio(_) if text == "default" => continue,
+                Setting::Tokio(knob) => match knob.spec().unit {
+                    crate::scenario::KnobUnit::Count => SettingValue::Count(text.parse().ok()?),
+                    crate::scenario::KnobUnit::Duration => micros(text)?,
+                },
+                Setting::LightCost | Setting::HeavyCost => micros(text)?,
+                Setting::Workers
+                | Setting::Samples
+                | Setting::Tasks
+                | Setting::MaxBlockingThreads => SettingValue::Count(text.parse().ok()?),
+                _ => SettingValue::Text(text.to_string()),
+            };
+            values.insert(setting, value);
+        }
+        Some(Self {
+            scenario: scenario.to_string(),
+            values,
+        })
     }
 
     /// Whether the configuration runs on tokio.

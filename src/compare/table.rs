@@ -26,7 +26,9 @@ spelled_enum!(pub(crate) Format, "format", {
     Json => "json",
 });
 
-fn value(unit: Unit, v: f64) -> String {
+/// A value of a metric for people: `31.0ms`, `412ns/event`, `0.984`,
+/// `9843/s`.
+pub(crate) fn value(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Nanos | Unit::CpuNanos => human_ns(v.max(0.0).round() as u64),
         Unit::NanosPerEvent => format!("{}/event", human_ns(v.max(0.0).round() as u64)),

@@ -7,14 +7,21 @@
 //! compare's own functions), histograms and findings — not raw polls or
 //! samples. Its schema is documented in results/README.md.
 
+mod change_points;
+mod check;
+mod check_render;
 mod db;
 mod folder;
+mod load;
 mod query;
+mod report;
 mod store;
+mod trend_chart;
 
 use std::path::{Path, PathBuf};
 
 pub(crate) use query::ShowFormat;
+pub(crate) use report::DEFAULT_OUT as DEFAULT_REPORT;
 
 use crate::error::Result;
 
@@ -79,6 +86,41 @@ pub(crate) fn list(db: &Path) -> Result<String> {
 pub(crate) fn show(db: &Path, series: &str, metric: &str, format: ShowFormat) -> Result<String> {
     let conn = db::open_read_only(db)?;
     query::show(&conn, db, series, metric, format)
+}
+
+/// What `history check` is told.
+pub(crate) struct CheckOptions<'a> {
+    /// The database.
+    pub db: &'a Path,
+    /// The label to judge (default: the newest).
+    pub label: Option<&'a str>,
+    /// The output format.
+    pub format: crate::compare::Format,
+    /// `compare`'s threshold, %.
+    pub threshold_pct: f64,
+    /// `compare`'s false-discovery rate.
+    pub fdr: f64,
+}
+
+/// `history check`: the output and the exit code (as `compare`'s: 0, 1
+/// regressed, 3 unknown, disturbed or nothing to judge).
+pub(crate) fn check(options: &CheckOptions<'_>) -> Result<(String, i32)> {
+    let conn = db::open_read_only(options.db)?;
+    let history = load::history(&conn, options.db)?;
+    let rules = crate::compare::Rules {
+        threshold_pct: options.threshold_pct,
+        fdr: options.fdr,
+    };
+    let checked = check::check(&history, options.label, rules, options.db)?;
+    let text = check_render::render(&checked, &history, options.db, options.format);
+    Ok((text, checked.exit_code()))
+}
+
+/// `history report`: writes the page into `out`; returns its path.
+pub(crate) fn report(db: &Path, out: &Path) -> Result<PathBuf> {
+    let conn = db::open_read_only(db)?;
+    let history = load::history(&conn, db)?;
+    report::write(&history, db, out)
 }
 
 /// `git rev-parse HEAD` in the current folder, `unknown` outside a git

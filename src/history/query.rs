@@ -23,6 +23,8 @@ struct Label {
 pub(crate) struct SeriesInfo {
     /// Its id.
     pub id: String,
+    /// The scenario.
+    pub scenario: String,
     /// The configuration for people.
     pub description: String,
     /// The configuration, setting → value.
@@ -95,10 +97,10 @@ fn labels(conn: &Connection) -> rusqlite::Result<Vec<Label>> {
         .collect()
 }
 
-fn all_series(conn: &Connection) -> rusqlite::Result<Vec<SeriesInfo>> {
+pub(super) fn all_series(conn: &Connection) -> rusqlite::Result<Vec<SeriesInfo>> {
     let mut statement = conn.prepare(
         "SELECT s.series_id, s.description, s.configuration, s.cpu_model, s.cores, s.kernel, \
-         count(r.content_id) FROM series s LEFT JOIN runs r ON r.series_id = s.series_id \
+         count(r.content_id), s.scenario FROM series s LEFT JOIN runs r ON r.series_id = s.series_id \
          GROUP BY s.series_id ORDER BY s.scenario, s.description, s.series_id",
     )?;
     statement
@@ -113,6 +115,7 @@ fn all_series(conn: &Connection) -> rusqlite::Result<Vec<SeriesInfo>> {
                 cores: r.get(4)?,
                 kernel: r.get(5)?,
                 runs: r.get(6)?,
+                scenario: r.get(7)?,
             })
         })?
         .collect()

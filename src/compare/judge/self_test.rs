@@ -9,6 +9,7 @@
 //! noise), and the new side's shifted rows multiplied by `1 + shift`.
 
 use super::{Case, Rules, judge};
+use crate::common::rng::Rng;
 use crate::compare::{Better, Series, Unit, Verdict};
 
 const ROWS: usize = 150;
@@ -21,29 +22,6 @@ const RULES: Rules = Rules {
     threshold_pct: 10.0,
     fdr: 0.05,
 };
-
-/// SplitMix64, and normal deviates by Box–Muller.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
-    fn uniform(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
 
 /// One row's noise and shift.
 #[derive(Clone, Copy)]
