@@ -12,7 +12,7 @@
 //! labels are left out of it (they are not the level); a disturbed run of
 //! the checked label makes the row `disturbed`, as in `compare`. The rows
 //! of every series and metric are then judged together by `compare`'s
-//! judge ([`crate::compare::judge`]: repeats as the unit, Welch's test on
+//! judge ([`crate::compare::judge`]: repeats as the unit, a t-test on
 //! logarithms, Benjamini–Hochberg over all rows, threshold and floor), so
 //! verdicts and exit codes mean what they mean for `compare`.
 
