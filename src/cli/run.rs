@@ -20,7 +20,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let plans = plan(args)?;
     let db = record_db(args)?;
     let folder = ResultFolder::create(&args.out)?;
-    let results = execute(&plans, args)?;
+    let mut results = execute(&plans, args)?;
+    let stamp = db.as_ref().map(|_| stamp(args));
+    if let Some((label, commit)) = &stamp {
+        for result in &mut results {
+            result.trace.info.label = Some(label.clone());
+            result.trace.info.commit = Some(commit.clone());
+        }
+    }
     // Without a thread CPU clock the costs are calibrated arithmetic alone:
     // measure the calibration again to see how far it drifted.
     let recalibrated = (crate::analysis::noise::uses_cpu_cost(&results)
@@ -41,10 +48,23 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     for warning in &warnings {
         eprintln!("warning: {warning}");
     }
-    if let Some(db) = db {
-        record(args, &db, &published.dir)?;
+    if let (Some(db), Some((label, commit))) = (db, stamp) {
+        record(args, &db, &published.dir, label, commit)?;
     }
     Ok(())
+}
+
+/// With `--record`: the runs' label and commit, written into runs.csv and
+/// given to the history (the commit defaults to `git rev-parse HEAD`, the
+/// label to the commit).
+fn stamp(args: &RunArgs) -> (String, String) {
+    let commit = args
+        .record
+        .commit
+        .clone()
+        .unwrap_or_else(crate::history::current_commit);
+    let label = args.record.label.clone().unwrap_or_else(|| commit.clone());
+    (label, commit)
 }
 
 /// With `--record`, the history database, checked before anything runs
@@ -75,12 +95,18 @@ fn record_db(args: &RunArgs) -> Result<Option<std::path::PathBuf>> {
 
 /// `--record`: adds the written folder to the history, as `history add`
 /// does, and says so unless `--quiet`.
-fn record(args: &RunArgs, db: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+fn record(
+    args: &RunArgs,
+    db: &std::path::Path,
+    dir: &std::path::Path,
+    label: String,
+    commit: String,
+) -> Result<()> {
     let options = crate::history::AddOptions {
         db,
         folders: &[dir.to_path_buf()],
-        label: args.record.label.clone(),
-        commit: args.record.commit.clone(),
+        label: Some(label),
+        commit: Some(commit),
     };
     let lines = crate::history::add(&options)?;
     if !args.quiet {

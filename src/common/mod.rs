@@ -6,3 +6,4 @@ pub(crate) mod names;
 pub(crate) mod significance;
 pub(crate) mod spelling;
 pub(crate) mod stats;
+pub(crate) mod time;

@@ -83,7 +83,7 @@ pub(crate) fn show(db: &Path, series: &str, metric: &str, format: ShowFormat) ->
 
 /// `git rev-parse HEAD` in the current folder, `unknown` outside a git
 /// work tree (or without git).
-fn current_commit() -> String {
+pub(crate) fn current_commit() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
         .stderr(std::process::Stdio::null())
