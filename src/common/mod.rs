@@ -1,6 +1,7 @@
 //! The ground every stage stands on: durations, names, statistics.
 
 pub(crate) mod duration;
+pub(crate) mod hash;
 pub(crate) mod machine;
 pub(crate) mod names;
 pub(crate) mod significance;

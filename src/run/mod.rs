@@ -9,6 +9,7 @@ pub(crate) mod interference;
 pub(crate) mod matrix;
 pub(crate) mod producer;
 pub(crate) mod resources;
+pub(crate) mod shard;
 pub(crate) mod workloads;
 
 use std::sync::Arc;
