@@ -52,6 +52,17 @@ fn rows_per_run(dir: &Path, file: &str) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// The (run, claim) pairs of findings.csv, sorted.
+fn claims(dir: &Path) -> Vec<(String, String)> {
+    let mut claims: Vec<(String, String)> = Table::read(&dir.join("findings.csv"))
+        .rows
+        .iter()
+        .map(|r| (r["run_id"].clone(), r["claim"].clone()))
+        .collect();
+    claims.sort();
+    claims
+}
+
 /// Asserts `pollscope ARGS` refuses with exit 2 and one line on stderr
 /// containing `needle`; returns that line.
 fn refused(args: &[&str], needle: &str) -> String {
@@ -97,15 +108,6 @@ fn two_shards_merge_into_the_unsharded_run() {
             "{file}"
         );
     }
-    let claims = |d: &Path| {
-        let mut c: Vec<(String, String)> = Table::read(&d.join("findings.csv"))
-            .rows
-            .iter()
-            .map(|r| (r["run_id"].clone(), r["claim"].clone()))
-            .collect();
-        c.sort();
-        c
-    };
     assert_eq!(claims(&merged), claims(&whole), "the same claims judged");
     let histograms = Table::read(&merged.join("histograms.csv"));
     assert!(

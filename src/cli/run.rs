@@ -48,6 +48,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         print!("{}", summary::table(&results, args.verbose));
         print!("{}", crate::export::summary_lines(&published.findings));
         println!("results: {}", published.dir.display());
+        if let Some(file) = &shard_file {
+            println!(
+                "shard {}/{}: {} of the matrix's {} runs (join the shards with `pollscope merge`)",
+                file.shards[0],
+                file.of,
+                file.runs.len(),
+                file.matrix.len()
+            );
+        }
     }
     for warning in &warnings {
         eprintln!("warning: {warning}");
