@@ -28,9 +28,10 @@ pub(crate) const STARVED_SHARE: f64 = 0.9;
 pub(crate) const FAIR_WAIT_FACTOR: f64 = 2.0;
 
 /// fan_in: what a message may cost beyond the receiver's work, in the
-/// run's time and in CPU (a debug build on 2 busy cores measured 3–4 µs of
-/// CPU and 4–7 µs of time per message at `--light-cost 0`, 26 µs of CPU
-/// and 65 µs of time beyond 50 µs of work).
+/// run's time and in CPU. Measured on 2 busy cores at `--light-cost 0`: a
+/// release build 0.25–0.9 µs of CPU and 0.16–3 µs of time per message, a
+/// debug build 3–4 µs and 4–7 µs; beyond 50 µs of work a debug build
+/// spent 26 µs of CPU and 65 µs of time (a disturbed run).
 pub(crate) const MESSAGE_BUDGET_NS: u64 = 100_000;
 /// fan_in: CPU a run spends whatever its messages (its threads' start, the
 /// runtime's own; 40 messages measured 1.1 ms in all).

@@ -88,7 +88,7 @@ pub(crate) fn deal(plans: &[RunPlan], count: u32) -> Vec<u32> {
         }
     }
     // Longest first; the matrix's order on ties (the sort is stable).
-    units.sort_by(|a, b| b.2.cmp(&a.2));
+    units.sort_by_key(|unit| std::cmp::Reverse(unit.2));
     let mut loads = vec![0u128; count.max(1) as usize];
     let mut shard_of = vec![0u32; plans.len()];
     for (_, members, weight) in units {
