@@ -37,6 +37,7 @@ mod error;
 mod export;
 mod findings;
 mod history;
+mod merge;
 mod probe;
 mod publish;
 mod render;

@@ -177,8 +177,15 @@ impl ExportManager {
     /// What `pollscope plot` rewrites from the CSV files: everything
     /// derived from them, histograms.csv included.
     pub(crate) fn for_plot() -> Self {
+        Self::from_csv(Pictures::Yes)
+    }
+
+    /// Everything derived from the CSV files: histograms.csv, the
+    /// findings and (with pictures) the rest (`pollscope merge` writes
+    /// these beside the files it joined).
+    pub(crate) fn from_csv(pictures: Pictures) -> Self {
         let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(Histograms)];
-        exporters.extend(Self::derived(Pictures::Yes));
+        exporters.extend(Self::derived(pictures));
         Self { exporters }
     }
 

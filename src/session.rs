@@ -75,6 +75,8 @@ pub struct Session {
     recording: Recording,
     /// The machine's and the process's CPU times when it started.
     started: interference::Snapshot,
+    /// When it started, RFC 3339 UTC (runs.csv's `started_at`).
+    started_at: String,
 }
 
 /// How a [`Session`] records.
@@ -117,6 +119,7 @@ impl Session {
         // Before the main thread's registration: reading /proc/stat is no
         // CPU of the session's threads.
         let started = interference::Snapshot::now();
+        let started_at = crate::common::time::now_rfc3339();
         let recording = Recording::with_poll_cpu_time(options.poll_cpu_time);
         recording.thread_index(ThreadKind::Main);
         *CURRENT.write().unwrap_or_else(|e| e.into_inner()) = Some(recording.clone());
@@ -124,6 +127,7 @@ impl Session {
             name,
             recording,
             started,
+            started_at,
         })
     }
 
@@ -188,6 +192,9 @@ impl Session {
             poll_cpu_time: self.recording.poll_cpu_time(),
             interference: measured.interference,
             process_cpu_ns: measured.process_cpu_ns,
+            started_at: Some(self.started_at),
+            label: None,
+            commit: None,
         };
         RunResult::new(RunTrace {
             info,

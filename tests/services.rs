@@ -32,7 +32,9 @@ fn every_workload_records_one_sample_per_event_and_is_judged() {
             let id = &run["run_id"];
             // Events per future: a request, wake, item or acquisition each.
             let expected = |name: &str| match name {
-                "server" | "source" => 0,
+                "server" | "source" | "receiver" => 0,
+                "sink" if id.starts_with("fan_in") => 40,
+                n if n.starts_with("sender") => 0,
                 n if n.starts_with("handler") || n.starts_with("stage") => 0,
                 n if n.starts_with("hog") => num(
                     futures.for_run(id).find(|f| f["future"] == n).unwrap(),
@@ -77,7 +79,7 @@ fn every_workload_records_one_sample_per_event_and_is_judged() {
 }
 
 #[test]
-fn the_tasks_knob_sets_clients_timers_stages_and_lockers() {
+fn the_tasks_knob_sets_clients_timers_stages_lockers_and_senders() {
     let (_dir, out) = run("multi_thread");
     let futures = Table::read(&out.join("futures.csv"));
     let names =
@@ -94,5 +96,9 @@ fn the_tasks_knob_sets_clients_timers_stages_and_lockers() {
     assert_eq!(
         names("mutex_contention-w2-cpu200us-r0"),
         ["locker1", "locker2"]
+    );
+    assert_eq!(
+        names("fan_in-w2-cpu200us-r0"),
+        ["sender1", "sender2", "receiver", "sink"]
     );
 }

@@ -94,6 +94,25 @@ pub(crate) enum Command {
         #[arg(short = 'q', long)]
         quiet: bool,
     },
+    /// Join shard folders (`pollscope run … --shard K/N`) into one result
+    /// folder; refuses (exit 2) folders that overlap or come from another
+    /// version or other settings.
+    Merge {
+        /// The merged folder: absent, or one `pollscope merge` wrote
+        /// (replaced whole).
+        #[arg(value_name = "OUT")]
+        out: PathBuf,
+        /// The shard folders.
+        #[arg(value_name = "DIR", required = true)]
+        dirs: Vec<PathBuf>,
+        /// Skip the plots, the HTML report and the traces (CSV files and
+        /// findings only).
+        #[arg(long)]
+        no_plots: bool,
+        /// No findings list and no summary (warnings still go to stderr).
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
     /// Keep result folders in a database and follow metrics over labels
     /// (commits), per configuration and machine.
     History {
@@ -248,6 +267,16 @@ pub(crate) struct RunArgs {
         default_value = "results/latest"
     )]
     pub out: PathBuf,
+    /// Run only the K-th of N slices of the matrix (1 ≤ K ≤ N): disjoint,
+    /// together the whole matrix, balanced by estimated time, a
+    /// configuration's repeats in one; join the folders with `pollscope
+    /// merge`.
+    #[arg(long, value_name = "K/N", value_parser = |s: &str| s.parse::<crate::run::shard::Shard>())]
+    pub shard: Option<crate::run::shard::Shard>,
+    /// The command line less --shard and --out (set by the caller, for
+    /// shard.json).
+    #[arg(skip)]
+    pub command: String,
     /// Add the result folder to the history once written (see `pollscope
     /// history`).
     #[command(flatten)]

@@ -73,7 +73,16 @@ pub fn main() -> i32 {
             list();
             Ok(0)
         }
-        Command::Run(args) => run::run(&args).map(|()| 0),
+        Command::Run(mut args) => {
+            args.command = run::shown_command(std::env::args());
+            run::run(&args).map(|()| 0)
+        }
+        Command::Merge {
+            out,
+            dirs,
+            no_plots,
+            quiet,
+        } => merge(&out, &dirs, no_plots, quiet),
         Command::Compare {
             base,
             new,
@@ -285,6 +294,30 @@ fn plot(
         println!("re-rendered: {}", published.dir.display());
     }
     for warning in &published.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(0)
+}
+
+/// `pollscope merge`: joins the shard folders, then lists the findings
+/// unless `quiet`.
+fn merge(
+    out: &Path,
+    dirs: &[std::path::PathBuf],
+    no_plots: bool,
+    quiet: bool,
+) -> crate::error::Result<i32> {
+    let pictures = if no_plots {
+        crate::publish::Pictures::No
+    } else {
+        crate::publish::Pictures::Yes
+    };
+    let merged = crate::merge::merge(out, dirs, pictures)?;
+    if !quiet {
+        print!("{}", crate::export::summary_lines(&merged.findings));
+        println!("merged: {}", merged.dir.display());
+    }
+    for warning in &merged.warnings {
         eprintln!("warning: {warning}");
     }
     Ok(0)

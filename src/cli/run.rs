@@ -2,12 +2,12 @@
 
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
-use crate::export::ResultFolder;
+use crate::export::{ResultFolder, ShardFile};
 use crate::publish::{Pictures, publish};
 use crate::run::matrix::{Matrix, RunPlan, ScenarioSource};
 use crate::run::resources::{
-    available_memory, check_duration, check_estimate, check_files, check_memory, check_threads,
-    disk_warning, free_disk,
+    Estimate, available_memory, check_duration, check_estimate, check_files, check_memory,
+    check_threads, disk_warning, free_disk,
 };
 use crate::run::{RunOptions, run_with};
 use crate::scenario::JOURNEY;
@@ -17,10 +17,21 @@ use super::args::RunArgs;
 use super::{progress, summary};
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
-    let plans = plan(args)?;
+    let (plans, shard_file) = shard(args, plan(args)?)?;
+    check_machine(args, &plans)?;
     let db = record_db(args)?;
     let folder = ResultFolder::create(&args.out)?;
-    let results = execute(&plans, args)?;
+    if let Some(file) = &shard_file {
+        file.write(folder.path())?;
+    }
+    let mut results = execute(&plans, args)?;
+    let stamp = db.as_ref().map(|_| stamp(args));
+    if let Some((label, commit)) = &stamp {
+        for result in &mut results {
+            result.trace.info.label = Some(label.clone());
+            result.trace.info.commit = Some(commit.clone());
+        }
+    }
     // Without a thread CPU clock the costs are calibrated arithmetic alone:
     // measure the calibration again to see how far it drifted.
     let recalibrated = (crate::analysis::noise::uses_cpu_cost(&results)
@@ -37,14 +48,36 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         print!("{}", summary::table(&results, args.verbose));
         print!("{}", crate::export::summary_lines(&published.findings));
         println!("results: {}", published.dir.display());
+        if let Some(file) = &shard_file {
+            println!(
+                "shard {}/{}: {} of the matrix's {} runs (join the shards with `pollscope merge`)",
+                file.shards[0],
+                file.of,
+                file.runs.len(),
+                file.matrix.len()
+            );
+        }
     }
     for warning in &warnings {
         eprintln!("warning: {warning}");
     }
-    if let Some(db) = db {
-        record(args, &db, &published.dir)?;
+    if let (Some(db), Some((label, commit))) = (db, stamp) {
+        record(args, &db, &published.dir, label, commit)?;
     }
     Ok(())
+}
+
+/// With `--record`: the runs' label and commit, written into runs.csv and
+/// given to the history (the commit defaults to `git rev-parse HEAD`, the
+/// label to the commit).
+fn stamp(args: &RunArgs) -> (String, String) {
+    let commit = args
+        .record
+        .commit
+        .clone()
+        .unwrap_or_else(crate::history::current_commit);
+    let label = args.record.label.clone().unwrap_or_else(|| commit.clone());
+    (label, commit)
 }
 
 /// With `--record`, the history database, checked before anything runs
@@ -75,12 +108,18 @@ fn record_db(args: &RunArgs) -> Result<Option<std::path::PathBuf>> {
 
 /// `--record`: adds the written folder to the history, as `history add`
 /// does, and says so unless `--quiet`.
-fn record(args: &RunArgs, db: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+fn record(
+    args: &RunArgs,
+    db: &std::path::Path,
+    dir: &std::path::Path,
+    label: String,
+    commit: String,
+) -> Result<()> {
     let options = crate::history::AddOptions {
         db,
         folders: &[dir.to_path_buf()],
-        label: args.record.label.clone(),
-        commit: args.record.commit.clone(),
+        label: Some(label),
+        commit: Some(commit),
     };
     let lines = crate::history::add(&options)?;
     if !args.quiet {
@@ -127,10 +166,13 @@ fn plan(args: &RunArgs) -> Result<Vec<RunPlan>> {
     if args.light_cost.is_some_and(|d| d.is_zero()) {
         zero_cost_only_for_services(&sources, &matrix.params)?;
     }
-    let estimate = matrix.estimate(&sources);
-    check_estimate(&estimate, available_memory())?;
-    if let Some(warning) = disk_warning(&estimate, !args.no_plots, free_disk(&args.out)) {
-        eprintln!("warning: {warning}");
+    if args.shard.is_none() {
+        // A shard's needs are checked on its slice, once planned.
+        let estimate = matrix.estimate(&sources);
+        check_estimate(&estimate, available_memory())?;
+        if let Some(warning) = disk_warning(&estimate, !args.no_plots, free_disk(&args.out)) {
+            eprintln!("warning: {warning}");
+        }
     }
     let mut skipped = Vec::new();
     let plans = matrix.plan_reporting(&sources, &mut skipped)?;
@@ -138,11 +180,51 @@ fn plan(args: &RunArgs) -> Result<Vec<RunPlan>> {
         eprintln!("warning: {note}");
     }
     tokio_knobs_used(args, &sources, &plans)?;
+    Ok(plans)
+}
+
+/// Refuses runs the machine cannot hold or finish, before anything runs.
+fn check_machine(args: &RunArgs, plans: &[RunPlan]) -> Result<()> {
+    if args.shard.is_some() {
+        let estimate = plans.iter().fold(Estimate::default(), |total, p| {
+            total.plus(&Estimate::of(&p.scenario))
+        });
+        if let Some(warning) = disk_warning(&estimate, !args.no_plots, free_disk(&args.out)) {
+            eprintln!("warning: {warning}");
+        }
+    }
     check_memory(plans.iter().map(|p| &p.scenario), available_memory())?;
     check_threads(plans.iter().map(|p| &p.scenario))?;
     check_duration(plans.iter().map(|p| &p.scenario))?;
-    check_files(plans.iter().map(|p| &p.scenario))?;
-    Ok(plans)
+    check_files(plans.iter().map(|p| &p.scenario))
+}
+
+/// With `--shard K/N`: the K-th slice of `plans` and the shard.json that
+/// says what it is part of; without, `plans` whole. A shard that would get
+/// no run (fewer configurations than shards) is bad input.
+fn shard(args: &RunArgs, plans: Vec<RunPlan>) -> Result<(Vec<RunPlan>, Option<ShardFile>)> {
+    let Some(shard) = args.shard else {
+        return Ok((plans, None));
+    };
+    let configurations = crate::run::shard::configurations(&plans);
+    if shard.count as usize > configurations {
+        return Err(Error::bad_input(format!(
+            "--shard {shard}: the matrix has {configurations} configuration(s) (a configuration's repeats stay in one shard), so some of {} shards would run nothing: use at most {configurations} shards",
+            shard.count
+        )));
+    }
+    let slice = crate::run::shard::slice(&plans, shard);
+    let file = ShardFile {
+        pollscope_version: env!("CARGO_PKG_VERSION").to_string(),
+        made_by: "run".to_string(),
+        shards: vec![shard.index],
+        of: shard.count,
+        settings: crate::run::shard::settings_id(&plans, args.poll_cpu_time),
+        command: args.command.clone(),
+        matrix: plans.iter().map(RunPlan::run_id).collect(),
+        runs: slice.iter().map(RunPlan::run_id).collect(),
+    };
+    Ok((slice, Some(file)))
 }
 
 /// The matrix of the options.
@@ -279,4 +361,50 @@ fn tokio_knobs_used(args: &RunArgs, sources: &[ScenarioSource], plans: &[RunPlan
         }
     }
     Ok(())
+}
+
+/// The command line `argv` as shard.json shows it: `pollscope` and its
+/// arguments, less `--shard` and `--out` (`-o`) with their values.
+pub(crate) fn shown_command(argv: impl Iterator<Item = String>) -> String {
+    let mut shown = vec!["pollscope".to_string()];
+    let mut argv = argv.skip(1);
+    while let Some(arg) = argv.next() {
+        match arg.as_str() {
+            "--shard" | "--out" | "-o" => {
+                argv.next();
+            }
+            a if a.starts_with("--shard=") || a.starts_with("--out=") => {}
+            a if a.starts_with("-o") && !a.starts_with("--") => {}
+            _ => shown.push(arg),
+        }
+    }
+    shown.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_command;
+
+    #[test]
+    fn the_shown_command_leaves_out_shard_and_out() {
+        let argv = [
+            "target/pollscope",
+            "run",
+            "two_futures",
+            "--shard",
+            "1/2",
+            "-o",
+            "x",
+            "-n",
+            "20",
+            "--out=y",
+            "--shard=2/2",
+            "-oz",
+            "-q",
+        ];
+        assert_eq!(
+            shown_command(argv.iter().map(|s| s.to_string())),
+            "pollscope run two_futures -n 20 -q"
+        );
+    }
 }

@@ -113,6 +113,9 @@ fn run_row(run: &RunResult) -> RunRow<'_> {
         pollscope_version: versions.pollscope.as_deref().map(Cow::Borrowed),
         kernel: versions.kernel.as_deref().map(Cow::Borrowed),
         cpu_model: versions.cpu_model.as_deref().map(Cow::Borrowed),
+        started_at: info.started_at.as_deref().map(Cow::Borrowed),
+        label: info.label.as_deref().map(Cow::Borrowed),
+        commit: info.commit.as_deref().map(Cow::Borrowed),
         cost_clock: config.map(|c| {
             Cow::Borrowed(match c.cost_kind {
                 CostKind::Cpu => "thread_cpu",

@@ -33,7 +33,7 @@ pub(crate) const MANIFEST: &str = ".pollscope-manifest";
 const MANIFEST_HEADER: &str = "pollscope result folder v1";
 
 /// Top-level files pollscope generates in a result folder.
-const GENERATED: [&str; 12] = [
+const GENERATED: [&str; 13] = [
     "runs.csv",
     "futures.csv",
     "samples.csv",
@@ -45,6 +45,7 @@ const GENERATED: [&str; 12] = [
     "trace.json",
     "trace.pftrace",
     "index.html",
+    "shard.json",
     MANIFEST,
 ];
 

@@ -112,6 +112,9 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
         poll_cpu_time: row.poll_cpu_time == Some(1),
         interference,
         process_cpu_ns: row.process_cpu_ns,
+        started_at: row.started_at.map(Cow::into_owned),
+        label: row.label.map(Cow::into_owned),
+        commit: row.commit.map(Cow::into_owned),
     }
 }
 

@@ -7,6 +7,7 @@ mod folder;
 mod load;
 mod pftrace;
 pub(crate) mod rows;
+mod shard_file;
 mod trace_json;
 mod tracks;
 
@@ -16,4 +17,5 @@ pub use folder::ResultFolder;
 pub(crate) use folder::{interrupt, remove_temporaries, wait_if_interrupted};
 pub use load::load_results;
 pub use pftrace::write_pftrace;
+pub(crate) use shard_file::ShardFile;
 pub(crate) use trace_json::write_trace_json;

@@ -116,6 +116,14 @@ pub(crate) struct RunRow<'a> {
     /// The CPU's model, where /proc/cpuinfo says.
     #[serde(default)]
     pub(crate) cpu_model: Option<Cow<'a, str>>,
+    /// When the run started, RFC 3339 UTC.
+    #[serde(default)]
+    pub(crate) started_at: Option<Cow<'a, str>>,
+    /// The history label and commit of a run recorded with `run --record`.
+    #[serde(default)]
+    pub(crate) label: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) commit: Option<Cow<'a, str>>,
 }
 
 impl Row for RunRow<'_> {
@@ -164,6 +172,20 @@ impl Row for RunRow<'_> {
             .or_else(|| self.interference_problem())
             .or_else(|| list_problem("tokio_worker_busy_ns", &self.tokio_worker_busy_ns))
             .or_else(|| list_problem("tokio_worker_parks", &self.tokio_worker_parks))
+            .or_else(|| {
+                self.started_at
+                    .as_deref()
+                    .filter(|t| !crate::common::time::is_rfc3339_utc(t))
+                    .map(|t| {
+                        (
+                            "started_at",
+                            format!(
+                                "`{}` is not an RFC 3339 UTC time (e.g. 2026-12-04T15:20:00Z)",
+                                crate::error::shown(t)
+                            ),
+                        )
+                    })
+            })
     }
 }
 

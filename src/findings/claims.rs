@@ -130,6 +130,13 @@ pub const CLAIMS: &[Claim] = &[
         judge: services::in_order,
     },
     Claim {
+        id: "fan_in.throughput",
+        text: "every sender's message reaches the sink, and the fan-in costs little beyond the receiver's work: at most 100 µs of time and of CPU per message (plus 1 ms of time and 20 ms of CPU per run)",
+        flavor: None,
+        executor: None,
+        judge: services::fan_in_throughput,
+    },
+    Claim {
         id: "mutex_contention.waits",
         text: "no locker starves: tokio's mutex hands the lock to its waiters in order, so a wait stays within twice the others' holds (plus 1 ms)",
         flavor: None,

@@ -6,7 +6,10 @@ use super::journey::failed;
 use super::{Judgement, Run, Verdict};
 use crate::common::duration::human_ns;
 use crate::common::stats::{median, quantile};
-use crate::scenario::future_names::{CLIENT, HOG, LOCKER, SINK, STAGE, TICKER, TIMER};
+use crate::scenario::CostKind;
+use crate::scenario::future_names::{
+    CLIENT, HOG, LOCKER, RECEIVER, SENDER, SINK, STAGE, TICKER, TIMER,
+};
 use crate::trace::FutureTrace;
 
 /// A loopback round trip on an idle worker takes tens of µs: the median
@@ -23,6 +26,16 @@ pub(crate) const STARVED_SHARE: f64 = 0.9;
 /// Lock waits: the p99 wait stays within this many times the others'
 /// holds, (T − 1) × the light cost, plus [`ROUND_TRIP_SLACK_NS`].
 pub(crate) const FAIR_WAIT_FACTOR: f64 = 2.0;
+
+/// fan_in: what a message may cost beyond the receiver's work, in the
+/// run's time and in CPU. Measured on 2 busy cores at `--light-cost 0`: a
+/// release build 0.25–0.9 µs of CPU and 0.16–3 µs of time per message, a
+/// debug build 3–4 µs and 4–7 µs; beyond 50 µs of work a debug build
+/// spent 26 µs of CPU and 65 µs of time (a disturbed run).
+pub(crate) const MESSAGE_BUDGET_NS: u64 = 100_000;
+/// fan_in: CPU a run spends whatever its messages (its threads' start, the
+/// runtime's own; 40 messages measured 1.1 ms in all).
+pub(crate) const RUN_CPU_ALLOWANCE_NS: u64 = 20_000_000;
 
 fn named<'a>(run: &'a Run<'_>, prefix: &str) -> Vec<&'a FutureTrace> {
     run.result
@@ -308,6 +321,90 @@ pub(crate) fn in_order(run: &Run<'_>) -> Judgement {
     }
 }
 
+/// `fan_in.throughput`: every message of every sender reached the sink,
+/// at a throughput and a CPU per message that the receiver's work
+/// explains. The receiver handles the N messages one after another, so
+/// the time from the first send to the last arrival stays within N × (the
+/// light cost + [`MESSAGE_BUDGET_NS`]) + 1 ms, and the process's CPU time
+/// within N × (the light cost's CPU + [`MESSAGE_BUDGET_NS`]) +
+/// [`RUN_CPU_ALLOWANCE_NS`] (a `sleep` cost spends no CPU; without a
+/// process CPU clock the throughput alone is judged).
+pub(crate) fn fan_in_throughput(run: &Run<'_>) -> Judgement {
+    let senders = named(run, SENDER).len();
+    let sink = named(run, SINK);
+    let received: usize = sink.iter().map(|f| f.samples.len()).sum();
+    let planned = (run.config.samples as usize).saturating_mul(senders);
+    let (first, last) = sink
+        .iter()
+        .flat_map(|f| f.samples.iter())
+        .fold((u64::MAX, 0), |(a, b), s| {
+            (a.min(s.start_ns), b.max(s.end_ns))
+        });
+    let span = last.saturating_sub(first.min(last));
+    let work = nanos(run.config.light_cost);
+    let n = received as u64;
+    let time_limit = n
+        .saturating_mul(work.saturating_add(MESSAGE_BUDGET_NS))
+        .saturating_add(ROUND_TRIP_SLACK_NS);
+    let cpu_work = match run.config.cost_kind {
+        CostKind::Sleep => 0,
+        CostKind::Cpu | CostKind::Spin => work,
+    };
+    let cpu_limit = n
+        .saturating_mul(cpu_work.saturating_add(MESSAGE_BUDGET_NS))
+        .saturating_add(RUN_CPU_ALLOWANCE_NS);
+    let cpu = run.result.trace.info.process_cpu_ns;
+    let mut latency = values_ns(sink.iter().copied());
+    let per_s = if span > 0 {
+        n as f64 * 1e9 / span as f64
+    } else {
+        0.0
+    };
+    let evidence = format!(
+        "{received} of {planned} messages from {senders} senders reached the sink in {} ({per_s:.0}/s; at most {} expected at {} of receiver's work each); CPU {} per message ({} in all, at most {} expected); send → sink latency median {}, p99 {}",
+        human_ns(span),
+        human_ns(time_limit),
+        human_ns(work),
+        cpu.map_or("unknown".to_string(), |c| human_ns(c / n.max(1))),
+        cpu.map_or("unknown".to_string(), human_ns),
+        human_ns(cpu_limit),
+        human_ns(median(&mut latency).unwrap_or(0)),
+        human_ns(quantile(&mut latency, 0.99).unwrap_or(0)),
+    );
+    if received != planned || senders == 0 {
+        return Judgement::because(
+            Verdict::DoesNotHold,
+            format!("{received} of {planned} messages reached the sink"),
+            evidence,
+        );
+    }
+    let pipe: Vec<&FutureTrace> = named(run, RECEIVER).into_iter().chain(sink).collect();
+    if span > time_limit {
+        let reason = format!(
+            "the messages took {} from the first send to the last arrival, over {n} × ({} of work + {}) + 1 ms = {}",
+            human_ns(span),
+            human_ns(work),
+            human_ns(MESSAGE_BUDGET_NS),
+            human_ns(time_limit)
+        );
+        return failed(run, &pipe, reason, evidence);
+    }
+    match cpu {
+        Some(cpu) if cpu > cpu_limit => {
+            let reason = format!(
+                "the run spent {} of CPU, over {n} × ({} of work + {}) + {} = {}",
+                human_ns(cpu),
+                human_ns(cpu_work),
+                human_ns(MESSAGE_BUDGET_NS),
+                human_ns(RUN_CPU_ALLOWANCE_NS),
+                human_ns(cpu_limit)
+            );
+            failed(run, &pipe, reason, evidence)
+        }
+        _ => Judgement::holds(evidence),
+    }
+}
+
 /// `mutex_contention.waits`: every locker took the lock `samples` times,
 /// and (T ≥ 2) no locker starves: the p99 wait stays within
 /// [`FAIR_WAIT_FACTOR`] × the others' holds, (T − 1) × the light cost, plus
@@ -577,6 +674,38 @@ mod tests {
         );
         assert_eq!(
             verdict("channel_pipeline.in_order", &pipeline(9, 300.0)),
+            Verdict::DoesNotHold
+        );
+    }
+
+    /// fan_in: 2 senders of 10 messages (N = 20) through a receiver of
+    /// 100 µs; the sink got `messages` of them, one every `every_us`, each
+    /// 10 µs after its send; the process spent `cpu_ns`.
+    fn fan_in(messages: u64, every_us: u64, cpu_ns: Option<u64>) -> RunResult {
+        let mut synth = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        synth.process_cpu_ns = cpu_ns;
+        synth.service("sender1", &[]).service("sender2", &[]);
+        synth.service("receiver", &[]);
+        synth.service("sink", &events(messages, every_us, 10.0));
+        synth.result("fan_in")
+    }
+
+    #[test]
+    fn fan_in_delivers_every_message_within_the_receivers_work_plus_the_budget() {
+        // 20 × (100 µs + 100 µs) + 1 ms = 5 ms from the first send to the
+        // last arrival: 19 × 262 + 10 = 4988 µs holds, 19 × 263 + 10 does not.
+        let id = "fan_in.throughput";
+        assert_eq!(verdict(id, &fan_in(20, 262, None)), Verdict::Holds);
+        assert_eq!(verdict(id, &fan_in(20, 263, None)), Verdict::DoesNotHold);
+        // A lost message fails however fast the rest were.
+        assert_eq!(verdict(id, &fan_in(19, 10, None)), Verdict::DoesNotHold);
+        // CPU: 20 × (100 µs + 100 µs) + 20 ms = 24 ms.
+        assert_eq!(
+            verdict(id, &fan_in(20, 10, Some(24_000_000))),
+            Verdict::Holds
+        );
+        assert_eq!(
+            verdict(id, &fan_in(20, 10, Some(24_000_001))),
             Verdict::DoesNotHold
         );
     }

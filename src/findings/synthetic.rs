@@ -32,6 +32,8 @@ pub(crate) struct SyntheticRun {
     /// What the rest of the machine did meanwhile: none measured unless
     /// set.
     pub(crate) interference: Option<Interference>,
+    /// The process's CPU time over the run: unknown unless set.
+    pub(crate) process_cpu_ns: Option<u64>,
 }
 
 impl SyntheticRun {
@@ -58,6 +60,7 @@ impl SyntheticRun {
             },
             cores,
             interference: None,
+            process_cpu_ns: None,
         }
     }
 
@@ -197,7 +200,10 @@ impl SyntheticRun {
                 metrics: RuntimeMetrics::default(),
                 poll_cpu_time: false,
                 interference: self.interference,
-                process_cpu_ns: None,
+                process_cpu_ns: self.process_cpu_ns,
+                started_at: None,
+                label: None,
+                commit: None,
             },
             futures: self.futures,
             threads,

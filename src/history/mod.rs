@@ -125,7 +125,7 @@ pub(crate) fn report(db: &Path, out: &Path) -> Result<PathBuf> {
 
 /// `git rev-parse HEAD` in the current folder, `unknown` outside a git
 /// work tree (or without git).
-fn current_commit() -> String {
+pub(crate) fn current_commit() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
         .stderr(std::process::Stdio::null())

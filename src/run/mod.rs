@@ -9,6 +9,7 @@ pub(crate) mod interference;
 pub(crate) mod matrix;
 pub(crate) mod producer;
 pub(crate) mod resources;
+pub(crate) mod shard;
 pub(crate) mod workloads;
 
 use std::sync::Arc;
@@ -74,6 +75,7 @@ pub struct RunOptions {
 /// ```
 pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result<RunTrace> {
     let run_id = scenario.run_id(repeat);
+    let started_at = crate::common::time::now_rfc3339();
     let execution = execute(scenario, &run_id, Probe::On, options)?;
     let Recorded {
         origin,
@@ -143,6 +145,9 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
             poll_cpu_time: options.poll_cpu_time,
             interference: execution.measured.interference,
             process_cpu_ns: execution.measured.process_cpu_ns,
+            started_at: Some(started_at),
+            label: None,
+            commit: None,
         },
         futures,
         threads,

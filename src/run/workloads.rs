@@ -33,10 +33,9 @@ pub(crate) const CHANNEL_CAPACITY: usize = 16;
 /// and in time).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// An item of the pipeline: its number and when the source made it.
+/// An item of the pipeline, or a fan_in message: when it was made.
 #[derive(Clone, Copy, Debug)]
 struct Item {
-    seq: u32,
     born: clock::Ticks,
 }
 
@@ -54,6 +53,11 @@ pub(crate) struct Wiring {
     handlers: VecDeque<oneshot::Receiver<Stream>>,
     senders: VecDeque<mpsc::Sender<Item>>,
     receivers: VecDeque<mpsc::Receiver<Item>>,
+    /// fan_in: the channel every sender sends into, and how many senders
+    /// have yet to take their clone (the last takes it, so the receiver
+    /// ends when every sender has).
+    fan_in: Option<mpsc::Sender<Item>>,
+    fan_in_senders: usize,
     lock: Arc<Mutex<()>>,
 }
 
@@ -79,6 +83,17 @@ impl Wiring {
                 wiring.to_handlers.push(tx);
                 wiring.handlers.push_back(rx);
             }
+        }
+        if count(Role::FanInSender) > 0 {
+            // sender1..T → receiver → sink: the shared channel, then the
+            // receiver's to the sink.
+            let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+            wiring.fan_in = Some(tx);
+            wiring.fan_in_senders = count(Role::FanInSender);
+            wiring.receivers.push_back(rx);
+            let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+            wiring.senders.push_back(tx);
+            wiring.receivers.push_back(rx);
         }
         if count(Role::Source) > 0 {
             // source → stage1 → … → stageS → sink: S + 1 channels.
@@ -125,6 +140,19 @@ impl Wiring {
             Role::Ticker => ticker(executor, samples).boxed(),
             Role::Source => source(self.senders.pop_front(), samples).boxed(),
             Role::Stage => {
+                let (rx, tx) = (self.receivers.pop_front(), self.senders.pop_front());
+                stage(rx, tx, work).boxed()
+            }
+            Role::FanInSender => {
+                self.fan_in_senders = self.fan_in_senders.saturating_sub(1);
+                let tx = if self.fan_in_senders == 0 {
+                    self.fan_in.take()
+                } else {
+                    self.fan_in.clone()
+                };
+                source(tx, samples).boxed()
+            }
+            Role::FanInReceiver => {
                 let (rx, tx) = (self.receivers.pop_front(), self.senders.pop_front());
                 stage(rx, tx, work).boxed()
             }
@@ -234,13 +262,12 @@ async fn ticker(executor: ExecutorHandle, samples: u32) {
     }
 }
 
+/// Sends `samples` items, each stamped as the send begins (a wait for room
+/// in a full channel is part of its latency).
 async fn source(tx: Option<mpsc::Sender<Item>>, samples: u32) {
     let Some(tx) = tx else { return };
-    for seq in 0..samples {
-        let item = Item {
-            seq,
-            born: clock::now(),
-        };
+    for _ in 0..samples {
+        let item = Item { born: clock::now() };
         if tx.send(item).await.is_err() {
             return;
         }
@@ -259,12 +286,16 @@ async fn stage(rx: Option<mpsc::Receiver<Item>>, tx: Option<mpsc::Sender<Item>>,
     }
 }
 
-/// Receives the items; the value is each one's end-to-end latency.
+/// Receives the items; the value is each one's end-to-end latency, the
+/// number its place in the order of arrival (a pipeline's items arrive in
+/// the order they were made; fan_in's senders interleave).
 async fn sink(rx: Option<mpsc::Receiver<Item>>) {
     let Some(mut rx) = rx else { return };
+    let mut seq = 0;
     while let Some(item) = rx.recv().await {
         let latency = clock::ticks_to_ns(item.born, clock::now());
-        event(item.seq, item.born, Duration::from_nanos(latency));
+        event(seq, item.born, Duration::from_nanos(latency));
+        seq += 1;
     }
 }
 

@@ -105,6 +105,12 @@ pub const BUILTINS: &[Builtin] = &[
         claims: &["channel_pipeline.in_order"],
     },
     Builtin {
+        name: "fan_in",
+        description: "T senders send small messages at full rate through one bounded channel to a receiver that forwards each to a sink; samples are each message's send → sink latency",
+        build: services::fan_in,
+        claims: &["fan_in.throughput"],
+    },
+    Builtin {
         name: "mutex_contention",
         description: "T tasks take turns on one async mutex, holding it for the light cost; samples are each wait",
         build: services::mutex_contention,

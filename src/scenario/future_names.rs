@@ -35,6 +35,10 @@ pub(crate) const SOURCE: &str = "source";
 pub(crate) const STAGE: &str = "stage";
 /// channel_pipeline's last future.
 pub(crate) const SINK: &str = "sink";
+/// fan_in's senders' prefix.
+pub(crate) const SENDER: &str = "sender";
+/// fan_in's future between the senders and the sink.
+pub(crate) const RECEIVER: &str = "receiver";
 /// mutex_contention's prefix.
 pub(crate) const LOCKER: &str = "locker";
 /// starvation's ticker.

@@ -140,9 +140,15 @@ pub enum Role {
     Source,
     /// channel_pipeline: forwards each item, spending `cost` on it.
     Stage,
-    /// channel_pipeline: receives the items and records each end-to-end
-    /// latency.
+    /// channel_pipeline and fan_in: receives the items and records each
+    /// end-to-end latency, numbered in the order they arrive.
     Sink,
+    /// fan_in: sends `samples` small messages, stamped with their birth,
+    /// at full rate into the channel it shares with the other senders.
+    FanInSender,
+    /// fan_in: receives every sender's messages from the shared channel
+    /// and forwards each to the sink, spending `cost` on it.
+    FanInReceiver,
     /// mutex_contention: `samples` times takes the shared lock, records the
     /// wait, holds it for `cost`, releases it and yields.
     Locker,

@@ -5,7 +5,7 @@
 //! event.
 
 use super::future_names::{
-    CLIENT, HANDLER, HOG, LOCKER, SERVER, SINK, SOURCE, STAGE, TICKER, TIMER,
+    CLIENT, HANDLER, HOG, LOCKER, RECEIVER, SENDER, SERVER, SINK, SOURCE, STAGE, TICKER, TIMER,
 };
 use std::time::Duration;
 
@@ -60,6 +60,22 @@ pub(crate) fn channel_pipeline(p: &JourneyParams) -> Scenario {
     futures.extend(numbered(STAGE, Role::Stage, p.light_cost, p));
     futures.push(FutureSpec::service(SINK, Role::Sink, Duration::ZERO));
     scenario("channel_pipeline", p, futures)
+}
+
+/// `sender1..T` → `receiver` → `sink`: T senders send `samples` small
+/// messages each at full rate through one bounded channel (capacity 16) to
+/// the receiver, which spends the light cost on each and forwards it to
+/// the sink over a second one; the shape of brokers and proxies.
+pub(crate) fn fan_in(p: &JourneyParams) -> Scenario {
+    let messages = p.samples.saturating_mul(p.tasks);
+    let mut futures = numbered(SENDER, Role::FanInSender, Duration::ZERO, p);
+    let mut receiver = FutureSpec::service(RECEIVER, Role::FanInReceiver, p.light_cost);
+    receiver.samples = Some(messages);
+    let mut sink = FutureSpec::service(SINK, Role::Sink, Duration::ZERO);
+    sink.samples = Some(messages);
+    futures.push(receiver);
+    futures.push(sink);
+    scenario("fan_in", p, futures)
 }
 
 /// `locker1..T` taking turns on one `tokio::sync::Mutex`, each holding it

@@ -175,6 +175,15 @@ pub struct RunInfo {
     /// idle ones and exited blocking threads included), ns; `None` where
     /// the clock is missing.
     pub process_cpu_ns: Option<u64>,
+    /// When the run started, RFC 3339 in UTC to the second; `None` where
+    /// unknown (a folder written before runs.csv had it).
+    pub started_at: Option<String>,
+    /// The history label the run was recorded under (`run --record`);
+    /// `None` when it was not recorded.
+    pub label: Option<String>,
+    /// The commit the run was recorded as measuring (`run --record`);
+    /// `None` when it was not recorded.
+    pub commit: Option<String>,
 }
 
 /// One tokio worker's stable runtime metrics over a run.
