@@ -106,7 +106,12 @@ fn charts(history: &History, page_dir: &Path) -> (Vec<Chart>, Counts) {
 /// [`FLAT_PCT`] % of their median.
 fn flat(trend: &Trend) -> bool {
     trend.lines.iter().all(|line| {
-        let mut medians: Vec<f64> = line.points.iter().map(|p| p.2).filter(|m| m.is_finite()).collect();
+        let mut medians: Vec<f64> = line
+            .points
+            .iter()
+            .map(|p| p.2)
+            .filter(|m| m.is_finite())
+            .collect();
         let mid = crate::common::stats::median_f64(&mut medians).unwrap_or(0.0);
         let (lo, hi) = (
             medians.first().copied().unwrap_or(0.0),

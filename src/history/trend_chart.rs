@@ -118,7 +118,12 @@ impl Trend {
             );
         }
         let every = self.ticks.len().div_ceil(60).max(1);
-        for (i, tick) in self.ticks.iter().enumerate().filter(|(i, _)| i % every == 0) {
+        for (i, tick) in self
+            .ticks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % every == 0)
+        {
             let (tx, ty) = (x(i), HEIGHT - BOTTOM + 12.0);
             let name: String = tick.name.chars().take(14).collect();
             let text = format!(
