@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use crate::common::hash::Fnv;
 use crate::compare::{Better, ConfigKey, Unit, future_metrics, run_metrics};
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, FutureRow, HistogramRow, Row, RunRow, read_rows};
@@ -109,7 +110,7 @@ fn record(row: RunRow<'static>, content_id: String, cpu_model: &str) -> RunRecor
         key.scenario, row.cores
     );
     let series = SeriesKey {
-        id: hex(fnv1a(fingerprint.as_bytes()))[..10].to_string(),
+        id: Fnv::default().write(fingerprint.as_bytes()).hex()[..10].to_string(),
         scenario: key.scenario.clone(),
         configuration,
         description: key.to_string(),
@@ -144,7 +145,7 @@ fn optional_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
 /// futures.csv rows as the files hold them (each cell with its column's
 /// name), so the same run gives the same id wherever its folder lies.
 fn content_ids(dir: &Path) -> Result<HashMap<String, String>> {
-    let mut states: HashMap<String, u128> = HashMap::new();
+    let mut states: HashMap<String, Fnv> = HashMap::new();
     for file in [RunRow::FILE, FutureRow::FILE] {
         let path = dir.join(file);
         let mut reader =
@@ -156,46 +157,16 @@ fn content_ids(dir: &Path) -> Result<HashMap<String, String>> {
         for record in reader.records() {
             let record = record.map_err(|e| Error::csv(&path, None, e.to_string()))?;
             let run_id = record.get(0).unwrap_or("").to_string();
-            let state = states.entry(run_id).or_insert(FNV_OFFSET);
-            *state = fnv1a_from(*state, file.as_bytes());
+            let state = states.entry(run_id).or_default();
+            state.write(file.as_bytes());
             for (name, cell) in header.iter().zip(record.iter()) {
-                *state = fnv1a_from(*state, name.as_bytes());
-                *state = fnv1a_from(*state, b"\x1f");
-                *state = fnv1a_from(*state, cell.as_bytes());
-                *state = fnv1a_from(*state, b"\x1e");
+                state
+                    .write(name.as_bytes())
+                    .write(b"\x1f")
+                    .write(cell.as_bytes())
+                    .write(b"\x1e");
             }
         }
     }
-    Ok(states.into_iter().map(|(k, v)| (k, hex(v))).collect())
-}
-
-const FNV_OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-const FNV_PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
-
-fn fnv1a_from(mut state: u128, bytes: &[u8]) -> u128 {
-    for &b in bytes {
-        state ^= u128::from(b);
-        state = state.wrapping_mul(FNV_PRIME);
-    }
-    state
-}
-
-/// FNV-1a, 128 bits.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u128 {
-    fnv1a_from(FNV_OFFSET, bytes)
-}
-
-fn hex(value: u128) -> String {
-    format!("{value:032x}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fnv1a_matches_the_published_vectors() {
-        assert_eq!(hex(fnv1a(b"")), "6c62272e07bb014262b821756295c58d");
-        assert_eq!(hex(fnv1a(b"a")), "d228cb696f1a8caf78912b704e4a8964");
-    }
+    Ok(states.into_iter().map(|(k, v)| (k, v.hex())).collect())
 }
