@@ -362,7 +362,11 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
     for outside in ["<script", "<link", "<img", "src=", "url("] {
         assert!(!html.contains(outside), "{outside}");
     }
-    assert!(!html.replace("http://www.w3.org/2000/svg", "").contains("http"));
+    assert!(
+        !html
+            .replace("http://www.w3.org/2000/svg", "")
+            .contains("http")
+    );
     // Each configuration's makespan is a chart with its change point at
     // l6 and the kernel change as a break; flat metrics are not drawn.
     let charts = html.matches("<figure").count();
@@ -371,8 +375,7 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
     assert_eq!(html.matches("class=\"break\"").count(), 10);
     assert!(html.contains("Change points (10)"));
     // Labels link to their folders, which exist.
-    let link = format!("href=\"../l0\"");
-    assert!(html.contains(&link), "no link to l0's folder");
+    assert!(html.contains("href=\"../l0\""), "no link to l0's folder");
     // Written again over its own page; a folder of someone else's files,
     // or a run's result folder, is refused and left as it was.
     assert!(report(&db, &out).status.success());
@@ -382,7 +385,10 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
     let refused = report(&db, &theirs);
     assert_eq!(refused.status.code(), Some(2));
     assert_eq!(stderr(&refused).lines().count(), 1, "{}", stderr(&refused));
-    assert_eq!(std::fs::read_to_string(theirs.join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(theirs.join("notes.txt")).unwrap(),
+        "mine"
+    );
     assert!(!theirs.join("index.html").exists());
     let run_folder = dir.path().join("l0");
     assert_eq!(report(&db, &run_folder).status.code(), Some(2));
@@ -448,9 +454,9 @@ fn history_report_renders_in_headless_chromium() {
     );
     // The change point's red is on screen.
     assert!(
-        pixels
-            .chunks(channels)
-            .any(|px| px[0] > 0xF0 && (0x60..0x78).contains(&px[1]) && (0x60..0x78).contains(&px[2])),
+        pixels.chunks(channels).any(|px| px[0] > 0xF0
+            && (0x60..0x78).contains(&px[1])
+            && (0x60..0x78).contains(&px[2])),
         "no change-point red in the screenshot"
     );
 }

@@ -69,6 +69,16 @@ impl ChangePoint {
     pub(crate) fn confidence_pct(&self) -> f64 {
         (1.0 - self.p) * 100.0
     }
+
+    /// The confidence for people: `99.87%`, or `>99.99%` where rounding
+    /// would say 100.
+    pub(crate) fn confidence_text(&self) -> String {
+        if self.p < 1e-4 {
+            ">99.99%".to_string()
+        } else {
+            format!("{:.2}%", self.confidence_pct())
+        }
+    }
 }
 
 /// The change points of a series: `labels[i]` holds label `i`'s repeats

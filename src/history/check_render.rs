@@ -72,7 +72,7 @@ fn change_point_list(out: &mut String, check: &Check, history: &History, format:
                 row.metric.clone(),
                 history.labels[*at].name.clone(),
                 format!("{:+.1}%", c.change_pct),
-                format!("{:.2}%", c.confidence_pct()),
+                c.confidence_text(),
             ];
             let line = match format {
                 Format::Markdown => format!(
@@ -92,7 +92,7 @@ fn change_point_list(out: &mut String, check: &Check, history: &History, format:
         }
     }
     let total = all.len();
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|c| std::cmp::Reverse(c.0));
     let _ = writeln!(
         out,
         "\nchange points of these series: {total} (E-Divisive means, Student's t-test, \

@@ -12,9 +12,9 @@ mod zoom;
 
 pub(crate) use html::index_html;
 pub(crate) use latency::latency_svg;
-pub(crate) use svg::escape;
 pub use summary_chart::SummaryAxis;
 pub(crate) use summary_chart::{scenario_summaries, summary_svg};
+pub(crate) use svg::escape;
 pub use timeline::{TimelineView, timeline_svg};
 pub use zoom::parse_zoom;
 
