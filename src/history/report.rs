@@ -391,3 +391,22 @@ fn change_point_table(out: &mut String, charts: &[Chart]) {
         rows.join("")
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_relative_to_the_page() {
+        let page = Path::new("/work/results/history");
+        assert_eq!(
+            relative(Path::new("/work/results/latest/index.html"), page),
+            Path::new("../latest/index.html")
+        );
+        assert_eq!(
+            relative(Path::new("/tmp/run"), page),
+            Path::new("../../../tmp/run")
+        );
+        assert_eq!(absolute(Path::new("/a/./b/../c")), Path::new("/a/c"));
+    }
+}

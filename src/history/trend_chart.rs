@@ -87,13 +87,19 @@ impl Trend {
         self.axes(&mut out, low, high, &x, &y);
         for &b in &self.breaks {
             let bx = x(b) - step / 2.0;
+            // The words go left of a break in the chart's right part.
+            let (tx, anchor) = if bx > WIDTH * 0.75 {
+                (bx - 3.0, "end")
+            } else {
+                (bx + 3.0, "start")
+            };
             let _ = write!(
                 out,
                 "<line class=\"break\" x1=\"{bx:.1}\" x2=\"{bx:.1}\" y1=\"{TOP}\" y2=\"{:.1}\" \
                  stroke=\"#aab3c8\" stroke-dasharray=\"5 4\"><title>the machine changed</title>\
-                 </line><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#aab3c8\">machine changed</text>",
+                 </line><text x=\"{tx:.1}\" y=\"{:.1}\" fill=\"#aab3c8\" \
+                 text-anchor=\"{anchor}\">machine changed</text>",
                 HEIGHT - BOTTOM,
-                bx + 3.0,
                 TOP + 10.0
             );
         }
