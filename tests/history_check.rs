@@ -393,6 +393,14 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
     let run_folder = dir.path().join("l0");
     assert_eq!(report(&db, &run_folder).status.code(), Some(2));
     assert!(!run_folder.join("index.html").exists());
+    // No database, or a file where the folder would go: one line, exit 2.
+    let absent = report(&dir.path().join("absent.sqlite"), &dir.path().join("r2"));
+    assert_eq!(absent.status.code(), Some(2));
+    assert_eq!(stderr(&absent).lines().count(), 1, "{}", stderr(&absent));
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    assert_eq!(report(&db, &file).status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 
 /// Loads the history report in a real headless Chromium and checks the
