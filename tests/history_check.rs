@@ -224,6 +224,12 @@ fn exit_codes_follow_the_verdicts_of_the_newest_label() {
     let text = check(&db, &[]);
     assert_eq!(text.status.code(), Some(1));
     assert!(stdout(&text).contains("regression: "), "{}", stdout(&text));
+    // --all prints every row, as compare --all.
+    let all = stdout(&check(&db, &["--all"]));
+    assert!(
+        all.lines().filter(|l| l.contains(" SAME")).count() > 100,
+        "{all}"
+    );
 }
 
 #[test]

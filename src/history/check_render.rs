@@ -16,14 +16,21 @@ use crate::compare::{Format, markdown_cell};
 const LISTED: usize = 20;
 
 /// The check in `format`.
-pub(crate) fn render(check: &Check, history: &History, db: &Path, format: Format) -> String {
+/// (`all`: every row in text and Markdown, as `compare --all`).
+pub(crate) fn render(
+    check: &Check,
+    history: &History,
+    db: &Path,
+    format: Format,
+    all: bool,
+) -> String {
     match format {
         Format::Json => json_text(check, history, db),
-        _ => table(check, history, db, format),
+        _ => table(check, history, db, format, all),
     }
 }
 
-fn table(check: &Check, history: &History, db: &Path, format: Format) -> String {
+fn table(check: &Check, history: &History, db: &Path, format: Format, all: bool) -> String {
     let label = &history.labels[check.label];
     let mut out = String::new();
     let rule = format!(
@@ -55,7 +62,7 @@ fn table(check: &Check, history: &History, db: &Path, format: Format) -> String 
         );
         return out;
     }
-    out.push_str(&crate::compare::render(&check.comparison, format, false));
+    out.push_str(&crate::compare::render(&check.comparison, format, all));
     change_point_list(&mut out, check, history, format);
     out
 }
