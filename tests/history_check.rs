@@ -224,6 +224,12 @@ fn exit_codes_follow_the_verdicts_of_the_newest_label() {
     let text = check(&db, &[]);
     assert_eq!(text.status.code(), Some(1));
     assert!(stdout(&text).contains("regression: "), "{}", stdout(&text));
+    // --all prints every row, as compare --all.
+    let all = stdout(&check(&db, &["--all"]));
+    assert!(
+        all.lines().filter(|l| l.contains(" SAME")).count() > 100,
+        "{all}"
+    );
 }
 
 #[test]
@@ -375,8 +381,7 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
     assert_eq!(html.matches("class=\"break\"").count(), 10);
     assert!(html.contains("Change points (10)"));
     // Labels link to their folders, which exist.
-    let link = format!("href=\"../l0\"");
-    assert!(html.contains(&link), "no link to l0's folder");
+    assert!(html.contains("href=\"../l0\""), "no link to l0's folder");
     // Written again over its own page; a folder of someone else's files,
     // or a run's result folder, is refused and left as it was.
     assert!(report(&db, &out).status.success());
@@ -394,6 +399,14 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
     let run_folder = dir.path().join("l0");
     assert_eq!(report(&db, &run_folder).status.code(), Some(2));
     assert!(!run_folder.join("index.html").exists());
+    // No database, or a file where the folder would go: one line, exit 2.
+    let absent = report(&dir.path().join("absent.sqlite"), &dir.path().join("r2"));
+    assert_eq!(absent.status.code(), Some(2));
+    assert_eq!(stderr(&absent).lines().count(), 1, "{}", stderr(&absent));
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    assert_eq!(report(&db, &file).status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 
 /// Loads the history report in a real headless Chromium and checks the

@@ -192,6 +192,9 @@ pub(crate) enum HistoryCommand {
         /// Output format (markdown for CI job summaries, json for programs).
         #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(crate::compare::Format::ALL.map(|f| f.as_str())).try_map(|s| s.parse::<crate::compare::Format>()))]
         format: crate::compare::Format,
+        /// Print every row, not only those that moved beyond the threshold.
+        #[arg(long)]
+        all: bool,
         /// The database.
         #[arg(long, value_name = "FILE", default_value = crate::history::DEFAULT_DB)]
         db: PathBuf,

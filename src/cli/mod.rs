@@ -244,12 +244,14 @@ fn history(command: HistoryCommand) -> crate::error::Result<i32> {
             threshold,
             fdr,
             format,
+            all,
             db,
         } => {
             let options = crate::history::CheckOptions {
                 db: &db,
                 label: label.as_deref(),
                 format,
+                all,
                 threshold_pct: threshold,
                 fdr,
             };

@@ -484,3 +484,30 @@ fn nothing_paired(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_reads_back_from_its_spelled_settings() {
+        let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/reference");
+        let rows = crate::export::rows::read_rows::<RunRow<'static>>(&reference).unwrap();
+        assert!(!rows.is_empty());
+        for (_, row) in rows {
+            let key = ConfigKey::of(&row);
+            let spelled: Vec<(&str, String)> = Setting::ALL
+                .iter()
+                .filter_map(|&s| Some((s.as_str(), key.value(s)?)))
+                .collect();
+            let back = ConfigKey::from_spelled(
+                &key.scenario,
+                spelled.iter().map(|(k, v)| (*k, v.as_str())),
+            );
+            assert_eq!(back.as_ref(), Some(&key), "{spelled:?}");
+            assert_eq!(back.unwrap().to_string(), key.to_string());
+        }
+        assert_eq!(ConfigKey::from_spelled("x", [("cores", "2")]), None);
+        assert_eq!(ConfigKey::from_spelled("x", [("workers", "two")]), None);
+    }
+}

@@ -13,20 +13,23 @@
 //!    the repeat, is the unit: builds and days differ by more than the
 //!    processes of one build, and treating repeats as independent across
 //!    labels would call that drift significant.
-//! 2. In a segment of labels (first: all of them), the candidate split is
-//!    the one that maximizes the energy statistic `q̂(τ) = m·n/(m+n) ·
+//! 2. Candidates: in a segment of labels (first: all of them), the split
+//!    that maximizes the energy statistic `q̂(τ) = m·n/(m+n) ·
 //!    (2/(m·n)·Σ|xᵢ−yⱼ| − Σ|xᵢ−xₖ|/C(m,2) − Σ|yⱼ−yₗ|/C(n,2))` over splits
-//!    leaving at least [`MIN_LABELS`] labels on each side: the distance
-//!    between the sides beyond the spread within them, which reacts to a
-//!    shift of the level more than to one outlier label.
-//! 3. The split is a change point when Student's pooled t-test of the
-//!    points on either side gives `p × (splits tried) ≤` [`ALPHA`] — the
-//!    Bonferroni factor pays for having picked the best of the splits, so
-//!    a series without a change raises a false one in at most about
-//!    [`ALPHA`] of cases — and the medians of the two sides' points differ
-//!    by more than the metric's floor.
-//! 4. Each side of a change point is searched again, until no split of any
-//!    segment is a change point.
+//!    leaving at least [`MIN_LABELS`] labels on each side (the distance
+//!    between the sides beyond the spread within them); then each side
+//!    again, down to segments too short to split.
+//! 3. Backward elimination, as Otava prunes its candidates: each
+//!    candidate is tested against its neighbours by Student's pooled
+//!    t-test of the points between the candidate before and the one after;
+//!    the weakest goes while its `p × (splits its segment allows)` — the
+//!    Bonferroni factor pays for having picked the best split, so a series
+//!    without a change raises a false one in about [`ALPHA`] of cases —
+//!    exceeds [`ALPHA`], or its sides' medians differ by no more than the
+//!    metric's floor. Testing against neighbours, not the whole series,
+//!    finds a step up and a step back down that a single split would blur.
+//! 4. Each survivor moves to where, between its neighbours, |t| is
+//!    largest: the likeliest place of one step in normal noise.
 //!
 //! Why not PELT? PELT needs a penalty per change point tuned to the noise
 //! of each metric, and a cost model (normal, usually) of the repeats; the
@@ -59,8 +62,8 @@ pub(crate) struct ChangePoint {
     pub after: f64,
     /// `(after − before) / before`, %.
     pub change_pct: f64,
-    /// Student's p of the split when it was found, times the splits tried
-    /// (at most 1).
+    /// Student's p against its neighbouring change points, times the
+    /// splits their segment allows (at most 1).
     pub p: f64,
 }
 
@@ -68,6 +71,16 @@ impl ChangePoint {
     /// `1 − p`, %: how sure the test is that the level moved.
     pub(crate) fn confidence_pct(&self) -> f64 {
         (1.0 - self.p) * 100.0
+    }
+
+    /// The confidence for people: `99.87%`, or `>99.99%` where rounding
+    /// would say 100.
+    pub(crate) fn confidence_text(&self) -> String {
+        if self.p < 1e-4 {
+            ">99.99%".to_string()
+        } else {
+            format!("{:.2}%", self.confidence_pct())
+        }
     }
 }
 

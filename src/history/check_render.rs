@@ -16,14 +16,21 @@ use crate::compare::{Format, markdown_cell};
 const LISTED: usize = 20;
 
 /// The check in `format`.
-pub(crate) fn render(check: &Check, history: &History, db: &Path, format: Format) -> String {
+/// (`all`: every row in text and Markdown, as `compare --all`).
+pub(crate) fn render(
+    check: &Check,
+    history: &History,
+    db: &Path,
+    format: Format,
+    all: bool,
+) -> String {
     match format {
         Format::Json => json_text(check, history, db),
-        _ => table(check, history, db, format),
+        _ => table(check, history, db, format, all),
     }
 }
 
-fn table(check: &Check, history: &History, db: &Path, format: Format) -> String {
+fn table(check: &Check, history: &History, db: &Path, format: Format, all: bool) -> String {
     let label = &history.labels[check.label];
     let mut out = String::new();
     let rule = format!(
@@ -55,7 +62,7 @@ fn table(check: &Check, history: &History, db: &Path, format: Format) -> String 
         );
         return out;
     }
-    out.push_str(&crate::compare::render(&check.comparison, format, false));
+    out.push_str(&crate::compare::render(&check.comparison, format, all));
     change_point_list(&mut out, check, history, format);
     out
 }
@@ -72,7 +79,7 @@ fn change_point_list(out: &mut String, check: &Check, history: &History, format:
                 row.metric.clone(),
                 history.labels[*at].name.clone(),
                 format!("{:+.1}%", c.change_pct),
-                format!("{:.2}%", c.confidence_pct()),
+                c.confidence_text(),
             ];
             let line = match format {
                 Format::Markdown => format!(
@@ -92,7 +99,7 @@ fn change_point_list(out: &mut String, check: &Check, history: &History, format:
         }
     }
     let total = all.len();
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|c| std::cmp::Reverse(c.0));
     let _ = writeln!(
         out,
         "\nchange points of these series: {total} (E-Divisive means, Student's t-test, \

@@ -106,27 +106,30 @@ struct Cell {
 /// Reads the whole history.
 pub(crate) fn history(conn: &Connection, db: &Path) -> Result<History> {
     let err = |e: rusqlite::Error| sqlite(db, &e);
-    let mut out = History {
-        labels: Vec::new(),
-        series: all_series(conn)
-            .map_err(err)?
-            .into_iter()
-            .map(|info| Series {
-                config: config_of(&info),
-                info,
-                metrics: Vec::new(),
-                points: Vec::new(),
-            })
-            .collect(),
-    };
-    let series_at: HashMap<String, usize> = out
-        .series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.info.id.clone(), i))
+    let series: Vec<Series> = all_series(conn)
+        .map_err(err)?
+        .into_iter()
+        .map(|info| Series {
+            config: config_of(&info),
+            info,
+            metrics: Vec::new(),
+            points: Vec::new(),
+        })
         .collect();
-    let mut labels_at: HashMap<String, usize> = HashMap::new();
-    let mut points_at: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut builder = Builder {
+        series_at: series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.info.id.clone(), i))
+            .collect(),
+        out: History {
+            labels: Vec::new(),
+            series,
+        },
+        labels_at: HashMap::new(),
+        points_at: HashMap::new(),
+        last_run: None,
+    };
     let mut statement = conn
         .prepare(
             "SELECT r.run_key, r.series_id, r.label, r.commit_sha, r.source, \
@@ -150,25 +153,45 @@ pub(crate) fn history(conn: &Connection, db: &Path) -> Result<History> {
             })
         })
         .map_err(err)?;
-    let mut last_run = None;
     for cell in rows {
-        let cell = cell.map_err(err)?;
-        let Some(&s) = series_at.get(&cell.series) else {
-            continue;
+        builder.add(cell.map_err(err)?);
+    }
+    let mut out = builder.out;
+    for series in &mut out.series {
+        series.points.sort_by_key(|p| p.label);
+    }
+    Ok(out)
+}
+
+/// The history as its cells arrive, in run order.
+struct Builder {
+    out: History,
+    series_at: HashMap<String, usize>,
+    labels_at: HashMap<String, usize>,
+    /// (series, label) → the point's index in the series.
+    points_at: HashMap<(usize, usize), usize>,
+    last_run: Option<i64>,
+}
+
+impl Builder {
+    fn add(&mut self, cell: Cell) {
+        let Some(&s) = self.series_at.get(&cell.series) else {
+            return;
         };
-        let label = *labels_at.entry(cell.label.clone()).or_insert_with(|| {
-            out.labels.push(Label {
+        let labels = &mut self.out.labels;
+        let label = *self.labels_at.entry(cell.label.clone()).or_insert_with(|| {
+            labels.push(Label {
                 name: cell.label.clone(),
                 commit: cell.commit.clone(),
                 sources: Vec::new(),
             });
-            out.labels.len() - 1
+            labels.len() - 1
         });
-        if !out.labels[label].sources.contains(&cell.source) {
-            out.labels[label].sources.push(cell.source.clone());
+        if !labels[label].sources.contains(&cell.source) {
+            labels[label].sources.push(cell.source.clone());
         }
-        let series = &mut out.series[s];
-        let p = *points_at.entry((s, label)).or_insert_with(|| {
+        let series = &mut self.out.series[s];
+        let p = *self.points_at.entry((s, label)).or_insert_with(|| {
             series.points.push(Point {
                 label,
                 runs: Vec::new(),
@@ -177,12 +200,12 @@ pub(crate) fn history(conn: &Connection, db: &Path) -> Result<History> {
         });
         let m = metric_index(series, &cell);
         let point = &mut series.points[p];
-        if last_run != Some(cell.run) {
+        if self.last_run != Some(cell.run) {
             point.runs.push(Run {
                 disturbed: cell.disturbed,
                 values: Vec::new(),
             });
-            last_run = Some(cell.run);
+            self.last_run = Some(cell.run);
         }
         let run = point.runs.last_mut().expect("pushed above");
         if run.values.len() <= m {
@@ -190,10 +213,6 @@ pub(crate) fn history(conn: &Connection, db: &Path) -> Result<History> {
         }
         run.values[m] = Some(cell.value);
     }
-    for series in &mut out.series {
-        series.points.sort_by_key(|p| p.label);
-    }
-    Ok(out)
 }
 
 /// The index of the cell's metric in its series, added when new.

@@ -96,6 +96,8 @@ pub(crate) struct CheckOptions<'a> {
     pub label: Option<&'a str>,
     /// The output format.
     pub format: crate::compare::Format,
+    /// Every row in text and Markdown, not only those that moved.
+    pub all: bool,
     /// `compare`'s threshold, %.
     pub threshold_pct: f64,
     /// `compare`'s false-discovery rate.
@@ -112,7 +114,7 @@ pub(crate) fn check(options: &CheckOptions<'_>) -> Result<(String, i32)> {
         fdr: options.fdr,
     };
     let checked = check::check(&history, options.label, rules, options.db)?;
-    let text = check_render::render(&checked, &history, options.db, options.format);
+    let text = check_render::render(&checked, &history, options.db, options.format, options.all);
     Ok((text, checked.exit_code()))
 }
 

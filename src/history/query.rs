@@ -83,7 +83,7 @@ fn plural(n: u64) -> &'static str {
 fn labels(conn: &Connection) -> rusqlite::Result<Vec<Label>> {
     let mut statement = conn.prepare(
         "SELECT label, group_concat(DISTINCT commit_sha), min(added_at), count(*) \
-         FROM runs GROUP BY label ORDER BY min(added_at), label",
+         FROM runs GROUP BY label ORDER BY min(run_key)",
     )?;
     statement
         .query_map([], |r| {

@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::change_points::{ALPHA, change_points};
 use super::load::{History, Series};
-use super::trend_chart::{Line, Tick, Trend};
+use super::trend_chart::{Dots, Line, Tick, Trend};
 use crate::error::{Error, Result};
 use crate::render::escape;
 
@@ -56,23 +56,16 @@ pub(crate) fn write(history: &History, db: &Path, out: &Path) -> Result<PathBuf>
     }
     let folder = crate::export::ResultFolder::create(out)?;
     let page_dir = absolute(folder.target());
-    let (charts, counts) = charts(history, &page_dir);
-    let html = page(history, db, &charts, &counts);
+    let ticks = ticks(history, &page_dir);
+    let (charts, counts) = charts(history, &ticks);
+    let html = page(history, db, &charts, &counts, &page_dir);
     let path = folder.path().join("index.html");
     std::fs::write(&path, html).map_err(|e| Error::io(&path, e))?;
     Ok(folder.commit()?.join("index.html"))
 }
 
 /// Every chart worth showing, by configuration then metric.
-fn charts(history: &History, page_dir: &Path) -> (Vec<Chart>, Counts) {
-    let ticks: Vec<Tick> = history
-        .labels
-        .iter()
-        .map(|l| Tick {
-            name: l.name.clone(),
-            href: l.sources.iter().find_map(|s| link(s, page_dir)),
-        })
-        .collect();
+fn charts(history: &History, ticks: &[Tick]) -> (Vec<Chart>, Counts) {
     let mut groups: BTreeMap<&crate::compare::ConfigKey, Vec<&Series>> = BTreeMap::new();
     for s in &history.series {
         groups.entry(&s.config).or_default().push(s);
@@ -89,7 +82,7 @@ fn charts(history: &History, page_dir: &Path) -> (Vec<Chart>, Counts) {
             }
         }
         for metric in metrics {
-            match chart(group, metric, &ticks) {
+            match chart(group, metric, ticks) {
                 Some(c) if c.change_points > 0 || !flat(&c.trend) => {
                     counts.shown += 1;
                     out.push(c);
@@ -102,6 +95,51 @@ fn charts(history: &History, page_dir: &Path) -> (Vec<Chart>, Counts) {
     (out, counts)
 }
 
+/// Every label, linked to the first of its result folders that still
+/// exists.
+fn ticks(history: &History, page_dir: &Path) -> Vec<Tick> {
+    history
+        .labels
+        .iter()
+        .map(|l| Tick {
+            name: l.name.clone(),
+            href: l.sources.iter().find_map(|s| link(s, page_dir)),
+        })
+        .collect()
+}
+
+/// The labels in order: commit, and each result folder (a link where it
+/// still exists).
+fn label_table(out: &mut String, history: &History, page_dir: &Path) {
+    let rows: Vec<String> = history
+        .labels
+        .iter()
+        .map(|l| {
+            let folders: Vec<String> = l
+                .sources
+                .iter()
+                .map(|s| match link(s, page_dir) {
+                    Some(href) => format!("<a href=\"{}\">{}</a>", escape(&href), escape(s)),
+                    None => format!("{} <span class=\"muted\">(gone)</span>", escape(s)),
+                })
+                .collect();
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&l.name),
+                escape(&l.commit),
+                folders.join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "<details><summary>Labels ({}), in the order they were first added</summary><table>\
+         <tr><th>label</th><th>commit</th><th>result folders</th></tr>{}</table></details>",
+        rows.len(),
+        rows.join("")
+    );
+}
+
 /// Whether the label medians of every line span at most the floor or
 /// [`FLAT_PCT`] % of their median.
 fn flat(trend: &Trend) -> bool {
@@ -109,7 +147,7 @@ fn flat(trend: &Trend) -> bool {
         let mut medians: Vec<f64> = line
             .points
             .iter()
-            .map(|p| p.2)
+            .map(|d| d.median)
             .filter(|m| m.is_finite())
             .collect();
         let mid = crate::common::stats::median_f64(&mut medians).unwrap_or(0.0);
@@ -152,8 +190,8 @@ fn chart(group: &[&Series], metric: &str, all_ticks: &[Tick]) -> Option<Chart> {
             continue;
         };
         let line = line(s, m, &x_of);
-        for (x, _, _) in &line.points {
-            machines[*x].push(k);
+        for d in &line.points {
+            machines[d.x].push(k);
         }
         lines.push(line);
     }
@@ -199,7 +237,11 @@ fn line(s: &Series, m: usize, x_of: &dyn Fn(usize) -> usize) -> Line {
         if !clean.is_empty() {
             judged.push((x_of(p.label), std::mem::take(&mut clean)));
         }
-        points.push((x_of(p.label), runs, median));
+        points.push(Dots {
+            x: x_of(p.label),
+            runs,
+            median,
+        });
     }
     let values: Vec<Vec<f64>> = judged.iter().map(|(_, v)| v.clone()).collect();
     let change_points = change_points(&values, floor)
@@ -272,7 +314,13 @@ figure{margin:6px 0 18px}figure svg{width:100%;height:auto;display:block;border-
 "#;
 
 /// The page.
-fn page(history: &History, db: &Path, charts: &[Chart], counts: &Counts) -> String {
+fn page(
+    history: &History,
+    db: &Path,
+    charts: &[Chart],
+    counts: &Counts,
+    page_dir: &Path,
+) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -292,6 +340,7 @@ fn page(history: &History, db: &Path, charts: &[Chart], counts: &Counts) -> Stri
         counts.single
     );
     change_point_table(&mut out, charts);
+    label_table(&mut out, history, page_dir);
     let mut last = "";
     for (i, c) in charts.iter().enumerate() {
         if c.configuration != last {
@@ -319,12 +368,12 @@ fn change_point_table(out: &mut String, charts: &[Chart]) {
                 l.change_points.iter().map(move |(x, p)| {
                     format!(
                         "<tr><td><a href=\"#chart{i}\">{}</a></td><td>{}</td><td>{}</td>\
-                         <td>{:+.1} %</td><td>{:.2} %</td></tr>",
+                         <td>{:+.1} %</td><td>{}</td></tr>",
                         escape(&c.configuration),
                         escape(&c.metric),
                         escape(&c.trend.ticks[*x].name),
                         p.change_pct,
-                        p.confidence_pct()
+                        p.confidence_text()
                     )
                 })
             })
@@ -341,4 +390,23 @@ fn change_point_table(out: &mut String, charts: &[Chart]) {
         rows.len(),
         rows.join("")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_relative_to_the_page() {
+        let page = Path::new("/work/results/history");
+        assert_eq!(
+            relative(Path::new("/work/results/latest/index.html"), page),
+            Path::new("../latest/index.html")
+        );
+        assert_eq!(
+            relative(Path::new("/tmp/run"), page),
+            Path::new("../../../tmp/run")
+        );
+        assert_eq!(absolute(Path::new("/a/./b/../c")), Path::new("/a/c"));
+    }
 }

@@ -31,13 +31,22 @@ pub(crate) struct Tick {
     pub href: Option<String>,
 }
 
+/// One label's dots of a line.
+pub(crate) struct Dots {
+    /// The label's x index.
+    pub x: usize,
+    /// Each run's (value, disturbed).
+    pub runs: Vec<(f64, bool)>,
+    /// The median of the undisturbed runs (NaN: none).
+    pub median: f64,
+}
+
 /// One machine's values in the chart.
 pub(crate) struct Line {
     /// The machine, for the legend.
     pub machine: String,
-    /// Per label it has (x index): each run's (value, disturbed), and the
-    /// median of the undisturbed ones.
-    pub points: Vec<(usize, Vec<(f64, bool)>, f64)>,
+    /// Per label it has.
+    pub points: Vec<Dots>,
     /// Its change points, at the x index of the first label after.
     pub change_points: Vec<(usize, ChangePoint)>,
 }
@@ -60,7 +69,7 @@ impl Trend {
         let values = self
             .lines
             .iter()
-            .flat_map(|l| l.points.iter().flat_map(|(_, v, _)| v.iter().map(|p| p.0)));
+            .flat_map(|l| l.points.iter().flat_map(|d| d.runs.iter().map(|p| p.0)));
         let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
@@ -78,13 +87,19 @@ impl Trend {
         self.axes(&mut out, low, high, &x, &y);
         for &b in &self.breaks {
             let bx = x(b) - step / 2.0;
+            // The words go left of a break in the chart's right part.
+            let (tx, anchor) = if bx > WIDTH * 0.75 {
+                (bx - 3.0, "end")
+            } else {
+                (bx + 3.0, "start")
+            };
             let _ = write!(
                 out,
                 "<line class=\"break\" x1=\"{bx:.1}\" x2=\"{bx:.1}\" y1=\"{TOP}\" y2=\"{:.1}\" \
                  stroke=\"#aab3c8\" stroke-dasharray=\"5 4\"><title>the machine changed</title>\
-                 </line><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#aab3c8\">machine changed</text>",
+                 </line><text x=\"{tx:.1}\" y=\"{:.1}\" fill=\"#aab3c8\" \
+                 text-anchor=\"{anchor}\">machine changed</text>",
                 HEIGHT - BOTTOM,
-                bx + 3.0,
                 TOP + 10.0
             );
         }
@@ -150,7 +165,15 @@ impl Trend {
     ) {
         let spread = (step * 0.5).min(12.0);
         let mut path = String::new();
-        for (i, values, median) in &line.points {
+        // Dots in two groups that carry their style: the undisturbed
+        // filled, the disturbed hollow.
+        let mut dots = [String::new(), String::new()];
+        for Dots {
+            x: i,
+            runs: values,
+            median,
+        } in &line.points
+        {
             let count = values.len().max(1) as f64;
             for (k, &(v, disturbed)) in values.iter().enumerate() {
                 let dx = if count > 1.0 {
@@ -158,11 +181,9 @@ impl Trend {
                 } else {
                     0.0
                 };
-                let fill = if disturbed { "none" } else { color };
                 let _ = write!(
-                    out,
-                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"{fill}\" stroke=\"{color}\" \
-                     stroke-width=\"0.8\" fill-opacity=\"0.55\"/>",
+                    dots[usize::from(disturbed)],
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\"/>",
                     x(*i) + dx,
                     y(v)
                 );
@@ -179,22 +200,30 @@ impl Trend {
         }
         let _ = write!(
             out,
+            "<g class=\"repeats\" fill=\"{color}\" fill-opacity=\"0.55\" stroke=\"{color}\" \
+             stroke-width=\"0.8\">{}</g><g class=\"disturbed\" fill=\"none\" stroke=\"{color}\" \
+             stroke-width=\"0.8\">{}<title>disturbed runs</title></g>",
+            dots[0], dots[1]
+        );
+        let _ = write!(
+            out,
             "<path class=\"median\" d=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.6\"/>"
         );
         for (i, c) in &line.change_points {
             let cx = x(*i) - step / 2.0;
-            let text = format!("{:+.1}% ({:.1}%)", c.change_pct, c.confidence_pct());
+            let text = format!("{:+.1}% ({})", c.change_pct, c.confidence_text());
             let _ = write!(
                 out,
                 "<g class=\"change-point\"><title>change point before label {}: {} → {}, \
-                 {:+.1} %, confidence {:.2} %</title><line x1=\"{cx:.1}\" x2=\"{cx:.1}\" \
+                 {:+.1} %, confidence {} (p {:.2e})</title><line x1=\"{cx:.1}\" x2=\"{cx:.1}\" \
                  y1=\"{TOP}\" y2=\"{:.1}\" stroke=\"{CHANGE}\" stroke-width=\"2\"/>\
                  <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{CHANGE}\" font-weight=\"600\">{}</text></g>",
                 escape(&self.ticks[*i].name),
                 escape(&format_value(self.unit, c.before)),
                 escape(&format_value(self.unit, c.after)),
                 c.change_pct,
-                c.confidence_pct(),
+                c.confidence_text(),
+                c.p,
                 HEIGHT - BOTTOM,
                 cx + 3.0,
                 TOP - 8.0,
