@@ -55,8 +55,9 @@ fn table(check: &Check, history: &History, db: &Path, format: Format, all: bool)
     if check.comparison.rows.is_empty() {
         let _ = writeln!(
             out,
-            "nothing to judge: no configuration of label {} has an earlier label on the same \
-             machine ({} configuration(s) new)",
+            "nothing to judge: no configuration of label {} has an undisturbed run of an earlier \
+             label on the same machine ({} configuration(s) first seen at this label; the earlier \
+             runs of any other were all disturbed)",
             label.name,
             check.comparison.only_in_new.len()
         );

@@ -59,7 +59,9 @@ pub(crate) fn add(options: &AddOptions<'_>) -> Result<Vec<String>> {
     let mut conn = db::open(options.db)?;
     let mut lines = Vec::new();
     for (dir, records) in folders {
-        let (added, present) = store::add(&mut conn, options.db, dir, &records, &stamp)?;
+        // Stored absolute, so the report's links hold wherever it is run.
+        let source = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let (added, present) = store::add(&mut conn, options.db, &source, &records, &stamp)?;
         lines.push(format!(
             "{}: {added} run{} added, {present} already present (label {})",
             dir.display(),
