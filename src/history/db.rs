@@ -1,5 +1,5 @@
 //! The database file: checked before anything writes to it, created on
-//! first use, one schema version.
+//! first use, migrated forward from an older schema in one transaction.
 //!
 //! A file is pollscope's when SQLite reads it, its `application_id` is
 //! [`APPLICATION_ID`] and its `meta` table says so. Anything else — a text
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 pub(crate) const APPLICATION_ID: i32 = 0x504F_4C4C;
 
 /// The schema this pollscope writes (`PRAGMA user_version`).
-pub(crate) const SCHEMA_VERSION: i32 = 1;
+pub(crate) const SCHEMA_VERSION: i32 = 2;
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -63,7 +63,8 @@ CREATE TABLE runs (
     events INTEGER,
     events_per_s REAL,
     process_cpu_ns INTEGER,
-    cpu_per_event_ns INTEGER
+    cpu_per_event_ns INTEGER,
+    started_at TEXT
 );
 CREATE INDEX runs_by_series ON runs(series_id);
 CREATE INDEX runs_by_label ON runs(label);
@@ -85,11 +86,9 @@ CREATE TABLE histograms (
     run_key INTEGER NOT NULL REFERENCES runs(run_key),
     future TEXT NOT NULL,
     metric TEXT NOT NULL,
-    percentile REAL NOT NULL,
-    value_ns INTEGER NOT NULL,
-    count INTEGER NOT NULL
-);
-CREATE INDEX histograms_by_run ON histograms(run_key);
+    points TEXT NOT NULL,
+    PRIMARY KEY (run_key, future, metric)
+) WITHOUT ROWID;
 CREATE TABLE findings (
     run_key INTEGER NOT NULL REFERENCES runs(run_key),
     claim TEXT NOT NULL,
@@ -121,11 +120,53 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
             tx.execute_batch(&schema_script())
                 .map_err(|e| sqlite(path, &e))?;
         }
-        (APPLICATION_ID, version, _) if version <= SCHEMA_VERSION => {}
+        (APPLICATION_ID, version, _) if version < SCHEMA_VERSION => {
+            migrate(&tx, version).map_err(|e| sqlite(path, &e))?;
+        }
+        (APPLICATION_ID, SCHEMA_VERSION, _) => {}
         _ => return Err(refuse(path, "not a pollscope history database")),
     }
     tx.commit().map_err(|e| sqlite(path, &e))?;
     Ok(conn)
+}
+
+/// Each schema version's step from the one before, in order: index 0
+/// takes version 1 to 2.
+const MIGRATIONS: [&str; 1] = [
+    // 2: a histogram is one row, its points a JSON array of
+    // [percentile, value_ns, count] (about a third of the size of a row
+    // per point); runs gain runs.csv's `started_at`.
+    "
+CREATE TABLE histograms_v2 (
+    run_key INTEGER NOT NULL REFERENCES runs(run_key),
+    future TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    points TEXT NOT NULL,
+    PRIMARY KEY (run_key, future, metric)
+) WITHOUT ROWID;
+INSERT INTO histograms_v2 (run_key, future, metric, points)
+    SELECT run_key, future, metric, json_group_array(json_array(percentile, value_ns, count))
+    FROM (SELECT * FROM histograms ORDER BY run_key, future, metric, rowid)
+    GROUP BY run_key, future, metric;
+DROP INDEX histograms_by_run;
+DROP TABLE histograms;
+ALTER TABLE histograms_v2 RENAME TO histograms;
+ALTER TABLE runs ADD COLUMN started_at TEXT;
+",
+];
+
+/// Migrates a history of schema `from` to [`SCHEMA_VERSION`] inside the
+/// caller's transaction: all steps land, or none.
+fn migrate(tx: &rusqlite::Transaction<'_>, from: i32) -> rusqlite::Result<()> {
+    for version in from..SCHEMA_VERSION {
+        let step = usize::try_from(version - 1).unwrap_or(0);
+        tx.execute_batch(MIGRATIONS[step])?;
+    }
+    tx.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+        [SCHEMA_VERSION.to_string()],
+    )?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
 }
 
 /// The checks [`open`] makes before writing, without writing: whether
@@ -282,4 +323,65 @@ fn refuse(path: &Path, why: &str) -> Error {
 /// An SQLite error on the file, as one line naming it.
 pub(crate) fn sqlite(path: &Path, e: &rusqlite::Error) -> Error {
     Error::bad_input(format!("{}: {e}", crate::error::shown_path(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history of schema 1 with one run and one histogram of two
+    /// points: the tables `migrate` reads and changes.
+    fn version_1(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('format', '{FORMAT}'), ('schema_version', '1');
+             CREATE TABLE runs (run_key INTEGER PRIMARY KEY, run_id TEXT NOT NULL);
+             INSERT INTO runs VALUES (1, 'a-r0');
+             CREATE TABLE histograms (run_key INTEGER NOT NULL, future TEXT NOT NULL,
+                 metric TEXT NOT NULL, percentile REAL NOT NULL, value_ns INTEGER NOT NULL,
+                 count INTEGER NOT NULL);
+             CREATE INDEX histograms_by_run ON histograms(run_key);
+             INSERT INTO histograms VALUES (1, 'fut0', 'poll_duration', 0.0, 80, 1),
+                 (1, 'fut0', 'poll_duration', 99.9, 1500, 20);
+             PRAGMA application_id = {APPLICATION_ID};
+             PRAGMA user_version = 1;"
+        ))
+        .unwrap();
+    }
+
+    #[test]
+    fn a_version_1_history_migrates_forward_in_one_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        version_1(&path);
+        let conn = open(&path).unwrap();
+        let version: i32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let points: String = conn
+            .query_row(
+                "SELECT points FROM histograms WHERE future = 'fut0'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(points, "[[0.0,80,1],[99.9,1500,20]]");
+        let started: Option<String> = conn
+            .query_row("SELECT started_at FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(started, None);
+        let recorded: String = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(recorded, SCHEMA_VERSION.to_string());
+        // A second open finds nothing to do.
+        drop(conn);
+        open(&path).unwrap();
+    }
 }

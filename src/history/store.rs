@@ -87,18 +87,10 @@ fn insert(
         metric.execute(params![id, name, unit.as_str(), better.as_str(), value])?;
     }
     let mut histogram = tx.prepare_cached(
-        "INSERT INTO histograms (run_key, future, metric, percentile, value_ns, count) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO histograms (run_key, future, metric, points) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for h in &record.histograms {
-        histogram.execute(params![
-            id,
-            h.future,
-            h.metric,
-            h.percentile,
-            h.value_ns,
-            h.count
-        ])?;
+    for ((future, metric), points) in histogram_points(record) {
+        histogram.execute(params![id, future, metric, points])?;
     }
     let mut finding = tx.prepare_cached(
         "INSERT INTO findings (run_key, claim, verdict, reason, evidence) \
@@ -128,9 +120,10 @@ fn insert_run(
         "INSERT INTO runs (content_id, series_id, label, commit_sha, added_at, source, run_id, \
          scenario, repeat, tokio_version, smol_version, pollscope_version, kernel, cpu_model, \
          cores, calibration, makespan_us, lower_bound_us, efficiency, other_cpu_pct, steal_pct, \
-         idle_pct, disturbed, events, events_per_s, process_cpu_ns, cpu_per_event_ns) \
+         idle_pct, disturbed, events, events_per_s, process_cpu_ns, cpu_per_event_ns, \
+         started_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
     )?
     .execute(params![
         record.content_id,
@@ -159,7 +152,38 @@ fn insert_run(
         r.events,
         r.events_per_s,
         r.process_cpu_ns,
-        r.cpu_per_event_ns
+        r.cpu_per_event_ns,
+        r.started_at
     ])?;
     Ok(())
+}
+
+/// Each (future, metric) histogram of the run as the JSON array of its
+/// `[percentile, value_ns, count]` points, in the file's order.
+fn histogram_points(record: &RunRecord) -> Vec<((&str, &str), String)> {
+    let mut grouped: std::collections::BTreeMap<(&str, &str), Vec<serde_json::Value>> =
+        std::collections::BTreeMap::new();
+    for h in &record.histograms {
+        grouped
+            .entry((h.future.as_ref(), h.metric.as_ref()))
+            .or_default()
+            .push(serde_json::json!([
+                percentile(h.percentile),
+                h.value_ns,
+                h.count
+            ]));
+    }
+    grouped
+        .into_iter()
+        .map(|(key, points)| (key, serde_json::Value::Array(points).to_string()))
+        .collect()
+}
+
+/// A percentile as JSON, whole ones without a fraction (`10`, `99.9`).
+fn percentile(p: f64) -> serde_json::Value {
+    if p.fract() == 0.0 && p.abs() < 1e15 {
+        serde_json::Value::from(p as i64)
+    } else {
+        serde_json::Value::from(p)
+    }
 }
