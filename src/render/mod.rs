@@ -3,11 +3,13 @@
 //! self-contained HTML report.
 
 mod html;
+mod intro;
 mod latency;
 mod palette;
 mod summary_chart;
 mod svg;
 mod timeline;
+mod values;
 mod zoom;
 
 pub(crate) use html::index_html;

@@ -7,7 +7,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, run_colors, tick};
-use super::svg::{bar, dot, escape, scope_class};
+use super::svg::{
+    NUMBER_MIN_WIDTH, NUMBER_STYLE, bar, dot, escape, hatches, scope_class, thread_number,
+};
+use super::values::{TimeAxis, ValueScale, service_events};
 use crate::analysis::RunResult;
 use crate::common::duration::human_ns;
 use crate::scenario::Placement;
@@ -155,6 +158,16 @@ impl Frame {
     }
 }
 
+impl TimeAxis for Frame {
+    fn x_of(&self, ns: u64) -> f64 {
+        self.x(ns)
+    }
+
+    fn span(&self) -> (u64, u64) {
+        (self.t0, self.t1)
+    }
+}
+
 /// The timeline of `result` as an SVG document.
 pub fn timeline_svg(result: &RunResult, view: TimelineView) -> String {
     let (t0, t1) = view.window(result);
@@ -210,14 +223,20 @@ fn draw_axes(
 ) -> Frame {
     let trace = &result.trace;
     let rows = trace.futures.len().max(1);
+    let has_values = trace.futures.iter().any(|f| ValueScale::of(f).is_some());
     let (divisor, unit) = if t1 - t0 <= 20_000_000 {
         (1e3, "µs")
     } else {
         (1e6, "ms")
     };
+    // The window in the axis's unit, so title and axis read alike.
     let window_note = match view {
         TimelineView::Whole => String::new(),
-        _ => format!(" ({} – {})", human_ns(t0), human_ns(t1)),
+        _ => format!(
+            " ({} – {} {unit})",
+            round_to_axis(t0 as f64 / divisor),
+            round_to_axis(t1 as f64 / divisor)
+        ),
     };
     let title = format!(
         "{}{window_note} — makespan {}{}",
@@ -237,6 +256,7 @@ fn draw_axes(
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(120)
+        .right_y_label_area_size(if has_values { 64 } else { 0 })
         .build_cartesian_2d(t0 as f64 / divisor..t1 as f64 / divisor, 0f64..rows as f64)
         .expect("drawing into a string");
     house_style(&mut chart.configure_mesh())
@@ -270,6 +290,16 @@ fn draw_axes(
     frame
 }
 
+/// A window bound in the axis's unit, to a precision the axis can show:
+/// whole units from 100 on, else three significant digits.
+fn round_to_axis(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        tick(&format!("{v:.3}").parse::<f64>().unwrap_or(v)).chars().take(5).collect()
+    }
+}
+
 /// One legend entry: a swatch and its text.
 enum Swatch {
     /// A bar in a colour.
@@ -280,6 +310,10 @@ enum Swatch {
     Strip,
     /// A half-transparent bar: a partly busy pixel of the whole view.
     Faded,
+    /// A hatched bar: off-CPU time.
+    Hatched,
+    /// A service event: a whisker and a dot.
+    Event,
 }
 
 fn legend_columns() -> usize {
@@ -308,14 +342,24 @@ fn legend_entries(
             (Swatch::Fill(color), format!("{label}{tid}"))
         })
         .collect();
-    entries.push((Swatch::Dot, "sample (height = its value)".into()));
+    if trace.futures.iter().any(|f| !f.kind.is_service()) {
+        entries.push((Swatch::Dot, "sample (height = its value)".into()));
+    }
+    if trace.futures.iter().any(|f| f.kind.is_service()) {
+        entries.push((
+            Swatch::Event,
+            "event; line: its latency".into(),
+        ));
+    }
     if trace.futures.iter().any(|f| f.kind.steps_off_task()) {
         entries.push((Swatch::Strip, "async side's polls (off-task row)".into()));
     }
+    entries.push((
+        Swatch::Hatched,
+        "hatched: off-CPU share".into(),
+    ));
     if view == TimelineView::Whole {
         entries.push((Swatch::Faded, "faded: pixel partly busy".into()));
-    } else {
-        entries.push((Swatch::Faded, "faded part of a bar: off CPU".into()));
     }
     entries
 }
@@ -340,6 +384,18 @@ fn legend_layer(out: &mut String, entries: &[(Swatch, String)], top: f64) {
                 r#"<rect x="{x}" y="{}" width="14" height="12" fill="{fg}" fill-opacity="0.35"/>"#,
                 y - 6.0
             ),
+            Swatch::Hatched => write!(
+                out,
+                r#"<rect x="{x}" y="{}" width="14" height="5" fill="none" stroke="{fg}" stroke-dasharray="2 2"/><rect x="{x}" y="{}" width="14" height="7" fill="{fg}"/>"#,
+                y - 6.0,
+                y - 1.0
+            ),
+            Swatch::Event => write!(
+                out,
+                r#"<line class="w" x1="{x}" x2="{}" y1="{y}" y2="{y}"/><circle class="sd" cx="{}" cy="{y}" r="3"/>"#,
+                x + 12.0,
+                x + 12.0
+            ),
             Swatch::Strip => write!(
                 out,
                 r#"<rect x="{x}" y="{y}" width="14" height="4" fill="{fg}"/>"#
@@ -362,8 +418,7 @@ fn legend_layer(out: &mut String, entries: &[(Swatch, String)], top: f64) {
 }
 
 /// The dots' style: white with a dark outline, readable on any bar.
-const DOT_STYLE: &str =
-    ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}rect.off{fill-opacity:0.35}";
+const DOT_STYLE: &str = ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}.w{stroke:#ffffff;stroke-opacity:0.75;stroke-width:1.2}";
 
 /// Bars and dots, written directly: per row a group of poll bars
 /// (`<g class="p">`), of off-task step bars (`k`) and of sample dots (`s`);
@@ -371,13 +426,17 @@ const DOT_STYLE: &str =
 fn data_layer(result: &RunResult, view: TimelineView, frame: &Frame) -> String {
     let trace = &result.trace;
     let scope = scope_class(&trace.info.run_id);
+    let tag = if view.detailed() { "vz" } else { "vw" };
+    let colors = run_colors(&trace.threads);
+    let (defs, hatch_rules) = hatches(&colors, &scope, tag);
     let mut out = format!(
-        r#"<g class="data {scope}" data-from-ns="{}" data-to-ns="{}"><style>{DOT_STYLE}"#,
+        r#"<g class="data {scope} {tag}" data-from-ns="{}" data-to-ns="{}">{defs}<style>{DOT_STYLE}{NUMBER_STYLE}"#,
         frame.t0, frame.t1
     );
-    for (t, c) in run_colors(&trace.threads).into_iter().enumerate() {
+    for (t, c) in colors.into_iter().enumerate() {
         let _ = write!(out, ".{scope} .t{t}{{fill:{}}}", hex(c));
     }
+    out.push_str(&hatch_rules);
     out.push_str("</style>");
     let labels = thread_labels(&trace.threads);
     for (i, future) in trace.futures.iter().enumerate() {
@@ -485,21 +544,19 @@ impl RowDrawer<'_> {
     }
 
     /// A dot per sample at the middle of its step, at its value (a sine
-    /// for producers; for a service's events, the latency on the row's own
-    /// scale); in the whole view at most one per pixel column.
+    /// for producers), in the whole view at most one per pixel column; a
+    /// service's events as [`service_events`] draws them, with the row's
+    /// value scale right of the plot.
     fn dots(&self, out: &mut String, top: f64) {
         let frame = self.frame;
+        if let Some(scale) = ValueScale::of(self.future) {
+            let place = (top, frame.row);
+            service_events(out, self.future, scale, frame, place, self.detailed);
+            scale.draw(out, frame.x1 + 8.0, top, frame.row);
+            return;
+        }
         out.push_str(r#"<g class="s">"#);
         let mut last_column = i64::MIN;
-        let service_max = self.future.kind.is_service().then(|| {
-            self.future
-                .samples
-                .iter()
-                .map(|s| s.value)
-                .filter(|v| v.is_finite())
-                .fold(0.0_f64, f64::max)
-                .max(1e-9)
-        });
         for s in &self.future.samples {
             let mid = s.start_ns / 2 + s.end_ns / 2;
             if mid < frame.t0 || mid > frame.t1 {
@@ -514,13 +571,7 @@ impl RowDrawer<'_> {
                 last_column = column;
             }
             let value = if s.value.is_finite() { s.value } else { 0.0 };
-            let y = if let Some(max) = service_max {
-                // A service's event: its latency on the row's own scale,
-                // 0 at the bottom, the row's largest at the top.
-                top + frame.row * (0.85 - 0.7 * (value / max).clamp(0.0, 1.0))
-            } else {
-                top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0))
-            };
+            let y = top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0));
             dot(out, x, y, if self.detailed { 2.4 } else { 1.8 });
         }
         out.push_str("</g>");
@@ -528,9 +579,11 @@ impl RowDrawer<'_> {
 }
 
 /// Every bar in the window, at least 0.6 px wide; those at least 2 px wide
-/// carry a tooltip. A bar whose on-CPU time is known and short of its wall
-/// time (however narrow) shows its off-CPU part faded (class `off`) behind a solid part of
-/// the on-CPU share's width: preemption (or blocking) made visible.
+/// carry a tooltip, those at least [`NUMBER_MIN_WIDTH`] wide their
+/// thread's number. A bar whose on-CPU time is known and short of its wall
+/// time is split by height, not by time (where in the step preemption or
+/// blocking fell is unknown): its top, of the off-CPU share's height, is
+/// hatched (class `off`), the rest solid.
 fn detailed_bars(
     out: &mut String,
     bars: impl Iterator<Item = Bar>,
@@ -538,37 +591,62 @@ fn detailed_bars(
     (y, height): (f64, f64),
     describe: &dyn Fn(&Bar) -> String,
 ) {
+    let mut numbers = String::new();
     for b in bars.filter(|b| frame.visible(b.start, b.end)) {
         let x = frame.x(b.start);
         let width = (frame.x(b.end) - x).max(0.6);
         let title = (width >= 2.0).then(|| describe(&b));
         let wall = b.end.saturating_sub(b.start);
-        match b.cpu.filter(|&cpu| cpu < wall) {
-            Some(cpu) => {
-                let on = width * cpu as f64 / wall.max(1) as f64;
-                bar(
-                    out,
-                    (b.thread, " off"),
-                    (x, y, width, height),
-                    title.as_deref(),
-                );
-                bar(out, (b.thread, ""), (x, y, on, height), None);
-            }
-            None => bar(out, (b.thread, ""), (x, y, width, height), title.as_deref()),
+        let off = b
+            .cpu
+            .filter(|&cpu| cpu < wall)
+            .map_or(0.0, |cpu| (wall - cpu) as f64 / wall.max(1) as f64);
+        split_bar(out, b.thread, (x, y, width, height), off, title.as_deref());
+        if width >= NUMBER_MIN_WIDTH && height >= 10.0 {
+            thread_number(&mut numbers, b.thread, x + width / 2.0, y + height / 2.0);
         }
+    }
+    out.push_str(&numbers);
+}
+
+/// A bar of `thread` whose top `off` share (0–1) of its height is hatched
+/// and the rest solid; the tooltip on the first shape drawn.
+fn split_bar(
+    out: &mut String,
+    thread: u16,
+    (x, y, width, height): (f64, f64, f64, f64),
+    off: f64,
+    title: Option<&str>,
+) {
+    if off <= 0.0 {
+        bar(out, (thread, ""), (x, y, width, height), title);
+        return;
+    }
+    let hatched = (height * off.min(1.0)).max(1.0).min(height);
+    bar(out, (thread, " off"), (x, y, width, hatched), title);
+    if hatched < height {
+        bar(
+            out,
+            (thread, ""),
+            (x, y + hatched, width, height - hatched),
+            None,
+        );
     }
 }
 
-/// Busy time per pixel column: the total and the thread with the most.
+/// Busy time per pixel column: the total, its off-CPU part and the thread
+/// with the most.
 #[derive(Clone, Default)]
 struct Column {
     busy: u64,
+    off: f64,
     by_thread: Vec<(u16, u64)>,
 }
 
 impl Column {
-    fn add(&mut self, thread: u16, ns: u64) {
+    fn add(&mut self, thread: u16, ns: u64, off_share: f64) {
         self.busy = self.busy.saturating_add(ns);
+        self.off += ns as f64 * off_share;
         match self.by_thread.iter_mut().find(|(t, _)| *t == thread) {
             Some((_, total)) => *total = total.saturating_add(ns),
             None => self.by_thread.push((thread, ns)),
@@ -583,10 +661,15 @@ impl Column {
     }
 }
 
+/// A column's look: its dominant thread, busy share and off-CPU share of
+/// the busy time, both in tenths.
+type Shade = (u16, u32, u32);
+
 /// The whole view's bars: busy time binned per pixel column, each column
 /// in its dominant thread's colour at an opacity of its busy share
-/// (rounded up to tenths); neighbouring columns alike are one rectangle,
-/// and the rectangles of one colour and shade one path.
+/// (rounded up to tenths), its top hatched by the off-CPU share of its busy
+/// time (to the nearest tenth) as in the detailed views; neighbouring
+/// columns alike are one rectangle, and the rectangles of one look one path.
 fn binned_bars(
     out: &mut String,
     bars: impl Iterator<Item = Bar>,
@@ -595,8 +678,74 @@ fn binned_bars(
 ) {
     let columns = (frame.x1 - frame.x0).ceil().max(1.0) as usize;
     let ns_per_column = (frame.t1 - frame.t0) as f64 / columns as f64;
+    let bins = bin_columns(bars, frame, columns, ns_per_column);
+    let shade = |bin: &Column| -> Option<Shade> {
+        (bin.busy > 0).then(|| {
+            let share = (bin.busy as f64 / ns_per_column).min(1.0);
+            let off = (bin.off / bin.busy as f64).clamp(0.0, 1.0);
+            (
+                bin.dominant(),
+                ((share * 10.0).ceil() as u32).clamp(1, 10),
+                (off * 10.0).round() as u32,
+            )
+        })
+    };
+    // One path per look: `M x y h w v h h -w z` per run of alike columns.
+    let mut paths: Vec<((u16, u32, bool), String)> = Vec::new();
+    let mut path = |key: (u16, u32, bool), rect: String| match paths
+        .iter_mut()
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, d)) => d.push_str(&rect),
+        None => paths.push((key, rect)),
+    };
+    let mut c = 0;
+    while c < columns {
+        let Some(key) = shade(&bins[c]) else {
+            c += 1;
+            continue;
+        };
+        let mut end = c + 1;
+        while end < columns && shade(&bins[end]) == Some(key) {
+            end += 1;
+        }
+        let (w, x) = (end - c, frame.x0 + c as f64);
+        let hatched = height * f64::from(key.2) / 10.0;
+        if key.2 > 0 {
+            path((key.0, key.1, true), format!("M{x} {y:.1}h{w}v{hatched:.1}h-{w}z"));
+        }
+        if key.2 < 10 {
+            let (top, h) = (y + hatched, height - hatched);
+            path((key.0, key.1, false), format!("M{x} {top:.1}h{w}v{h:.1}h-{w}z"));
+        }
+        c = end;
+    }
+    for ((thread, level, off), d) in paths {
+        let opacity = if level < 10 {
+            format!(r#" fill-opacity="{}""#, f64::from(level) / 10.0)
+        } else {
+            String::new()
+        };
+        let class = if off { " off" } else { "" };
+        let _ = write!(out, r#"<path class="t{thread}{class}"{opacity} d="{d}"/>"#);
+    }
+    binned_numbers(out, &bins, frame, (y, height));
+}
+
+/// Each bar's busy time spread over the pixel columns it covers.
+fn bin_columns(
+    bars: impl Iterator<Item = Bar>,
+    frame: &Frame,
+    columns: usize,
+    ns_per_column: f64,
+) -> Vec<Column> {
     let mut bins = vec![Column::default(); columns];
     for b in bars.filter(|b| frame.visible(b.start, b.end)) {
+        let wall = b.end.saturating_sub(b.start);
+        let off_share = b
+            .cpu
+            .filter(|&cpu| cpu < wall)
+            .map_or(0.0, |cpu| (wall - cpu) as f64 / wall.max(1) as f64);
         let (start, end) = (b.start.max(frame.t0), b.end.min(frame.t1));
         let first = ((start - frame.t0) as f64 / ns_per_column) as usize;
         let last = (((end - frame.t0) as f64 / ns_per_column) as usize).min(columns - 1);
@@ -609,45 +758,35 @@ fn binned_bars(
             let lo = frame.t0 + (c as f64 * ns_per_column) as u64;
             let hi = frame.t0 + ((c + 1) as f64 * ns_per_column) as u64;
             let overlap = end.min(hi).saturating_sub(start.max(lo));
-            bin.add(b.thread, overlap.max(u64::from(end == start)));
+            bin.add(b.thread, overlap.max(u64::from(end == start)), off_share);
         }
     }
-    let shade = |bin: &Column| -> Option<(u16, u32)> {
-        (bin.busy > 0).then(|| {
-            let share = (bin.busy as f64 / ns_per_column).min(1.0);
-            (bin.dominant(), ((share * 10.0).ceil() as u32).clamp(1, 10))
-        })
-    };
-    // One path per (thread, shade): `M x y h w v h h -w z` per run of alike columns.
-    let mut paths: Vec<((u16, u32), String)> = Vec::new();
+    bins
+}
+
+/// The thread's number on every run of busy columns of one dominant thread
+/// at least [`NUMBER_MIN_WIDTH`] wide.
+fn binned_numbers(out: &mut String, bins: &[Column], frame: &Frame, (y, height): (f64, f64)) {
+    if height < 10.0 {
+        return;
+    }
     let mut c = 0;
-    while c < columns {
-        let Some(key) = shade(&bins[c]) else {
+    while c < bins.len() {
+        if bins[c].busy == 0 {
             c += 1;
             continue;
-        };
+        }
+        let thread = bins[c].dominant();
         let mut end = c + 1;
-        while end < columns && shade(&bins[end]) == Some(key) {
+        while end < bins.len() && bins[end].busy > 0 && bins[end].dominant() == thread {
             end += 1;
         }
-        let d = match paths.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, d)) => d,
-            None => {
-                paths.push((key, String::new()));
-                &mut paths.last_mut().expect("just pushed").1
-            }
-        };
-        let w = end - c;
-        let _ = write!(d, "M{} {y:.0}h{w}v{height:.0}h-{w}z", frame.x0 + c as f64);
+        let width = (end - c) as f64;
+        if width >= NUMBER_MIN_WIDTH {
+            let x = frame.x0 + c as f64 + width / 2.0;
+            thread_number(out, thread, x, y + height / 2.0);
+        }
         c = end;
-    }
-    for ((thread, level), d) in paths {
-        let opacity = if level < 10 {
-            format!(r#" fill-opacity="{}""#, f64::from(level) / 10.0)
-        } else {
-            String::new()
-        };
-        let _ = write!(out, r#"<path class="t{thread}"{opacity} d="{d}"/>"#);
     }
 }
 
@@ -658,7 +797,7 @@ pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String
     let names = |placement: Placement| -> Vec<&str> {
         futures
             .iter()
-            .filter(|f| f.placement() == Some(placement))
+            .filter(|f| f.placement() == Some(placement) && !f.kind.is_service())
             .map(|f| f.name.as_str())
             .collect()
     };
@@ -669,10 +808,14 @@ pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String
     };
     let inline = names(Placement::Inline);
     if !inline.is_empty() {
-        parts.push(format!(
-            "{} run inline in the main task: their polls take turns on one thread",
-            list(&inline)
-        ));
+        parts.push(if inline.len() == 1 {
+            format!("{} runs inline in the main task", list(&inline))
+        } else {
+            format!(
+                "{} run inline in the main task: their polls take turns on one thread",
+                list(&inline)
+            )
+        });
     }
     let spawned = names(Placement::Spawn);
     if !spawned.is_empty() {
@@ -696,6 +839,17 @@ pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String
     if !in_place.is_empty() {
         parts.push(format!("{} block their worker in place", list(&in_place)));
     }
+    let services: Vec<&str> = futures
+        .iter()
+        .filter(|f| f.kind.is_service())
+        .map(|f| f.name.as_str())
+        .collect();
+    if !services.is_empty() {
+        parts.push(format!(
+            "{}: each event is a dot when it completed, its line reaching back over the latency it measured (to a tick's deadline, to a request's start), at its value's height on the row's scale at right",
+            list(&services)
+        ));
+    }
     let view_note = match view {
         TimelineView::Whole => {
             "Whole run; a pixel holding several polls is shaded by how busy it was".to_string()
@@ -709,7 +863,8 @@ pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String
             )
         }
     };
-    format!("{view_note}. {}.", parts.join("; "))
+    let off_note = "a bar's hatched top is its off-CPU share (preempted or blocked; where in the step is unknown), a wide bar carries its thread's number";
+    format!("{view_note}; {off_note}. {}.", parts.join("; "))
 }
 
 #[cfg(test)]
