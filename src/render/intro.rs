@@ -31,7 +31,9 @@ pub(crate) fn look_for(scenario: &str) -> Option<&'static str> {
             "a step keeps its worker's colour while another thread takes over the queue (a new worker colour appears)"
         }
         "bounded_blocking" => "no more blocking colours at a time than cores, and little hatching",
-        "rayon_pool" => "the heavy steps in the pool threads' colours, the async side's thin polls below",
+        "rayon_pool" => {
+            "the heavy steps in the pool threads' colours, the async side's thin polls below"
+        }
         "tcp_echo" => {
             "each client's round trips: lines from request to response; the CDF panel at right gives p50/p99"
         }
@@ -39,7 +41,9 @@ pub(crate) fn look_for(scenario: &str) -> Option<&'static str> {
             "each wake's lateness: short lines near 0 except where a hog held the worker (tokio's 1 ms tick rounds up)"
         }
         "channel_pipeline" => "the sink's latencies grow where a stage falls behind",
-        "mutex_contention" => "each acquisition's wait: long lines where many tasks queue for the lock",
+        "mutex_contention" => {
+            "each acquisition's wait: long lines where many tasks queue for the lock"
+        }
         "starvation" => {
             "the ticker's lateness: while the hogs hold both workers no tick fires, then one tick arrives late by their whole duration"
         }
@@ -89,7 +93,9 @@ pub(crate) fn introduction(h: &mut String, results: &[RunResult]) {
     let config = |f: fn(&crate::trace::RunConfig) -> String| {
         distinct(results, move |r| r.trace.info.config.as_ref().map(f))
     };
-    let cores = distinct(results, |r| Some(r.trace.info.environment.cores.to_string()));
+    let cores = distinct(results, |r| {
+        Some(r.trace.info.environment.cores.to_string())
+    });
     let _ = write!(
         h,
         "<section id=\"about\"><p><strong>What this is.</strong> {} run(s) of {} scenario(s) on {} \
@@ -104,8 +110,12 @@ pub(crate) fn introduction(h: &mut String, results: &[RunResult]) {
         escape(&config(|c| c.executor.to_string())),
         escape(&config(|c| c.workers.to_string())),
         escape(&config(|c| c.cost_kind.to_string())),
-        escape(&config(|c| c.light_cost.map_or("–".into(), format_duration))),
-        escape(&config(|c| c.heavy_cost.map_or("–".into(), format_duration))),
+        escape(&config(|c| c
+            .light_cost
+            .map_or("–".into(), format_duration))),
+        escape(&config(|c| c
+            .heavy_cost
+            .map_or("–".into(), format_duration))),
         escape(&config(|c| c.samples.to_string())),
         escape(&cores),
     );

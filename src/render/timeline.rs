@@ -256,7 +256,7 @@ fn draw_axes(
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(120)
-        .right_y_label_area_size(if has_values { 64 } else { 0 })
+        .right_y_label_area_size(if has_values { 64 } else { 24 })
         .build_cartesian_2d(t0 as f64 / divisor..t1 as f64 / divisor, 0f64..rows as f64)
         .expect("drawing into a string");
     house_style(&mut chart.configure_mesh())
@@ -296,7 +296,10 @@ fn round_to_axis(v: f64) -> String {
     if v >= 100.0 {
         format!("{v:.0}")
     } else {
-        tick(&format!("{v:.3}").parse::<f64>().unwrap_or(v)).chars().take(5).collect()
+        tick(&format!("{v:.3}").parse::<f64>().unwrap_or(v))
+            .chars()
+            .take(5)
+            .collect()
     }
 }
 
@@ -346,18 +349,12 @@ fn legend_entries(
         entries.push((Swatch::Dot, "sample (height = its value)".into()));
     }
     if trace.futures.iter().any(|f| f.kind.is_service()) {
-        entries.push((
-            Swatch::Event,
-            "event; line: its latency".into(),
-        ));
+        entries.push((Swatch::Event, "event; line: its latency".into()));
     }
     if trace.futures.iter().any(|f| f.kind.steps_off_task()) {
         entries.push((Swatch::Strip, "async side's polls (off-task row)".into()));
     }
-    entries.push((
-        Swatch::Hatched,
-        "hatched: off-CPU share".into(),
-    ));
+    entries.push((Swatch::Hatched, "hatched: off-CPU share".into()));
     if view == TimelineView::Whole {
         entries.push((Swatch::Faded, "faded: pixel partly busy".into()));
     }
@@ -692,13 +689,11 @@ fn binned_bars(
     };
     // One path per look: `M x y h w v h h -w z` per run of alike columns.
     let mut paths: Vec<((u16, u32, bool), String)> = Vec::new();
-    let mut path = |key: (u16, u32, bool), rect: String| match paths
-        .iter_mut()
-        .find(|(k, _)| *k == key)
-    {
-        Some((_, d)) => d.push_str(&rect),
-        None => paths.push((key, rect)),
-    };
+    let mut path =
+        |key: (u16, u32, bool), rect: String| match paths.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, d)) => d.push_str(&rect),
+            None => paths.push((key, rect)),
+        };
     let mut c = 0;
     while c < columns {
         let Some(key) = shade(&bins[c]) else {
@@ -712,11 +707,17 @@ fn binned_bars(
         let (w, x) = (end - c, frame.x0 + c as f64);
         let hatched = height * f64::from(key.2) / 10.0;
         if key.2 > 0 {
-            path((key.0, key.1, true), format!("M{x} {y:.1}h{w}v{hatched:.1}h-{w}z"));
+            path(
+                (key.0, key.1, true),
+                format!("M{x} {y:.1}h{w}v{hatched:.1}h-{w}z"),
+            );
         }
         if key.2 < 10 {
             let (top, h) = (y + hatched, height - hatched);
-            path((key.0, key.1, false), format!("M{x} {top:.1}h{w}v{h:.1}h-{w}z"));
+            path(
+                (key.0, key.1, false),
+                format!("M{x} {top:.1}h{w}v{h:.1}h-{w}z"),
+            );
         }
         c = end;
     }
