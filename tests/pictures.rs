@@ -205,16 +205,25 @@ fn index_html_is_self_contained_and_references_every_plot() {
         assert!(ids.contains(link), "#{link} has no anchor");
     }
     for section in [
-        "runs",
+        "about",
         "findings",
-        "truth",
         "across-workers",
         "runs-in-detail",
+        "tables",
+        "traces",
         "top",
     ] {
         assert!(links.contains(&section), "no link to #{section}");
         assert!(ids.contains(&section), "no section #{section}");
     }
+    // The report reads top-down: the introduction, the findings, the
+    // pictures, then the tables and the truth check, folded.
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("no {s}"));
+    assert!(at("id=\"about\"") < at("id=\"findings\""));
+    assert!(at("id=\"findings\"") < at("id=\"runs-in-detail\""));
+    assert!(at("id=\"runs-in-detail\"") < at("<details id=\"runs\""));
+    assert!(at("<details id=\"runs\"") < at("<details id=\"truth\""));
+    assert!(html.contains("Look for:"));
     assert!(html.contains("href=\"trace.json\"") && html.contains("href=\"trace.pftrace\""));
     // Run ids in the findings link to their runs.
     let findings = &html[html.find("id=\"findings\"").unwrap()..html.find("id=\"truth\"").unwrap()];

@@ -30,7 +30,8 @@ details{margin:8px 0}summary{cursor:pointer;color:#aab3c8;font-weight:600}.figur
 "#;
 
 /// The report's sections, in reading order: (anchor, heading).
-const SECTIONS: [(&str, &str); 6] = [
+const SECTIONS: [(&str, &str); 7] = [
+    ("about", "What this is"),
     ("findings", "Findings"),
     ("across-workers", "Across workers and settings"),
     ("runs-in-detail", "Runs in detail"),
@@ -74,11 +75,11 @@ pub(crate) fn index_html(
         _ => true,
     });
     if let Some(body) = &findings_html {
-        section(&mut h, 0);
+        section(&mut h, 1);
         let _ = writeln!(h, "<div class=\"findings\">{body}</div>");
     }
     if !summaries.is_empty() {
-        section(&mut h, 1);
+        section(&mut h, 2);
         for plot in summaries {
             let axis = summary_axis(&plot.0).unwrap_or("workers");
             figure(
@@ -90,25 +91,32 @@ pub(crate) fn index_html(
             );
         }
     }
-    section(&mut h, 2);
+    section(&mut h, 3);
     for r in in_journey_order(results) {
         run_detail(&mut h, r, plots, zoom);
     }
     if let Some(table) = executors {
-        section(&mut h, 3);
+        section(&mut h, 4);
         h.push_str(&table);
     }
-    section(&mut h, 4);
-    h.push_str("<details><summary>Runs: every run's settings and figures</summary>");
+    section(&mut h, 5);
+    let truth_html = truth_html.filter(|t| !t.is_empty());
+    h.push_str("<p><a href=\"#runs\">Runs</a>");
+    if truth_html.is_some() {
+        h.push_str(" · <a href=\"#truth\">Truth</a>");
+    }
+    h.push_str(
+        "</p><details id=\"runs\"><summary>Runs: every run's settings and figures</summary>",
+    );
     runs_table(&mut h, results);
     h.push_str("</details>\n");
-    if let Some(truth) = truth_html.filter(|t| !t.is_empty()) {
+    if let Some(truth) = truth_html {
         let _ = writeln!(
             h,
             "<details id=\"truth\"><summary>Truth: the probe's CPU time against the kernel's, per thread</summary><div class=\"findings\">{truth}</div></details>"
         );
     }
-    section(&mut h, 5);
+    section(&mut h, 6);
     h.push_str(TRACES);
     h.push_str("</body></html>\n");
     h
@@ -118,7 +126,7 @@ pub(crate) fn index_html(
 const TRACES: &str = "<p>Both traces hold every poll and sample of every run, a track per thread (and per service future), \
 with the wake arrows and each slice's poll number, wake time, on-CPU time and sample value:</p><ul>\
 <li><a href=\"trace.pftrace\">trace.pftrace</a> (Perfetto's own format, smaller) and <a href=\"trace.json\">trace.json</a> (Chrome trace events) lie beside this report.</li>\
-<li>To look at one: open <code>https://ui.perfetto.dev</code>, choose <em>Open trace file</em> in the left menu and pick the file from this folder \
+<li>To look at one: open <code>ui.perfetto.dev</code>, choose <em>Open trace file</em> in the left menu and pick the file from this folder \
 (or drag it onto the page). Nothing is uploaded: the trace stays in the browser.</li>\
 <li>In Perfetto, each run is a process named by its run id; <kbd>W</kbd>/<kbd>S</kbd> zoom, <kbd>A</kbd>/<kbd>D</kbd> pan, a click on a slice shows its arguments and its wake arrow.</li></ul>\
 <p class=\"muted\">The CSV files beside this report hold every number.</p>\n";
@@ -318,7 +326,7 @@ fn navigation(h: &mut String, results: &[RunResult], present: impl Fn(&str) -> b
         let _ = write!(h, "<a href=\"#{anchor}\">{title}</a>");
     }
     h.push_str("</nav>\n<nav class=\"runs\">");
-    for r in results {
+    for r in in_journey_order(results) {
         let id = escape(&r.trace.info.run_id);
         let _ = write!(h, "<div><a href=\"#{id}\">{id}</a></div>");
     }
