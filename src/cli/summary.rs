@@ -30,7 +30,8 @@ pub(crate) fn table(results: &[RunResult], verbose: bool) -> String {
             (None, Some((values, events))) => {
                 let _ = writeln!(
                     out,
-                    "values p50 {} p99 {} ({events} events)",
+                    "{} p50 {} p99 {} ({events} events)",
+                    value_name(&result.trace.info.scenario),
                     human_ns(values.p50),
                     human_ns(values.p99)
                 );
@@ -56,6 +57,18 @@ pub(crate) fn table(results: &[RunResult], verbose: bool) -> String {
         }
     }
     out
+}
+
+/// What a built-in service workload's values are: `round trip` for
+/// `tcp_echo`, `lateness` for the timers, …; `values` for others.
+fn value_name(scenario: &str) -> &'static str {
+    match scenario {
+        "tcp_echo" => "round trip",
+        "timers" | "starvation" => "lateness",
+        "channel_pipeline" | "fan_in" => "latency",
+        "mutex_contention" => "wait",
+        _ => "values",
+    }
 }
 
 /// The run's service events' values pooled (round trips, lateness,
