@@ -116,6 +116,56 @@ fn every_chart_kind_keeps_its_text_on_the_canvas() {
         );
     }
     assert!(check_folder(&out) >= 12 * 3);
+    service_events_are_drawn_true(&out.join("plots/timers-w2-cpu60us-r0_zoom.svg"));
+    let latency =
+        std::fs::read_to_string(out.join("plots/timers-w2-cpu60us-r0_latency.svg")).unwrap();
+    assert!(latency.contains("event value"), "a value panel");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<th>value p50</th><th>value p99</th><th>value max</th>"));
+    // two_futures has no heavy future and no task count: blank, not 60us / 3.
+    let row = html
+        .split("<tr>")
+        .find(|r| {
+            r.contains(">two_futures-w2-cpu60us-r0</a>") && r.contains("<td>two_futures</td>")
+        })
+        .expect("a runs row");
+    assert!(
+        row.contains("<td>cpu 20us</td>") && !row.contains("<td>3</td>"),
+        "{row}"
+    );
+}
+
+/// Every event of a service row is a dot at its end with, where it spans a
+/// pixel or more, a line ending at the dot; each service row has its scale.
+fn service_events_are_drawn_true(path: &Path) {
+    let svg = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let scales = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("vscale"))
+        .count();
+    assert!(scales >= 1, "a value scale per service row");
+    let mut lines = 0;
+    for g in doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("s"))
+    {
+        let kids: Vec<_> = g.children().filter(|n| n.is_element()).collect();
+        for (k, line) in kids.iter().enumerate() {
+            if line.attribute("class") != Some("w") {
+                continue;
+            }
+            lines += 1;
+            let x2 = line.attribute("x2").unwrap();
+            let x1: f64 = line.attribute("x1").unwrap().parse().unwrap();
+            assert!(x1 < x2.parse::<f64>().unwrap(), "back in time");
+            if let Some(dot) = kids.get(k + 1).filter(|n| n.has_tag_name("circle")) {
+                assert_eq!(dot.attribute("cx"), Some(x2), "the dot at the line's end");
+                assert_eq!(dot.attribute("cy"), line.attribute("y1"));
+            }
+        }
+    }
+    assert!(lines >= 1, "some event spans a pixel: {}", path.display());
 }
 
 #[test]

@@ -41,6 +41,9 @@ pub(crate) fn look_for(scenario: &str) -> Option<&'static str> {
             "each wake's lateness: short lines near 0 except where a hog held the worker (tokio's 1 ms tick rounds up)"
         }
         "channel_pipeline" => "the sink's latencies grow where a stage falls behind",
+        "fan_in" => {
+            "the sink's latencies: the senders queue behind one bounded channel, so latency grows with their number"
+        }
         "mutex_contention" => {
             "each acquisition's wait: long lines where many tasks queue for the lock"
         }

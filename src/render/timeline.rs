@@ -894,5 +894,36 @@ mod tests {
         binned_bars(&mut out, bars, &frame, (0.0, 5.0));
         assert!(out.contains(r#"fill-opacity="0.5""#), "{out}");
         assert!(!out.contains(r#"fill-opacity="1""#));
+        assert!(!out.contains(" off"), "nothing off the CPU: {out}");
+    }
+
+    #[test]
+    fn binned_columns_hatch_their_off_cpu_share_by_height() {
+        let frame = Frame {
+            x0: 0.0,
+            x1: 10.0,
+            y0: 0.0,
+            row: 10.0,
+            t0: 0,
+            t1: 1000,
+        };
+        // One step over the whole window, 30 % of it off the CPU.
+        let bars = std::iter::once(Bar {
+            cpu: Some(700),
+            start: 0,
+            end: 1000,
+            thread: 3,
+            index: 0,
+        });
+        let mut out = String::new();
+        binned_bars(&mut out, bars, &frame, (0.0, 10.0));
+        assert!(
+            out.contains(r#"<path class="t3 off" d="M0 0.0h10v3.0h-10z"/>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<path class="t3" d="M0 3.0h10v7.0h-10z"/>"#),
+            "{out}"
+        );
     }
 }
