@@ -2,14 +2,12 @@
 //! fetched from anywhere) with the runs, the futures, the findings and
 //! every plot, in anchored sections.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::svg::{escape, for_inline_html};
 use super::timeline::{TimelineView, timeline_caption};
 use crate::analysis::RunResult;
 use crate::common::duration::{format_duration, human_ns};
-use crate::scenario::Executor;
 
 const STYLE: &str = r#"
 body{margin:0;padding:24px 32px;background:#151a2e;color:#dde1ea;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
@@ -23,7 +21,7 @@ figcaption{color:#aab3c8;font-size:13px}.muted{color:#8a93a8}
 .findings li{margin:2px 0}.findings code{background:#232a45;padding:0 4px;border-radius:3px}
 .off{background:#4a2430;border-left:4px solid #ff7a9c;padding:1px 6px}.verdict{color:#ffb3c4}
 nav.sections{display:flex;gap:18px;flex-wrap:wrap;font-size:15px;margin:8px 0}
-nav.runs{columns:3;font-size:13px}td a,nav.runs a{white-space:nowrap}
+nav.runs{columns:3;font-size:13px}td a,nav.runs a,td:first-child{white-space:nowrap}
 details{margin:8px 0}summary{cursor:pointer;color:#aab3c8;font-weight:600}.figures{color:#cfd5e2;margin:0 0 6px}
 #about ul.scenarios li{margin:3px 0}.top{font-size:12px;float:right;font-weight:400}
 .disturbed{background:#5a2a18;border:2px solid #ff9a5c;border-radius:6px;padding:8px 14px;margin:12px 0}
@@ -66,7 +64,7 @@ pub(crate) fn index_html(
         .iter()
         .filter(|(name, _)| summary_axis(name).is_some())
         .collect();
-    let executors = executors_side_by_side(results);
+    let executors = super::side_by_side::executors_side_by_side(results, plots);
     let (findings_html, truth_html) = findings.map(|md| findings_sections(md, results)).unzip();
     navigation(&mut h, results, |anchor| match anchor {
         "findings" => findings_html.is_some(),
@@ -171,152 +169,6 @@ fn summary_axis(name: &str) -> Option<&str> {
     }
     let (_, axis) = name.rsplit_once("_summary_by_")?;
     axis.strip_suffix(".svg")
-}
-
-/// Where the runs span two or more executors: per scenario, a table with
-/// one row per configuration and, for each executor, its run's makespan,
-/// efficiency and first-completing light future (or, for a service
-/// workload, the median of its events' values), each linked to the run.
-fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
-    let mut executors: Vec<Executor> = results
-        .iter()
-        .filter_map(|r| r.trace.info.config.as_ref().map(|c| c.executor))
-        .collect();
-    executors.sort();
-    executors.dedup();
-    if executors.len() < 2 {
-        return None;
-    }
-    let mut h = String::from(
-        "<p class=\"muted\">The same futures, costs and samples on each executor. Makespans and \
-         completion times compare directly; scheduling delays do not (the executors' wake paths \
-         differ: tokio defers a <code>yield_now</code> wake until the worker has polled its other \
-         tasks, smol wakes at once). tokio's knobs do not apply to smol, so a smol run sits beside \
-         each tokio configuration of the same workers. \"First light done\" is the earliest \
-         completion among the inline futures of the light cost; a service workload has none, and \
-         shows the median of all its events' values (µs) instead.</p>\n",
-    );
-    let mut scenarios: Vec<_> = by_configuration(results).into_iter().collect();
-    scenarios.sort_by_key(|(s, _)| super::intro::scenario_rank(s));
-    for (scenario, configurations) in scenarios {
-        let _ = write!(
-            h,
-            "<h3>{}</h3><table><tr><th>configuration</th>",
-            escape(scenario)
-        );
-        for (k, e) in executors.iter().enumerate() {
-            let _ = write!(
-                h,
-                "<th>{e} makespan</th>{}<th>{e} efficiency</th><th>{e} first light done / median value</th>",
-                if k > 0 {
-                    format!("<th>Δ makespan vs {}</th>", executors[0])
-                } else {
-                    String::new()
-                }
-            );
-        }
-        h.push_str("</tr>\n");
-        for (key, runs) in configurations {
-            let label = key.strip_prefix(&format!("{scenario}-")).unwrap_or(&key);
-            let _ = write!(h, "<tr><td>{}</td>", escape(label));
-            let base = runs.get(&executors[0]).map(|r| r.analysis.makespan_ns);
-            for (k, e) in executors.iter().enumerate() {
-                let run = runs.get(e).copied();
-                h.push_str(&executor_cells(run, (k > 0).then_some(base)));
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
-    }
-    Some(h)
-}
-
-/// scenario → configuration (the run id without the executor) → executor
-/// → run.
-type ByConfiguration<'a> = BTreeMap<&'a str, BTreeMap<String, BTreeMap<Executor, &'a RunResult>>>;
-
-/// The runs by scenario and configuration, each configuration with its run
-/// on each executor.
-fn by_configuration(results: &[RunResult]) -> ByConfiguration<'_> {
-    let mut table = ByConfiguration::new();
-    for r in results {
-        let Some(config) = r.trace.info.config.as_ref() else {
-            continue;
-        };
-        // A smol run's id is its configuration's, with `-smol` before
-        // the repeat.
-        let id = &r.trace.info.run_id;
-        let smol = format!("-smol-r{}", config.repeat);
-        let key = match id.strip_suffix(&smol) {
-            Some(stem) => format!("{stem}-r{}", config.repeat),
-            None => id.clone(),
-        };
-        table
-            .entry(r.trace.info.scenario.as_str())
-            .or_default()
-            .entry(key)
-            .or_default()
-            .insert(config.executor, r);
-    }
-    table
-}
-
-/// One executor's cells in a configuration's row: makespan (linked to the
-/// run), its change against the first executor's (`base`, for every
-/// executor but the first), efficiency, and first light done or median
-/// value; dashes without a run.
-fn executor_cells(run: Option<&RunResult>, base: Option<Option<u64>>) -> String {
-    let delta = match (base, run) {
-        (None, _) => String::new(),
-        (Some(Some(b)), Some(r)) if b > 0 => format!(
-            "<td>{:+.0} %</td>",
-            (r.analysis.makespan_ns as f64 - b as f64) * 100.0 / b as f64
-        ),
-        (Some(_), _) => "<td>–</td>".to_string(),
-    };
-    let Some(r) = run else {
-        return format!("<td>–</td>{delta}<td>–</td><td>–</td>");
-    };
-    let id = escape(&r.trace.info.run_id);
-    let light = first_light_or_value(r);
-    format!(
-        "<td><a href=\"#{id}\">{}</a></td>{delta}<td>{}</td><td>{light}</td>",
-        human_ns(r.analysis.makespan_ns),
-        r.analysis
-            .efficiency
-            .map_or("–".to_string(), |e| format!("{e:.2}"))
-    )
-}
-
-/// A run's earliest completion among its light inline futures, or for a
-/// service workload the median of all its events' values (µs).
-fn first_light_or_value(r: &RunResult) -> String {
-    let config = r.trace.info.config.as_ref();
-    let light = r
-        .trace
-        .futures
-        .iter()
-        .zip(&r.analysis.futures)
-        .filter(|(f, _)| {
-            f.placement() == Some(crate::scenario::Placement::Inline)
-                && config.is_some_and(|c| f.cost == c.light_cost)
-        })
-        .filter_map(|(f, s)| s.completed_ns.map(|done| (done, f.name.as_str())))
-        .min();
-    if let Some((done, name)) = light {
-        return format!("{name} {}", human_ns(done));
-    }
-    let mut values: Vec<f64> = r
-        .trace
-        .futures
-        .iter()
-        .filter(|f| f.kind.is_service())
-        .flat_map(|f| f.samples.iter().map(|s| s.value))
-        .collect();
-    match crate::common::stats::median_f64(&mut values) {
-        Some(median) => format!("value {median:.0} µs"),
-        None => "–".to_string(),
-    }
 }
 
 /// The section links, then a link per run.
@@ -463,7 +315,7 @@ fn key_figures(r: &RunResult) -> String {
     line
 }
 
-fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
+pub(super) fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
     let name = escape(name);
     let _ = writeln!(
         h,

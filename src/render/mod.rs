@@ -6,6 +6,7 @@ mod html;
 mod intro;
 mod latency;
 mod palette;
+mod side_by_side;
 mod summary_chart;
 mod svg;
 mod timeline;
@@ -81,6 +82,7 @@ pub(crate) fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<
     {
         plots.extend(run_plots(result, options.zoom_view()));
     }
+    plots.extend(side_by_side::side_plots(results, |id| options.draws(id)));
     // The chosen axis, and the executors as well wherever runs span two.
     let mut axes = vec![options.summary_axis];
     if options.summary_axis != SummaryAxis::Executor {
@@ -125,7 +127,7 @@ pub fn write_pictures_with(
         .filter(|r| !options.draws(&r.trace.info.run_id))
     {
         let id = &result.trace.info.run_id;
-        for suffix in [".svg", "_zoom.svg", "_latency.svg"] {
+        for suffix in [".svg", "_zoom.svg", "_latency.svg", "_side.svg"] {
             let name = format!("{id}{suffix}");
             let from = options
                 .existing
