@@ -121,6 +121,23 @@ fn every_chart_kind_keeps_its_text_on_the_canvas() {
         std::fs::read_to_string(out.join("plots/timers-w2-cpu60us-r0_latency.svg")).unwrap();
     assert!(latency.contains("event value"), "a value panel");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    // A configuration on both executors: both timelines over one window,
+    // stacked in the executors section.
+    let window = |name: &str| {
+        let svg = std::fs::read_to_string(out.join("plots").join(name)).unwrap();
+        let at = svg.find("data-from-ns=").expect("a data layer");
+        svg[at..at + 60].split('>').next().unwrap().to_string()
+    };
+    let (tokio, smol) = (
+        "two_futures-w2-cpu60us-r0_side.svg",
+        "two_futures-w2-cpu60us-smol-r0_side.svg",
+    );
+    assert_eq!(window(tokio), window(smol));
+    let executors = &html[html.find("id=\"executors\"").unwrap()..];
+    assert!(
+        executors.contains(&format!("plots/{tokio}"))
+            && executors.contains(&format!("plots/{smol}"))
+    );
     assert!(html.contains("<th>value p50</th><th>value p99</th><th>value max</th>"));
     // two_futures has no heavy future and no task count: blank, not 60us / 3.
     let row = html

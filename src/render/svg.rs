@@ -99,12 +99,13 @@ pub(crate) fn hatches(colors: &[RGBColor], scope: &str, view: &str) -> (String, 
 }
 
 /// A thread's number on a bar at least [`NUMBER_MIN_WIDTH`] px wide,
-/// centred at `(x, y)`.
-pub(crate) fn thread_number(out: &mut String, thread: u16, x: f64, y: f64) {
+/// centred at `x`, just above the bar's `bottom` (clear of the sample dots,
+/// which keep to the middle of a row).
+pub(crate) fn thread_number(out: &mut String, thread: u16, x: f64, bottom: f64) {
     let _ = write!(
         out,
         r#"<text class="n" x="{x:.1}" y="{:.1}">{thread}</text>"#,
-        y + 3.5
+        bottom - 3.0
     );
 }
 

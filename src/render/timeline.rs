@@ -600,7 +600,7 @@ fn detailed_bars(
             .map_or(0.0, |cpu| (wall - cpu) as f64 / wall.max(1) as f64);
         split_bar(out, b.thread, (x, y, width, height), off, title.as_deref());
         if width >= NUMBER_MIN_WIDTH && height >= 10.0 {
-            thread_number(&mut numbers, b.thread, x + width / 2.0, y + height / 2.0);
+            thread_number(&mut numbers, b.thread, x + width / 2.0, y + height);
         }
     }
     out.push_str(&numbers);
@@ -785,7 +785,7 @@ fn binned_numbers(out: &mut String, bins: &[Column], frame: &Frame, (y, height):
         let width = (end - c) as f64;
         if width >= NUMBER_MIN_WIDTH {
             let x = frame.x0 + c as f64 + width / 2.0;
-            thread_number(out, thread, x, y + height / 2.0);
+            thread_number(out, thread, x, y + height);
         }
         c = end;
     }
