@@ -131,7 +131,7 @@ pub(super) fn executors_side_by_side(
         }
         h.push_str("</tr>\n");
         for (key, runs) in &configurations {
-            let label = key.strip_prefix(&format!("{scenario}-")).unwrap_or(&key);
+            let label = key.strip_prefix(&format!("{scenario}-")).unwrap_or(key);
             let _ = write!(h, "<tr><td>{}</td>", escape(label));
             let base = runs.get(&executors[0]).map(|r| r.analysis.makespan_ns);
             for (k, e) in executors.iter().enumerate() {
