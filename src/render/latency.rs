@@ -394,6 +394,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_curve_identical_to_another_is_lifted_and_named_so() {
+        use crate::findings::synthetic::SyntheticRun;
+        use crate::scenario::{CostKind, Placement};
+        let mut run = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let (a, b) = (
+            run.future("fut0", Placement::Inline, 100),
+            run.future("fut1", Placement::Inline, 100),
+        );
+        for k in 0..4 {
+            run.step(a, k * 200, 100, 0, 1.0);
+            run.step(b, k * 200 + 100, 100, 0, 1.0);
+        }
+        run.service("ticker", &[(0, 500.0), (900, 1500.0)]);
+        let svg = latency_svg(&run.result("two_futures"));
+        assert!(svg.contains("≡ fut0 (poll_duration)"), "{svg}");
+        assert!(svg.contains("event value"), "a value panel for the service");
+        // fut1's poll-duration curve is fut0's, 2 px higher.
+        let starts: Vec<(f64, f64)> = svg
+            .match_indices(r#"<path class="cdf""#)
+            .map(|(at, _)| {
+                let d = &svg[at..];
+                let d = &d[d.find(" d=\"M").unwrap() + 5..];
+                let mut xy = d.split(['V', 'H', '"']).next().unwrap().split(' ');
+                let x = xy.next().unwrap().parse().unwrap();
+                (x, xy.next().unwrap().parse().unwrap())
+            })
+            .collect();
+        assert!(
+            starts
+                .windows(2)
+                .any(|w| w[0].0 == w[1].0 && (w[0].1 - w[1].1 - 2.0).abs() < 0.05),
+            "{starts:?}"
+        );
+    }
+
+    #[test]
     fn a_large_sample_is_thinned_but_keeps_true_points() {
         let values: Vec<u64> = (0..10_000).map(|i| i * 7 % 5_003).collect();
         let full = exact_steps(values.clone());

@@ -898,6 +898,35 @@ mod tests {
     }
 
     #[test]
+    fn a_service_event_ends_at_its_completion_and_reaches_back_over_its_value() {
+        use crate::findings::synthetic::SyntheticRun;
+        use crate::scenario::CostKind;
+        let mut run = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        // A tick due at 1 ms that fired 0.5 ms late: its sample starts at
+        // the deadline and ends when it fired.
+        run.service("ticker", &[(1000, 500.0), (3000, 100.0)]);
+        let result = run.result("starvation");
+        let view = TimelineView::Window {
+            from_ns: 0,
+            to_ns: 4_000_000,
+        };
+        let svg = timeline_svg(&result, view);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let line = doc
+            .descendants()
+            .find(|n| n.attribute("class") == Some("w"))
+            .expect("a whisker");
+        let x = |a: &str| line.attribute(a).unwrap().parse::<f64>().unwrap();
+        // x runs linearly over 0–4 ms: the whisker spans 1 ms → 1.5 ms.
+        let px_per_ms = (x("x2") - x("x1")) / 0.5;
+        assert!((x("x1") - px_per_ms * 1.0 - (x("x2") - px_per_ms * 1.5)).abs() < 0.2);
+        let dot = line.next_sibling_element().unwrap();
+        assert_eq!(dot.attribute("cx"), line.attribute("x2"));
+        assert!(svg.contains(r#"class="vscale""#), "the row's value scale");
+        assert!(svg.contains(">500µs<"), "its top a round value: {svg}");
+    }
+
+    #[test]
     fn binned_columns_hatch_their_off_cpu_share_by_height() {
         let frame = Frame {
             x0: 0.0,
