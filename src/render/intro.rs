@@ -84,10 +84,16 @@ pub(crate) fn scenario_rank(name: &str) -> (usize, String) {
     (rank, name.to_string())
 }
 
-/// The distinct values of a setting over the runs, joined: `2, 4`.
+/// The distinct values of a setting over the runs in the order the runs
+/// first show them (the matrix's order), joined: `tokio, smol`.
 fn distinct(results: &[RunResult], f: impl Fn(&RunResult) -> Option<String>) -> String {
-    let values: BTreeSet<String> = results.iter().filter_map(f).collect();
-    values.into_iter().collect::<Vec<_>>().join(", ")
+    let mut values: Vec<String> = Vec::new();
+    for v in results.iter().filter_map(f) {
+        if !values.contains(&v) {
+            values.push(v);
+        }
+    }
+    values.join(", ")
 }
 
 /// The introduction: a sentence on the runs, one on how to read the page,

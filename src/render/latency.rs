@@ -243,6 +243,13 @@ fn panel(
         );
         return Vec::new();
     }
+    draw_lines(layer, &axes, &lines)
+}
+
+/// Every line of a panel, each identical to earlier ones lifted 2 px per
+/// such line; returns (its index, the first identical one's index) of each
+/// lifted line.
+fn draw_lines(layer: &mut String, axes: &Axes, lines: &[Line<'_>]) -> Vec<(usize, usize)> {
     let mut same = Vec::new();
     for (k, line) in lines.iter().enumerate() {
         let earlier: Vec<usize> = lines[..k]
@@ -253,7 +260,7 @@ fn panel(
         if let Some(&first) = earlier.first() {
             same.push((line.index, first));
         }
-        step_path(layer, &axes, line, -2.0 * earlier.len() as f64);
+        step_path(layer, axes, line, -2.0 * earlier.len() as f64);
     }
     same
 }
