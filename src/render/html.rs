@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
+use super::caption::timeline_caption;
 use super::svg::{escape, for_inline_html};
-use super::timeline::{TimelineView, timeline_caption};
+use super::timeline::TimelineView;
 use crate::analysis::RunResult;
 use crate::common::duration::{format_duration, human_ns};
 

@@ -2,6 +2,8 @@
 //! per-scenario summary charts (SVG, drawn with plotters), and the
 //! self-contained HTML report.
 
+mod binned;
+mod caption;
 mod html;
 mod intro;
 mod latency;

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::binned::binned_bars;
 use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, run_colors, tick};
 use super::svg::{
     NUMBER_MIN_WIDTH, NUMBER_STYLE, bar, dot, escape, hatches, scope_class, thread_number,
@@ -13,7 +14,6 @@ use super::svg::{
 use super::values::{TimeAxis, ValueScale, service_events};
 use crate::analysis::RunResult;
 use crate::common::duration::human_ns;
-use crate::scenario::Placement;
 use crate::trace::{FutureTrace, thread_labels};
 
 /// Which part of the run a timeline shows.
@@ -82,12 +82,12 @@ pub(crate) fn default_zoom_window(result: &RunResult) -> (u64, u64) {
 
 /// One bar to draw, in ns, with its on-CPU part where known.
 #[derive(Clone, Copy)]
-struct Bar {
-    start: u64,
-    end: u64,
-    thread: u16,
-    index: usize,
-    cpu: Option<u64>,
+pub(super) struct Bar {
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) thread: u16,
+    pub(super) index: usize,
+    pub(super) cpu: Option<u64>,
 }
 
 /// The on-CPU time of each poll of `future`: its own `cpu_ns` when polls
@@ -138,22 +138,22 @@ fn cpu_note(wall: u64, cpu: Option<u64>) -> String {
 }
 
 /// Pixel mapping of the plotting area.
-struct Frame {
-    x0: f64,
-    x1: f64,
-    y0: f64,
-    row: f64,
-    t0: u64,
-    t1: u64,
+pub(super) struct Frame {
+    pub(super) x0: f64,
+    pub(super) x1: f64,
+    pub(super) y0: f64,
+    pub(super) row: f64,
+    pub(super) t0: u64,
+    pub(super) t1: u64,
 }
 
 impl Frame {
-    fn x(&self, ns: u64) -> f64 {
+    pub(super) fn x(&self, ns: u64) -> f64 {
         let ns = ns.clamp(self.t0, self.t1);
         self.x0 + (ns - self.t0) as f64 / (self.t1 - self.t0) as f64 * (self.x1 - self.x0)
     }
 
-    fn visible(&self, start: u64, end: u64) -> bool {
+    pub(super) fn visible(&self, start: u64, end: u64) -> bool {
         end >= self.t0 && start <= self.t1
     }
 }
@@ -631,271 +631,9 @@ fn split_bar(
     }
 }
 
-/// Busy time per pixel column: the total, its off-CPU part and the thread
-/// with the most.
-#[derive(Clone, Default)]
-struct Column {
-    busy: u64,
-    off: f64,
-    by_thread: Vec<(u16, u64)>,
-}
-
-impl Column {
-    fn add(&mut self, thread: u16, ns: u64, off_share: f64) {
-        self.busy = self.busy.saturating_add(ns);
-        self.off += ns as f64 * off_share;
-        match self.by_thread.iter_mut().find(|(t, _)| *t == thread) {
-            Some((_, total)) => *total = total.saturating_add(ns),
-            None => self.by_thread.push((thread, ns)),
-        }
-    }
-
-    fn dominant(&self) -> u16 {
-        self.by_thread
-            .iter()
-            .max_by_key(|&&(thread, ns)| (ns, std::cmp::Reverse(thread)))
-            .map_or(0, |&(thread, _)| thread)
-    }
-}
-
-/// A column's look: its dominant thread, busy share and off-CPU share of
-/// the busy time, both in tenths.
-type Shade = (u16, u32, u32);
-
-/// The whole view's bars: busy time binned per pixel column, each column
-/// in its dominant thread's colour at an opacity of its busy share
-/// (rounded up to tenths), its top hatched by the off-CPU share of its busy
-/// time (to the nearest tenth) as in the detailed views; neighbouring
-/// columns alike are one rectangle, and the rectangles of one look one path.
-fn binned_bars(
-    out: &mut String,
-    bars: impl Iterator<Item = Bar>,
-    frame: &Frame,
-    (y, height): (f64, f64),
-) {
-    let columns = (frame.x1 - frame.x0).ceil().max(1.0) as usize;
-    let ns_per_column = (frame.t1 - frame.t0) as f64 / columns as f64;
-    let bins = bin_columns(bars, frame, columns, ns_per_column);
-    let shade = |bin: &Column| -> Option<Shade> {
-        (bin.busy > 0).then(|| {
-            let share = (bin.busy as f64 / ns_per_column).min(1.0);
-            let off = (bin.off / bin.busy as f64).clamp(0.0, 1.0);
-            (
-                bin.dominant(),
-                ((share * 10.0).ceil() as u32).clamp(1, 10),
-                (off * 10.0).round() as u32,
-            )
-        })
-    };
-    // One path per look: `M x y h w v h h -w z` per run of alike columns.
-    let mut paths: Vec<((u16, u32, bool), String)> = Vec::new();
-    let mut path =
-        |key: (u16, u32, bool), rect: String| match paths.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, d)) => d.push_str(&rect),
-            None => paths.push((key, rect)),
-        };
-    let mut c = 0;
-    while c < columns {
-        let Some(key) = shade(&bins[c]) else {
-            c += 1;
-            continue;
-        };
-        let mut end = c + 1;
-        while end < columns && shade(&bins[end]) == Some(key) {
-            end += 1;
-        }
-        let (w, x) = (end - c, frame.x0 + c as f64);
-        let hatched = height * f64::from(key.2) / 10.0;
-        if key.2 > 0 {
-            path(
-                (key.0, key.1, true),
-                format!("M{x} {y:.1}h{w}v{hatched:.1}h-{w}z"),
-            );
-        }
-        if key.2 < 10 {
-            let (top, h) = (y + hatched, height - hatched);
-            path(
-                (key.0, key.1, false),
-                format!("M{x} {top:.1}h{w}v{h:.1}h-{w}z"),
-            );
-        }
-        c = end;
-    }
-    for ((thread, level, off), d) in paths {
-        let opacity = if level < 10 {
-            format!(r#" fill-opacity="{}""#, f64::from(level) / 10.0)
-        } else {
-            String::new()
-        };
-        let class = if off { " off" } else { "" };
-        let _ = write!(out, r#"<path class="t{thread}{class}"{opacity} d="{d}"/>"#);
-    }
-    binned_numbers(out, &bins, frame, (y, height));
-}
-
-/// Each bar's busy time spread over the pixel columns it covers.
-fn bin_columns(
-    bars: impl Iterator<Item = Bar>,
-    frame: &Frame,
-    columns: usize,
-    ns_per_column: f64,
-) -> Vec<Column> {
-    let mut bins = vec![Column::default(); columns];
-    for b in bars.filter(|b| frame.visible(b.start, b.end)) {
-        let wall = b.end.saturating_sub(b.start);
-        let off_share = b
-            .cpu
-            .filter(|&cpu| cpu < wall)
-            .map_or(0.0, |cpu| (wall - cpu) as f64 / wall.max(1) as f64);
-        let (start, end) = (b.start.max(frame.t0), b.end.min(frame.t1));
-        let first = ((start - frame.t0) as f64 / ns_per_column) as usize;
-        let last = (((end - frame.t0) as f64 / ns_per_column) as usize).min(columns - 1);
-        for (c, bin) in bins
-            .iter_mut()
-            .enumerate()
-            .take(last + 1)
-            .skip(first.min(columns - 1))
-        {
-            let lo = frame.t0 + (c as f64 * ns_per_column) as u64;
-            let hi = frame.t0 + ((c + 1) as f64 * ns_per_column) as u64;
-            let overlap = end.min(hi).saturating_sub(start.max(lo));
-            bin.add(b.thread, overlap.max(u64::from(end == start)), off_share);
-        }
-    }
-    bins
-}
-
-/// The thread's number on every run of busy columns of one dominant thread
-/// at least [`NUMBER_MIN_WIDTH`] wide.
-fn binned_numbers(out: &mut String, bins: &[Column], frame: &Frame, (y, height): (f64, f64)) {
-    if height < 10.0 {
-        return;
-    }
-    let mut c = 0;
-    while c < bins.len() {
-        if bins[c].busy == 0 {
-            c += 1;
-            continue;
-        }
-        let thread = bins[c].dominant();
-        let mut end = c + 1;
-        while end < bins.len() && bins[end].busy > 0 && bins[end].dominant() == thread {
-            end += 1;
-        }
-        let width = (end - c) as f64;
-        if width >= NUMBER_MIN_WIDTH {
-            let x = frame.x0 + c as f64 + width / 2.0;
-            thread_number(out, thread, x, y + height);
-        }
-        c = end;
-    }
-}
-
-/// A sentence on what the timeline of `result` shows, from its futures'
-/// placements: the figure caption in the report.
-pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
-    let futures = &result.trace.futures;
-    let names = |placement: Placement| -> Vec<&str> {
-        futures
-            .iter()
-            .filter(|f| f.placement() == Some(placement) && !f.kind.is_service())
-            .map(|f| f.name.as_str())
-            .collect()
-    };
-    let mut parts = Vec::new();
-    let list = |names: &[&str]| match names.len() {
-        0..=3 => names.join(", "),
-        n => format!("{}, … ({n} futures)", names[..2].join(", ")),
-    };
-    let inline = names(Placement::Inline);
-    if !inline.is_empty() {
-        parts.push(if inline.len() == 1 {
-            format!("{} runs inline in the main task", list(&inline))
-        } else {
-            format!(
-                "{} run inline in the main task: their polls take turns on one thread",
-                list(&inline)
-            )
-        });
-    }
-    let spawned = names(Placement::Spawn);
-    if !spawned.is_empty() {
-        parts.push(format!(
-            "{} are tokio tasks: a bar's colour is the worker that polled it",
-            list(&spawned)
-        ));
-    }
-    let off: Vec<&str> = futures
-        .iter()
-        .filter(|f| f.kind.steps_off_task())
-        .map(|f| f.name.as_str())
-        .collect();
-    if !off.is_empty() {
-        parts.push(format!(
-            "{} run each step off the task (tall bars on the thread that ran it; the thin strip below is the async side's polls)",
-            list(&off)
-        ));
-    }
-    let in_place = names(Placement::BlockInPlace);
-    if !in_place.is_empty() {
-        parts.push(format!("{} block their worker in place", list(&in_place)));
-    }
-    let services: Vec<&str> = futures
-        .iter()
-        .filter(|f| f.kind.is_service())
-        .map(|f| f.name.as_str())
-        .collect();
-    if !services.is_empty() {
-        parts.push(format!(
-            "{}: each event is a dot when it completed, its line reaching back over the latency it measured (to a tick's deadline, to a request's start), at its value's height on the row's scale at right",
-            list(&services)
-        ));
-    }
-    let view_note = match view {
-        TimelineView::Whole => {
-            "Whole run; a pixel holding several polls is shaded by how busy it was".to_string()
-        }
-        _ => {
-            let (from, to) = view.window(result);
-            format!(
-                "{} – {} in full detail (hover a bar for its poll)",
-                human_ns(from),
-                human_ns(to)
-            )
-        }
-    };
-    let off_note = "a bar's hatched top is its off-CPU share (preempted or blocked; where in the step is unknown), a wide bar carries its thread's number";
-    format!("{view_note}; {off_note}. {}.", parts.join("; "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn binned_columns_are_shaded_by_their_busy_share() {
-        let frame = Frame {
-            x0: 0.0,
-            x1: 10.0,
-            y0: 0.0,
-            row: 10.0,
-            t0: 0,
-            t1: 1000,
-        };
-        // Alternating 10 ns polls of two threads: every column half busy.
-        let bars = (0..50).map(|i| Bar {
-            cpu: None,
-            start: i * 20,
-            end: i * 20 + 10,
-            thread: (i % 2) as u16,
-            index: 0,
-        });
-        let mut out = String::new();
-        binned_bars(&mut out, bars, &frame, (0.0, 5.0));
-        assert!(out.contains(r#"fill-opacity="0.5""#), "{out}");
-        assert!(!out.contains(r#"fill-opacity="1""#));
-        assert!(!out.contains(" off"), "nothing off the CPU: {out}");
-    }
 
     #[test]
     fn a_service_event_ends_at_its_completion_and_reaches_back_over_its_value() {
@@ -924,35 +662,5 @@ mod tests {
         assert_eq!(dot.attribute("cx"), line.attribute("x2"));
         assert!(svg.contains(r#"class="vscale""#), "the row's value scale");
         assert!(svg.contains(">500µs<"), "its top a round value: {svg}");
-    }
-
-    #[test]
-    fn binned_columns_hatch_their_off_cpu_share_by_height() {
-        let frame = Frame {
-            x0: 0.0,
-            x1: 10.0,
-            y0: 0.0,
-            row: 10.0,
-            t0: 0,
-            t1: 1000,
-        };
-        // One step over the whole window, 30 % of it off the CPU.
-        let bars = std::iter::once(Bar {
-            cpu: Some(700),
-            start: 0,
-            end: 1000,
-            thread: 3,
-            index: 0,
-        });
-        let mut out = String::new();
-        binned_bars(&mut out, bars, &frame, (0.0, 10.0));
-        assert!(
-            out.contains(r#"<path class="t3 off" d="M0 0.0h10v3.0h-10z"/>"#),
-            "{out}"
-        );
-        assert!(
-            out.contains(r#"<path class="t3" d="M0 3.0h10v7.0h-10z"/>"#),
-            "{out}"
-        );
     }
 }
