@@ -379,6 +379,7 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
             y: (f64::from(yr.start), f64::from(yr.end)),
             categories: workers.len(),
             max_ms: top,
+            unordered: summary.axis == SummaryAxis::Executor,
         }
     };
     let mut layer = String::new();
@@ -393,6 +394,9 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
 
 /// Pixel mapping of the chart: category index on x, ms on y.
 struct Plot {
+    /// Whether the axis's values have no order (executors): their points
+    /// are joined by a faint line only, to pair them, not to suggest a trend.
+    unordered: bool,
     x: (f64, f64),
     y: (f64, f64),
     categories: usize,
@@ -452,8 +456,13 @@ impl Plot {
             .collect();
         let _ = write!(
             out,
-            r#"<polyline class="series" fill="none" stroke="{color}" stroke-width="{}" stroke-dasharray="{}" points="{}"><title>{}</title></polyline>"#,
+            r#"<polyline class="series" fill="none" stroke="{color}" stroke-width="{}"{} stroke-dasharray="{}" points="{}"><title>{}</title></polyline>"#,
             if line.makespan { 3.0 } else { 1.5 },
+            if self.unordered {
+                r#" stroke-opacity="0.3""#
+            } else {
+                ""
+            },
             dash_or_none(index),
             d.join(" "),
             escape(&line.label)
