@@ -636,6 +636,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_tick_at_the_right_edge_stays_on_the_canvas() {
+        use crate::findings::synthetic::SyntheticRun;
+        use crate::scenario::{CostKind, Placement};
+        let mut run = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let f = run.future("fut0", Placement::Inline, 100);
+        run.step(f, 0, 10_000, 0, 1.0);
+        let result = run.result("two_futures");
+        // 0–10 ms in µs: the last tick, `10000`, sits at the plot's right end.
+        let view = TimelineView::Window {
+            from_ns: 0,
+            to_ns: 10_000_000,
+        };
+        let svg = timeline_svg(&result, view);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let tick = doc
+            .descendants()
+            .find(|n| n.has_tag_name("text") && n.text().map(str::trim) == Some("10000"))
+            .expect("a tick at 10000 µs");
+        let x: f64 = tick.attribute("x").unwrap().parse().unwrap();
+        let size: f64 = tick.attribute("font-size").unwrap().parse().unwrap();
+        // Centred, five digits of at most 0.62 em each.
+        assert!(x + 2.5 * 0.62 * size <= f64::from(WIDTH), "{x}");
+    }
+
+    #[test]
     fn a_service_event_ends_at_its_completion_and_reaches_back_over_its_value() {
         use crate::findings::synthetic::SyntheticRun;
         use crate::scenario::CostKind;
