@@ -102,13 +102,26 @@ pub(crate) fn introduction(h: &mut String, results: &[RunResult]) {
     let config = |f: fn(&crate::trace::RunConfig) -> String| {
         distinct(results, move |r| r.trace.info.config.as_ref().map(f))
     };
+    // The settings, where the runs have them (a library session's have none).
+    let settings = if results.iter().any(|r| r.trace.info.config.is_some()) {
+        format!(
+            " on {} ({} worker(s), {} cost {} light / {} heavy, {} samples per future)",
+            config(|c| c.executor.to_string()),
+            config(|c| c.workers.to_string()),
+            config(|c| c.cost_kind.to_string()),
+            config(|c| c.light_cost.map_or("–".into(), format_duration)),
+            config(|c| c.heavy_cost.map_or("–".into(), format_duration)),
+            config(|c| c.samples.to_string()),
+        )
+    } else {
+        String::new()
+    };
     let cores = distinct(results, |r| {
         Some(r.trace.info.environment.cores.to_string())
     });
     let _ = write!(
         h,
-        "<section id=\"about\"><p><strong>What this is.</strong> {} run(s) of {} scenario(s) on {} \
-         ({} worker(s), {} cost {} light / {} heavy, {} samples per future) on a machine of {} core(s). \
+        "<section id=\"about\"><p><strong>What this is.</strong> {} run(s) of {} scenario(s){} on a machine of {} core(s). \
          Each run instruments its futures and records every poll (a bar, coloured by the thread \
          that ran it) and every sample (a dot).</p>\
          <p><strong>How to read it.</strong> Findings first: each claim of the journey, judged on \
@@ -116,16 +129,7 @@ pub(crate) fn introduction(h: &mut String, results: &[RunResult]) {
          distributions. Tables and the truth check come last, folded.</p><ul class=\"scenarios\">",
         results.len(),
         scenarios_in_order(results).len(),
-        escape(&config(|c| c.executor.to_string())),
-        escape(&config(|c| c.workers.to_string())),
-        escape(&config(|c| c.cost_kind.to_string())),
-        escape(&config(|c| c
-            .light_cost
-            .map_or("–".into(), format_duration))),
-        escape(&config(|c| c
-            .heavy_cost
-            .map_or("–".into(), format_duration))),
-        escape(&config(|c| c.samples.to_string())),
+        escape(&settings),
         escape(&cores),
     );
     for name in scenarios_in_order(results) {
