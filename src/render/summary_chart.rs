@@ -330,14 +330,15 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
     let top = max_ms * 1.1 + 1e-9;
-    // The legend right of the plot, as wide as its longest label needs.
+    // The legend right of the plot, as wide as its longest label needs but
+    // at least 460 px, so the charts of one report share one scale.
     let longest = summary
         .lines
         .iter()
         .map(|l| l.label.chars().count())
         .max()
         .unwrap_or(0);
-    let legend_width = (46.0 + LEGEND_CHAR_PX * longest as f64).clamp(160.0, 520.0) as u32;
+    let legend_width = (46.0 + LEGEND_CHAR_PX * longest as f64).clamp(460.0, 640.0) as u32;
     let height = HEIGHT.max(80 + 17 * summary.lines.len() as u32);
     let mut svg = String::new();
     let plot = {
