@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::svg::{NUMBER_MIN_WIDTH, thread_number};
-use super::timeline::{Bar, Frame};
+use super::timeline::{Bar, Frame, NUMBER_REPEAT_PX};
 
 /// Busy time per pixel column: the total, its off-CPU part and the thread
 /// with the most.
@@ -141,11 +141,13 @@ fn bin_columns(
 }
 
 /// The thread's number on every run of busy columns of one dominant thread
-/// at least [`NUMBER_MIN_WIDTH`] wide.
+/// at least [`NUMBER_MIN_WIDTH`] wide, unless the same thread's number is
+/// within [`NUMBER_REPEAT_PX`] before it.
 fn binned_numbers(out: &mut String, bins: &[Column], frame: &Frame, (y, height): (f64, f64)) {
     if height < 10.0 {
         return;
     }
+    let mut last: Option<(u16, f64)> = None;
     let mut c = 0;
     while c < bins.len() {
         if bins[c].busy == 0 {
@@ -158,9 +160,11 @@ fn binned_numbers(out: &mut String, bins: &[Column], frame: &Frame, (y, height):
             end += 1;
         }
         let width = (end - c) as f64;
-        if width >= NUMBER_MIN_WIDTH {
-            let x = frame.x0 + c as f64 + width / 2.0;
+        let x = frame.x0 + c as f64 + width / 2.0;
+        let repeats = last.is_some_and(|(t, at)| t == thread && x - at < NUMBER_REPEAT_PX);
+        if width >= NUMBER_MIN_WIDTH && !repeats {
             thread_number(out, thread, x, y + height);
+            last = Some((thread, x));
         }
         c = end;
     }

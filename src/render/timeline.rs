@@ -40,6 +40,9 @@ pub enum TimelineView {
     },
 }
 
+/// The least distance, px, between two numbers of one thread in a row.
+pub(super) const NUMBER_REPEAT_PX: f64 = 160.0;
+
 /// How many polls of the busiest row the default zoom window aims to hold.
 pub(crate) const ZOOM_POLLS: usize = 60;
 
@@ -577,10 +580,11 @@ impl RowDrawer<'_> {
 
 /// Every bar in the window, at least 0.6 px wide; those at least 2 px wide
 /// carry a tooltip, those at least [`NUMBER_MIN_WIDTH`] wide their
-/// thread's number. A bar whose on-CPU time is known and short of its wall
+/// thread's number (unless the same thread's number is within
+/// [`NUMBER_REPEAT_PX`] before it). A bar whose on-CPU time is known and short of its wall
 /// time is split by height, not by time (where in the step preemption or
-/// blocking fell is unknown): its top, of the off-CPU share's height, is
-/// hatched (class `off`), the rest solid.
+/// blocking fell is unknown): its top, of the off-CPU share's height
+/// (rounded to whole pixels), is hatched (class `off`), the rest solid.
 fn detailed_bars(
     out: &mut String,
     bars: impl Iterator<Item = Bar>,
@@ -589,6 +593,9 @@ fn detailed_bars(
     describe: &dyn Fn(&Bar) -> String,
 ) {
     let mut numbers = String::new();
+    // The last number drawn: (thread, x); a thread's number repeats only
+    // after a gap, so a row of one thread's bars is not a row of numbers.
+    let mut last: Option<(u16, f64)> = None;
     for b in bars.filter(|b| frame.visible(b.start, b.end)) {
         let x = frame.x(b.start);
         let width = (frame.x(b.end) - x).max(0.6);
@@ -599,8 +606,10 @@ fn detailed_bars(
             .filter(|&cpu| cpu < wall)
             .map_or(0.0, |cpu| (wall - cpu) as f64 / wall.max(1) as f64);
         split_bar(out, b.thread, (x, y, width, height), off, title.as_deref());
-        if width >= NUMBER_MIN_WIDTH && height >= 10.0 {
+        let repeats = last.is_some_and(|(t, at)| t == b.thread && x - at < NUMBER_REPEAT_PX);
+        if width >= NUMBER_MIN_WIDTH && height >= 10.0 && !repeats {
             thread_number(&mut numbers, b.thread, x + width / 2.0, y + height);
+            last = Some((b.thread, x));
         }
     }
     out.push_str(&numbers);
@@ -615,11 +624,12 @@ fn split_bar(
     off: f64,
     title: Option<&str>,
 ) {
-    if off <= 0.0 {
+    // Under a pixel of hatching is not drawn (the tooltip still says it).
+    let hatched = (height * off.min(1.0)).round().min(height);
+    if hatched < 1.0 {
         bar(out, (thread, ""), (x, y, width, height), title);
         return;
     }
-    let hatched = (height * off.min(1.0)).max(1.0).min(height);
     bar(out, (thread, " off"), (x, y, width, hatched), title);
     if hatched < height {
         bar(
