@@ -126,6 +126,19 @@ fn summary_names_each_run_and_the_folder_unless_quiet() {
         text.contains("makespan") && !text.contains("sched p99"),
         "a line per run: {text}"
     );
+    // Findings that hold are counted, not listed; the claims of disturbed
+    // runs share one line.
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with("holds ")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .filter(|l| l.contains("the machine was disturbed"))
+            .count()
+            == 0,
+        "{text}"
+    );
     let mut verbose = args.to_vec();
     verbose.push("--verbose");
     let text = String::from_utf8(pollscope_ok(&verbose).stdout).unwrap();

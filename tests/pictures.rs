@@ -205,16 +205,25 @@ fn index_html_is_self_contained_and_references_every_plot() {
         assert!(ids.contains(link), "#{link} has no anchor");
     }
     for section in [
-        "runs",
+        "about",
         "findings",
-        "truth",
         "across-workers",
         "runs-in-detail",
+        "tables",
+        "traces",
         "top",
     ] {
         assert!(links.contains(&section), "no link to #{section}");
         assert!(ids.contains(&section), "no section #{section}");
     }
+    // The report reads top-down: the introduction, the findings, the
+    // pictures, then the tables and the truth check, folded.
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("no {s}"));
+    assert!(at("id=\"about\"") < at("id=\"findings\""));
+    assert!(at("id=\"findings\"") < at("id=\"runs-in-detail\""));
+    assert!(at("id=\"runs-in-detail\"") < at("<details id=\"runs\""));
+    assert!(at("<details id=\"runs\"") < at("<details id=\"truth\""));
+    assert!(html.contains("Look for:"));
     assert!(html.contains("href=\"trace.json\"") && html.contains("href=\"trace.pftrace\""));
     // Run ids in the findings link to their runs.
     let findings = &html[html.find("id=\"findings\"").unwrap()..html.find("id=\"truth\"").unwrap()];
@@ -476,6 +485,12 @@ fn index_html_renders_in_headless_chromium() {
     );
 }
 
+/// Whether the picture's style fills `class` (`t<N> off`) with a pattern.
+fn style_has_hatch(svg: &str, class: &str) -> bool {
+    let thread = class.split_whitespace().next().unwrap();
+    svg.contains(&format!(" .{thread}.off{{fill:url(#"))
+}
+
 #[test]
 fn bars_show_their_off_cpu_part_and_traces_carry_cpu_ns() {
     let dir = tempfile::tempdir().unwrap();
@@ -494,15 +509,22 @@ fn bars_show_their_off_cpu_part_and_traces_carry_cpu_ns() {
         })
         .collect();
     assert!(!faded.is_empty(), "no off-CPU extent drawn");
+    let number =
+        |n: roxmltree::Node<'_, '_>, a: &str| n.attribute(a).unwrap().parse::<f64>().unwrap();
     for rect in &faded {
-        // The solid on-CPU part follows, narrower, at the same place.
-        let solid = rect
-            .next_sibling_element()
-            .expect("an on-CPU part after the faded extent");
-        let width =
-            |n: roxmltree::Node<'_, '_>| n.attribute("width").unwrap().parse::<f64>().unwrap();
-        assert_eq!(solid.attribute("x"), rect.attribute("x"));
-        assert!(width(solid) < width(*rect));
+        // Hatched by its thread's pattern: the share is split by height,
+        // never by time, so a solid on-CPU part (if any) lies under the
+        // hatched top at the same x and width.
+        assert!(style_has_hatch(&zoom, rect.attribute("class").unwrap()));
+        if let Some(solid) = rect.next_sibling_element().filter(|n| {
+            n.has_tag_name("rect")
+                && !n.attribute("class").unwrap().ends_with(" off")
+                && n.attribute("x") == rect.attribute("x")
+        }) {
+            assert_eq!(solid.attribute("width"), rect.attribute("width"));
+            let bottom = number(*rect, "y") + number(*rect, "height");
+            assert!((number(solid, "y") - bottom).abs() <= 1.0);
+        }
         let title = rect.descendants().find(|n| n.has_tag_name("title"));
         if let Some(title) = title {
             let text = title.text().unwrap();

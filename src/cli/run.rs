@@ -46,7 +46,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let published = publish(folder, &results, pictures)?;
     if !args.quiet {
         print!("{}", summary::table(&results, args.verbose));
-        print!("{}", crate::export::summary_lines(&published.findings));
+        print!(
+            "{}",
+            summary::findings(&published.findings, &results, args.verbose)
+        );
         println!("results: {}", published.dir.display());
         if let Some(file) = &shard_file {
             println!(

@@ -2,14 +2,13 @@
 //! fetched from anywhere) with the runs, the futures, the findings and
 //! every plot, in anchored sections.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::caption::timeline_caption;
 use super::svg::{escape, for_inline_html};
-use super::timeline::{TimelineView, timeline_caption};
+use super::timeline::TimelineView;
 use crate::analysis::RunResult;
 use crate::common::duration::{format_duration, human_ns};
-use crate::scenario::Executor;
 
 const STYLE: &str = r#"
 body{margin:0;padding:24px 32px;background:#151a2e;color:#dde1ea;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
@@ -23,23 +22,28 @@ figcaption{color:#aab3c8;font-size:13px}.muted{color:#8a93a8}
 .findings li{margin:2px 0}.findings code{background:#232a45;padding:0 4px;border-radius:3px}
 .off{background:#4a2430;border-left:4px solid #ff7a9c;padding:1px 6px}.verdict{color:#ffb3c4}
 nav.sections{display:flex;gap:18px;flex-wrap:wrap;font-size:15px;margin:8px 0}
-nav.runs{columns:3;font-size:13px}.top{font-size:12px;float:right;font-weight:400}
+nav.runs{columns:3;font-size:13px}td a,nav.runs a,td:first-child{white-space:nowrap}
+details{margin:8px 0}summary{cursor:pointer;color:#aab3c8;font-weight:600}.figures{color:#cfd5e2;margin:0 0 6px}
+#about ul.scenarios li{margin:3px 0}.top{font-size:12px;float:right;font-weight:400}
 .disturbed{background:#5a2a18;border:2px solid #ff9a5c;border-radius:6px;padding:8px 14px;margin:12px 0}
 "#;
 
-/// The report's sections: (anchor, heading).
-const SECTIONS: [(&str, &str); 6] = [
-    ("runs", "Runs"),
+/// The report's sections, in reading order: (anchor, heading).
+const SECTIONS: [(&str, &str); 7] = [
+    ("about", "What this is"),
     ("findings", "Findings"),
-    ("truth", "Truth"),
     ("across-workers", "Across workers and settings"),
-    ("executors", "Executors side by side"),
     ("runs-in-detail", "Runs in detail"),
+    ("executors", "Executors side by side"),
+    ("tables", "Tables and the truth check"),
+    ("traces", "Traces"),
 ];
 
 /// The report for `results`, with `plots` as (file name, SVG) pairs, the
 /// findings in Markdown, if any, and the zoom view the zoom plots show
-/// (for their captions).
+/// (for their captions). It reads top-down: what the runs are and what to
+/// look for, the findings, the pictures, the executors side by side, then
+/// the tables and the truth check folded, and how to open the traces.
 pub(crate) fn index_html(
     results: &[RunResult],
     plots: &[(String, String)],
@@ -51,56 +55,86 @@ pub(crate) fn index_html(
         h,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>pollscope results</title><style>{STYLE}</style></head><body id=\"top\">\n<h1>pollscope results</h1>\
-         <p class=\"muted\">{} run(s) · pollscope {} · traces: <a href=\"trace.pftrace\" download>trace.pftrace</a>, <a href=\"trace.json\" download>trace.json</a> (to see them, open ui.perfetto.dev, choose “Open trace file” and pick one from this folder)</p>\n",
+         <p class=\"muted\">{} run(s) · pollscope {} · traces: <a href=\"trace.pftrace\">trace.pftrace</a>, <a href=\"trace.json\">trace.json</a> (<a href=\"#traces\">how to open them</a>)</p>\n",
         results.len(),
         env!("CARGO_PKG_VERSION")
     );
     disturbed_banner(&mut h, results);
+    super::intro::introduction(&mut h, results);
     let summaries: Vec<&(String, String)> = plots
         .iter()
         .filter(|(name, _)| summary_axis(name).is_some())
         .collect();
-    let executors = executors_side_by_side(results);
+    let executors = super::side_by_side::executors_side_by_side(results, plots);
     let (findings_html, truth_html) = findings.map(|md| findings_sections(md, results)).unzip();
     navigation(&mut h, results, |anchor| match anchor {
         "findings" => findings_html.is_some(),
-        "truth" => truth_html.as_ref().is_some_and(|t| !t.is_empty()),
         "across-workers" => !summaries.is_empty(),
         "executors" => executors.is_some(),
         _ => true,
     });
-    runs_table(&mut h, results);
     if let Some(body) = &findings_html {
         section(&mut h, 1);
         let _ = writeln!(h, "<div class=\"findings\">{body}</div>");
     }
-    if let Some(truth) = truth_html.filter(|t| !t.is_empty()) {
-        section(&mut h, 2);
-        let _ = writeln!(h, "<div class=\"findings\">{truth}</div>");
-    }
     if !summaries.is_empty() {
-        section(&mut h, 3);
+        section(&mut h, 2);
         for plot in summaries {
             let axis = summary_axis(&plot.0).unwrap_or("workers");
             figure(
                 &mut h,
                 plot,
                 &format!(
-                    "makespan and light futures' completion against {axis} (medians over repeats; one line per other setting)"
+                    "makespan and light futures' completion against {axis} (medians over repeats; one line per other setting; lines that coincide are drawn slightly apart and named together)"
                 ),
             );
         }
+    }
+    section(&mut h, 3);
+    for r in in_journey_order(results) {
+        run_detail(&mut h, r, plots, zoom);
     }
     if let Some(table) = executors {
         section(&mut h, 4);
         h.push_str(&table);
     }
     section(&mut h, 5);
-    for r in results {
-        run_detail(&mut h, r, plots, zoom);
+    let truth_html = truth_html.filter(|t| !t.is_empty());
+    h.push_str("<p><a href=\"#runs\">Runs</a>");
+    if truth_html.is_some() {
+        h.push_str(" · <a href=\"#truth\">Truth</a>");
     }
-    h.push_str("<p class=\"muted\">The CSV files beside this report hold every number; <a href=\"trace.pftrace\" download>trace.pftrace</a> and <a href=\"trace.json\" download>trace.json</a> open in Perfetto: at ui.perfetto.dev, “Open trace file”, then pick one from this folder (nothing is uploaded: the trace stays in the browser).</p>\n</body></html>\n");
+    h.push_str(
+        "</p><details id=\"runs\"><summary>Runs: every run's settings and figures</summary>",
+    );
+    runs_table(&mut h, results);
+    h.push_str("</details>\n");
+    if let Some(truth) = truth_html {
+        let _ = writeln!(
+            h,
+            "<details id=\"truth\"><summary>Truth: the probe's CPU time against the kernel's, per thread</summary><div class=\"findings\">{truth}</div></details>"
+        );
+    }
+    section(&mut h, 6);
+    h.push_str(TRACES);
+    h.push_str("</body></html>\n");
     h
+}
+
+/// How to open the traces, at the end of the report.
+const TRACES: &str = "<p>Both traces hold every poll and sample of every run, a track per thread (and per service future), \
+with the wake arrows and each slice's poll number, wake time, on-CPU time and sample value:</p><ul>\
+<li><a href=\"trace.pftrace\">trace.pftrace</a> (Perfetto's own format, smaller) and <a href=\"trace.json\">trace.json</a> (Chrome trace events) lie beside this report.</li>\
+<li>To look at one: open <code>ui.perfetto.dev</code>, choose <em>Open trace file</em> in the left menu and pick the file from this folder \
+(or drag it onto the page). Nothing is uploaded: the trace stays in the browser.</li>\
+<li>In Perfetto, each run is a process named by its run id; <kbd>W</kbd>/<kbd>S</kbd> zoom, <kbd>A</kbd>/<kbd>D</kbd> pan, a click on a slice shows its arguments and its wake arrow.</li></ul>\
+<p class=\"muted\">The CSV files beside this report hold every number.</p>\n";
+
+/// The runs with their scenarios in journey order (stable within one).
+fn in_journey_order(results: &[RunResult]) -> Vec<&RunResult> {
+    let mut runs: Vec<&RunResult> = results.iter().collect();
+    runs.sort_by_key(|r| super::intro::scenario_rank(&r.trace.info.scenario));
+    runs
 }
 
 /// The banner at the top of the report when the machine disturbed some
@@ -138,133 +172,6 @@ fn summary_axis(name: &str) -> Option<&str> {
     axis.strip_suffix(".svg")
 }
 
-/// Where the runs span two or more executors: per scenario, a table with
-/// one row per configuration and, for each executor, its run's makespan,
-/// efficiency and first-completing light future (or, for a service
-/// workload, the median of its events' values), each linked to the run.
-fn executors_side_by_side(results: &[RunResult]) -> Option<String> {
-    let mut executors: Vec<Executor> = results
-        .iter()
-        .filter_map(|r| r.trace.info.config.as_ref().map(|c| c.executor))
-        .collect();
-    executors.sort();
-    executors.dedup();
-    if executors.len() < 2 {
-        return None;
-    }
-    let mut h = String::from(
-        "<p class=\"muted\">The same futures, costs and samples on each executor. Makespans and \
-         completion times compare directly; scheduling delays do not (the executors' wake paths \
-         differ: tokio defers a <code>yield_now</code> wake until the worker has polled its other \
-         tasks, smol wakes at once). tokio's knobs do not apply to smol, so a smol run sits beside \
-         each tokio configuration of the same workers. \"First light done\" is the earliest \
-         completion among the inline futures of the light cost; a service workload has none, and \
-         shows the median of all its events' values (µs) instead.</p>\n",
-    );
-    for (scenario, configurations) in by_configuration(results) {
-        let _ = write!(
-            h,
-            "<h3>{}</h3><table><tr><th>configuration</th>",
-            escape(scenario)
-        );
-        for e in &executors {
-            let _ = write!(
-                h,
-                "<th>{e} makespan</th><th>{e} efficiency</th><th>{e} first light done / median value</th>"
-            );
-        }
-        h.push_str("</tr>\n");
-        for (key, runs) in configurations {
-            let _ = write!(h, "<tr><td>{}</td>", escape(&key));
-            for e in &executors {
-                h.push_str(&executor_cells(runs.get(e).copied()));
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
-    }
-    Some(h)
-}
-
-/// scenario → configuration (the run id without the executor) → executor
-/// → run.
-type ByConfiguration<'a> = BTreeMap<&'a str, BTreeMap<String, BTreeMap<Executor, &'a RunResult>>>;
-
-/// The runs by scenario and configuration, each configuration with its run
-/// on each executor.
-fn by_configuration(results: &[RunResult]) -> ByConfiguration<'_> {
-    let mut table = ByConfiguration::new();
-    for r in results {
-        let Some(config) = r.trace.info.config.as_ref() else {
-            continue;
-        };
-        // A smol run's id is its configuration's, with `-smol` before
-        // the repeat.
-        let id = &r.trace.info.run_id;
-        let smol = format!("-smol-r{}", config.repeat);
-        let key = match id.strip_suffix(&smol) {
-            Some(stem) => format!("{stem}-r{}", config.repeat),
-            None => id.clone(),
-        };
-        table
-            .entry(r.trace.info.scenario.as_str())
-            .or_default()
-            .entry(key)
-            .or_default()
-            .insert(config.executor, r);
-    }
-    table
-}
-
-/// One executor's three cells in a configuration's row: makespan (linked
-/// to the run), efficiency, and first light done or median value; dashes
-/// without a run.
-fn executor_cells(run: Option<&RunResult>) -> String {
-    let Some(r) = run else {
-        return "<td>–</td><td>–</td><td>–</td>".to_string();
-    };
-    let id = escape(&r.trace.info.run_id);
-    let light = first_light_or_value(r);
-    format!(
-        "<td><a href=\"#{id}\">{}</a></td><td>{}</td><td>{light}</td>",
-        human_ns(r.analysis.makespan_ns),
-        r.analysis
-            .efficiency
-            .map_or("–".to_string(), |e| format!("{e:.2}"))
-    )
-}
-
-/// A run's earliest completion among its light inline futures, or for a
-/// service workload the median of all its events' values (µs).
-fn first_light_or_value(r: &RunResult) -> String {
-    let config = r.trace.info.config.as_ref();
-    let light = r
-        .trace
-        .futures
-        .iter()
-        .zip(&r.analysis.futures)
-        .filter(|(f, _)| {
-            f.placement() == Some(crate::scenario::Placement::Inline)
-                && config.is_some_and(|c| f.cost == c.light_cost)
-        })
-        .filter_map(|(f, s)| s.completed_ns.map(|done| (done, f.name.as_str())))
-        .min();
-    if let Some((done, name)) = light {
-        return format!("{name} {}", human_ns(done));
-    }
-    let mut values: Vec<f64> = r
-        .trace
-        .futures
-        .iter()
-        .filter(|f| f.kind.is_service())
-        .flat_map(|f| f.samples.iter().map(|s| s.value))
-        .collect();
-    match crate::common::stats::median_f64(&mut values) {
-        Some(median) => format!("value {median:.0} µs"),
-        None => "–".to_string(),
-    }
-}
-
 /// The section links, then a link per run.
 fn navigation(h: &mut String, results: &[RunResult], present: impl Fn(&str) -> bool) {
     h.push_str("<nav class=\"sections\">");
@@ -272,7 +179,7 @@ fn navigation(h: &mut String, results: &[RunResult], present: impl Fn(&str) -> b
         let _ = write!(h, "<a href=\"#{anchor}\">{title}</a>");
     }
     h.push_str("</nav>\n<nav class=\"runs\">");
-    for r in results {
+    for r in in_journey_order(results) {
         let id = escape(&r.trace.info.run_id);
         let _ = write!(h, "<div><a href=\"#{id}\">{id}</a></div>");
     }
@@ -355,31 +262,61 @@ fn link_runs(html: &str, results: &[RunResult]) -> String {
     html
 }
 
-/// One run's heading, futures table and plots.
+/// One run's heading, its key figures, its plots, and its futures table
+/// folded.
 fn run_detail(h: &mut String, r: &RunResult, plots: &[(String, String)], zoom: TimelineView) {
     let id = &r.trace.info.run_id;
     let _ = writeln!(
         h,
-        "<h3 id=\"{0}\">{0}<a class=\"top\" href=\"#top\">back to top ↑</a></h3>",
-        escape(id)
+        "<h3 id=\"{0}\">{0}<a class=\"top\" href=\"#top\">back to top ↑</a></h3><p class=\"figures\">{1}</p>",
+        escape(id),
+        key_figures(r)
     );
-    futures_table(h, r);
+    let latency = if r.trace.futures.iter().any(|f| f.kind.is_service()) {
+        "Per future, the share of values at or below each time, as steps: scheduling delay, poll duration, and the events' values (round trip, lateness, wait)"
+    } else {
+        "Per future, the share of values at or below each time, as steps: scheduling delay and poll duration"
+    };
     for (suffix, caption) in [
         (".svg", timeline_caption(r, TimelineView::Whole)),
         ("_zoom.svg", timeline_caption(r, zoom)),
-        (
-            "_latency.svg",
-            "Scheduling delay and poll duration per future: the share of values at or below each time, as steps".to_string(),
-        ),
+        ("_latency.svg", latency.to_string()),
     ] {
         let name = format!("{id}{suffix}");
         if let Some(plot) = plots.iter().find(|(n, _)| *n == name) {
             figure(h, plot, &caption);
         }
     }
+    h.push_str("<details><summary>futures of this run</summary>");
+    futures_table(h, r);
+    h.push_str("</details>\n");
 }
 
-fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
+/// A run's figures in one line: makespan, and its efficiency or, for a
+/// service workload, its events' values (p50, p99, max over all its
+/// service futures).
+fn key_figures(r: &RunResult) -> String {
+    let a = &r.analysis;
+    let mut line = format!("makespan {}", human_ns(a.makespan_ns));
+    if let (Some(e), Some(lb)) = (a.efficiency, a.lower_bound_ns) {
+        let _ = write!(line, " · efficiency {e:.2} (lower bound {})", human_ns(lb));
+    }
+    for f in a.futures.iter().filter(|f| f.value.is_some()) {
+        if let Some(v) = f.value {
+            let _ = write!(
+                line,
+                " · {} p50 {} p99 {} max {}",
+                escape(&f.name),
+                human_ns(v.p50),
+                human_ns(v.p99),
+                human_ns(v.max)
+            );
+        }
+    }
+    line
+}
+
+pub(super) fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
     let name = escape(name);
     let _ = writeln!(
         h,
@@ -389,8 +326,10 @@ fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
     );
 }
 
+/// Every run's settings and figures; a setting the run's scenario does not
+/// use (a heavy cost without a heavy future, a task count that names no
+/// futures) is blank.
 fn runs_table(h: &mut String, results: &[RunResult]) {
-    section(h, 0);
     h.push_str(
         "<table><tr><th>run</th><th>scenario</th><th>executor</th><th>flavor</th><th>workers</th><th>tokio knobs</th>\
          <th>cost</th><th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
@@ -401,7 +340,11 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
         let c = i.config.as_ref();
         let cost = c.map_or_else(dash, |c| {
             let d = |v: Option<std::time::Duration>| v.map_or_else(dash, format_duration);
-            format!("{} {} / {}", c.cost_kind, d(c.light_cost), d(c.heavy_cost))
+            if heavy_applies(r) {
+                format!("{} {} / {}", c.cost_kind, d(c.light_cost), d(c.heavy_cost))
+            } else {
+                format!("{} {}", c.cost_kind, d(c.light_cost))
+            }
         });
         let _ = writeln!(
             h,
@@ -412,7 +355,7 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
             c.map_or_else(dash, |c| c.workers.to_string()),
             c.map_or_else(dash, tokio_knobs),
             c.map_or_else(dash, |c| c.samples.to_string()),
-            c.and_then(|c| c.tasks).map_or_else(dash, |t| t.to_string()),
+            tasks_applied(r).map_or_else(String::new, |t| t.to_string()),
             human_ns(r.analysis.makespan_ns),
             r.analysis.lower_bound_ns.map_or_else(dash, human_ns),
             r.analysis
@@ -424,6 +367,26 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
     h.push_str("</table>\n");
 }
 
+/// Whether some future of `r` has the heavy cost.
+fn heavy_applies(r: &RunResult) -> bool {
+    let heavy = r.trace.info.config.as_ref().and_then(|c| c.heavy_cost);
+    heavy.is_some() && r.trace.futures.iter().any(|f| f.cost == heavy)
+}
+
+/// The run's task count where it names futures (`spawned1`..`spawnedT`,
+/// `client1`..`clientT`): some future's name ends in T and the same name
+/// ending in 1 exists too.
+fn tasks_applied(r: &RunResult) -> Option<u32> {
+    let t = r.trace.info.config.as_ref()?.tasks?;
+    let names: Vec<&str> = r.trace.futures.iter().map(|f| f.name.as_str()).collect();
+    names
+        .iter()
+        .filter_map(|n| n.strip_suffix(&t.to_string()))
+        .filter(|stem| !stem.is_empty() && !stem.ends_with(|c: char| c.is_ascii_digit()))
+        .any(|stem| names.contains(&format!("{stem}1").as_str()))
+        .then_some(t)
+}
+
 /// The tokio knobs a run set, e.g. `gqi 7 · ei 31`; `default` when none,
 /// `–` on smol.
 fn tokio_knobs(c: &crate::trace::RunConfig) -> String {
@@ -433,19 +396,26 @@ fn tokio_knobs(c: &crate::trace::RunConfig) -> String {
     c.tokio.describe()
 }
 
+/// A run's futures, with their values' p50/p99/max where any future
+/// records service events (futures.csv's `value_*` columns).
 fn futures_table(h: &mut String, r: &RunResult) {
+    let values = r.analysis.futures.iter().any(|f| f.value.is_some());
     h.push_str(
         "<table><tr><th>future</th><th>placement</th><th>cost</th><th>done</th><th>busy</th><th>polls</th>\
-         <th>threads</th><th>poll p50</th><th>poll p99</th><th>sched p50</th><th>sched p99</th></tr>\n",
+         <th>threads</th><th>poll p50</th><th>poll p99</th><th>sched p50</th><th>sched p99</th>",
     );
-    let opt = |v: Option<u64>| v.map_or("–".to_string(), human_ns);
+    if values {
+        h.push_str("<th>value p50</th><th>value p99</th><th>value max</th>");
+    }
+    h.push_str("</tr>\n");
+    let opt = |v: Option<u64>| v.map_or(String::new(), human_ns);
     for f in &r.analysis.futures {
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             escape(&f.name),
             f.kind,
-            f.cost.map_or_else(|| "–".to_string(), format_duration),
+            f.cost.map_or_else(String::new, format_duration),
             opt(f.completed_ns),
             human_ns(f.busy_ns),
             f.polls,
@@ -455,6 +425,16 @@ fn futures_table(h: &mut String, r: &RunResult) {
             opt(f.sched_delay.map(|s| s.p50)),
             opt(f.sched_delay.map(|s| s.p99)),
         );
+        if values {
+            let _ = write!(
+                h,
+                "<td>{}</td><td>{}</td><td>{}</td>",
+                opt(f.value.map(|s| s.p50)),
+                opt(f.value.map(|s| s.p99)),
+                opt(f.value.map(|s| s.max)),
+            );
+        }
+        h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
 }

@@ -58,13 +58,14 @@ fn exact_steps(mut values: Vec<u64>) -> Vec<(u64, f64)> {
     steps
 }
 
-/// Two CDF panels (scheduling delay, poll duration) of `result`, one step
-/// line per future, computed from the trace's values directly
+/// The CDF panels of `result` (scheduling delay, poll duration, and for a
+/// service workload its events' values), one step line per future, computed from the trace's values directly
 /// ([`Metric::values`]): at value `v` the share of the future's values ≤ `v`.
 pub(crate) fn latency_svg(result: &RunResult) -> String {
     let mut svg = String::new();
     let mut layer = String::new();
     let legend = legend_entries(result);
+    let mut coincide: Vec<(usize, usize, &str)> = Vec::new();
     // Tall enough for the legend beside the panels.
     let height = HEIGHT.max(60 + (LEGEND_ROW * legend.len() as f64) as u32);
     {
@@ -79,22 +80,38 @@ pub(crate) fn latency_svg(result: &RunResult) -> String {
                 ("sans-serif", 16).into_font().color(&FOREGROUND),
             )
             .expect("drawing into a string");
-        let (left, right) = root.split_horizontally(WIDTH / 2);
-        for (area, metric, caption) in [
-            (&left, Metric::SchedDelay, "scheduling delay (wake → poll)"),
-            (&right, Metric::PollDuration, "poll duration"),
-        ] {
-            panel(area, result, metric, caption, &mut layer);
+        let metrics = panels(result);
+        let areas = root.split_evenly((1, metrics.len()));
+        for (area, (metric, caption)) in areas.iter().zip(metrics) {
+            let same = panel(area, result, metric, caption, &mut layer);
+            for (k, (dup, of)) in same.into_iter().enumerate() {
+                if !coincide.iter().any(|c: &(usize, usize, &str)| c.0 == dup) && k < 8 {
+                    coincide.push((dup, of, metric.as_str()));
+                }
+            }
         }
         root.present().expect("drawing into a string");
     }
-    series_legend(&mut layer, &legend);
+    series_legend(&mut layer, &legend, &coincide, result);
     caption(&mut layer, height);
     append_layer(&mut svg, &layer);
     svg
 }
 
-/// The futures that have a curve on either panel: (series index, name).
+/// The panels of `result`'s chart: scheduling delay and poll duration, and
+/// where a service future records events, their values.
+fn panels(result: &RunResult) -> Vec<(Metric, &'static str)> {
+    let mut panels = vec![
+        (Metric::SchedDelay, "scheduling delay (wake → poll)"),
+        (Metric::PollDuration, "poll duration"),
+    ];
+    if result.trace.futures.iter().any(|f| f.kind.is_service()) {
+        panels.push((Metric::Value, "event value (round trip, lateness, wait)"));
+    }
+    panels
+}
+
+/// The futures that have a curve on any panel: (series index, name).
 fn legend_entries(result: &RunResult) -> Vec<(usize, &str)> {
     result
         .trace
@@ -102,7 +119,7 @@ fn legend_entries(result: &RunResult) -> Vec<(usize, &str)> {
         .iter()
         .enumerate()
         .filter(|(_, f)| {
-            [Metric::SchedDelay, Metric::PollDuration]
+            [Metric::SchedDelay, Metric::PollDuration, Metric::Value]
                 .iter()
                 .any(|m| !m.values(f).is_empty())
         })
@@ -154,13 +171,16 @@ impl Axes {
     }
 }
 
+/// One panel: its axes and a CDF per future; returns the futures whose
+/// curve coincides with an earlier one's (index, the earlier's index),
+/// which are drawn 2 px higher per coincidence so both stay visible.
 fn panel(
     area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     result: &RunResult,
     metric: Metric,
     caption: &str,
     layer: &mut String,
-) {
+) -> Vec<(usize, usize)> {
     let lines: Vec<Line<'_>> = result
         .trace
         .futures
@@ -221,11 +241,28 @@ fn panel(
             (axes.y.0 + axes.y.1) / 2.0,
             hex(FOREGROUND)
         );
-        return;
+        return Vec::new();
     }
-    for line in &lines {
-        step_path(layer, &axes, line);
+    draw_lines(layer, &axes, &lines)
+}
+
+/// Every line of a panel, each identical to earlier ones lifted 2 px per
+/// such line; returns (its index, the first identical one's index) of each
+/// lifted line.
+fn draw_lines(layer: &mut String, axes: &Axes, lines: &[Line<'_>]) -> Vec<(usize, usize)> {
+    let mut same = Vec::new();
+    for (k, line) in lines.iter().enumerate() {
+        let earlier: Vec<usize> = lines[..k]
+            .iter()
+            .filter(|l| l.steps == line.steps)
+            .map(|l| l.index)
+            .collect();
+        if let Some(&first) = earlier.first() {
+            same.push((line.index, first));
+        }
+        step_path(layer, axes, line, -2.0 * earlier.len() as f64);
     }
+    same
 }
 
 /// A label and a grid line at each power of ten, the same on both panels:
@@ -263,7 +300,8 @@ fn decade_ticks(layer: &mut String, axes: &Axes) {
 
 /// The CDF of one future as a step path: from 0 % at its smallest value,
 /// up (V) to each step's share, then across (H) to the next value.
-fn step_path(layer: &mut String, axes: &Axes, line: &Line<'_>) {
+/// `dy` shifts the whole path (px), to lift a coinciding curve off another.
+fn step_path(layer: &mut String, axes: &Axes, line: &Line<'_>, dy: f64) {
     let color = hex(series_color(line.index));
     let dash = series_dash(line.index);
     let _ = write!(
@@ -275,19 +313,26 @@ fn step_path(layer: &mut String, axes: &Axes, line: &Line<'_>) {
             format!(r#" stroke-dasharray="{dash}""#)
         },
         axes.px(line.steps[0].0),
-        axes.py(0.0)
+        axes.py(0.0) + dy
     );
     for (k, &(ns, share)) in line.steps.iter().enumerate() {
         if k > 0 {
             let _ = write!(layer, "H{:.1}", axes.px(ns));
         }
-        let _ = write!(layer, "V{:.1}", axes.py(share));
+        let _ = write!(layer, "V{:.1}", axes.py(share) + dy);
     }
     let _ = write!(layer, "\"><title>{}</title></path>", escape(line.name));
 }
 
-/// Names and line styles, right of the panels, outside both plots.
-fn series_legend(layer: &mut String, entries: &[(usize, &str)]) {
+/// Names and line styles, right of the panels, outside every plot; a
+/// future whose curve coincides with another's says so (`≡ fut0 (metric)`),
+/// with a note below on how it is drawn.
+fn series_legend(
+    layer: &mut String,
+    entries: &[(usize, &str)],
+    coincide: &[(usize, usize, &str)],
+    result: &RunResult,
+) {
     if entries.is_empty() {
         return;
     }
@@ -311,13 +356,85 @@ fn series_legend(layer: &mut String, entries: &[(usize, &str)]) {
             hex(FOREGROUND),
             escape(name)
         );
+        if let Some((_, of, metric)) = coincide.iter().find(|c| c.0 == index) {
+            let other = result.trace.futures.get(*of).map_or("?", |f| &f.name);
+            let _ = write!(
+                layer,
+                r#"<text x="{:.1}" y="{:.1}" fill="{}" font-size="10">≡ {} ({})</text>"#,
+                x + 34.0,
+                ly + 15.0,
+                hex(FOREGROUND),
+                escape(&short(other, 12)),
+                escape(metric)
+            );
+        }
+    }
+    if !coincide.is_empty() {
+        let ly = y + 14.0 + LEGEND_ROW * entries.len() as f64 + 14.0;
+        for (k, line) in ["≡: the same curve as another's,", "drawn 2 px higher"]
+            .iter()
+            .enumerate()
+        {
+            let _ = write!(
+                layer,
+                r#"<text x="{:.1}" y="{:.1}" fill="{}" font-size="10">{line}</text>"#,
+                x + 8.0,
+                ly + 13.0 * k as f64,
+                hex(FOREGROUND)
+            );
+        }
     }
     layer.push_str("</g>");
+}
+
+/// `name` cut to `n` characters, with `…` where cut.
+fn short(name: &str, n: usize) -> String {
+    if name.chars().count() <= n {
+        return name.to_string();
+    }
+    let cut: String = name.chars().take(n - 1).collect();
+    format!("{cut}…")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_curve_identical_to_another_is_lifted_and_named_so() {
+        use crate::findings::synthetic::SyntheticRun;
+        use crate::scenario::{CostKind, Placement};
+        let mut run = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let (a, b) = (
+            run.future("fut0", Placement::Inline, 100),
+            run.future("fut1", Placement::Inline, 100),
+        );
+        for k in 0..4 {
+            run.step(a, k * 200, 100, 0, 1.0);
+            run.step(b, k * 200 + 100, 100, 0, 1.0);
+        }
+        run.service("ticker", &[(0, 500.0), (900, 1500.0)]);
+        let svg = latency_svg(&run.result("two_futures"));
+        assert!(svg.contains("≡ fut0 (poll_duration)"), "{svg}");
+        assert!(svg.contains("event value"), "a value panel for the service");
+        // fut1's poll-duration curve is fut0's, 2 px higher.
+        let starts: Vec<(f64, f64)> = svg
+            .match_indices(r#"<path class="cdf""#)
+            .map(|(at, _)| {
+                let d = &svg[at..];
+                let d = &d[d.find(" d=\"M").unwrap() + 5..];
+                let mut xy = d.split(['V', 'H', '"']).next().unwrap().split(' ');
+                let x = xy.next().unwrap().parse().unwrap();
+                (x, xy.next().unwrap().parse().unwrap())
+            })
+            .collect();
+        assert!(
+            starts
+                .windows(2)
+                .any(|w| w[0].0 == w[1].0 && (w[0].1 - w[1].1 - 2.0).abs() < 0.05),
+            "{starts:?}"
+        );
+    }
 
     #[test]
     fn a_large_sample_is_thinned_but_keeps_true_points() {

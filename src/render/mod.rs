@@ -2,12 +2,17 @@
 //! per-scenario summary charts (SVG, drawn with plotters), and the
 //! self-contained HTML report.
 
+mod binned;
+mod caption;
 mod html;
+mod intro;
 mod latency;
 mod palette;
+mod side_by_side;
 mod summary_chart;
 mod svg;
 mod timeline;
+mod values;
 mod zoom;
 
 pub(crate) use html::index_html;
@@ -80,6 +85,7 @@ pub(crate) fn all_plots(results: &[RunResult], options: &PictureOptions) -> Vec<
     {
         plots.extend(run_plots(result, options.zoom_view()));
     }
+    plots.extend(side_by_side::side_plots(results, |id| options.draws(id)));
     // The chosen axis, and the executors as well wherever runs span two.
     let mut axes = vec![options.summary_axis];
     if options.summary_axis != SummaryAxis::Executor {
@@ -124,7 +130,7 @@ pub fn write_pictures_with(
         .filter(|r| !options.draws(&r.trace.info.run_id))
     {
         let id = &result.trace.info.run_id;
-        for suffix in [".svg", "_zoom.svg", "_latency.svg"] {
+        for suffix in [".svg", "_zoom.svg", "_latency.svg", "_side.svg"] {
             let name = format!("{id}{suffix}");
             let from = options
                 .existing

@@ -7,9 +7,7 @@ use std::fmt::Write;
 
 use plotters::prelude::*;
 
-use super::palette::{
-    BACKGROUND, FOREGROUND, GRID, hex, house_style, series_color, series_dash, tick,
-};
+use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, series_color, series_dash, tick};
 use super::svg::{append_layer, escape};
 use crate::analysis::RunResult;
 use crate::common::duration::format_duration;
@@ -146,6 +144,9 @@ pub(crate) struct SummaryLine {
     pub makespan: bool,
     /// Series index of the line's colour, dash and marker.
     pub color: u16,
+    /// Whether the line stands for several series with the same values
+    /// (its label names them all, joined by ` = `).
+    pub coincide: bool,
     /// (axis value, milliseconds), in axis order.
     pub points: Vec<(String, f64)>,
 }
@@ -290,19 +291,22 @@ fn merged_lines(series: Series, cost: &str) -> Vec<SummaryLine> {
         };
         match lines.iter_mut().find(|l| same(&l.points)) {
             Some(line) => {
-                line.label.push_str(", ");
+                line.label.push_str(" = ");
                 line.label.push_str(&label);
+                line.coincide = true;
             }
             None => lines.push(SummaryLine {
                 label,
                 makespan,
                 color: 0,
+                coincide: false,
                 points,
             }),
         }
     }
     for line in &mut lines {
-        line.label = format!("{} · {cost}", line.label);
+        let same = if line.coincide { " (same values)" } else { "" };
+        line.label = format!("{}{same} · {cost}", line.label);
     }
     lines
 }
@@ -311,6 +315,8 @@ const WIDTH: u32 = 900;
 const HEIGHT: u32 = 480;
 /// Markers told apart by shape, so lines that run close stay readable.
 const MARKERS: [&str; 4] = ["circle", "square", "triangle", "diamond"];
+/// A legend character's width at 12 px, a generous estimate.
+const LEGEND_CHAR_PX: f64 = 7.5;
 
 /// The summary chart of one scenario: the axis's values as categories
 /// (evenly spaced, only those measured), each line shifted a little
@@ -323,16 +329,23 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0, f64::max);
-    // Headroom above the data for the legend (top right), so no point or
-    // line ever hides under it: the legend's share of the plot's height,
-    // estimated from the chart's fixed layout.
-    let legend_px = 14.0 + 17.0 * summary.lines.len() as f64;
-    let plot_px = f64::from(HEIGHT) - 2.0 * 14.0 - 44.0 - 30.0;
-    let top = max_ms * 1.1 / (1.0 - (legend_px / plot_px).min(0.6)) + 1e-9;
+    let top = max_ms * 1.1 + 1e-9;
+    // The legend right of the plot, as wide as its longest label needs but
+    // at least 460 px, so the charts of one report share one scale.
+    let longest = summary
+        .lines
+        .iter()
+        .map(|l| l.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let legend_width = (46.0 + LEGEND_CHAR_PX * longest as f64).clamp(460.0, 640.0) as u32;
+    let height = HEIGHT.max(80 + 17 * summary.lines.len() as u32);
     let mut svg = String::new();
     let plot = {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let size = (WIDTH + legend_width, height);
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&BACKGROUND).expect("drawing into a string");
+        let (root, _legend) = root.split_horizontally(WIDTH);
         let text = |size: u32| ("sans-serif", size).into_font().color(&FOREGROUND);
         let mut chart = ChartBuilder::on(&root)
             .caption(
@@ -367,6 +380,7 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
             y: (f64::from(yr.start), f64::from(yr.end)),
             categories: workers.len(),
             max_ms: top,
+            unordered: summary.axis == SummaryAxis::Executor,
         }
     };
     let mut layer = String::new();
@@ -381,6 +395,9 @@ pub(crate) fn summary_svg(summary: &ScenarioSummary) -> String {
 
 /// Pixel mapping of the chart: category index on x, ms on y.
 struct Plot {
+    /// Whether the axis's values have no order (executors): their points
+    /// are joined by a faint line only, to pair them, not to suggest a trend.
+    unordered: bool,
     x: (f64, f64),
     y: (f64, f64),
     categories: usize,
@@ -440,8 +457,13 @@ impl Plot {
             .collect();
         let _ = write!(
             out,
-            r#"<polyline class="series" fill="none" stroke="{color}" stroke-width="{}" stroke-dasharray="{}" points="{}"><title>{}</title></polyline>"#,
+            r#"<polyline class="series" fill="none" stroke="{color}" stroke-width="{}"{} stroke-dasharray="{}" points="{}"><title>{}</title></polyline>"#,
             if line.makespan { 3.0 } else { 1.5 },
+            if self.unordered {
+                r#" stroke-opacity="0.3""#
+            } else {
+                ""
+            },
             dash_or_none(index),
             d.join(" "),
             escape(&line.label)
@@ -451,16 +473,12 @@ impl Plot {
         }
     }
 
-    /// The lines' names, top right inside the chart.
+    /// The lines' names, right of the plot, outside it.
     fn legend(&self, out: &mut String, lines: &[SummaryLine]) {
-        let w = 330.0;
-        let (x, y) = (self.x.1 - w - 6.0, self.y.0 + 6.0);
+        let (x, y) = (f64::from(WIDTH), self.y.0);
         let _ = write!(
             out,
-            r#"<g class="legend" font-family="sans-serif" font-size="12"><rect x="{x:.1}" y="{y:.1}" width="{w}" height="{}" fill="{}" fill-opacity="0.85" stroke="{}"/>"#,
-            8.0 + 17.0 * lines.len() as f64,
-            hex(BACKGROUND),
-            hex(GRID)
+            r#"<g class="legend" font-family="sans-serif" font-size="12">"#
         );
         for (k, line) in lines.iter().enumerate() {
             let ly = y + 13.0 + 17.0 * k as f64;

@@ -3,6 +3,10 @@
 
 use std::fmt::Write;
 
+use plotters::style::RGBColor;
+
+use super::palette::{BACKGROUND, hex};
+
 /// Escapes text for SVG and HTML content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -72,6 +76,45 @@ pub(crate) fn bar(
         None => out.push_str("/>"),
     }
 }
+
+/// The hatch patterns of a picture's threads and the CSS rules that use
+/// them: `<defs>` with a pattern per colour (id `<scope><view>h<t>`:
+/// stripes of thread `t`'s colour at 45° over the background), and a rule
+/// filling every `t<t> off` shape under `.<scope>.<view>` with it. Off-CPU
+/// time is drawn this way in every view.
+pub(crate) fn hatches(colors: &[RGBColor], scope: &str, view: &str) -> (String, String) {
+    let (mut defs, mut rules) = (String::from("<defs>"), String::new());
+    for (t, &c) in colors.iter().enumerate() {
+        let id = format!("{scope}{view}h{t}");
+        let _ = write!(
+            defs,
+            r#"<pattern id="{id}" patternUnits="userSpaceOnUse" width="5" height="5" patternTransform="rotate(45)"><rect width="5" height="5" fill="{bg}"/><rect width="2" height="5" fill="{fg}"/></pattern>"#,
+            bg = hex(BACKGROUND),
+            fg = hex(c)
+        );
+        let _ = write!(rules, ".{scope}.{view} .t{t}.off{{fill:url(#{id})}}");
+    }
+    defs.push_str("</defs>");
+    (defs, rules)
+}
+
+/// A thread's number on a bar at least [`NUMBER_MIN_WIDTH`] px wide,
+/// centred at `x`, just above the bar's `bottom` (clear of the sample dots,
+/// which keep to the middle of a row).
+pub(crate) fn thread_number(out: &mut String, thread: u16, x: f64, bottom: f64) {
+    let _ = write!(
+        out,
+        r#"<text class="n" x="{x:.1}" y="{:.1}">{thread}</text>"#,
+        bottom - 3.0
+    );
+}
+
+/// The narrowest bar that carries its thread's number, px.
+pub(crate) const NUMBER_MIN_WIDTH: f64 = 16.0;
+
+/// The style of thread numbers: white with a dark outline, readable on any
+/// colour and on hatching.
+pub(crate) const NUMBER_STYLE: &str = ".n{fill:#ffffff;stroke:#101426;stroke-width:2.5px;paint-order:stroke;font:bold 10px sans-serif;text-anchor:middle;pointer-events:none}";
 
 /// A dot.
 pub(crate) fn dot(out: &mut String, x: f64, y: f64, r: f64) {

@@ -6,11 +6,14 @@ use std::fmt::Write;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::binned::binned_bars;
 use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, run_colors, tick};
-use super::svg::{bar, dot, escape, scope_class};
+use super::svg::{
+    NUMBER_MIN_WIDTH, NUMBER_STYLE, bar, dot, escape, hatches, scope_class, thread_number,
+};
+use super::values::{TimeAxis, ValueScale, service_events};
 use crate::analysis::RunResult;
 use crate::common::duration::human_ns;
-use crate::scenario::Placement;
 use crate::trace::{FutureTrace, thread_labels};
 
 /// Which part of the run a timeline shows.
@@ -36,6 +39,9 @@ pub enum TimelineView {
         to_ns: u64,
     },
 }
+
+/// The least distance, px, between two numbers of one thread in a row.
+pub(super) const NUMBER_REPEAT_PX: f64 = 160.0;
 
 /// How many polls of the busiest row the default zoom window aims to hold.
 pub(crate) const ZOOM_POLLS: usize = 60;
@@ -79,12 +85,12 @@ pub(crate) fn default_zoom_window(result: &RunResult) -> (u64, u64) {
 
 /// One bar to draw, in ns, with its on-CPU part where known.
 #[derive(Clone, Copy)]
-struct Bar {
-    start: u64,
-    end: u64,
-    thread: u16,
-    index: usize,
-    cpu: Option<u64>,
+pub(super) struct Bar {
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) thread: u16,
+    pub(super) index: usize,
+    pub(super) cpu: Option<u64>,
 }
 
 /// The on-CPU time of each poll of `future`: its own `cpu_ns` when polls
@@ -135,23 +141,33 @@ fn cpu_note(wall: u64, cpu: Option<u64>) -> String {
 }
 
 /// Pixel mapping of the plotting area.
-struct Frame {
-    x0: f64,
-    x1: f64,
-    y0: f64,
-    row: f64,
-    t0: u64,
-    t1: u64,
+pub(super) struct Frame {
+    pub(super) x0: f64,
+    pub(super) x1: f64,
+    pub(super) y0: f64,
+    pub(super) row: f64,
+    pub(super) t0: u64,
+    pub(super) t1: u64,
 }
 
 impl Frame {
-    fn x(&self, ns: u64) -> f64 {
+    pub(super) fn x(&self, ns: u64) -> f64 {
         let ns = ns.clamp(self.t0, self.t1);
         self.x0 + (ns - self.t0) as f64 / (self.t1 - self.t0) as f64 * (self.x1 - self.x0)
     }
 
-    fn visible(&self, start: u64, end: u64) -> bool {
+    pub(super) fn visible(&self, start: u64, end: u64) -> bool {
         end >= self.t0 && start <= self.t1
+    }
+}
+
+impl TimeAxis for Frame {
+    fn x_of(&self, ns: u64) -> f64 {
+        self.x(ns)
+    }
+
+    fn span(&self) -> (u64, u64) {
+        (self.t0, self.t1)
     }
 }
 
@@ -210,14 +226,20 @@ fn draw_axes(
 ) -> Frame {
     let trace = &result.trace;
     let rows = trace.futures.len().max(1);
+    let has_values = trace.futures.iter().any(|f| ValueScale::of(f).is_some());
     let (divisor, unit) = if t1 - t0 <= 20_000_000 {
         (1e3, "µs")
     } else {
         (1e6, "ms")
     };
+    // The window in the axis's unit, so title and axis read alike.
     let window_note = match view {
         TimelineView::Whole => String::new(),
-        _ => format!(" ({} – {})", human_ns(t0), human_ns(t1)),
+        _ => format!(
+            " ({} – {} {unit})",
+            round_to_axis(t0 as f64 / divisor),
+            round_to_axis(t1 as f64 / divisor)
+        ),
     };
     let title = format!(
         "{}{window_note} — makespan {}{}",
@@ -237,6 +259,7 @@ fn draw_axes(
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(120)
+        .right_y_label_area_size(if has_values { 64 } else { 24 })
         .build_cartesian_2d(t0 as f64 / divisor..t1 as f64 / divisor, 0f64..rows as f64)
         .expect("drawing into a string");
     house_style(&mut chart.configure_mesh())
@@ -270,6 +293,19 @@ fn draw_axes(
     frame
 }
 
+/// A window bound in the axis's unit, to a precision the axis can show:
+/// whole units from 100 on, else three significant digits.
+fn round_to_axis(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        tick(&format!("{v:.3}").parse::<f64>().unwrap_or(v))
+            .chars()
+            .take(5)
+            .collect()
+    }
+}
+
 /// One legend entry: a swatch and its text.
 enum Swatch {
     /// A bar in a colour.
@@ -280,6 +316,10 @@ enum Swatch {
     Strip,
     /// A half-transparent bar: a partly busy pixel of the whole view.
     Faded,
+    /// A hatched bar: off-CPU time.
+    Hatched,
+    /// A service event: a whisker and a dot.
+    Event,
 }
 
 fn legend_columns() -> usize {
@@ -308,14 +348,18 @@ fn legend_entries(
             (Swatch::Fill(color), format!("{label}{tid}"))
         })
         .collect();
-    entries.push((Swatch::Dot, "sample (height = its value)".into()));
+    if trace.futures.iter().any(|f| !f.kind.is_service()) {
+        entries.push((Swatch::Dot, "sample (height = its value)".into()));
+    }
+    if trace.futures.iter().any(|f| f.kind.is_service()) {
+        entries.push((Swatch::Event, "event; line: its latency".into()));
+    }
     if trace.futures.iter().any(|f| f.kind.steps_off_task()) {
         entries.push((Swatch::Strip, "async side's polls (off-task row)".into()));
     }
+    entries.push((Swatch::Hatched, "hatched: off-CPU share".into()));
     if view == TimelineView::Whole {
         entries.push((Swatch::Faded, "faded: pixel partly busy".into()));
-    } else {
-        entries.push((Swatch::Faded, "faded part of a bar: off CPU".into()));
     }
     entries
 }
@@ -340,6 +384,18 @@ fn legend_layer(out: &mut String, entries: &[(Swatch, String)], top: f64) {
                 r#"<rect x="{x}" y="{}" width="14" height="12" fill="{fg}" fill-opacity="0.35"/>"#,
                 y - 6.0
             ),
+            Swatch::Hatched => write!(
+                out,
+                r#"<rect x="{x}" y="{}" width="14" height="5" fill="none" stroke="{fg}" stroke-dasharray="2 2"/><rect x="{x}" y="{}" width="14" height="7" fill="{fg}"/>"#,
+                y - 6.0,
+                y - 1.0
+            ),
+            Swatch::Event => write!(
+                out,
+                r#"<line class="w" x1="{x}" x2="{}" y1="{y}" y2="{y}"/><circle class="sd" cx="{}" cy="{y}" r="3"/>"#,
+                x + 12.0,
+                x + 12.0
+            ),
             Swatch::Strip => write!(
                 out,
                 r#"<rect x="{x}" y="{y}" width="14" height="4" fill="{fg}"/>"#
@@ -362,8 +418,7 @@ fn legend_layer(out: &mut String, entries: &[(Swatch, String)], top: f64) {
 }
 
 /// The dots' style: white with a dark outline, readable on any bar.
-const DOT_STYLE: &str =
-    ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}rect.off{fill-opacity:0.35}";
+const DOT_STYLE: &str = ".sd,.s circle{fill:#ffffff;stroke:#101426;stroke-width:0.9}.w{stroke:#ffffff;stroke-opacity:0.75;stroke-width:1.2}";
 
 /// Bars and dots, written directly: per row a group of poll bars
 /// (`<g class="p">`), of off-task step bars (`k`) and of sample dots (`s`);
@@ -371,13 +426,17 @@ const DOT_STYLE: &str =
 fn data_layer(result: &RunResult, view: TimelineView, frame: &Frame) -> String {
     let trace = &result.trace;
     let scope = scope_class(&trace.info.run_id);
+    let tag = if view.detailed() { "vz" } else { "vw" };
+    let colors = run_colors(&trace.threads);
+    let (defs, hatch_rules) = hatches(&colors, &scope, tag);
     let mut out = format!(
-        r#"<g class="data {scope}" data-from-ns="{}" data-to-ns="{}"><style>{DOT_STYLE}"#,
+        r#"<g class="data {scope} {tag}" data-from-ns="{}" data-to-ns="{}">{defs}<style>{DOT_STYLE}{NUMBER_STYLE}"#,
         frame.t0, frame.t1
     );
-    for (t, c) in run_colors(&trace.threads).into_iter().enumerate() {
+    for (t, c) in colors.into_iter().enumerate() {
         let _ = write!(out, ".{scope} .t{t}{{fill:{}}}", hex(c));
     }
+    out.push_str(&hatch_rules);
     out.push_str("</style>");
     let labels = thread_labels(&trace.threads);
     for (i, future) in trace.futures.iter().enumerate() {
@@ -485,21 +544,19 @@ impl RowDrawer<'_> {
     }
 
     /// A dot per sample at the middle of its step, at its value (a sine
-    /// for producers; for a service's events, the latency on the row's own
-    /// scale); in the whole view at most one per pixel column.
+    /// for producers), in the whole view at most one per pixel column; a
+    /// service's events as [`service_events`] draws them, with the row's
+    /// value scale right of the plot.
     fn dots(&self, out: &mut String, top: f64) {
         let frame = self.frame;
+        if let Some(scale) = ValueScale::of(self.future) {
+            let place = (top, frame.row);
+            service_events(out, self.future, scale, frame, place, self.detailed);
+            scale.draw(out, frame.x1 + 8.0, top, frame.row);
+            return;
+        }
         out.push_str(r#"<g class="s">"#);
         let mut last_column = i64::MIN;
-        let service_max = self.future.kind.is_service().then(|| {
-            self.future
-                .samples
-                .iter()
-                .map(|s| s.value)
-                .filter(|v| v.is_finite())
-                .fold(0.0_f64, f64::max)
-                .max(1e-9)
-        });
         for s in &self.future.samples {
             let mid = s.start_ns / 2 + s.end_ns / 2;
             if mid < frame.t0 || mid > frame.t1 {
@@ -514,13 +571,7 @@ impl RowDrawer<'_> {
                 last_column = column;
             }
             let value = if s.value.is_finite() { s.value } else { 0.0 };
-            let y = if let Some(max) = service_max {
-                // A service's event: its latency on the row's own scale,
-                // 0 at the bottom, the row's largest at the top.
-                top + frame.row * (0.85 - 0.7 * (value / max).clamp(0.0, 1.0))
-            } else {
-                top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0))
-            };
+            let y = top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0));
             dot(out, x, y, if self.detailed { 2.4 } else { 1.8 });
         }
         out.push_str("</g>");
@@ -528,9 +579,12 @@ impl RowDrawer<'_> {
 }
 
 /// Every bar in the window, at least 0.6 px wide; those at least 2 px wide
-/// carry a tooltip. A bar whose on-CPU time is known and short of its wall
-/// time (however narrow) shows its off-CPU part faded (class `off`) behind a solid part of
-/// the on-CPU share's width: preemption (or blocking) made visible.
+/// carry a tooltip, those at least [`NUMBER_MIN_WIDTH`] wide their
+/// thread's number (unless the same thread's number is within
+/// [`NUMBER_REPEAT_PX`] before it). A bar whose on-CPU time is known and short of its wall
+/// time is split by height, not by time (where in the step preemption or
+/// blocking fell is unknown): its top, of the off-CPU share's height
+/// (rounded to whole pixels), is hatched (class `off`), the rest solid.
 fn detailed_bars(
     out: &mut String,
     bars: impl Iterator<Item = Bar>,
@@ -538,178 +592,53 @@ fn detailed_bars(
     (y, height): (f64, f64),
     describe: &dyn Fn(&Bar) -> String,
 ) {
+    let mut numbers = String::new();
+    // The last number drawn: (thread, x); a thread's number repeats only
+    // after a gap, so a row of one thread's bars is not a row of numbers.
+    let mut last: Option<(u16, f64)> = None;
     for b in bars.filter(|b| frame.visible(b.start, b.end)) {
         let x = frame.x(b.start);
         let width = (frame.x(b.end) - x).max(0.6);
         let title = (width >= 2.0).then(|| describe(&b));
         let wall = b.end.saturating_sub(b.start);
-        match b.cpu.filter(|&cpu| cpu < wall) {
-            Some(cpu) => {
-                let on = width * cpu as f64 / wall.max(1) as f64;
-                bar(
-                    out,
-                    (b.thread, " off"),
-                    (x, y, width, height),
-                    title.as_deref(),
-                );
-                bar(out, (b.thread, ""), (x, y, on, height), None);
-            }
-            None => bar(out, (b.thread, ""), (x, y, width, height), title.as_deref()),
+        let off = b
+            .cpu
+            .filter(|&cpu| cpu < wall)
+            .map_or(0.0, |cpu| (wall - cpu) as f64 / wall.max(1) as f64);
+        split_bar(out, b.thread, (x, y, width, height), off, title.as_deref());
+        let repeats = last.is_some_and(|(t, at)| t == b.thread && x - at < NUMBER_REPEAT_PX);
+        if width >= NUMBER_MIN_WIDTH && height >= 10.0 && !repeats {
+            thread_number(&mut numbers, b.thread, x + width / 2.0, y + height);
+            last = Some((b.thread, x));
         }
     }
+    out.push_str(&numbers);
 }
 
-/// Busy time per pixel column: the total and the thread with the most.
-#[derive(Clone, Default)]
-struct Column {
-    busy: u64,
-    by_thread: Vec<(u16, u64)>,
-}
-
-impl Column {
-    fn add(&mut self, thread: u16, ns: u64) {
-        self.busy = self.busy.saturating_add(ns);
-        match self.by_thread.iter_mut().find(|(t, _)| *t == thread) {
-            Some((_, total)) => *total = total.saturating_add(ns),
-            None => self.by_thread.push((thread, ns)),
-        }
-    }
-
-    fn dominant(&self) -> u16 {
-        self.by_thread
-            .iter()
-            .max_by_key(|&&(thread, ns)| (ns, std::cmp::Reverse(thread)))
-            .map_or(0, |&(thread, _)| thread)
-    }
-}
-
-/// The whole view's bars: busy time binned per pixel column, each column
-/// in its dominant thread's colour at an opacity of its busy share
-/// (rounded up to tenths); neighbouring columns alike are one rectangle,
-/// and the rectangles of one colour and shade one path.
-fn binned_bars(
+/// A bar of `thread` whose top `off` share (0–1) of its height is hatched
+/// and the rest solid; the tooltip on the first shape drawn.
+fn split_bar(
     out: &mut String,
-    bars: impl Iterator<Item = Bar>,
-    frame: &Frame,
-    (y, height): (f64, f64),
+    thread: u16,
+    (x, y, width, height): (f64, f64, f64, f64),
+    off: f64,
+    title: Option<&str>,
 ) {
-    let columns = (frame.x1 - frame.x0).ceil().max(1.0) as usize;
-    let ns_per_column = (frame.t1 - frame.t0) as f64 / columns as f64;
-    let mut bins = vec![Column::default(); columns];
-    for b in bars.filter(|b| frame.visible(b.start, b.end)) {
-        let (start, end) = (b.start.max(frame.t0), b.end.min(frame.t1));
-        let first = ((start - frame.t0) as f64 / ns_per_column) as usize;
-        let last = (((end - frame.t0) as f64 / ns_per_column) as usize).min(columns - 1);
-        for (c, bin) in bins
-            .iter_mut()
-            .enumerate()
-            .take(last + 1)
-            .skip(first.min(columns - 1))
-        {
-            let lo = frame.t0 + (c as f64 * ns_per_column) as u64;
-            let hi = frame.t0 + ((c + 1) as f64 * ns_per_column) as u64;
-            let overlap = end.min(hi).saturating_sub(start.max(lo));
-            bin.add(b.thread, overlap.max(u64::from(end == start)));
-        }
+    // Under a pixel of hatching is not drawn (the tooltip still says it).
+    let hatched = (height * off.min(1.0)).round().min(height);
+    if hatched < 1.0 {
+        bar(out, (thread, ""), (x, y, width, height), title);
+        return;
     }
-    let shade = |bin: &Column| -> Option<(u16, u32)> {
-        (bin.busy > 0).then(|| {
-            let share = (bin.busy as f64 / ns_per_column).min(1.0);
-            (bin.dominant(), ((share * 10.0).ceil() as u32).clamp(1, 10))
-        })
-    };
-    // One path per (thread, shade): `M x y h w v h h -w z` per run of alike columns.
-    let mut paths: Vec<((u16, u32), String)> = Vec::new();
-    let mut c = 0;
-    while c < columns {
-        let Some(key) = shade(&bins[c]) else {
-            c += 1;
-            continue;
-        };
-        let mut end = c + 1;
-        while end < columns && shade(&bins[end]) == Some(key) {
-            end += 1;
-        }
-        let d = match paths.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, d)) => d,
-            None => {
-                paths.push((key, String::new()));
-                &mut paths.last_mut().expect("just pushed").1
-            }
-        };
-        let w = end - c;
-        let _ = write!(d, "M{} {y:.0}h{w}v{height:.0}h-{w}z", frame.x0 + c as f64);
-        c = end;
+    bar(out, (thread, " off"), (x, y, width, hatched), title);
+    if hatched < height {
+        bar(
+            out,
+            (thread, ""),
+            (x, y + hatched, width, height - hatched),
+            None,
+        );
     }
-    for ((thread, level), d) in paths {
-        let opacity = if level < 10 {
-            format!(r#" fill-opacity="{}""#, f64::from(level) / 10.0)
-        } else {
-            String::new()
-        };
-        let _ = write!(out, r#"<path class="t{thread}"{opacity} d="{d}"/>"#);
-    }
-}
-
-/// A sentence on what the timeline of `result` shows, from its futures'
-/// placements: the figure caption in the report.
-pub(crate) fn timeline_caption(result: &RunResult, view: TimelineView) -> String {
-    let futures = &result.trace.futures;
-    let names = |placement: Placement| -> Vec<&str> {
-        futures
-            .iter()
-            .filter(|f| f.placement() == Some(placement))
-            .map(|f| f.name.as_str())
-            .collect()
-    };
-    let mut parts = Vec::new();
-    let list = |names: &[&str]| match names.len() {
-        0..=3 => names.join(", "),
-        n => format!("{}, … ({n} futures)", names[..2].join(", ")),
-    };
-    let inline = names(Placement::Inline);
-    if !inline.is_empty() {
-        parts.push(format!(
-            "{} run inline in the main task: their polls take turns on one thread",
-            list(&inline)
-        ));
-    }
-    let spawned = names(Placement::Spawn);
-    if !spawned.is_empty() {
-        parts.push(format!(
-            "{} are tokio tasks: a bar's colour is the worker that polled it",
-            list(&spawned)
-        ));
-    }
-    let off: Vec<&str> = futures
-        .iter()
-        .filter(|f| f.kind.steps_off_task())
-        .map(|f| f.name.as_str())
-        .collect();
-    if !off.is_empty() {
-        parts.push(format!(
-            "{} run each step off the task (tall bars on the thread that ran it; the thin strip below is the async side's polls)",
-            list(&off)
-        ));
-    }
-    let in_place = names(Placement::BlockInPlace);
-    if !in_place.is_empty() {
-        parts.push(format!("{} block their worker in place", list(&in_place)));
-    }
-    let view_note = match view {
-        TimelineView::Whole => {
-            "Whole run; a pixel holding several polls is shaded by how busy it was".to_string()
-        }
-        _ => {
-            let (from, to) = view.window(result);
-            format!(
-                "{} – {} in full detail (hover a bar for its poll)",
-                human_ns(from),
-                human_ns(to)
-            )
-        }
-    };
-    format!("{view_note}. {}.", parts.join("; "))
 }
 
 #[cfg(test)]
@@ -717,26 +646,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn binned_columns_are_shaded_by_their_busy_share() {
-        let frame = Frame {
-            x0: 0.0,
-            x1: 10.0,
-            y0: 0.0,
-            row: 10.0,
-            t0: 0,
-            t1: 1000,
+    fn a_tick_at_the_right_edge_stays_on_the_canvas() {
+        use crate::findings::synthetic::SyntheticRun;
+        use crate::scenario::{CostKind, Placement};
+        let mut run = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        let f = run.future("fut0", Placement::Inline, 100);
+        run.step(f, 0, 10_000, 0, 1.0);
+        let result = run.result("two_futures");
+        // 0–10 ms in µs: the last tick, `10000`, sits at the plot's right end.
+        let view = TimelineView::Window {
+            from_ns: 0,
+            to_ns: 10_000_000,
         };
-        // Alternating 10 ns polls of two threads: every column half busy.
-        let bars = (0..50).map(|i| Bar {
-            cpu: None,
-            start: i * 20,
-            end: i * 20 + 10,
-            thread: (i % 2) as u16,
-            index: 0,
-        });
-        let mut out = String::new();
-        binned_bars(&mut out, bars, &frame, (0.0, 5.0));
-        assert!(out.contains(r#"fill-opacity="0.5""#), "{out}");
-        assert!(!out.contains(r#"fill-opacity="1""#));
+        let svg = timeline_svg(&result, view);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let tick = doc
+            .descendants()
+            .find(|n| n.has_tag_name("text") && n.text().map(str::trim) == Some("10000"))
+            .expect("a tick at 10000 µs");
+        let x: f64 = tick.attribute("x").unwrap().parse().unwrap();
+        let size: f64 = tick.attribute("font-size").unwrap().parse().unwrap();
+        // Centred, five digits of at most 0.62 em each.
+        assert!(x + 2.5 * 0.62 * size <= f64::from(WIDTH), "{x}");
+    }
+
+    #[test]
+    fn a_service_event_ends_at_its_completion_and_reaches_back_over_its_value() {
+        use crate::findings::synthetic::SyntheticRun;
+        use crate::scenario::CostKind;
+        let mut run = SyntheticRun::new(CostKind::Cpu, 2, 2);
+        // A tick due at 1 ms that fired 0.5 ms late: its sample starts at
+        // the deadline and ends when it fired.
+        run.service("ticker", &[(1000, 500.0), (3000, 100.0)]);
+        let result = run.result("starvation");
+        let view = TimelineView::Window {
+            from_ns: 0,
+            to_ns: 4_000_000,
+        };
+        let svg = timeline_svg(&result, view);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let line = doc
+            .descendants()
+            .find(|n| n.attribute("class") == Some("w"))
+            .expect("a whisker");
+        let x = |a: &str| line.attribute(a).unwrap().parse::<f64>().unwrap();
+        // x runs linearly over 0–4 ms: the whisker spans 1 ms → 1.5 ms.
+        let px_per_ms = (x("x2") - x("x1")) / 0.5;
+        assert!((x("x1") - px_per_ms * 1.0 - (x("x2") - px_per_ms * 1.5)).abs() < 0.2);
+        let dot = line.next_sibling_element().unwrap();
+        assert_eq!(dot.attribute("cx"), line.attribute("x2"));
+        assert!(svg.contains(r#"class="vscale""#), "the row's value scale");
+        assert!(svg.contains(">500µs<"), "its top a round value: {svg}");
     }
 }

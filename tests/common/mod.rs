@@ -135,15 +135,22 @@ pub fn run_small(dir: &Path, args: &[&str]) -> PathBuf {
 }
 
 /// The poll bars of a zoom SVG: a bar whose on-CPU time is short of its
-/// wall time is drawn as a faded extent (class `off`) under a solid on-CPU
-/// part, so the solid parts are counted, one per poll.
+/// wall time is drawn as a hatched top (class `off`) above a solid on-CPU
+/// part at the same x (absent when it was off the CPU throughout), so a
+/// bar is an `off` rect, or a solid rect not right after one at its x.
 pub fn poll_bars(doc: &roxmltree::Document<'_>) -> usize {
+    let off = |n: &roxmltree::Node<'_, '_>| n.attribute("class").unwrap_or("").ends_with(" off");
     doc.descendants()
         .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("p"))
         .map(|g| {
-            g.children()
-                .filter(|n| {
-                    n.has_tag_name("rect") && !n.attribute("class").unwrap_or("").ends_with(" off")
+            let rects: Vec<_> = g.children().filter(|n| n.has_tag_name("rect")).collect();
+            rects
+                .iter()
+                .enumerate()
+                .filter(|(k, n)| {
+                    off(n)
+                        || *k == 0
+                        || !(off(&rects[k - 1]) && rects[k - 1].attribute("x") == n.attribute("x"))
                 })
                 .count()
         })
