@@ -47,7 +47,7 @@ mod trace;
 
 // Your own futures on the timeline.
 pub use probe::Instrumented;
-pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, span};
+pub use session::{MeasureOptions, Probed, Repeat, Session, SessionOptions, measure, sample};
 
 // What to run, and running it.
 pub use run::cost::Cost;

@@ -225,14 +225,31 @@ pub(crate) fn check_futures(result: &RunResult) -> Result<()> {
     Ok(())
 }
 
+/// Refuses (bad input) two runs of one id: `plot`, `compare` and `history`
+/// could not tell them apart.
+fn check_run_ids(results: &[RunResult]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for result in results {
+        let id = &result.trace.info.run_id;
+        if !seen.insert(id.as_str()) {
+            return Err(Error::bad_input(format!(
+                "two runs have the id `{}`; run ids must be unique in a result folder (give each session its own name, or use pollscope::measure for repeats)",
+                crate::error::shown(id)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `results` into `folder` (still the temporary sibling) and moves it
-/// into place. A run with two futures of one name or a sample value that
-/// is not finite is bad input, with nothing written.
+/// into place. Two runs of one id, a run with two futures of one name or a
+/// sample value that is not finite is bad input, with nothing written.
 pub fn publish(
     folder: ResultFolder,
     results: &[RunResult],
     pictures: Pictures,
 ) -> Result<Published> {
+    check_run_ids(results)?;
     results.iter().try_for_each(check_futures)?;
     let publication = Publication::of(results, PictureOptions::default());
     // A write that fails (a full disk) is the run failing, named by the

@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::scenario::{Executor, Flavor, Scenario, TokioKnob};
+use crate::scenario::{Executor, Flavor, RuntimeSpec, Scenario, TokioKnob};
 use crate::trace::TokioWorker;
 use io::{Interval, Listener, Stream};
 
@@ -78,7 +78,13 @@ pub(crate) fn block_on<T: Send + 'static>(
 /// tokio's runtime for `scenario`: flavor, workers, blocking cap and each
 /// knob that is set.
 fn build_tokio(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> {
-    let spec = &scenario.runtime;
+    tokio_builder(&scenario.runtime).build()
+}
+
+/// tokio's runtime builder for `spec` (flavor, workers, blocking cap, each
+/// knob that is set, time and I/O enabled): the runner's, and a library
+/// `measure`'s.
+pub(crate) fn tokio_builder(spec: &RuntimeSpec) -> tokio::runtime::Builder {
     let mut builder = match spec.flavor {
         Flavor::MultiThread => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -99,7 +105,8 @@ fn build_tokio(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> 
             TokioKnob::ThreadKeepAlive => builder.thread_keep_alive(Duration::from_nanos(value)),
         };
     }
-    builder.enable_time().enable_io().build()
+    builder.enable_time().enable_io();
+    builder
 }
 
 impl ExecutorHandle {
