@@ -47,7 +47,9 @@ mod trace;
 
 // Your own futures on the timeline.
 pub use probe::Instrumented;
-pub use session::{MeasureOptions, Probed, Repeat, Session, SessionOptions, measure, sample};
+pub use session::{
+    MeasureOptions, Probed, Repeat, Session, SessionOptions, measure, sample, sample_duration,
+};
 
 // What to run, and running it.
 pub use run::cost::Cost;

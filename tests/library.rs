@@ -148,6 +148,20 @@ fn a_session_writes_the_same_result_folder_as_a_run() {
         assert!(out.join(file).exists(), "{file}");
     }
     assert!(out.join("plots/folder.svg").exists() && out.join("plots/folder_zoom.svg").exists());
+    // Its samples' values (µs) are first-class: statistics in ns and a histogram.
+    let futures = std::fs::read_to_string(out.join("futures.csv")).unwrap();
+    let header: Vec<&str> = futures.lines().next().unwrap().split(',').collect();
+    let tick: Vec<&str> = futures
+        .lines()
+        .find(|l| l.contains(",tick,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let cell = |name: &str| tick[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("value_max_ns"), "4000");
+    assert_eq!(cell("value_p50_ns"), "2000");
+    let histograms = std::fs::read_to_string(out.join("histograms.csv")).unwrap();
+    assert!(histograms.lines().any(|l| l.starts_with("folder,tick,value,")));
     // And it reads back like any result folder.
     let results = pollscope::load_results(&out).unwrap();
     assert_eq!(results[0].trace.future("tick").unwrap().samples.len(), 5);

@@ -485,13 +485,14 @@ impl RowDrawer<'_> {
     }
 
     /// A dot per sample at the middle of its step, at its value (a sine
-    /// for producers; for a service's events, the latency on the row's own
-    /// scale); in the whole view at most one per pixel column.
+    /// for producers; for a service's events or a library future's
+    /// samples, the value on the row's own scale, its top written at the
+    /// row's right end); in the whole view at most one per pixel column.
     fn dots(&self, out: &mut String, top: f64) {
         let frame = self.frame;
         out.push_str(r#"<g class="s">"#);
         let mut last_column = i64::MIN;
-        let service_max = self.future.kind.is_service().then(|| {
+        let service_max = self.future.kind.has_values().then(|| {
             self.future
                 .samples
                 .iter()
@@ -524,6 +525,16 @@ impl RowDrawer<'_> {
             dot(out, x, y, if self.detailed { 2.4 } else { 1.8 });
         }
         out.push_str("</g>");
+        if let Some(max) = service_max.filter(|_| !self.future.samples.is_empty()) {
+            let _ = write!(
+                out,
+                r#"<text class="scale" x="{:.1}" y="{:.1}" text-anchor="end" font-size="9" fill="{}">top {}</text>"#,
+                frame.x1 - 2.0,
+                top + frame.row * 0.15 + 3.0,
+                hex(FOREGROUND),
+                escape(&human_ns((max * 1e3).round() as u64))
+            );
+        }
     }
 }
 

@@ -367,6 +367,12 @@ impl<F: Future> Probed for F {}
 /// a poll, and for a value that is not finite (NaN or an infinity: sample
 /// values must be finite).
 ///
+/// Values are read as µs (as the built-in services record their
+/// latencies): futures.csv's `value_p50_ns`, `value_p99_ns` and
+/// `value_max_ns` and histograms.csv's `value` hold them × 1000, and
+/// `compare` and `value` claims judge them; negative values count as 0
+/// there. [`sample_duration`] records a `Duration`.
+///
 /// ```standalone_crate
 /// let session = pollscope::Session::start("sample_doc").unwrap();
 /// let recorded = futures::executor::block_on(session.instrument("f", async { pollscope::sample(0.5) }));
@@ -378,6 +384,22 @@ impl<F: Future> Probed for F {}
 /// ```
 pub fn sample(value: f64) -> bool {
     value.is_finite() && record_point(value)
+}
+
+/// Records `duration` as a sample in µs: [`sample`] of a latency.
+///
+/// ```standalone_crate
+/// use std::time::Duration;
+/// let session = pollscope::Session::start("duration_doc").unwrap();
+/// futures::executor::block_on(session.instrument("f", async {
+///     pollscope::sample_duration(Duration::from_micros(1500))
+/// }));
+/// let result = session.finish().unwrap();
+/// assert_eq!(result.trace.future("f").unwrap().samples[0].value, 1500.0);
+/// assert_eq!(result.analysis.future("f").unwrap().value.unwrap().max, 1_500_000);
+/// ```
+pub fn sample_duration(duration: std::time::Duration) -> bool {
+    sample(duration.as_secs_f64() * 1e6)
 }
 
 #[cfg(test)]

@@ -403,6 +403,14 @@ impl FutureKind {
         matches!(self, FutureKind::Service(_))
     }
 
+    /// Whether its samples carry values, in µs (a service's latencies, or
+    /// what a library user recorded with `pollscope::sample`): they get
+    /// `value` statistics, a histogram and a row scaled to them. A
+    /// producer's values (a sine) and a span's (none) do not.
+    pub fn has_values(self) -> bool {
+        matches!(self, FutureKind::Service(_) | FutureKind::Instrumented)
+    }
+
     /// Whether its steps run off its own task (on blocking or pool
     /// threads, or, for a span, wherever it was called), outside its polls.
     pub fn steps_off_task(self) -> bool {
