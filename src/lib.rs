@@ -30,6 +30,7 @@
 )]
 
 mod analysis;
+mod check;
 mod cli;
 mod common;
 mod compare;
@@ -59,6 +60,7 @@ pub use scenario::{
     BUILTINS, Builtin, CostKind, Executor, Flavor, FutureSpec, JOURNEY, JourneyParams, Origin,
     Placement, Role, RuntimeSpec, Scenario, TokioKnob, TokioKnobs, builtin, settings,
 };
+pub use scenario::{Bound, ClaimMetric, UserClaim};
 pub use trace::{IDLE_FLOOR_PCT, Interference, OTHER_CPU_LIMIT_PCT, STEAL_LIMIT_PCT};
 
 // What a run recorded, and what follows from it.
@@ -100,4 +102,5 @@ pub mod internals {
     };
     pub use crate::run::cost::calibration;
     pub use crate::run::{Probe, timed_run};
+    pub use crate::scenario::user_claim::glob_matches;
 }

@@ -161,7 +161,11 @@ fn a_session_writes_the_same_result_folder_as_a_run() {
     assert_eq!(cell("value_max_ns"), "4000");
     assert_eq!(cell("value_p50_ns"), "2000");
     let histograms = std::fs::read_to_string(out.join("histograms.csv")).unwrap();
-    assert!(histograms.lines().any(|l| l.starts_with("folder,tick,value,")));
+    assert!(
+        histograms
+            .lines()
+            .any(|l| l.starts_with("folder,tick,value,"))
+    );
     // And it reads back like any result folder.
     let results = pollscope::load_results(&out).unwrap();
     assert_eq!(results[0].trace.future("tick").unwrap().samples.len(), 5);

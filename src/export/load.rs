@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::rows::{
-    FutureRow, PollRow, RunRow, SampleRow, ThreadRow, for_each_row, parse_roles, read_rows,
-    split_list,
+    ClaimRow, FutureRow, PollRow, Row, RunRow, SampleRow, ThreadRow, for_each_row, parse_roles,
+    read_rows, split_list,
 };
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
@@ -112,6 +112,7 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
         poll_cpu_time: row.poll_cpu_time == Some(1),
         interference,
         process_cpu_ns: row.process_cpu_ns,
+        claims: Vec::new(),
     }
 }
 
@@ -146,6 +147,7 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
     loader.threads()?;
     loader.polls()?;
     loader.samples()?;
+    loader.claims()?;
     Ok(loader.traces.into_iter().map(RunResult::new).collect())
 }
 
@@ -358,6 +360,23 @@ impl<'a> Loader<'a> {
                 row.thread,
                 row.cpu_ns,
             ));
+            Ok(())
+        })
+    }
+
+    /// User claims (claims.csv, absent where no run carries any), each on
+    /// a run of runs.csv.
+    fn claims(&mut self) -> Result<()> {
+        let dir = self.dir;
+        if !dir.join(ClaimRow::FILE).exists() {
+            return Ok(());
+        }
+        for_each_row(dir, |line, row: ClaimRow<'_>| {
+            let run = self.run(ClaimRow::FILE, line, &row.run_id)?;
+            let claim = row
+                .claim()
+                .map_err(|why| self.error(ClaimRow::FILE, Some(line), why))?;
+            self.traces[run].info.claims.push(claim);
             Ok(())
         })
     }

@@ -198,6 +198,7 @@ impl SyntheticRun {
                 poll_cpu_time: false,
                 interference: self.interference,
                 process_cpu_ns: None,
+                claims: Vec::new(),
             },
             futures: self.futures,
             threads,

@@ -143,6 +143,7 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
             poll_cpu_time: options.poll_cpu_time,
             interference: execution.measured.interference,
             process_cpu_ns: execution.measured.process_cpu_ns,
+            claims: scenario.claims.clone(),
         },
         futures,
         threads,

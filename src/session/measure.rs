@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::export::ResultFolder;
 use crate::publish::{Pictures, Published, publish};
 use crate::run::executor::tokio_builder;
-use crate::scenario::{Executor, Flavor, RuntimeSpec, TokioKnob};
+use crate::scenario::{Executor, Flavor, RuntimeSpec, TokioKnob, UserClaim};
 
 /// What [`measure`] runs: how many repeats, on which runtime, written
 /// where.
@@ -39,6 +39,8 @@ pub struct MeasureOptions {
     pub out: PathBuf,
     /// Whether to draw the pictures and the report; default yes.
     pub pictures: Pictures,
+    /// Your claims, judged on every repeat.
+    pub claims: Vec<UserClaim>,
 }
 
 impl MeasureOptions {
@@ -53,6 +55,7 @@ impl MeasureOptions {
             runtime: RuntimeSpec::default(),
             session: SessionOptions::default(),
             pictures: Pictures::Yes,
+            claims: Vec::new(),
         }
     }
 
@@ -85,6 +88,12 @@ impl MeasureOptions {
     /// These options writing to `out`.
     pub fn out(mut self, out: impl Into<PathBuf>) -> Self {
         self.out = out.into();
+        self
+    }
+
+    /// These options with `claim` judged on every repeat.
+    pub fn claim(mut self, claim: UserClaim) -> Self {
+        self.claims.push(claim);
         self
     }
 
@@ -179,6 +188,7 @@ where
             .map_err(|e| Error::io(&options.out, e))?;
         let name = format!("{}-r{index}", options.name);
         let session = Session::start_run(name, options.name.clone(), options.session)?;
+        options.claims.iter().for_each(|c| session.claim(c.clone()));
         runtime.block_on(workload(Repeat {
             index,
             session: session.clone(),

@@ -46,7 +46,7 @@ pub use measure::{MeasureOptions, Repeat, measure};
 
 use std::future::Future;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::analysis::RunResult;
 use crate::common::names::check_name;
@@ -58,7 +58,7 @@ use crate::probe::{
 };
 use crate::publish::{Pictures, Published, check_futures, publish};
 use crate::run::{cost, interference};
-use crate::scenario::{Origin, cores};
+use crate::scenario::{Origin, UserClaim, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunInfo, RunTrace, RuntimeMetrics, TokioWorker, Versions,
 };
@@ -88,6 +88,8 @@ struct Shared {
     recording: Recording,
     /// The machine's and the process's CPU times when it started.
     started: interference::Snapshot,
+    /// Your claims about its futures, judged when it is published.
+    claims: Mutex<Vec<UserClaim>>,
 }
 
 impl Drop for Shared {
@@ -163,8 +165,27 @@ impl Session {
                 scenario,
                 recording,
                 started,
+                claims: Mutex::new(Vec::new()),
             }),
         })
+    }
+
+    /// Adds a claim about this session's futures, judged into findings.csv
+    /// and findings.md when it is published and checked by `pollscope
+    /// check` (exit 1 when it does not hold).
+    ///
+    /// ```standalone_crate
+    /// let session = pollscope::Session::start("claim_doc").unwrap();
+    /// session.claim("work poll_duration p99 < 10s".parse().unwrap());
+    /// futures::executor::block_on(session.instrument("work", async {}));
+    /// let result = session.finish().unwrap();
+    /// let findings = pollscope::findings(std::slice::from_ref(&result));
+    /// assert_eq!(findings[0].claim.id, "user.work.poll_duration.p99");
+    /// assert_eq!(findings[0].verdict(), pollscope::Verdict::Holds);
+    /// ```
+    pub fn claim(&self, claim: UserClaim) {
+        let mut claims = self.shared.claims.lock().unwrap_or_else(|e| e.into_inner());
+        claims.push(claim);
     }
 
     /// The session's name: its run id.
@@ -311,6 +332,11 @@ impl Session {
             poll_cpu_time: shared.recording.poll_cpu_time(),
             interference: measured.interference,
             process_cpu_ns: measured.process_cpu_ns,
+            claims: shared
+                .claims
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         };
         let result = RunResult::new(RunTrace {
             info,

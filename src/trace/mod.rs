@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::common::duration::nanos;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
-use crate::scenario::CostKind;
+use crate::scenario::{CostKind, UserClaim};
 use crate::scenario::{Executor, Flavor, Origin, Placement, TokioKnobs};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.
@@ -175,6 +175,8 @@ pub struct RunInfo {
     /// idle ones and exited blocking threads included), ns; `None` where
     /// the clock is missing.
     pub process_cpu_ns: Option<u64>,
+    /// Your own claims the run is judged against (claims.csv).
+    pub claims: Vec<UserClaim>,
 }
 
 /// One tokio worker's stable runtime metrics over a run.
