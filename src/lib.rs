@@ -28,18 +28,27 @@
     clippy::undocumented_unsafe_blocks,
     unnameable_types
 )]
+// Without the command line, its helpers in the shared stages (noise
+// warnings, terminal summaries, signal handling) go unused; the default
+// build, which has them all, still reports dead code.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
 
 mod analysis;
+#[cfg(feature = "cli")]
 mod check;
+#[cfg(feature = "cli")]
 mod cli;
 mod common;
+#[cfg(feature = "cli")]
 mod compare;
 mod error;
 mod export;
 mod findings;
+#[cfg(feature = "cli")]
 mod history;
 mod probe;
 mod publish;
+#[cfg(feature = "pictures")]
 mod render;
 mod run;
 mod scenario;
@@ -78,7 +87,10 @@ pub use trace::{
 // The result folder.
 pub use error::{Error, Result};
 pub use export::{ResultFolder, load_results};
-pub use publish::{Pictures, Published, publish, replot};
+pub use publish::{Pictures, Published, publish};
+#[cfg(feature = "pictures")]
+pub use publish::replot;
+#[cfg(feature = "pictures")]
 pub use render::{
     PictureOptions, SummaryAxis, TimelineView, parse_zoom, timeline_svg, write_pictures_with,
 };
@@ -86,6 +98,7 @@ pub use render::{
 /// What the command line and the benches use; not part of the API.
 #[doc(hidden)]
 pub mod internals {
+    #[cfg(feature = "cli")]
     pub use crate::cli::main as cli_main;
     pub use crate::common::duration::{
         format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,

@@ -13,16 +13,20 @@ use crate::common::names::check_name;
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, Row, header_of};
 use crate::export::{
-    ResultFolder, load_results, to_markdown, write_csv_files, write_histograms, write_pftrace,
-    write_trace_json,
+    ResultFolder, to_markdown, write_csv_files, write_pftrace, write_trace_json,
 };
+#[cfg(feature = "pictures")]
+use crate::export::{load_results, write_histograms};
 use crate::findings::{Finding, findings, truth_checks};
+#[cfg(feature = "pictures")]
 use crate::render::{PictureOptions, SummaryAxis, write_pictures_with};
 
 /// What to write besides the CSV files and the findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pictures {
-    /// trace.json, trace.pftrace, plots/*.svg and index.html too.
+    /// trace.json, trace.pftrace, plots/*.svg and index.html too (the
+    /// plots and the report need the `pictures` feature; without it,
+    /// only the traces, with a warning).
     Yes,
     /// CSV files and findings only (`--no-plots`).
     No,
@@ -53,19 +57,21 @@ pub(crate) struct Publication<'a> {
     /// inlined in the report.
     pub markdown: String,
     /// The zoom window and the runs to draw.
+    #[cfg(feature = "pictures")]
     pub pictures: PictureOptions,
 }
 
 impl<'a> Publication<'a> {
     /// Judges `results` and prepares their findings.
-    pub(crate) fn of(results: &'a [RunResult], pictures: PictureOptions) -> Self {
+    pub(crate) fn of(results: &'a [RunResult]) -> Self {
         let findings = findings(results);
         let markdown = to_markdown(results, &findings, &truth_checks(results));
         Self {
             results,
             findings,
             markdown,
-            pictures,
+            #[cfg(feature = "pictures")]
+            pictures: PictureOptions::default(),
         }
     }
 }
@@ -82,9 +88,11 @@ struct CsvFiles;
 
 /// histograms.csv alone: derived from the polls and samples, so `plot`
 /// writes it afresh.
+#[cfg(feature = "pictures")]
 #[derive(Debug)]
 struct Histograms;
 
+#[cfg(feature = "pictures")]
 impl Exporter for Histograms {
     fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
         write_histograms(dir, p.results)
@@ -150,9 +158,11 @@ impl Exporter for Pftrace {
 }
 
 /// plots/*.svg and index.html.
+#[cfg(feature = "pictures")]
 #[derive(Debug)]
 struct PicturesAndReport;
 
+#[cfg(feature = "pictures")]
 impl Exporter for PicturesAndReport {
     fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
         write_pictures_with(dir, p.results, Some(&p.markdown), &p.pictures)
@@ -176,6 +186,7 @@ impl ExportManager {
 
     /// What `pollscope plot` rewrites from the CSV files: everything
     /// derived from them, histograms.csv included.
+    #[cfg(feature = "pictures")]
     pub(crate) fn for_plot() -> Self {
         let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(Histograms)];
         exporters.extend(Self::derived(Pictures::Yes));
@@ -187,6 +198,7 @@ impl ExportManager {
         if pictures == Pictures::Yes {
             exporters.push(Box::new(TraceJson));
             exporters.push(Box::new(Pftrace));
+            #[cfg(feature = "pictures")]
             exporters.push(Box::new(PicturesAndReport));
         }
         exporters
@@ -251,17 +263,24 @@ pub fn publish(
 ) -> Result<Published> {
     check_run_ids(results)?;
     results.iter().try_for_each(check_futures)?;
-    let publication = Publication::of(results, PictureOptions::default());
+    let publication = Publication::of(results);
     // A write that fails (a full disk) is the run failing, named by the
     // user's folder; the temporary sibling goes with `folder`.
     let target = folder.target().to_path_buf();
     ExportManager::for_run(pictures)
         .export_all(folder.path(), &publication)
         .map_err(|e| e.written_into(&target))?;
+    let mut warnings = Vec::new();
+    if pictures == Pictures::Yes && !cfg!(feature = "pictures") {
+        warnings.push(
+            "pollscope was built without its `pictures` feature: no plots and no index.html were written"
+                .to_string(),
+        );
+    }
     Ok(Published {
         dir: folder.commit().map_err(|e| e.written_into(&target))?,
         findings: publication.findings,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -286,6 +305,7 @@ pub fn publish(
 /// replot(&out, None, None, SummaryAxis::Workers).unwrap();
 /// assert!(out.join("index.html").exists() && out.join("trace.json").exists());
 /// ```
+#[cfg(feature = "pictures")]
 pub fn replot(
     dir: &Path,
     zoom: Option<(u64, u64)>,
@@ -347,7 +367,8 @@ pub fn replot(
         existing: Some(dir.to_path_buf()),
         summary_axis,
     };
-    let publication = Publication::of(&results, options);
+    let mut publication = Publication::of(&results);
+    publication.pictures = options;
     let target = folder.target().to_path_buf();
     ExportManager::for_plot()
         .export_all(folder.path(), &publication)
