@@ -87,13 +87,16 @@ pub use trace::{
 // The result folder.
 pub use error::{Error, Result};
 pub use export::{ResultFolder, load_results};
-pub use publish::{Pictures, Published, publish};
 #[cfg(feature = "pictures")]
 pub use publish::replot;
+pub use publish::{Pictures, Published, publish};
 #[cfg(feature = "pictures")]
 pub use render::{
     PictureOptions, SummaryAxis, TimelineView, parse_zoom, timeline_svg, write_pictures_with,
 };
+
+#[cfg(feature = "criterion")]
+pub mod criterion;
 
 /// What the command line and the benches use; not part of the API.
 #[doc(hidden)]

@@ -12,9 +12,7 @@ use crate::analysis::RunResult;
 use crate::common::names::check_name;
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, Row, header_of};
-use crate::export::{
-    ResultFolder, to_markdown, write_csv_files, write_pftrace, write_trace_json,
-};
+use crate::export::{ResultFolder, to_markdown, write_csv_files, write_pftrace, write_trace_json};
 #[cfg(feature = "pictures")]
 use crate::export::{load_results, write_histograms};
 use crate::findings::{Finding, findings, truth_checks};
