@@ -61,7 +61,7 @@ pin_project! {
     /// buffer this wrapper owns; the buffer goes to the [`Recording`] when
     /// the future completes or is dropped.
     ///
-    /// Made by [`Recording::instrument`] or [`instrument`].
+    /// Made by [`Recording::instrument`] or [`crate::Session::instrument`].
     #[derive(Debug)]
     pub struct Instrumented<F> {
         #[pin]

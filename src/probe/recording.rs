@@ -221,7 +221,7 @@ impl Recording {
     }
 
     /// Records one call of the named span `name` (the library API's
-    /// `pollscope::span`); takes a lock, so it suits coarse regions.
+    /// `Session::span`); takes a lock, so it suits coarse regions.
     pub fn record_span(&self, name: &str, mut call: SampleRecord) {
         if !self.is_active() {
             return;

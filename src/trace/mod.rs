@@ -360,7 +360,7 @@ pub enum FutureKind {
     /// (requests, ticks, items, lock acquisitions) whose value is a
     /// latency in µs.
     Service(Placement),
-    /// A user's future wrapped by [`crate::instrument`].
+    /// A user's future wrapped by [`crate::Session::instrument`].
     #[default]
     Instrumented,
     /// A user's synchronous region ([`crate::span`]): its calls are
