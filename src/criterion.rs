@@ -1,6 +1,6 @@
 //! criterion benches of your own async code that also track its scheduling:
 //! [`bench_async`] times the workload with criterion, then measures it with
-//! [`measure`](crate::measure) into `target/pollscope/<bench>/`, a result
+//! [`measure`](crate::measure()) into `target/pollscope/<bench>/`, a result
 //! folder that `pollscope compare`, `check`, `plot` and `history add` read.
 //! Needs the `criterion` feature.
 

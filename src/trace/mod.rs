@@ -363,7 +363,7 @@ pub enum FutureKind {
     /// A user's future wrapped by [`crate::Session::instrument`].
     #[default]
     Instrumented,
-    /// A user's synchronous region ([`crate::span`]): its calls are
+    /// A user's synchronous region ([`crate::Session::span`]): its calls are
     /// samples, it has no polls.
     Span,
 }
