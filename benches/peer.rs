@@ -12,7 +12,7 @@
 //!   connection.
 //!
 //! `bare` spawns with `tokio::spawn`, `pollscope` wraps each task with the
-//! library's [`pollscope::instrument`] under a [`pollscope::Session`] (whose
+//! library's [`pollscope::Session::instrument`] under a [`pollscope::Session`] (whose
 //! logs are discarded, untimed, after each run), `dial9` spawns with
 //! `dial9::spawn` on a runtime attached to an in-memory dial9 recorder.
 //! After criterion's groups, interleaved rounds (7 with `--bench`, 1 in
@@ -67,7 +67,7 @@ impl Probe {
     {
         match self {
             Probe::Bare => tokio::spawn(future),
-            Probe::Pollscope => tokio::spawn(pollscope::instrument(name, future)),
+            Probe::Pollscope => tokio::spawn(session().instrument(name, future)),
             Probe::Dial9 => dial9::spawn(future),
         }
     }
@@ -79,7 +79,12 @@ struct Runtimes {
     dial9: Runtime,
     /// Kept alive for as long as its runtime records into it.
     _recorder: dial9::Recorder,
-    session: Session,
+}
+
+/// The bench's one session, which every pollscope-probed task records into.
+fn session() -> &'static Session {
+    static SESSION: std::sync::OnceLock<Session> = std::sync::OnceLock::new();
+    SESSION.get_or_init(|| Session::start("peer_overhead").expect("a valid session name"))
 }
 
 impl Runtimes {
@@ -89,6 +94,8 @@ impl Runtimes {
             builder.worker_threads(WORKERS).enable_all();
             builder
         };
+        // The session's thread 0 is this one, which calls block_on.
+        session();
         let recorder =
             dial9::recorder(MemoryBuffer::new(64 << 20).expect("an in-memory buffer")).build();
         let dial9 = recorder
@@ -104,7 +111,6 @@ impl Runtimes {
             plain: builder().build().expect("a tokio runtime"),
             dial9,
             _recorder: recorder,
-            session: Session::start("peer_overhead").expect("a valid session name"),
         }
     }
 
@@ -123,7 +129,7 @@ impl Runtimes {
         runtime.block_on(run);
         let elapsed = start.elapsed();
         // Whatever pollscope recorded is dropped outside the timed part.
-        drop(self.session.recording().take_logs());
+        drop(session().recording().take_logs());
         elapsed
     }
 }

@@ -38,6 +38,8 @@ fn main() -> Result<(), pollscope::Error> {
         heavy_cost: None,
         tasks: None,
         futures: tickers.chain(crunchers).collect(),
+        // Your own claim, judged into findings.csv and by `pollscope check`.
+        claims: vec!["ticker* sched_delay p99 < 50ms".parse()?],
     };
 
     // The same engine as `pollscope run`: one fresh runtime per run.

@@ -10,9 +10,9 @@
 
 use std::time::Duration;
 
-use pollscope::Pictures;
 use pollscope::{Cost, CostKind};
-use pollscope::{InstrumentExt, Session, SessionOptions};
+use pollscope::{Pictures, ResultFolder};
+use pollscope::{Probed, Session, SessionOptions};
 use tokio::sync::mpsc;
 
 fn main() {
@@ -26,12 +26,11 @@ fn main() {
     // block_on.
     // Every poll's on-CPU time too, so the truth check in findings.md
     // covers whole threads.
-    let options = SessionOptions {
-        poll_cpu_time: true,
-    };
+    let options = SessionOptions::default().poll_cpu_time(true);
     let session = Session::start_with("pipeline", options).expect("a safe name");
 
-    runtime.block_on(async move {
+    let (producer_session, consumer_session) = (session.clone(), session.clone());
+    runtime.block_on(async {
         let (readings, mut incoming) = mpsc::channel::<u32>(8);
         let (parsed, mut outgoing) = mpsc::channel::<f64>(8);
 
@@ -43,13 +42,13 @@ fn main() {
                     tokio::time::sleep(Duration::from_micros(150)).await;
                 }
             }
-            .instrument("producer"),
+            .probed(&producer_session, "producer"),
         );
         let consumer = tokio::spawn(
             async move {
                 while let Some(reading) = incoming.recv().await {
                     // A synchronous region of its own row on the timeline.
-                    let value = pollscope::span("parse", || {
+                    let value = consumer_session.span("parse", || {
                         parse_cost.burn();
                         (f64::from(reading) / 10.0).sin()
                     });
@@ -57,27 +56,30 @@ fn main() {
                     parsed.send(value).await.expect("the sink is alive");
                 }
             }
-            .instrument("consumer"),
+            .probed(&session, "consumer"),
         );
         // The sink runs inline, in the block_on task.
-        pollscope::instrument("sink", async move {
-            let mut total = 0.0;
-            while let Some(value) = outgoing.recv().await {
-                total += value;
-            }
-            total
-        })
-        .await;
+        session
+            .instrument("sink", async move {
+                let mut total = 0.0;
+                while let Some(value) = outgoing.recv().await {
+                    total += value;
+                }
+                total
+            })
+            .await;
         producer.await.expect("producer");
         consumer.await.expect("consumer");
     });
 
-    // Inside the runtime, while its threads exist: tokio's worker metrics
-    // and the kernel's CPU time of each thread are read now.
-    let _entered = runtime.enter();
-    let published = session
-        .finish_into("results/pipeline", Pictures::Yes)
-        .expect("results/pipeline is writable");
+    // While the runtime's threads exist: the kernel's CPU time of each
+    // thread is read now, and tokio's worker metrics from its handle.
+    let result = session
+        .finish_with(runtime.handle())
+        .expect("unique future names");
+    let folder = ResultFolder::create("results/pipeline").expect("results/pipeline is free");
+    let published =
+        pollscope::publish(folder, &[result], Pictures::Yes).expect("results/pipeline is writable");
     println!(
         "timeline, latency plots and report: {}",
         published.dir.display()

@@ -28,18 +28,29 @@
     clippy::undocumented_unsafe_blocks,
     unnameable_types
 )]
+// Without the command line, its helpers in the shared stages (noise
+// warnings, terminal summaries, signal handling) go unused; the default
+// build, which has them all, still reports dead code.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
 
 mod analysis;
+#[cfg(feature = "cli")]
+mod check;
+#[cfg(feature = "cli")]
 mod cli;
 mod common;
+#[cfg(feature = "cli")]
 mod compare;
 mod error;
 mod export;
 mod findings;
+#[cfg(feature = "cli")]
 mod history;
+#[cfg(feature = "cli")]
 mod merge;
 mod probe;
 mod publish;
+#[cfg(feature = "pictures")]
 mod render;
 mod run;
 mod scenario;
@@ -48,7 +59,9 @@ mod trace;
 
 // Your own futures on the timeline.
 pub use probe::Instrumented;
-pub use session::{InstrumentExt, Session, SessionOptions, instrument, sample, span};
+pub use session::{
+    MeasureOptions, Probed, Repeat, Session, SessionOptions, measure, sample, sample_duration,
+};
 
 // What to run, and running it.
 pub use run::cost::Cost;
@@ -58,6 +71,7 @@ pub use scenario::{
     BUILTINS, Builtin, CostKind, Executor, Flavor, FutureSpec, JOURNEY, JourneyParams, Origin,
     Placement, Role, RuntimeSpec, Scenario, TokioKnob, TokioKnobs, builtin, settings,
 };
+pub use scenario::{Bound, ClaimMetric, UserClaim};
 pub use trace::{IDLE_FLOOR_PCT, Interference, OTHER_CPU_LIMIT_PCT, STEAL_LIMIT_PCT};
 
 // What a run recorded, and what follows from it.
@@ -75,14 +89,21 @@ pub use trace::{
 // The result folder.
 pub use error::{Error, Result};
 pub use export::{ResultFolder, load_results};
-pub use publish::{Pictures, Published, publish, replot};
+#[cfg(feature = "pictures")]
+pub use publish::replot;
+pub use publish::{Pictures, Published, publish};
+#[cfg(feature = "pictures")]
 pub use render::{
     PictureOptions, SummaryAxis, TimelineView, parse_zoom, timeline_svg, write_pictures_with,
 };
 
+#[cfg(feature = "criterion")]
+pub mod criterion;
+
 /// What the command line and the benches use; not part of the API.
 #[doc(hidden)]
 pub mod internals {
+    #[cfg(feature = "cli")]
     pub use crate::cli::main as cli_main;
     pub use crate::common::duration::{
         format_duration, parse_duration, parse_duration_or_zero, parse_keep_alive,
@@ -99,4 +120,5 @@ pub mod internals {
     };
     pub use crate::run::cost::calibration;
     pub use crate::run::{Probe, timed_run};
+    pub use crate::scenario::user_claim::glob_matches;
 }

@@ -21,7 +21,6 @@ use crate::error::{Error, Result, shown_path};
 use crate::export::rows::{RunRow, read_rows};
 use crate::export::{ResultFolder, ShardFile, load_results};
 use crate::publish::{ExportManager, Pictures, Publication, Published};
-use crate::render::PictureOptions;
 
 /// The files joined row by row; every other file is derived from them.
 const JOINED: [&str; 5] = [
@@ -292,7 +291,7 @@ pub(crate) fn merge(out: &Path, dirs: &[PathBuf], pictures: Pictures) -> Result<
     .write(folder.path())
     .map_err(written)?;
     let results = load_results(folder.path()).map_err(written)?;
-    let publication = Publication::of(&results, PictureOptions::default());
+    let publication = Publication::of(&results);
     ExportManager::from_csv(pictures)
         .export_all(folder.path(), &publication)
         .map_err(written)?;

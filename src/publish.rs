@@ -12,17 +12,19 @@ use crate::analysis::RunResult;
 use crate::common::names::check_name;
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, Row, header_of};
-use crate::export::{
-    ResultFolder, load_results, to_markdown, write_csv_files, write_histograms, write_pftrace,
-    write_trace_json,
-};
+use crate::export::{ResultFolder, to_markdown, write_csv_files, write_pftrace, write_trace_json};
+#[cfg(feature = "pictures")]
+use crate::export::{load_results, write_histograms};
 use crate::findings::{Finding, findings, truth_checks};
+#[cfg(feature = "pictures")]
 use crate::render::{PictureOptions, SummaryAxis, write_pictures_with};
 
 /// What to write besides the CSV files and the findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pictures {
-    /// trace.json, trace.pftrace, plots/*.svg and index.html too.
+    /// trace.json, trace.pftrace, plots/*.svg and index.html too (the
+    /// plots and the report need the `pictures` feature; without it,
+    /// only the traces, with a warning).
     Yes,
     /// CSV files and findings only (`--no-plots`).
     No,
@@ -53,19 +55,21 @@ pub(crate) struct Publication<'a> {
     /// inlined in the report.
     pub markdown: String,
     /// The zoom window and the runs to draw.
+    #[cfg(feature = "pictures")]
     pub pictures: PictureOptions,
 }
 
 impl<'a> Publication<'a> {
     /// Judges `results` and prepares their findings.
-    pub(crate) fn of(results: &'a [RunResult], pictures: PictureOptions) -> Self {
+    pub(crate) fn of(results: &'a [RunResult]) -> Self {
         let findings = findings(results);
         let markdown = to_markdown(results, &findings, &truth_checks(results));
         Self {
             results,
             findings,
             markdown,
-            pictures,
+            #[cfg(feature = "pictures")]
+            pictures: PictureOptions::default(),
         }
     }
 }
@@ -82,9 +86,11 @@ struct CsvFiles;
 
 /// histograms.csv alone: derived from the polls and samples, so `plot`
 /// writes it afresh.
+#[cfg(feature = "pictures")]
 #[derive(Debug)]
 struct Histograms;
 
+#[cfg(feature = "pictures")]
 impl Exporter for Histograms {
     fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
         write_histograms(dir, p.results)
@@ -150,9 +156,11 @@ impl Exporter for Pftrace {
 }
 
 /// plots/*.svg and index.html.
+#[cfg(feature = "pictures")]
 #[derive(Debug)]
 struct PicturesAndReport;
 
+#[cfg(feature = "pictures")]
 impl Exporter for PicturesAndReport {
     fn export(&self, dir: &Path, p: &Publication<'_>) -> Result<()> {
         write_pictures_with(dir, p.results, Some(&p.markdown), &p.pictures)
@@ -176,6 +184,7 @@ impl ExportManager {
 
     /// What `pollscope plot` rewrites from the CSV files: everything
     /// derived from them, histograms.csv included.
+    #[cfg(feature = "pictures")]
     pub(crate) fn for_plot() -> Self {
         Self::from_csv(Pictures::Yes)
     }
@@ -183,6 +192,7 @@ impl ExportManager {
     /// Everything derived from the CSV files: histograms.csv, the
     /// findings and (with pictures) the rest (`pollscope merge` writes
     /// these beside the files it joined).
+    #[cfg(feature = "pictures")]
     pub(crate) fn from_csv(pictures: Pictures) -> Self {
         let mut exporters: Vec<Box<dyn Exporter>> = vec![Box::new(Histograms)];
         exporters.extend(Self::derived(pictures));
@@ -194,6 +204,7 @@ impl ExportManager {
         if pictures == Pictures::Yes {
             exporters.push(Box::new(TraceJson));
             exporters.push(Box::new(Pftrace));
+            #[cfg(feature = "pictures")]
             exporters.push(Box::new(PicturesAndReport));
         }
         exporters
@@ -232,26 +243,50 @@ pub(crate) fn check_futures(result: &RunResult) -> Result<()> {
     Ok(())
 }
 
+/// Refuses (bad input) two runs of one id: `plot`, `compare` and `history`
+/// could not tell them apart.
+fn check_run_ids(results: &[RunResult]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for result in results {
+        let id = &result.trace.info.run_id;
+        if !seen.insert(id.as_str()) {
+            return Err(Error::bad_input(format!(
+                "two runs have the id `{}`; run ids must be unique in a result folder (give each session its own name, or use pollscope::measure for repeats)",
+                crate::error::shown(id)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Writes `results` into `folder` (still the temporary sibling) and moves it
-/// into place. A run with two futures of one name or a sample value that
-/// is not finite is bad input, with nothing written.
+/// into place. Two runs of one id, a run with two futures of one name or a
+/// sample value that is not finite is bad input, with nothing written.
 pub fn publish(
     folder: ResultFolder,
     results: &[RunResult],
     pictures: Pictures,
 ) -> Result<Published> {
+    check_run_ids(results)?;
     results.iter().try_for_each(check_futures)?;
-    let publication = Publication::of(results, PictureOptions::default());
+    let publication = Publication::of(results);
     // A write that fails (a full disk) is the run failing, named by the
     // user's folder; the temporary sibling goes with `folder`.
     let target = folder.target().to_path_buf();
     ExportManager::for_run(pictures)
         .export_all(folder.path(), &publication)
         .map_err(|e| e.written_into(&target))?;
+    let mut warnings = Vec::new();
+    if pictures == Pictures::Yes && !cfg!(feature = "pictures") {
+        warnings.push(
+            "pollscope was built without its `pictures` feature: no plots and no index.html were written"
+                .to_string(),
+        );
+    }
     Ok(Published {
         dir: folder.commit().map_err(|e| e.written_into(&target))?,
         findings: publication.findings,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -276,6 +311,7 @@ pub fn publish(
 /// replot(&out, None, None, SummaryAxis::Workers).unwrap();
 /// assert!(out.join("index.html").exists() && out.join("trace.json").exists());
 /// ```
+#[cfg(feature = "pictures")]
 pub fn replot(
     dir: &Path,
     zoom: Option<(u64, u64)>,
@@ -337,7 +373,8 @@ pub fn replot(
         existing: Some(dir.to_path_buf()),
         summary_axis,
     };
-    let publication = Publication::of(&results, options);
+    let mut publication = Publication::of(&results);
+    publication.pictures = options;
     let target = folder.target().to_path_buf();
     ExportManager::for_plot()
         .export_all(folder.path(), &publication)

@@ -7,11 +7,11 @@ use pollscope::{Pictures, Session};
 #[test]
 fn non_finite_samples_are_refused_at_the_call() {
     let session = Session::start("hostile_nan").unwrap();
-    let recorded = futures::executor::block_on(pollscope::instrument("f", async {
+    let recorded = futures::executor::block_on(session.instrument("f", async {
         [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.0].map(pollscope::sample)
     }));
     assert_eq!(recorded, [false, false, false, true]);
-    let result = session.finish();
+    let result = session.finish().unwrap();
     let samples = &result.trace.future("f").unwrap().samples;
     assert_eq!(samples.len(), 1);
     assert!(samples.iter().all(|s| s.value.is_finite()));
@@ -23,8 +23,8 @@ fn duplicate_future_names_are_bad_input_with_nothing_written() {
     let out = dir.path().join("out");
     let session = Session::start("hostile_dup").unwrap();
     futures::executor::block_on(async {
-        pollscope::instrument("twin", async {}).await;
-        pollscope::instrument("twin", async {}).await;
+        session.instrument("twin", async {}).await;
+        session.instrument("twin", async {}).await;
     });
     let error = session.finish_into(&out, Pictures::No).unwrap_err();
     let message = error.to_string();

@@ -147,12 +147,12 @@ fn plot_reads_the_columns_back_and_a_disturbed_run_decides_nothing() {
 #[test]
 fn a_library_session_measures_its_interval_too() {
     let session = pollscope::Session::start("interference_session").unwrap();
-    futures::executor::block_on(pollscope::instrument("work", async {
+    futures::executor::block_on(session.instrument("work", async {
         for i in 0..5 {
             pollscope::sample(f64::from(i));
         }
     }));
-    let result = session.finish();
+    let result = session.finish().unwrap();
     let info = &result.trace.info;
     assert!(info.process_cpu_ns.is_some());
     // The run stage judges each share less the reading's resolution, so a

@@ -3,16 +3,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 use pollscope::FutureKind;
 use pollscope::Pictures;
 use pollscope::ThreadKind;
-use pollscope::{InstrumentExt, Session};
-
-/// Sessions are process-wide: the tests take turns.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+use pollscope::{Probed, Session};
 
 /// Returns Pending `n` times (waking itself each time), then Ready.
 struct Countdown(u32);
@@ -31,7 +27,6 @@ impl Future for Countdown {
 
 #[test]
 fn nested_dropped_and_spawned_futures_are_recorded() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -41,26 +36,28 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
         // Nested: the inner future is polled inside the outer one's polls.
         let outer = async {
             pollscope::sample(1.0);
-            Countdown(2).instrument("inner").await;
+            Countdown(2).probed(&session, "inner").await;
             pollscope::sample(2.0);
         }
-        .instrument("outer");
+        .probed(&session, "outer");
         outer.await;
         // Dropped before completing: polled once, then abandoned.
-        let mut abandoned = Box::pin(Countdown(10).instrument("abandoned"));
+        let mut abandoned = Box::pin(Countdown(10).probed(&session, "abandoned"));
         let _ = futures::poll!(abandoned.as_mut());
         drop(abandoned);
         // Spawned onto a worker.
-        tokio::spawn(Countdown(3).instrument("spawned"))
+        tokio::spawn(Countdown(3).probed(&session, "spawned"))
             .await
             .unwrap();
         // A span inside and one outside any instrumented future.
-        pollscope::instrument("with_span", async { pollscope::span("work", || 6 * 7) }).await;
-        tokio::task::spawn_blocking(|| pollscope::span("work", || ()))
-            .await
-            .unwrap();
+        session
+            .instrument("with_span", async { session.span("work", || 6 * 7) })
+            .await;
+        std::thread::scope(|scope| {
+            scope.spawn(|| session.span("work", || ()));
+        });
     });
-    let result = session.finish();
+    let result = session.finish_with(runtime.handle()).unwrap();
     let trace = &result.trace;
     let f = |name: &str| {
         trace
@@ -119,22 +116,15 @@ fn nested_dropped_and_spawned_futures_are_recorded() {
         ThreadKind::Blocking
     );
     assert_eq!(trace.threads[0].kind, ThreadKind::Main);
-
-    // A wrapper made after finish records nothing, even into a later session.
-    let late = Countdown(1).instrument("late");
-    let next = Session::start("next").expect("a safe name");
-    futures::executor::block_on(late);
-    assert!(next.finish().trace.future("late").is_none());
 }
 
 #[test]
 fn a_session_writes_the_same_result_folder_as_a_run() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let session = Session::start("folder").expect("a safe name");
-    runtime.block_on(pollscope::instrument("tick", async {
+    runtime.block_on(session.instrument("tick", async {
         for i in 0..5 {
             pollscope::sample(f64::from(i));
             tokio::task::yield_now().await;
@@ -158,20 +148,34 @@ fn a_session_writes_the_same_result_folder_as_a_run() {
         assert!(out.join(file).exists(), "{file}");
     }
     assert!(out.join("plots/folder.svg").exists() && out.join("plots/folder_zoom.svg").exists());
+    // Its samples' values (µs) are first-class: statistics in ns and a histogram.
+    let futures = std::fs::read_to_string(out.join("futures.csv")).unwrap();
+    let header: Vec<&str> = futures.lines().next().unwrap().split(',').collect();
+    let tick: Vec<&str> = futures
+        .lines()
+        .find(|l| l.contains(",tick,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let cell = |name: &str| tick[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("value_max_ns"), "4000");
+    assert_eq!(cell("value_p50_ns"), "2000");
+    let histograms = std::fs::read_to_string(out.join("histograms.csv")).unwrap();
+    assert!(
+        histograms
+            .lines()
+            .any(|l| l.starts_with("folder,tick,value,"))
+    );
     // And it reads back like any result folder.
     let results = pollscope::load_results(&out).unwrap();
     assert_eq!(results[0].trace.future("tick").unwrap().samples.len(), 5);
 }
 
 #[test]
-fn without_a_session_wrappers_record_nothing() {
-    let _turn = ONE_AT_A_TIME.lock().unwrap();
-    let value = futures::executor::block_on(async { 7 }.instrument("nobody"));
-    assert_eq!(value, 7);
+fn outside_an_instrumented_future_samples_record_nothing() {
     assert!(!futures::executor::block_on(async {
         pollscope::sample(1.0)
     }));
-    assert_eq!(pollscope::span("free", || 3), 3);
 }
 
 #[test]
@@ -180,38 +184,36 @@ fn nested_futures_with_poll_cpu_time_count_each_threads_cpu_once() {
 
     use pollscope::{Cost, CostKind, SessionOptions};
 
-    let _turn = ONE_AT_A_TIME.lock().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
         .unwrap();
-    let options = SessionOptions {
-        poll_cpu_time: true,
-    };
+    let options = SessionOptions::default().poll_cpu_time(true);
     let session = Session::start_with("nested_cpu", options).expect("a safe name");
     runtime.block_on(async {
         // A spawned instrumented task that awaits instrumented futures,
         // each spending 2 ms of CPU in its polls: the inner polls run
         // inside the outer one's.
+        let inner_session = session.clone();
         tokio::spawn(
-            async {
-                for _ in 0..5 {
+            async move {
+                for i in 0..5 {
                     async {
                         Cost::new(CostKind::Cpu, Duration::from_millis(2)).burn();
                         Countdown(1).await;
                     }
-                    .instrument("inner")
+                    .probed(&inner_session, format!("inner{i}"))
                     .await;
                 }
             }
-            .instrument("outer"),
+            .probed(&session, "outer"),
         )
         .await
         .unwrap();
     });
     // While the runtime's threads are alive, so the kernel still has their
     // CPU time.
-    let result = runtime.block_on(async { session.finish() });
+    let result = session.finish_with(runtime.handle()).unwrap();
     let trace = &result.trace;
     for (info, stats) in trace.threads.iter().zip(&result.analysis.threads) {
         let kernel = info.cpu_time_ns.expect("the kernel's CPU time");
@@ -243,4 +245,123 @@ fn nested_futures_with_poll_cpu_time_count_each_threads_cpu_once() {
         counted < outer_cpu + 5_000_000,
         "threads count {counted} ns for the outer task's {outer_cpu} ns"
     );
+}
+
+/// Runs a few instrumented tasks of `prefix` on a runtime of its own.
+fn record_alone(session: &Session, prefix: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..4)
+            .map(|i| tokio::spawn(Countdown(i).probed(session, format!("{prefix}{i}"))))
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+}
+
+/// Two tests in parallel (the harness runs them on two threads), each with
+/// its own session: neither sees the other's futures.
+#[test]
+fn parallel_sessions_record_independently_a() {
+    let session = Session::start("parallel_a").unwrap();
+    record_alone(&session, "a");
+    let names: Vec<String> = session
+        .finish()
+        .unwrap()
+        .trace
+        .futures
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    assert_eq!(names, ["a0", "a1", "a2", "a3"]);
+}
+
+#[test]
+fn parallel_sessions_record_independently_b() {
+    let session = Session::start("parallel_b").unwrap();
+    record_alone(&session, "b");
+    let names: Vec<String> = session
+        .finish()
+        .unwrap()
+        .trace
+        .futures
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    assert_eq!(names, ["b0", "b1", "b2", "b3"]);
+}
+
+#[test]
+fn two_sessions_at_once_on_one_thread_record_independently() {
+    let first = Session::start("first").unwrap();
+    let second = Session::start("second").unwrap();
+    futures::executor::block_on(async {
+        // Interleaved, and nested across sessions.
+        first
+            .instrument("one", async {
+                pollscope::sample(1.0);
+                second
+                    .instrument("two", async {
+                        pollscope::sample(2.0);
+                    })
+                    .await;
+            })
+            .await;
+        second.span("two_span", || ());
+    });
+    let first = first.finish().unwrap();
+    let second = second.finish().unwrap();
+    let names = |r: &pollscope::RunResult| -> Vec<String> {
+        r.trace.futures.iter().map(|f| f.name.clone()).collect()
+    };
+    assert_eq!(names(&first), ["one"]);
+    assert_eq!(names(&second), ["two", "two_span"]);
+    // A sample goes to the future being polled, whichever session it is in.
+    assert_eq!(first.trace.future("one").unwrap().samples[0].value, 1.0);
+    assert_eq!(second.trace.future("two").unwrap().samples[0].value, 2.0);
+}
+
+#[test]
+fn nothing_is_recorded_after_the_session_is_dropped() {
+    let session = Session::start("dropped").unwrap();
+    let recording = session.recording().clone();
+    let mut early = Box::pin(Countdown(1000).probed(&session, "early"));
+    let clone = session.clone();
+    // One poll while the session lives.
+    assert!(futures::executor::block_on(futures::future::poll_immediate(early.as_mut())).is_none());
+    assert!(early.is_recording());
+    drop(session);
+    // A clone keeps the session alive.
+    assert!(early.is_recording());
+    drop(clone);
+    // The next poll frees the wrapper's buffers and records nothing.
+    assert!(futures::executor::block_on(futures::future::poll_immediate(early.as_mut())).is_none());
+    assert!(!early.is_recording());
+    futures::executor::block_on(early);
+    // Nothing reached the recording: not the future, not a span, not a late wrapper.
+    let late = recording.instrument("late", 4, async { pollscope::sample(1.0) });
+    assert!(!late.is_recording());
+    assert!(!futures::executor::block_on(late));
+    recording.record_span("late_span", Default::default());
+    let recorded = recording.finish();
+    assert!(recorded.logs.is_empty(), "{:?}", recorded.logs);
+    assert!(recorded.spans.is_empty());
+}
+
+#[test]
+fn a_finished_sessions_wrappers_pass_polls_through() {
+    let session = Session::start("finished").unwrap();
+    let clone = session.clone();
+    let pending = Countdown(3).probed(&clone, "pending");
+    let result = session.finish().unwrap();
+    assert!(result.trace.futures.is_empty());
+    assert!(!pending.is_recording());
+    futures::executor::block_on(pending);
+    // The clone is a finished session too.
+    assert_eq!(clone.span("after", || 5), 5);
+    assert!(clone.finish().unwrap().trace.futures.is_empty());
 }

@@ -38,8 +38,9 @@ pub struct FutureStats {
     pub poll_duration: Option<Summary>,
     /// Scheduling delays: `start - woken` of each poll that had a wake.
     pub sched_delay: Option<Summary>,
-    /// A service future's sample values (round trip, lateness, end-to-end
-    /// latency, wait), ns; `None` for other futures.
+    /// Its sample values read as µs, in ns (a service's round trip,
+    /// lateness, end-to-end latency, wait; a library future's own values);
+    /// `None` for producers, spans and futures without samples.
     pub value: Option<Summary>,
 }
 

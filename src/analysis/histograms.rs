@@ -23,8 +23,9 @@ pub enum Metric {
     /// `start` of a sample minus `end` of the previous sample of the same
     /// future: how long the producer waited between two of its steps.
     SampleGap,
-    /// A service's samples' values (round trip, lateness, end-to-end
-    /// latency or wait, µs) in ns; none for producers.
+    /// A sample's value, read as µs, in ns: a service's round trip,
+    /// lateness, end-to-end latency or wait, or a library user's own
+    /// value; none for producers and spans (see `FutureKind::has_values`).
     Value,
 }
 
@@ -50,7 +51,7 @@ impl Metric {
                 .windows(2)
                 .map(|w| w[1].start_ns.saturating_sub(w[0].end_ns))
                 .collect(),
-            Metric::Value if future.kind.is_service() => future
+            Metric::Value if future.kind.has_values() => future
                 .samples
                 .iter()
                 .map(|s| (s.value.max(0.0) * 1e3).round() as u64)

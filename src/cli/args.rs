@@ -73,6 +73,20 @@ pub(crate) enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Judge the user claims of a result folder (claims.csv); exit 1 if
+    /// one does not hold.
+    ///
+    /// Exit codes: 0 every claim holds, 1 a claim does not hold, 2 bad
+    /// input (no folder, no user claims), 3 none failed but some are
+    /// inconclusive (a disturbed run) or not applicable.
+    Check {
+        /// A result folder whose runs carry user claims.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Output format (markdown for CI comments, json for programs).
+        #[arg(long, default_value = "text", value_parser = PossibleValuesParser::new(crate::compare::Format::ALL.map(|f| f.as_str())).try_map(|s| s.parse::<crate::compare::Format>()))]
+        format: crate::compare::Format,
+    },
     /// Re-render findings.md, trace.json, the plots and index.html of DIR from its CSV files.
     Plot {
         /// A result folder written by `pollscope run`.

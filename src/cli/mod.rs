@@ -111,6 +111,7 @@ pub fn main() -> i32 {
             quiet,
         } => plot(&dir, zoom, run_filter.as_ref(), x, quiet),
         Command::History { command } => history(command),
+        Command::Check { dir, format } => check(&dir, format),
     };
     // After Ctrl-C, the signal handler alone speaks and exits (130).
     crate::export::wait_if_interrupted();
@@ -208,6 +209,15 @@ fn compare(
     }
     write_stdout(&crate::compare::render(&comparison, format, all))?;
     Ok(comparison.exit_code())
+}
+
+/// `pollscope check`: the user claims' verdicts on stdout; the exit code
+/// they give (0, 1 or 3), also when stdout closes.
+fn check(dir: &Path, format: crate::compare::Format) -> crate::error::Result<i32> {
+    let check = crate::check::check(dir)?;
+    STATUS_IF_STDOUT_CLOSES.store(check.exit_code(), Ordering::SeqCst);
+    write_stdout(&crate::check::render(&check, format))?;
+    Ok(check.exit_code())
 }
 
 /// `pollscope history …`: what it says on stdout, exit 0 (`check`: its

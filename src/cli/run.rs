@@ -164,7 +164,7 @@ fn plan(args: &RunArgs) -> Result<Vec<RunPlan>> {
         })
         .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.config {
-        sources.push(ScenarioSource::Custom(experiment::load(path)?));
+        sources.push(ScenarioSource::Custom(Box::new(experiment::load(path)?)));
     }
     if args.light_cost.is_some_and(|d| d.is_zero()) {
         zero_cost_only_for_services(&sources, &matrix.params)?;

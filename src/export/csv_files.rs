@@ -6,7 +6,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use super::rows::{FutureRow, HistogramRow, PollRow, Row, RunRow, SampleRow, ThreadRow, header_of};
+use super::rows::{
+    ClaimRow, FutureRow, HistogramRow, PollRow, Row, RunRow, SampleRow, ThreadRow, header_of,
+};
 use crate::analysis::RunResult;
 use crate::analysis::for_each_of_run;
 use crate::common::duration::nanos;
@@ -62,14 +64,38 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * scale).round() / scale
 }
 
-/// Writes the six CSV files of `runs` into `dir`.
+/// Writes the six CSV files of `runs` into `dir`, and claims.csv where a
+/// run carries user claims.
 pub(crate) fn write_csv_files(dir: &Path, runs: &[RunResult]) -> Result<()> {
+    write_claims(dir, runs)?;
     write_runs(dir, runs)?;
     write_futures(dir, runs)?;
     write_samples(dir, runs)?;
     write_polls(dir, runs)?;
     write_threads(dir, runs)?;
     write_histograms(dir, runs)
+}
+
+/// claims.csv, only where some run carries user claims.
+fn write_claims(dir: &Path, runs: &[RunResult]) -> Result<()> {
+    if runs.iter().all(|r| r.trace.info.claims.is_empty()) {
+        return Ok(());
+    }
+    let mut file = CsvFile::create::<ClaimRow<'_>>(dir)?;
+    for run in runs {
+        for claim in &run.trace.info.claims {
+            file.row(ClaimRow {
+                run_id: Cow::Borrowed(&run.trace.info.run_id),
+                claim: Cow::Owned(claim.id()),
+                future: Cow::Borrowed(&claim.future),
+                metric: Cow::Borrowed(claim.metric.as_str()),
+                percentile: claim.percentile,
+                bound: Cow::Borrowed(claim.bound.word()),
+                limit: claim.bound.limit(),
+            })?;
+        }
+    }
+    file.finish()
 }
 
 fn write_runs(dir: &Path, runs: &[RunResult]) -> Result<()> {

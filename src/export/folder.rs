@@ -33,8 +33,9 @@ pub(crate) const MANIFEST: &str = ".pollscope-manifest";
 const MANIFEST_HEADER: &str = "pollscope result folder v1";
 
 /// Top-level files pollscope generates in a result folder.
-const GENERATED: [&str; 13] = [
+const GENERATED: [&str; 14] = [
     "runs.csv",
+    "claims.csv",
     "futures.csv",
     "samples.csv",
     "polls.csv",

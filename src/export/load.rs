@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::rows::{
-    FutureRow, PollRow, RunRow, SampleRow, ThreadRow, for_each_row, parse_roles, read_rows,
-    split_list,
+    ClaimRow, FutureRow, PollRow, Row, RunRow, SampleRow, ThreadRow, for_each_row, parse_roles,
+    read_rows, split_list,
 };
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
@@ -115,6 +115,7 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
         started_at: row.started_at.map(Cow::into_owned),
         label: row.label.map(Cow::into_owned),
         commit: row.commit.map(Cow::into_owned),
+        claims: Vec::new(),
     }
 }
 
@@ -149,6 +150,7 @@ pub fn load_results(dir: &Path) -> Result<Vec<RunResult>> {
     loader.threads()?;
     loader.polls()?;
     loader.samples()?;
+    loader.claims()?;
     Ok(loader.traces.into_iter().map(RunResult::new).collect())
 }
 
@@ -361,6 +363,23 @@ impl<'a> Loader<'a> {
                 row.thread,
                 row.cpu_ns,
             ));
+            Ok(())
+        })
+    }
+
+    /// User claims (claims.csv, absent where no run carries any), each on
+    /// a run of runs.csv.
+    fn claims(&mut self) -> Result<()> {
+        let dir = self.dir;
+        if !dir.join(ClaimRow::FILE).exists() {
+            return Ok(());
+        }
+        for_each_row(dir, |line, row: ClaimRow<'_>| {
+            let run = self.run(ClaimRow::FILE, line, &row.run_id)?;
+            let claim = row
+                .claim()
+                .map_err(|why| self.error(ClaimRow::FILE, Some(line), why))?;
+            self.traces[run].info.claims.push(claim);
             Ok(())
         })
     }

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::findings::Verdict;
 use crate::probe::ThreadKind;
 use crate::scenario::CostKind;
+use crate::scenario::{Bound, ClaimMetric, UserClaim};
 use crate::scenario::{
     Executor, Flavor, KnobUnit, Origin, Setting, SettingValue, TokioKnob, TokioKnobs,
 };
@@ -542,6 +543,51 @@ pub(crate) struct FindingRow<'a> {
 impl Row for FindingRow<'_> {
     const FILE: &'static str = "findings.csv";
     const CONTRACT: &'static [&'static str] = &["run_id", "claim", "verdict", "reason", "evidence"];
+}
+
+/// claims.csv: the user claims each run is judged against, one row per
+/// run and claim; `limit` in ns, or a count for `migrations`.
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub(crate) struct ClaimRow<'a> {
+    pub(crate) run_id: Cow<'a, str>,
+    pub(crate) claim: Cow<'a, str>,
+    pub(crate) future: Cow<'a, str>,
+    pub(crate) metric: Cow<'a, str>,
+    pub(crate) percentile: Option<f64>,
+    pub(crate) bound: Cow<'a, str>,
+    pub(crate) limit: u64,
+}
+
+impl Row for ClaimRow<'_> {
+    const FILE: &'static str = "claims.csv";
+    const CONTRACT: &'static [&'static str] = &[
+        "run_id",
+        "claim",
+        "future",
+        "metric",
+        "percentile",
+        "bound",
+        "limit",
+    ];
+}
+
+impl ClaimRow<'_> {
+    /// The claim this row declares, checked.
+    pub(crate) fn claim(&self) -> std::result::Result<UserClaim, String> {
+        let metric: ClaimMetric = self.metric.parse()?;
+        let bound = match self.bound.as_ref() {
+            "below" => Bound::Below(self.limit),
+            "above" => Bound::Above(self.limit),
+            other => {
+                return Err(format!(
+                    "bound `{}` is not below or above",
+                    crate::error::shown(other)
+                ));
+            }
+        };
+        UserClaim::new(self.future.as_ref(), metric, self.percentile, bound)
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// histograms.csv

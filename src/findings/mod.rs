@@ -31,6 +31,7 @@ mod intervals;
 mod journey;
 mod services;
 pub(crate) mod truth;
+mod user;
 
 use std::fmt;
 
@@ -178,8 +179,25 @@ fn builtin_run(result: &RunResult) -> Option<(&RunConfig, &'static builtins::Bui
     }
 }
 
-/// Judges every claim of every run of a built-in scenario in `results`.
+/// Judges every claim of every run of a built-in scenario in `results`,
+/// then every user claim each run carries (ids `user.…`).
 pub fn findings(results: &[RunResult]) -> Vec<Finding> {
+    let mut out = builtin_findings(results);
+    for result in results {
+        for claim in &result.trace.info.claims {
+            out.push(Finding {
+                run_id: result.trace.info.run_id.clone(),
+                scenario: result.trace.info.scenario.clone(),
+                claim: user::interned(claim),
+                judgement: on_the_machine(result, user::judge(result, claim)),
+            });
+        }
+    }
+    out
+}
+
+/// The built-in claims' findings.
+fn builtin_findings(results: &[RunResult]) -> Vec<Finding> {
     let mut out = Vec::new();
     for result in results {
         let Some((config, builtin)) = builtin_run(result) else {

@@ -204,6 +204,7 @@ impl SyntheticRun {
                 started_at: None,
                 label: None,
                 commit: None,
+                claims: Vec::new(),
             },
             futures: self.futures,
             threads,

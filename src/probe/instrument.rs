@@ -61,7 +61,7 @@ pin_project! {
     /// buffer this wrapper owns; the buffer goes to the [`Recording`] when
     /// the future completes or is dropped.
     ///
-    /// Made by [`Recording::instrument`] or [`instrument`].
+    /// Made by [`Recording::instrument`] or [`crate::Session::instrument`].
     #[derive(Debug)]
     pub struct Instrumented<F> {
         #[pin]
@@ -79,9 +79,10 @@ pin_project! {
 }
 
 impl<F> Instrumented<F> {
-    /// A wrapper that records nothing (no recording was active).
-    pub(crate) fn passthrough(inner: F) -> Self {
-        Self { inner, state: None }
+    /// Whether this wrapper still records: false once its future completed,
+    /// or once its session was finished or dropped (it then holds no buffer).
+    pub fn is_recording(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.recording.is_active())
     }
 }
 
@@ -125,6 +126,13 @@ impl<F: Future> Future for Instrumented<F> {
             // Made without a recording, or polled after completion.
             return this.inner.poll(cx);
         };
+        // A stopped recording (a finished or dropped session): record
+        // nothing more and free the buffers now. One relaxed load of a
+        // line that is only ever written once.
+        if !state.recording.is_active() {
+            *this.state = None;
+            return this.inner.poll(cx);
+        }
         // Read the wake slot before taking the poll's start time, so a wake
         // is never later than the start of the poll it led to.
         let latest: Ticks = state.wake.woken_at.load(Ordering::Acquire);

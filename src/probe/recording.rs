@@ -1,7 +1,7 @@
 //! A recording session: the time origin, the thread registry and the logs of
 //! the instrumented futures.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::clock::{self, Ticks};
@@ -106,6 +106,9 @@ pub(crate) struct Inner {
     pub(crate) next_future: AtomicU32,
     /// Whether each poll reads the thread's CPU clock too.
     pub(crate) poll_cpu_time: bool,
+    /// False once the recording was stopped: wrappers then stop recording
+    /// (dropping their buffers at their next poll) and nothing is stored.
+    active: AtomicBool,
     logs: Mutex<Vec<FutureLog>>,
     /// Named spans (library API): name → calls, in order of first use.
     spans: Mutex<Vec<(String, Vec<SampleRecord>)>>,
@@ -134,6 +137,7 @@ impl Recording {
                 threads: ThreadRegistry::new(id),
                 next_future: AtomicU32::new(0),
                 poll_cpu_time,
+                active: AtomicBool::new(true),
                 logs: Mutex::new(Vec::new()),
                 spans: Mutex::new(Vec::new()),
             }),
@@ -148,6 +152,30 @@ impl Recording {
     /// Whether `other` is a clone of this recording (the same session).
     pub fn same_as(&self, other: &Recording) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Whether the recording still records (it was not [`stop`](Self::stop)ped).
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.inner.active.load(Ordering::Relaxed)
+    }
+
+    /// Stops recording for good: wrappers made from it record nothing from
+    /// their next poll on (and free their buffers), and no log or span is
+    /// stored any more. What was stored before stays, for
+    /// [`finish`](Self::finish).
+    ///
+    /// ```
+    /// use pollscope::internals::Recording;
+    ///
+    /// let recording = Recording::new();
+    /// let late = recording.instrument("late", 4, async {});
+    /// recording.stop();
+    /// futures::executor::block_on(late);
+    /// assert!(recording.take_logs().is_empty());
+    /// ```
+    pub fn stop(&self) {
+        self.inner.active.store(false, Ordering::Relaxed);
     }
 
     /// Makes now time 0 of this recording: for a run that prepares its
@@ -185,13 +213,19 @@ impl Recording {
     /// Stores a finished future's log (called once per future, off the hot
     /// path).
     pub(crate) fn submit(&self, log: FutureLog) {
+        if !self.is_active() {
+            return;
+        }
         let mut logs = self.inner.logs.lock().unwrap_or_else(|e| e.into_inner());
         logs.push(log);
     }
 
     /// Records one call of the named span `name` (the library API's
-    /// `pollscope::span`); takes a lock, so it suits coarse regions.
+    /// `Session::span`); takes a lock, so it suits coarse regions.
     pub fn record_span(&self, name: &str, mut call: SampleRecord) {
+        if !self.is_active() {
+            return;
+        }
         let mut spans = self.inner.spans.lock().unwrap_or_else(|e| e.into_inner());
         let index = match spans.iter().position(|(n, _)| n == name) {
             Some(i) => i,

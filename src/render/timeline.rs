@@ -546,7 +546,8 @@ impl RowDrawer<'_> {
     /// A dot per sample at the middle of its step, at its value (a sine
     /// for producers), in the whole view at most one per pixel column; a
     /// service's events as [`service_events`] draws them, with the row's
-    /// value scale right of the plot.
+    /// value scale right of the plot; a library future's samples at their
+    /// value on the row's own scale, its top written at the row's right end.
     fn dots(&self, out: &mut String, top: f64) {
         let frame = self.frame;
         if let Some(scale) = ValueScale::of(self.future) {
@@ -557,6 +558,15 @@ impl RowDrawer<'_> {
         }
         out.push_str(r#"<g class="s">"#);
         let mut last_column = i64::MIN;
+        let service_max = self.future.kind.has_values().then(|| {
+            self.future
+                .samples
+                .iter()
+                .map(|s| s.value)
+                .filter(|v| v.is_finite())
+                .fold(0.0_f64, f64::max)
+                .max(1e-9)
+        });
         for s in &self.future.samples {
             let mid = s.start_ns / 2 + s.end_ns / 2;
             if mid < frame.t0 || mid > frame.t1 {
@@ -571,10 +581,26 @@ impl RowDrawer<'_> {
                 last_column = column;
             }
             let value = if s.value.is_finite() { s.value } else { 0.0 };
-            let y = top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0));
+            let y = if let Some(max) = service_max {
+                // A library future's sample: its value on the row's own
+                // scale, 0 at the bottom, the row's largest at the top.
+                top + frame.row * (0.85 - 0.7 * (value / max).clamp(0.0, 1.0))
+            } else {
+                top + frame.row * (0.5 - 0.3 * value.clamp(-1.0, 1.0))
+            };
             dot(out, x, y, if self.detailed { 2.4 } else { 1.8 });
         }
         out.push_str("</g>");
+        if let Some(max) = service_max.filter(|_| !self.future.samples.is_empty()) {
+            let _ = write!(
+                out,
+                r#"<text class="scale" x="{:.1}" y="{:.1}" text-anchor="end" font-size="9" fill="{}">top {}</text>"#,
+                frame.x1 - 2.0,
+                top + frame.row * 0.15 + 3.0,
+                hex(FOREGROUND),
+                escape(&human_ns((max * 1e3).round() as u64))
+            );
+        }
     }
 }
 

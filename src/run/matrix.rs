@@ -21,7 +21,7 @@ pub(crate) enum ScenarioSource {
     /// A fixed scenario (a TOML experiment): heavy costs do not apply; the
     /// flavor, workers, blocking cap, cost kind and samples of the matrix
     /// override the file's.
-    Custom(Scenario),
+    Custom(Box<Scenario>),
 }
 
 impl ScenarioSource {
@@ -170,7 +170,7 @@ impl Matrix {
                 })
             }
             ScenarioSource::Custom(s) => {
-                let mut s = s.clone();
+                let mut s = (**s).clone();
                 if let Some(kind) = self.custom_cost_kind {
                     s.cost_kind = kind;
                     s.futures.iter_mut().for_each(|f| f.cost_kind = None);

@@ -148,6 +148,7 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
             started_at: Some(started_at),
             label: None,
             commit: None,
+            claims: scenario.claims.clone(),
         },
         futures,
         threads,
@@ -241,10 +242,25 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "a panic".to_string())
 }
 
+/// The dedicated pool of `pool` steps: rayon's.
+#[cfg(feature = "rayon")]
+pub(crate) type Pool = rayon::ThreadPool;
+
+/// Without the `rayon` feature there is no pool (a scenario with `pool`
+/// steps is refused before it starts).
+#[cfg(not(feature = "rayon"))]
+#[derive(Debug)]
+pub(crate) enum Pool {}
+
+#[cfg(not(feature = "rayon"))]
+impl Pool {
+    pub(crate) fn spawn(&self, _work: impl FnOnce() + Send + 'static) {
+        match *self {}
+    }
+}
+
 /// The dedicated pool for `pool` steps, if the scenario has any.
-fn build_pool(
-    scenario: &Scenario,
-) -> std::result::Result<Option<Arc<rayon::ThreadPool>>, rayon::ThreadPoolBuildError> {
+fn build_pool(scenario: &Scenario) -> std::result::Result<Option<Arc<Pool>>, String> {
     if !scenario
         .futures
         .iter()
@@ -252,11 +268,17 @@ fn build_pool(
     {
         return Ok(None);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(scenario.runtime.effective_pool_threads())
-        .thread_name(|i| format!("pollscope-pool-{i}"))
-        .build()?;
-    Ok(Some(Arc::new(pool)))
+    #[cfg(feature = "rayon")]
+    {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(scenario.runtime.effective_pool_threads())
+            .thread_name(|i| format!("pollscope-pool-{i}"))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Some(Arc::new(pool)))
+    }
+    #[cfg(not(feature = "rayon"))]
+    Err("pollscope was built without its `rayon` feature, which `pool` steps need".to_string())
 }
 
 /// Inside the runtime: makes every producer (wrapped by the probe when
@@ -264,7 +286,7 @@ fn build_pool(
 /// spawned ones through `tokio::spawn`, the rest joined here — and waits.
 async fn drive(
     scenario: &Scenario,
-    pool: Option<Arc<rayon::ThreadPool>>,
+    pool: Option<Arc<Pool>>,
     probe: Probe,
     options: RunOptions,
     executor: ExecutorHandle,

@@ -23,7 +23,7 @@ pub(crate) struct StepEnv {
     pub(crate) recording: Recording,
     pub(crate) executor: ExecutorHandle,
     pub(crate) blocking_permits: Option<Arc<Semaphore>>,
-    pub(crate) pool: Option<Arc<rayon::ThreadPool>>,
+    pub(crate) pool: Option<Arc<super::Pool>>,
 }
 
 /// One producer, resolved from its spec.

@@ -38,6 +38,7 @@ use crate::common::duration::parse_duration;
 use crate::common::names;
 use crate::error::{Error, Result};
 use crate::scenario::CostKind;
+use crate::scenario::{Bound, ClaimMetric, UserClaim};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +52,19 @@ struct File {
     defaults: Option<DefaultsTable>,
     #[serde(default)]
     future: Vec<FutureTable>,
+    #[serde(default)]
+    claim: Vec<ClaimTable>,
+}
+
+/// `[[claim]]`: a user claim about the experiment's futures.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimTable {
+    future: Spanned<String>,
+    metric: Spanned<String>,
+    percentile: Option<Spanned<f64>>,
+    below: Option<Spanned<toml::Value>>,
+    above: Option<Spanned<toml::Value>>,
 }
 
 /// `[runtime]`: its own keys, and one key per row of the knob table
@@ -295,9 +309,52 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario> {
         heavy_cost: None,
         tasks: None,
         futures: future_specs(&at, &file.future)?,
+        claims: file
+            .claim
+            .iter()
+            .map(|table| claim(&at, table))
+            .collect::<Result<_>>()?,
     };
     scenario.validate().map_err(|e| at.error(None, e))?;
     Ok(scenario)
+}
+
+/// A `[[claim]]` table: `future`, `metric`, `percentile` where the metric
+/// takes one, and one of `below` or `above` (a duration such as "1ms", or
+/// a count for migrations).
+fn claim(at: &Locator<'_>, table: &ClaimTable) -> Result<UserClaim> {
+    let metric: ClaimMetric = at.parsed(&table.metric, "claim.metric")?;
+    let (key, limit, make): (&str, _, fn(u64) -> Bound) = match (&table.below, &table.above) {
+        (Some(limit), None) => ("claim.below", limit, Bound::Below),
+        (None, Some(limit)) => ("claim.above", limit, Bound::Above),
+        _ => {
+            return Err(at.at(
+                &table.future,
+                "claim",
+                "give exactly one of `below` or `above`",
+            ));
+        }
+    };
+    let text = match limit.get_ref() {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(n) if metric.is_count() => n.to_string(),
+        _ => {
+            return Err(at.at(
+                limit,
+                key,
+                "a duration in quotes (e.g. \"1ms\"), or a count for migrations",
+            ));
+        }
+    };
+    let value = UserClaim::parse_limit(metric, &text).map_err(|e| at.at(limit, key, e))?;
+    let percentile = table.percentile.as_ref().map(|p| *p.get_ref());
+    UserClaim::new(
+        table.future.get_ref().as_str(),
+        metric,
+        percentile,
+        make(value),
+    )
+    .map_err(|e| at.at(&table.future, "claim", e))
 }
 
 /// The file's tables, with a located error naming the key.

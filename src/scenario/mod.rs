@@ -29,6 +29,8 @@ pub(crate) use settings::{Choice, KNOBS, KnobUnit, Setting, SettingValue};
 pub use settings::{TokioKnob, TokioKnobs};
 pub(crate) mod runtime;
 mod services;
+pub(crate) mod user_claim;
+pub use user_claim::{Bound, ClaimMetric, UserClaim};
 
 /// Where a run's scenario came from: only built-in scenarios are judged by
 /// the blog post's claims.
@@ -221,6 +223,9 @@ pub struct Scenario {
     pub tasks: Option<u32>,
     /// The producers, in order.
     pub futures: Vec<FutureSpec>,
+    /// Your own claims about its futures (a TOML experiment's
+    /// `[[claim]]` tables), judged on each run.
+    pub claims: Vec<UserClaim>,
 }
 
 impl Scenario {

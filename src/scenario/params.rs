@@ -53,6 +53,7 @@ pub(super) fn builtin_scenario(
         heavy_cost: Some(params.heavy_cost),
         tasks: Some(params.tasks),
         futures,
+        claims: Vec::new(),
     }
 }
 

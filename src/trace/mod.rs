@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::common::duration::nanos;
 use crate::probe::clock::{self, Ticks};
 use crate::probe::{FutureLog, NOT_MEASURED, PollRecord, SampleRecord, ThreadInfo, ThreadKind};
-use crate::scenario::CostKind;
+use crate::scenario::{CostKind, UserClaim};
 use crate::scenario::{Executor, Flavor, Origin, Placement, TokioKnobs};
 
 /// What a run was asked to be: the runtime and the knobs of its scenario.
@@ -184,6 +184,8 @@ pub struct RunInfo {
     /// The commit the run was recorded as measuring (`run --record`);
     /// `None` when it was not recorded.
     pub commit: Option<String>,
+    /// Your own claims the run is judged against (claims.csv).
+    pub claims: Vec<UserClaim>,
 }
 
 /// One tokio worker's stable runtime metrics over a run.
@@ -367,10 +369,10 @@ pub enum FutureKind {
     /// (requests, ticks, items, lock acquisitions) whose value is a
     /// latency in µs.
     Service(Placement),
-    /// A user's future wrapped by [`crate::instrument`].
+    /// A user's future wrapped by [`crate::Session::instrument`].
     #[default]
     Instrumented,
-    /// A user's synchronous region ([`crate::span`]): its calls are
+    /// A user's synchronous region ([`crate::Session::span`]): its calls are
     /// samples, it has no polls.
     Span,
 }
@@ -410,6 +412,14 @@ impl FutureKind {
     /// not a producer's steps.
     pub fn is_service(self) -> bool {
         matches!(self, FutureKind::Service(_))
+    }
+
+    /// Whether its samples carry values, in µs (a service's latencies, or
+    /// what a library user recorded with `pollscope::sample`): they get
+    /// `value` statistics, a histogram and a row scaled to them. A
+    /// producer's values (a sine) and a span's (none) do not.
+    pub fn has_values(self) -> bool {
+        matches!(self, FutureKind::Service(_) | FutureKind::Instrumented)
     }
 
     /// Whether its steps run off its own task (on blocking or pool

@@ -8,14 +8,22 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "smol")]
 use futures::StreamExt;
 
 use crate::scenario::Executor;
+
+/// Why an arm for smol cannot be reached: without the `smol` feature,
+/// [`super::block_on`] refuses smol runs before any socket or timer is
+/// made.
+#[cfg(not(feature = "smol"))]
+const NO_SMOL: &str = "smol runs are refused without the smol feature";
 
 /// A loopback listener of either executor.
 #[derive(Debug)]
 pub(crate) enum Listener {
     Tokio(tokio::net::TcpListener),
+    #[cfg(feature = "smol")]
     Smol(smol::net::TcpListener),
 }
 
@@ -24,6 +32,7 @@ pub(crate) enum Listener {
 #[derive(Debug)]
 pub(crate) enum Stream {
     Tokio(tokio::net::TcpStream),
+    #[cfg(feature = "smol")]
     Smol(smol::net::TcpStream),
 }
 
@@ -33,6 +42,9 @@ impl Listener {
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         Ok(match executor {
             Executor::Tokio => Listener::Tokio(tokio::net::TcpListener::bind(local).await?),
+            #[cfg(not(feature = "smol"))]
+            Executor::Smol => unreachable!("{}", NO_SMOL),
+            #[cfg(feature = "smol")]
             Executor::Smol => Listener::Smol(smol::net::TcpListener::bind(local).await?),
         })
     }
@@ -40,6 +52,7 @@ impl Listener {
     pub(crate) fn local_addr(&self) -> io::Result<SocketAddr> {
         match self {
             Listener::Tokio(l) => l.local_addr(),
+            #[cfg(feature = "smol")]
             Listener::Smol(l) => l.local_addr(),
         }
     }
@@ -51,6 +64,7 @@ impl Listener {
                 let _ = stream.set_nodelay(true);
                 Ok(Stream::Tokio(stream))
             }
+            #[cfg(feature = "smol")]
             Listener::Smol(l) => {
                 let (stream, _) = l.accept().await?;
                 let _ = stream.set_nodelay(true);
@@ -68,6 +82,9 @@ impl Stream {
                 let _ = stream.set_nodelay(true);
                 Stream::Tokio(stream)
             }
+            #[cfg(not(feature = "smol"))]
+            Executor::Smol => unreachable!("{}", NO_SMOL),
+            #[cfg(feature = "smol")]
             Executor::Smol => {
                 let stream = smol::net::TcpStream::connect(addr).await?;
                 let _ = stream.set_nodelay(true);
@@ -81,6 +98,7 @@ impl Stream {
             Stream::Tokio(s) => tokio::io::AsyncReadExt::read_exact(s, buffer)
                 .await
                 .map(drop),
+            #[cfg(feature = "smol")]
             Stream::Smol(s) => futures::AsyncReadExt::read_exact(s, buffer).await,
         }
     }
@@ -88,6 +106,7 @@ impl Stream {
     pub(crate) async fn write_all(&mut self, buffer: &[u8]) -> io::Result<()> {
         match self {
             Stream::Tokio(s) => tokio::io::AsyncWriteExt::write_all(s, buffer).await,
+            #[cfg(feature = "smol")]
             Stream::Smol(s) => futures::AsyncWriteExt::write_all(s, buffer).await,
         }
     }
@@ -98,6 +117,9 @@ impl Stream {
 pub(super) async fn sleep(executor: Executor, period: Duration) {
     match executor {
         Executor::Tokio => tokio::time::sleep(period).await,
+        #[cfg(not(feature = "smol"))]
+        Executor::Smol => unreachable!("{}", NO_SMOL),
+        #[cfg(feature = "smol")]
         Executor::Smol => {
             smol::Timer::after(period).await;
         }
@@ -112,6 +134,9 @@ pub(super) async fn timeout<T>(
 ) -> Option<T> {
     match executor {
         Executor::Tokio => tokio::time::timeout(limit, future).await.ok(),
+        #[cfg(not(feature = "smol"))]
+        Executor::Smol => unreachable!("{}", NO_SMOL),
+        #[cfg(feature = "smol")]
         Executor::Smol => {
             smol::future::or(async { Some(future.await) }, async {
                 smol::Timer::after(limit).await;
@@ -127,6 +152,7 @@ pub(super) async fn timeout<T>(
 #[derive(Debug)]
 pub(crate) enum Interval {
     Tokio(tokio::time::Interval),
+    #[cfg(feature = "smol")]
     Smol(smol::Timer),
 }
 
@@ -134,6 +160,9 @@ impl Interval {
     pub(super) fn new(executor: Executor, period: Duration) -> Self {
         match executor {
             Executor::Tokio => Interval::Tokio(tokio::time::interval(period)),
+            #[cfg(not(feature = "smol"))]
+            Executor::Smol => unreachable!("{}", NO_SMOL),
+            #[cfg(feature = "smol")]
             Executor::Smol => Interval::Smol(smol::Timer::interval_at(Instant::now(), period)),
         }
     }
@@ -142,6 +171,7 @@ impl Interval {
     pub(crate) async fn tick(&mut self) -> Instant {
         match self {
             Interval::Tokio(i) => i.tick().await.into_std(),
+            #[cfg(feature = "smol")]
             Interval::Smol(t) => t.next().await.unwrap_or_else(Instant::now),
         }
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::scenario::{Executor, Flavor, Scenario, TokioKnob};
+use crate::scenario::{Executor, Flavor, RuntimeSpec, Scenario, TokioKnob};
 use crate::trace::TokioWorker;
 use io::{Interval, Listener, Stream};
 
@@ -27,6 +27,7 @@ pub(crate) enum ExecutorHandle {
     Tokio,
     /// smol's executor, which the run's worker threads (or, on
     /// current_thread, the `block_on` thread) run.
+    #[cfg(feature = "smol")]
     Smol(Arc<smol::Executor<'static>>),
 }
 
@@ -62,6 +63,11 @@ pub(crate) fn block_on<T: Send + 'static>(
                 }
             }
         }
+        #[cfg(not(feature = "smol"))]
+        Executor::Smol => Err(BlockOnError::Start(std::io::Error::other(
+            "pollscope was built without its `smol` feature: use --executor tokio",
+        ))),
+        #[cfg(feature = "smol")]
         Executor::Smol => {
             // On current_thread the `block_on` thread serves the executor.
             let workers = match scenario.runtime.flavor {
@@ -78,7 +84,13 @@ pub(crate) fn block_on<T: Send + 'static>(
 /// tokio's runtime for `scenario`: flavor, workers, blocking cap and each
 /// knob that is set.
 fn build_tokio(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> {
-    let spec = &scenario.runtime;
+    tokio_builder(&scenario.runtime).build()
+}
+
+/// tokio's runtime builder for `spec` (flavor, workers, blocking cap, each
+/// knob that is set, time and I/O enabled): the runner's, and a library
+/// `measure`'s.
+pub(crate) fn tokio_builder(spec: &RuntimeSpec) -> tokio::runtime::Builder {
     let mut builder = match spec.flavor {
         Flavor::MultiThread => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -99,7 +111,8 @@ fn build_tokio(scenario: &Scenario) -> std::io::Result<tokio::runtime::Runtime> 
             TokioKnob::ThreadKeepAlive => builder.thread_keep_alive(Duration::from_nanos(value)),
         };
     }
-    builder.enable_time().enable_io().build()
+    builder.enable_time().enable_io();
+    builder
 }
 
 impl ExecutorHandle {
@@ -107,6 +120,7 @@ impl ExecutorHandle {
     pub(crate) fn kind(&self) -> Executor {
         match self {
             ExecutorHandle::Tokio => Executor::Tokio,
+            #[cfg(feature = "smol")]
             ExecutorHandle::Smol(_) => Executor::Smol,
         }
     }
@@ -118,6 +132,7 @@ impl ExecutorHandle {
             ExecutorHandle::Tokio => {
                 TokioWorker::read_all(&tokio::runtime::Handle::current().metrics())
             }
+            #[cfg(feature = "smol")]
             ExecutorHandle::Smol(_) => Vec::new(),
         }
     }
@@ -129,6 +144,7 @@ impl ExecutorHandle {
     pub(crate) async fn yield_now(&self) {
         match self {
             ExecutorHandle::Tokio => tokio::task::yield_now().await,
+            #[cfg(feature = "smol")]
             ExecutorHandle::Smol(_) => smol::future::yield_now().await,
         }
     }
@@ -145,6 +161,7 @@ impl ExecutorHandle {
             ExecutorHandle::Tokio => tokio::task::spawn_blocking(work)
                 .await
                 .expect("a blocking step cannot panic"),
+            #[cfg(feature = "smol")]
             ExecutorHandle::Smol(_) => smol::unblock(work).await,
         }
     }
@@ -190,6 +207,7 @@ impl ExecutorHandle {
                 let handle = tokio::spawn(future);
                 async move { handle.await.map_err(|e| format!("task {name} failed: {e}")) }.boxed()
             }
+            #[cfg(feature = "smol")]
             ExecutorHandle::Smol(executor) => {
                 // A panic inside the task resumes in whoever awaits it: the
                 // runner's `catch_unwind` turns it into an error.
@@ -199,6 +217,7 @@ impl ExecutorHandle {
     }
 }
 
+#[cfg(feature = "smol")]
 /// Blocks on the future that `future` makes from a spawner of a fresh smol
 /// executor, served by `workers` threads named `pollscope-smol-<i>` (none:
 /// the calling thread serves the executor while it blocks), then stops and
