@@ -33,6 +33,11 @@
 // build, which has them all, still reports dead code.
 #![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
 
+#[cfg(all(feature = "task-hooks", not(tokio_unstable)))]
+compile_error!(
+    "pollscope's `task-hooks` feature needs tokio's unstable task hooks: build with RUSTFLAGS=\"--cfg tokio_unstable\""
+);
+
 mod analysis;
 #[cfg(feature = "cli")]
 mod check;

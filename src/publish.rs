@@ -385,3 +385,48 @@ pub fn replot(
         warnings,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Pictures, publish};
+    use crate::analysis::RunResult;
+    use crate::export::ResultFolder;
+    use crate::scenario::{JourneyParams, builtin};
+
+    /// The folder of the light library (and of the full one) from one
+    /// small run, published with pictures asked for.
+    #[test]
+    fn pictures_are_drawn_only_with_the_pictures_feature() {
+        let params = JourneyParams {
+            samples: 5,
+            ..Default::default()
+        };
+        let scenario = builtin("two_futures", &params).unwrap();
+        let result = RunResult::new(crate::run::run(&scenario, 0).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("r");
+        let published = publish(
+            ResultFolder::create(&out).unwrap(),
+            &[result],
+            Pictures::Yes,
+        )
+        .unwrap();
+        for file in [
+            "runs.csv",
+            "futures.csv",
+            "findings.csv",
+            "findings.md",
+            "trace.json",
+        ] {
+            assert!(out.join(file).exists(), "{file}");
+        }
+        let drawn = cfg!(feature = "pictures");
+        assert_eq!(out.join("index.html").exists(), drawn);
+        assert_eq!(
+            published.warnings.is_empty(),
+            drawn,
+            "{:?}",
+            published.warnings
+        );
+    }
+}

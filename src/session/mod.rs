@@ -40,6 +40,8 @@
 //! session records nothing more: its wrappers free their buffers at their
 //! next poll and pass polls through.
 
+#[cfg(all(feature = "task-hooks", tokio_unstable))]
+mod hooks;
 mod measure;
 
 pub use measure::{MeasureOptions, Repeat, measure};
@@ -92,6 +94,9 @@ struct Shared {
     started_at: String,
     /// Your claims about its futures, judged when it is published.
     claims: Mutex<Vec<UserClaim>>,
+    /// The task hooks of the runtimes it was attached to.
+    #[cfg(all(feature = "task-hooks", tokio_unstable))]
+    hooks: Mutex<Option<Arc<hooks::Hooks>>>,
 }
 
 impl Drop for Shared {
@@ -170,6 +175,8 @@ impl Session {
                 started,
                 started_at,
                 claims: Mutex::new(Vec::new()),
+                #[cfg(all(feature = "task-hooks", tokio_unstable))]
+                hooks: Mutex::new(None),
             }),
         })
     }
@@ -190,6 +197,24 @@ impl Session {
     pub fn claim(&self, claim: UserClaim) {
         let mut claims = self.shared.claims.lock().unwrap_or_else(|e| e.into_inner());
         claims.push(claim);
+    }
+
+    /// Records every task of the runtime `builder` builds — the tasks
+    /// libraries spawn included, unwrapped — through tokio's task hooks:
+    /// each task becomes a future `task<id>-<file>-<line>` (its id and
+    /// where it was spawned) with its polls (thread, start, end). Such
+    /// tasks have no wake times, so no scheduling delays: wrap a future
+    /// with [`instrument`](Session::instrument) for those. Needs the
+    /// `task-hooks` feature and `RUSTFLAGS="--cfg tokio_unstable"`.
+    #[cfg(all(feature = "task-hooks", tokio_unstable))]
+    pub fn hook_tasks<'b>(
+        &self,
+        builder: &'b mut tokio::runtime::Builder,
+    ) -> &'b mut tokio::runtime::Builder {
+        let mut slot = self.shared.hooks.lock().unwrap_or_else(|e| e.into_inner());
+        let hooks = slot.get_or_insert_with(|| hooks::Hooks::new(self.shared.recording.clone()));
+        hooks.attach(builder);
+        builder
     }
 
     /// The session's name: its run id.
@@ -308,6 +333,19 @@ impl Session {
         // After the threads' CPU times were read, for the same reason.
         let measured = interference::between(&shared.started, &interference::Snapshot::now());
         let origin = recorded.origin;
+        #[cfg(all(feature = "task-hooks", tokio_unstable))]
+        let recorded = {
+            let mut recorded = recorded;
+            if let Some(hooks) = shared
+                .hooks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
+                recorded.logs.extend(hooks.logs());
+            }
+            recorded
+        };
         let futures: Vec<FutureTrace> = recorded
             .logs
             .into_iter()
