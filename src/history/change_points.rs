@@ -26,7 +26,7 @@
 //!    Bonferroni factor pays for having picked the best split, so a series
 //!    without a change raises a false one in about [`ALPHA`] of cases —
 //!    exceeds [`ALPHA`], or its sides' medians differ by no more than the
-//!    metric's floor. Testing against neighbours, not the whole series,
+//!    metric's floor or by less than [`MIN_STEP_PCT`] %. Testing against neighbours, not the whole series,
 //!    finds a step up and a step back down that a single split would blur.
 //! 4. Each survivor moves to where, between its neighbours, |t| is
 //!    largest: the likeliest place of one step in normal noise.
@@ -49,6 +49,12 @@ pub(crate) const MIN_LABELS: usize = 2;
 
 /// The most a change point's Bonferroni-adjusted p may be.
 pub(crate) const ALPHA: f64 = 0.01;
+
+/// The smallest step of the level a change point marks, % of the level
+/// before it: a rebuild, a reboot or a warmer machine moves a level by a
+/// few %, which a long series makes significant but nobody should chase
+/// (results/reference's repeats spread by 1–2 % in makespan).
+pub(crate) const MIN_STEP_PCT: f64 = 3.0;
 
 /// One change point.
 #[derive(Clone, Debug, PartialEq)]
@@ -205,12 +211,17 @@ fn candidates(points: &[f64]) -> Vec<usize> {
 
 /// Student's p of the points on either side of `at` (back to `start`, up
 /// to `end`), times the splits `start..end` allows (at most 1); 1 when the
-/// sides' levels differ by no more than the floor.
+/// sides' levels differ by no more than the floor or by less than
+/// [`MIN_STEP_PCT`] %.
 fn significance(points: &[f64], start: usize, at: usize, end: usize, floor: f64) -> f64 {
     let (left, right) = (&points[start..at], &points[at..end]);
     let tried = (end - start + 1).saturating_sub(2 * MIN_LABELS).max(1) as f64;
+    let (before, after) = (level(left), level(right));
+    let step = (after - before).abs();
     match student(left, right) {
-        Some((_, _, p)) if (level(right) - level(left)).abs() > floor => (p * tried).min(1.0),
+        Some((_, _, p)) if step > floor && step >= MIN_STEP_PCT / 100.0 * before.abs() => {
+            (p * tried).min(1.0)
+        }
         _ => 1.0,
     }
 }
