@@ -9,6 +9,9 @@
 #   VERSION          a tokio 1.x release, e.g. 1.45.0 (1.45.0 is the oldest
 #                    pollscope builds with)
 #   --build-only     build the binaries, run nothing (while the machine is busy)
+#   --prune          keep one target dir (the newest build's) in the cache, not
+#                    one per version (about 0.35 GB each); each version's
+#                    binary is kept as CACHE/tokio-V/pollscope either way
 #   --run-only       run with the binaries built before, build nothing
 #                    (when the machine is quiet)
 #   --cache DIR      copies and target dirs, one per version, kept between calls
@@ -41,11 +44,12 @@ usage() {
 
 # Parses the command line into the globals below; bad input exits 2.
 parse_args() {
-    build=1 run=1 versions=() run_args=() cache="" db="" out=""
+    build=1 run=1 prune=0 versions=() run_args=() cache="" db="" out=""
     while [ $# -gt 0 ]; do
         case "$1" in
         --build-only) run=0 ;;
         --run-only) build=0 ;;
+        --prune) prune=1 ;;
         --cache | --db | --out)
             [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#-}" = "$2" ] || bad_input "$1 needs a value"
             printf -v "${1#--}" '%s' "$2"
@@ -115,33 +119,48 @@ prepare_copy() {
     for f in Cargo.toml Cargo.lock; do keep_time_if_same "$src/$f" "$dir/previous.$f"; done
 }
 
-# A new version's target dir starts as a copy of another's, so that only
-# tokio and pollscope compile (cargo remaps the build scripts' paths).
+# A new version's target dir starts as a copy of the newest other one, so
+# that only tokio and pollscope compile (cargo remaps the build scripts'
+# paths). Prints the target dir it copied.
 seed_target() {
     local dir="$1" other
     [ -d "$dir/target/release" ] && return 0
     other="$(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null | head -n1)"
     [ -n "$other" ] || return 0
-    echo "  seeding its target dir from ${other%/release/pollscope}"
-    cp -a --reflink=auto "${other%/release/pollscope}" "$dir/target" 2>/dev/null ||
-        rm -rf "$dir/target"
+    other="${other%/release/pollscope}"
+    cp -a --reflink=auto "$other" "$dir/target" 2>/dev/null || { rm -rf "$dir/target"; return 0; }
+    echo "$other"
+}
+
+# Removes every version's target dir but the most recently built one.
+prune_targets() {
+    local keep target
+    keep="$(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null | head -n1)"
+    for target in "$cache"/tokio-*/target; do
+        [ -d "$target" ] && [ "$target" != "${keep%/release/pollscope}" ] && rm -rf "$target"
+    done
+    return 0
 }
 
 # Builds pollscope against tokio V; prints a line and returns 1 on failure.
 build_version() {
-    local v="$1" dir="$cache/tokio-$1" why
+    local v="$1" dir="$cache/tokio-$1" why seed
     echo "tokio $v: building in $dir"
     if ! why="$(prepare_copy "$v" "$dir")"; then
         echo "tokio $v: skipped, cargo update failed: $why" >&2
         return 1
     fi
-    seed_target "$dir"
+    seed="$(seed_target "$dir")"
+    [ -z "$seed" ] || echo "  its target dir starts as a copy of $seed"
     if ! (cd "$dir/src" && CARGO_TARGET_DIR="$dir/target" cargo build --release \
         --bin pollscope --message-format short >"$dir/build.log" 2>&1); then
         echo "tokio $v: skipped, does not build: $(first_error "$dir/build.log") (log: $dir/build.log)" >&2
         return 1
     fi
-    echo "tokio $v: built $dir/target/release/pollscope"
+    cp -p "$dir/target/release/pollscope" "$dir/pollscope" || return 1
+    echo "tokio $v: built $dir/pollscope"
+    # With --prune, the target dir just copied from is no longer needed.
+    if [ "$prune" = 1 ] && [ -n "$seed" ]; then rm -rf "$seed"; fi
 }
 
 # Warns when the machine is busy: the runs would be marked disturbed.
@@ -157,11 +176,12 @@ check_quiet() {
 # Runs the matrix with tokio V's binary, recording with label tokio-V.
 # Returns pollscope's exit status.
 run_version() {
-    local v="$1" bin="$cache/tokio-$1/target/release/pollscope" status
+    local v="$1" bin="$cache/tokio-$1/pollscope" status
     if [ ! -x "$bin" ]; then
         echo "tokio $v: skipped, not built (run without --run-only first)" >&2
         return 1
     fi
+    mkdir -p "$out" || return 1
     echo "tokio $v: running ${run_args[*]}"
     (cd "$repo" && "$bin" run "${run_args[@]}" --quiet --record --label "tokio-$v" \
         --db "$db" --out "$out/tokio-$v")
@@ -181,9 +201,9 @@ main() {
     if [ "$build" = 1 ]; then
         mkdir -p "$cache" || bad_input "cannot create the cache dir $cache"
         for v in "${versions[@]}"; do build_version "$v" || failed=1; done
+        [ "$prune" = 1 ] && prune_targets
     fi
     [ "$run" = 1 ] || return $failed
-    mkdir -p "$out" || bad_input "cannot create $out"
     check_quiet
     for v in "${versions[@]}"; do
         run_version "$v"
@@ -193,7 +213,7 @@ main() {
         if [ $status = 0 ]; then newest="$v"; else failed=1; fi
     done
     [ -n "$newest" ] || { echo "$me: no version ran" >&2; return 1; }
-    "$cache/tokio-$newest/target/release/pollscope" history report --db "$db" \
+    "$cache/tokio-$newest/pollscope" history report --db "$db" \
         --out "$out/report" || return 1
     echo "report: $out/report/index.html (database $db)"
     return $failed

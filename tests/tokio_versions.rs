@@ -32,10 +32,19 @@ fn bad_input_is_one_line_and_exit_2_with_nothing_written() {
         (&["2.0.0"], "`2.0.0` is not a tokio 1.x release"),
         (&["1.45.0", "1.x.0"], "`1.x.0` is not a tokio 1.x release"),
         (&["--frobnicate", "1.45.0"], "unknown option `--frobnicate`"),
-        (&["--build-only", "--run-only", "1.45.0"], "exclude each other"),
+        (
+            &["--build-only", "--run-only", "1.45.0"],
+            "exclude each other",
+        ),
         (&["1.45.0", "--db"], "--db needs a value"),
-        (&["1.45.0", "--", "--out", "x"], "`--out` is the script's to set"),
-        (&["1.45.0", "--", "fan_in", "--record"], "`--record` is the script's"),
+        (
+            &["1.45.0", "--", "--out", "x"],
+            "`--out` is the script's to set",
+        ),
+        (
+            &["1.45.0", "--", "fan_in", "--record"],
+            "`--record` is the script's",
+        ),
     ];
     for (args, expected) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -43,7 +52,10 @@ fn bad_input_is_one_line_and_exit_2_with_nothing_written() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-        assert!(stderr.starts_with("tokio_versions.sh: "), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("tokio_versions.sh: "),
+            "{args:?}: {stderr}"
+        );
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -57,8 +69,19 @@ fn help_exits_0_and_names_every_option() {
     let out = run(dir.path(), &["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    for option in ["--build-only", "--run-only", "--cache", "--db", "--out", "RUN-ARGS"] {
-        assert!(text.contains(option), "{option} missing from --help:\n{text}");
+    for option in [
+        "--build-only",
+        "--run-only",
+        "--prune",
+        "--cache",
+        "--db",
+        "--out",
+        "RUN-ARGS",
+    ] {
+        assert!(
+            text.contains(option),
+            "{option} missing from --help:\n{text}"
+        );
     }
 }
 
@@ -77,5 +100,5 @@ fn run_only_without_built_binaries_skips_each_version_and_exits_1() {
     assert!(skipped[0].starts_with("tokio 1.45.0:"), "{stderr}");
     assert!(stderr.contains("no version ran"), "{stderr}");
     assert!(!dir.path().join("cache").exists());
-    assert!(!dir.path().join("out/history.sqlite").exists());
+    assert!(!dir.path().join("out").exists());
 }
