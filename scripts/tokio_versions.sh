@@ -132,12 +132,16 @@ seed_target() {
     echo "$other"
 }
 
-# Removes every version's target dir but the most recently built one.
+# Removes every version's target dir but the last one built (where none
+# was, the newest).
 prune_targets() {
-    local keep target
-    keep="$(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null | head -n1)"
+    local keep="$last_target" target
+    if [ -z "$keep" ]; then
+        keep="$(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null | head -n1)"
+        keep="${keep%/release/pollscope}"
+    fi
     for target in "$cache"/tokio-*/target; do
-        [ -d "$target" ] && [ "$target" != "${keep%/release/pollscope}" ] && rm -rf "$target"
+        [ -d "$target" ] && [ "$target" != "$keep" ] && rm -rf "$target"
     done
     return 0
 }
@@ -147,7 +151,7 @@ build_version() {
     local v="$1" dir="$cache/tokio-$1" why seed
     echo "tokio $v: building in $dir"
     if ! why="$(prepare_copy "$v" "$dir")"; then
-        echo "tokio $v: skipped, cargo update failed: $why" >&2
+        echo "tokio $v: skipped, \`cargo update -p tokio --precise $v\` failed (is $v a release?): $why" >&2
         return 1
     fi
     seed="$(seed_target "$dir")"
@@ -155,10 +159,12 @@ build_version() {
     if ! (cd "$dir/src" && CARGO_TARGET_DIR="$dir/target" cargo build --release \
         --bin pollscope --message-format short >"$dir/build.log" 2>&1); then
         echo "tokio $v: skipped, does not build: $(first_error "$dir/build.log") (log: $dir/build.log)" >&2
+        [ "$prune" = 0 ] || rm -rf "$dir/target"
         return 1
     fi
     cp -p "$dir/target/release/pollscope" "$dir/pollscope" || return 1
     echo "tokio $v: built $dir/pollscope"
+    last_target="$dir/target"
     # With --prune, the target dir just copied from is no longer needed.
     if [ "$prune" = 1 ] && [ -n "$seed" ]; then rm -rf "$seed"; fi
 }
@@ -193,6 +199,7 @@ run_version() {
 main() {
     parse_args "$@"
     local failed=0 v newest="" status
+    last_target=""
     for tool in git cargo tar; do
         command -v "$tool" >/dev/null || bad_input "$tool is not on PATH"
     done
@@ -219,4 +226,4 @@ main() {
     return $failed
 }
 
-main "$@"
+main "$@"; exit $?
