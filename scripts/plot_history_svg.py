@@ -24,8 +24,8 @@ import sys
 from xml.sax.saxutils import escape
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
-WIDTH, HEIGHT = 640, 340
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 48, 70
+WIDTH, PLOT_HEIGHT = 640, 240
+LEFT, RIGHT, TOP = 70, 20, 40
 
 UNIT_SCALE = {  # stored unit -> (divisor, shown unit)
     "ns": (1e3, "µs"),
@@ -41,6 +41,12 @@ def show(pollscope, db, series, metric):
     if done.returncode != 0:
         sys.exit(f"plot_history_svg.py: {done.stderr.strip() or 'pollscope failed'}")
     return json.loads(done.stdout)
+
+
+def repeats(shown):
+    """How many repeats each label has: `12`, or `3–12` where they differ."""
+    counts = sorted(len(e["values"]) for e in shown["labels"])
+    return str(counts[0]) if counts[0] == counts[-1] else f"{counts[0]}–{counts[-1]}"
 
 
 def nice_top(value):
@@ -64,7 +70,8 @@ def draw(shown, title):
     divisor, unit = UNIT_SCALE.get(shown[0]["unit"], (1.0, shown[0]["unit"]))
     peak = max(v / divisor for s in shown for e in s["labels"] for v in e["values"])
     top = nice_top(peak * 1.05)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, PLOT_HEIGHT
+    height = TOP + plot_h + 36 + 16 * len(shown)
 
     def x(i):
         return LEFT + plot_w * (i + 0.5) / len(labels)
@@ -73,9 +80,9 @@ def draw(shown, title):
         return TOP + plot_h * (1 - v / top)
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
+        f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
         f'<text x="{WIDTH / 2}" y="18" text-anchor="middle" font-size="13">{escape(title)}</text>',
     ]
     for k in range(5):
@@ -85,7 +92,7 @@ def draw(shown, title):
             f'<text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:g}</text>'
         )
     out.append(
-        f'<text transform="translate(16 {TOP + plot_h / 2}) rotate(-90)" '
+        f'<text transform="translate(14 {TOP + plot_h / 2}) rotate(-90)" '
         f'text-anchor="middle">{escape(shown[0]["metric"])} ({escape(unit)})</text>'
     )
     for i, label in enumerate(labels):
@@ -106,12 +113,12 @@ def draw(shown, title):
         out.append(
             f'<polyline points="{" ".join(medians)}" fill="none" stroke="{colour}" stroke-width="2"/>'
         )
-        legend_y = HEIGHT - 30 + 14 * (n // 2)
-        legend_x = LEFT + (n % 2) * plot_w / 2
+        legend_y = TOP + plot_h + 40 + 16 * n
+        legend_x = LEFT
         out.append(
             f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
             f'stroke="{colour}" stroke-width="2"/><text x="{legend_x + 24}" y="{legend_y}">'
-            f'{escape(s["series"]["description"])} (median; dots: repeats)</text>'
+            f'{escape(s["series"]["description"])}: median, {repeats(s)} repeats (dots)</text>'
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"
