@@ -18,6 +18,7 @@ Example:
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -50,14 +51,11 @@ def repeats(shown):
 
 
 def nice_top(value):
-    """A round axis maximum at or above value."""
+    """A round axis maximum at or above value, in quarters that read well."""
     if value <= 0:
         return 1.0
-    step = 10 ** (len(str(int(value))) - 1) if value >= 1 else 0.1
-    top = step
-    while top < value:
-        top += step / 2 if step >= 1 else step
-    return top
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(c * magnitude for c in (1, 2, 4, 6, 8, 10) if c * magnitude >= value)
 
 
 def draw(shown, title):
