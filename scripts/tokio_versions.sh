@@ -29,6 +29,7 @@
 set -uo pipefail
 
 me="tokio_versions.sh"
+marker=".pollscope-tokio-versions"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 default_run_args=(two_futures cpu_intensive spawn_task many_spawn_task many_spawn_blocking
     fan_in timers --samples 100 --workers 1,2 --repeat 3)
@@ -75,6 +76,10 @@ parse_args() {
         esac
     done
     [ ${#run_args[@]} -gt 0 ] || run_args=("${default_run_args[@]}")
+    quiet=(--quiet)
+    for arg in "${run_args[@]}"; do
+        case "$arg" in -q | --quiet | -v | --verbose) quiet=() ;; esac
+    done
     # Ascending, without repeats: history orders labels by when they were added.
     mapfile -t versions < <(printf '%s\n' "${versions[@]}" | sort -uV)
     cache="${cache:-${POLLSCOPE_TOKIO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pollscope/tokio-versions}}"
@@ -102,11 +107,24 @@ first_error() {
     grep -m1 -E '(^|: )error(\[|:)' "$1" || tail -n1 "$1"
 }
 
+# Marks DIR as this script's, or says why it is not: only what the script
+# created is ever removed.
+claim_dir() {
+    if [ ! -e "$1" ]; then
+        mkdir -p "$1" && : >"$1/$marker" && return 0
+        echo "cannot create $1"
+        return 1
+    fi
+    [ -f "$1/$marker" ] && return 0
+    echo "$1 exists and was not made by $me (no $marker in it)"
+    return 1
+}
+
 # Copies the tracked files of the working tree into DIR/src (their times
 # kept), pins tokio at V there. Fails with the first error line.
 prepare_copy() {
     local v="$1" dir="$2" src="$2/src"
-    mkdir -p "$dir" || return 1
+    claim_dir "$dir" || return 1
     for f in Cargo.toml Cargo.lock; do
         [ -f "$src/$f" ] && cp -p "$src/$f" "$dir/previous.$f"
     done
@@ -115,8 +133,20 @@ prepare_copy() {
         tar -xf - -C "$src" || { echo "copying the repository failed"; return 1; }
     relaxed_manifest "$repo/Cargo.toml" >"$src/Cargo.toml"
     (cd "$src" && CARGO_TARGET_DIR="$dir/target" cargo update -p tokio --precise "$v" \
-        >"$dir/update.log" 2>&1) || { first_error "$dir/update.log"; return 1; }
+        >"$dir/update.log" 2>&1) || {
+        echo "\`cargo update -p tokio --precise $v\` failed (is $v a release?): $(first_error "$dir/update.log")"
+        return 1
+    }
     for f in Cargo.toml Cargo.lock; do keep_time_if_same "$src/$f" "$dir/previous.$f"; done
+}
+
+# The newest built target dir of the script's in the cache, if any.
+newest_target() {
+    local binary
+    while IFS= read -r binary; do
+        [ -f "${binary%/target/release/pollscope}/$marker" ] &&
+            echo "${binary%/release/pollscope}" && return 0
+    done < <(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null)
 }
 
 # A new version's target dir starts as a copy of the newest other one, so
@@ -125,9 +155,8 @@ prepare_copy() {
 seed_target() {
     local dir="$1" other
     [ -d "$dir/target/release" ] && return 0
-    other="$(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null | head -n1)"
+    other="$(newest_target)"
     [ -n "$other" ] || return 0
-    other="${other%/release/pollscope}"
     cp -a --reflink=auto "$other" "$dir/target" 2>/dev/null || { rm -rf "$dir/target"; return 0; }
     echo "$other"
 }
@@ -136,12 +165,10 @@ seed_target() {
 # was, the newest).
 prune_targets() {
     local keep="$last_target" target
-    if [ -z "$keep" ]; then
-        keep="$(ls -1dt "$cache"/tokio-*/target/release/pollscope 2>/dev/null | head -n1)"
-        keep="${keep%/release/pollscope}"
-    fi
+    [ -n "$keep" ] || keep="$(newest_target)"
     for target in "$cache"/tokio-*/target; do
-        [ -d "$target" ] && [ "$target" != "$keep" ] && rm -rf "$target"
+        [ -d "$target" ] && [ "$target" != "$keep" ] && [ -f "${target%/target}/$marker" ] &&
+            rm -rf "$target"
     done
     return 0
 }
@@ -151,7 +178,7 @@ build_version() {
     local v="$1" dir="$cache/tokio-$1" why seed
     echo "tokio $v: building in $dir"
     if ! why="$(prepare_copy "$v" "$dir")"; then
-        echo "tokio $v: skipped, \`cargo update -p tokio --precise $v\` failed (is $v a release?): $why" >&2
+        echo "tokio $v: skipped: $why" >&2
         return 1
     fi
     seed="$(seed_target "$dir")"
@@ -189,7 +216,7 @@ run_version() {
     fi
     mkdir -p "$out" || return 1
     echo "tokio $v: running ${run_args[*]}"
-    (cd "$repo" && "$bin" run "${run_args[@]}" --quiet --record --label "tokio-$v" \
+    (cd "$repo" && "$bin" run "${run_args[@]}" "${quiet[@]}" --record --label "tokio-$v" \
         --db "$db" --out "$out/tokio-$v")
     status=$?
     [ $status = 0 ] || echo "tokio $v: the run exited $status" >&2
