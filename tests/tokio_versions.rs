@@ -103,3 +103,23 @@ fn run_only_without_built_binaries_skips_each_version_and_exits_1() {
     assert!(!dir.path().join("cache").exists());
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn a_cache_folder_the_script_did_not_make_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("cache/tokio-1.54.1/src");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("notes.txt"), "mine").unwrap();
+    let out = run(dir.path(), &["--build-only", "--prune", "1.54.1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("was not made by tokio_versions.sh"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(theirs.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 1);
+}
