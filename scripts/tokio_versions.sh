@@ -227,12 +227,12 @@ main() {
     parse_args "$@"
     local failed=0 v newest="" status
     last_target=""
-    for tool in git cargo tar; do
-        command -v "$tool" >/dev/null || bad_input "$tool is not on PATH"
-    done
-    git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
-        bad_input "$repo is not a git work tree"
     if [ "$build" = 1 ]; then
+        for tool in git cargo tar; do
+            command -v "$tool" >/dev/null || bad_input "$tool is not on PATH"
+        done
+        git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+            bad_input "$repo is not a git work tree (the copies are of its tracked files)"
         mkdir -p "$cache" || bad_input "cannot create the cache dir $cache"
         for v in "${versions[@]}"; do build_version "$v" || failed=1; done
         [ "$prune" = 1 ] && prune_targets
