@@ -38,7 +38,10 @@ UNIT_SCALE = {  # stored unit -> (divisor, shown unit)
 def show(pollscope, db, series, metric):
     """The parsed `history show` answer for one series."""
     command = [pollscope, "history", "show", series, metric, "--format", "json", "--db", db]
-    done = subprocess.run(command, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True)
+    except OSError as e:
+        sys.exit(f"plot_history_svg.py: cannot run {pollscope}: {e.strerror} (--pollscope BIN)")
     if done.returncode != 0:
         sys.exit(f"plot_history_svg.py: {done.stderr.strip() or 'pollscope failed'}")
     return json.loads(done.stdout)
