@@ -226,6 +226,7 @@ run_version() {
 main() {
     parse_args "$@"
     local failed=0 v newest="" status
+    local -A unbuilt=()
     last_target=""
     if [ "$build" = 1 ]; then
         for tool in git cargo tar; do
@@ -234,12 +235,14 @@ main() {
         git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
             bad_input "$repo is not a git work tree (the copies are of its tracked files)"
         mkdir -p "$cache" || bad_input "cannot create the cache dir $cache"
-        for v in "${versions[@]}"; do build_version "$v" || failed=1; done
+        for v in "${versions[@]}"; do build_version "$v" || { failed=1 unbuilt[$v]=1; }; done
         [ "$prune" = 1 ] && prune_targets
     fi
     [ "$run" = 1 ] || return $failed
     check_quiet
     for v in "${versions[@]}"; do
+        # A version that did not build now is not run with an older binary.
+        [ -z "${unbuilt[$v]:-}" ] || continue
         run_version "$v"
         status=$?
         # Bad run arguments are the same for every version: stop at the first.
