@@ -7,7 +7,8 @@
 # usage: scripts/tokio_versions.sh [OPTIONS] VERSION... [-- RUN-ARGS...]
 #
 #   VERSION          a tokio 1.x release, e.g. 1.45.0 (1.45.0 is the oldest
-#                    pollscope builds with)
+#                    pollscope builds with; 1.19.0 with RUSTFLAGS="--cfg
+#                    tokio_unstable" and a --cache of their own)
 #   --build-only     build the binaries, run nothing (while the machine is busy)
 #   --prune          keep one target dir (the newest build's) in the cache, not
 #                    one per version (about 0.35 GB each); each version's
