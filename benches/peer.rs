@@ -317,4 +317,43 @@ fn main() {
     // `cargo test --benches` runs each bench once, without `--bench`.
     let benchmarking = std::env::args().any(|a| a == "--bench");
     print_rounds(&runtimes, benchmarking);
+    #[cfg(all(tokio_unstable, feature = "task-hooks"))]
+    print_hooks(&runtimes, benchmarking);
+}
+
+/// The task-hooks path (`--features task-hooks`, `RUSTFLAGS="--cfg
+/// tokio_unstable"`): the yield workload's tasks spawned bare on a runtime
+/// whose every task pollscope records through tokio's hooks, against the
+/// plain runtime, in interleaved rounds; printed as the cost per poll.
+#[cfg(all(tokio_unstable, feature = "task-hooks"))]
+fn print_hooks(runtimes: &Runtimes, benchmarking: bool) {
+    let rounds = if benchmarking { 7 } else { 1 };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(WORKERS).enable_all();
+    let hooked = session()
+        .hook_tasks(&mut builder)
+        .build()
+        .expect("a hooked tokio runtime");
+    let time = |runtime: &Runtime| {
+        let start = Instant::now();
+        runtime.block_on(yield_heavy(Probe::Bare));
+        start.elapsed().as_secs_f64()
+    };
+    let mut over: Vec<f64> = Vec::new();
+    for round in 0..rounds {
+        let (bare, hooks) = if round % 2 == 0 {
+            let b = time(&runtimes.plain);
+            (b, time(&hooked))
+        } else {
+            let h = time(&hooked);
+            (time(&runtimes.plain), h)
+        };
+        over.push((hooks - bare) * 1e9 / YIELD_POLLS as f64);
+    }
+    let (low, high) = spread(&over);
+    println!(
+        "peer_overhead/yield through tokio's task hooks over {rounds} interleaved rounds: \
+         +{:.1} ns per poll ({low:.1}…{high:.1})",
+        median(&mut over)
+    );
 }

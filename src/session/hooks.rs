@@ -50,9 +50,31 @@ thread_local! {
     static LOCAL: RefCell<(u64, Option<Buffer>, Ticks)> = const { RefCell::new((0, None, 0)) };
 }
 
-/// tokio's task id as a number.
+/// tokio's task id as a number, without formatting it: tokio's `Id`
+/// hashes its one `u64`, which this hasher keeps.
 fn id_of(meta: &TaskMeta<'_>) -> u64 {
-    meta.id().to_string().parse().unwrap_or(0)
+    use std::hash::{Hash, Hasher};
+
+    #[derive(Default)]
+    struct Keep(u64);
+
+    impl Hasher for Keep {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = self.0.rotate_left(8) ^ u64::from(b);
+            }
+        }
+        fn write_u64(&mut self, value: u64) {
+            self.0 = value;
+        }
+    }
+
+    let mut keep = Keep::default();
+    meta.id().hash(&mut keep);
+    keep.finish()
 }
 
 impl Hooks {
