@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
+use super::frame::{Bar, Frame, NUMBER_REPEAT_PX};
 use super::svg::{NUMBER_MIN_WIDTH, thread_number};
-use super::timeline::{Bar, Frame, NUMBER_REPEAT_PX};
 
 /// Busy time per pixel column: the total, its off-CPU part and the thread
 /// with the most.

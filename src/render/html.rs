@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::caption::timeline_caption;
-use super::svg::{escape, for_inline_html};
+use super::svg::{escape, figure};
 use super::timeline::TimelineView;
 use crate::analysis::RunResult;
 use crate::common::duration::{format_duration, human_ns};
@@ -314,16 +314,6 @@ fn key_figures(r: &RunResult) -> String {
         }
     }
     line
-}
-
-pub(super) fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
-    let name = escape(name);
-    let _ = writeln!(
-        h,
-        "<figure>{}<figcaption>{} · <a href=\"plots/{name}\">plots/{name}</a></figcaption></figure>",
-        for_inline_html(svg),
-        escape(caption)
-    );
 }
 
 /// Every run's settings and figures; a setting the run's scenario does not

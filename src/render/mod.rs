@@ -4,6 +4,7 @@
 
 mod binned;
 mod caption;
+mod frame;
 mod html;
 mod intro;
 mod latency;

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::html::figure;
-use super::svg::escape;
+use super::svg::{escape, figure};
 use super::timeline::{TimelineView, default_zoom_window, timeline_svg};
 use crate::analysis::RunResult;
 use crate::common::duration::human_ns;

@@ -121,6 +121,17 @@ pub(crate) fn dot(out: &mut String, x: f64, y: f64, r: f64) {
     let _ = write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="{r}"/>"#);
 }
 
+/// A plot inline in the report, with its caption and a link to its file.
+pub(super) fn figure(h: &mut String, (name, svg): &(String, String), caption: &str) {
+    let name = escape(name);
+    let _ = writeln!(
+        h,
+        "<figure>{}<figcaption>{} · <a href=\"plots/{name}\">plots/{name}</a></figcaption></figure>",
+        for_inline_html(svg),
+        escape(caption)
+    );
+}
+
 #[cfg(test)]
 mod doc_examples {
     #[test]

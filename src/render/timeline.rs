@@ -7,11 +7,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::binned::binned_bars;
+use super::frame::{Bar, Frame, NUMBER_REPEAT_PX};
 use super::palette::{BACKGROUND, FOREGROUND, hex, house_style, run_colors, tick};
 use super::svg::{
     NUMBER_MIN_WIDTH, NUMBER_STYLE, bar, dot, escape, hatches, scope_class, thread_number,
 };
-use super::values::{TimeAxis, ValueScale, service_events};
+use super::values::{ValueScale, service_events};
 use crate::analysis::RunResult;
 use crate::common::duration::human_ns;
 use crate::trace::{FutureTrace, thread_labels};
@@ -39,9 +40,6 @@ pub enum TimelineView {
         to_ns: u64,
     },
 }
-
-/// The least distance, px, between two numbers of one thread in a row.
-pub(super) const NUMBER_REPEAT_PX: f64 = 160.0;
 
 /// How many polls of the busiest row the default zoom window aims to hold.
 pub(crate) const ZOOM_POLLS: usize = 60;
@@ -81,16 +79,6 @@ pub(crate) fn default_zoom_window(result: &RunResult) -> (u64, u64) {
         .and_then(|f| f.polls.get(ZOOM_POLLS - 1))
         .map_or(makespan, |p| p.end_ns);
     (0, end.clamp(least, makespan))
-}
-
-/// One bar to draw, in ns, with its on-CPU part where known.
-#[derive(Clone, Copy)]
-pub(super) struct Bar {
-    pub(super) start: u64,
-    pub(super) end: u64,
-    pub(super) thread: u16,
-    pub(super) index: usize,
-    pub(super) cpu: Option<u64>,
 }
 
 /// The on-CPU time of each poll of `future`: its own `cpu_ns` when polls
@@ -137,37 +125,6 @@ fn cpu_note(wall: u64, cpu: Option<u64>) -> String {
             )
         }
         None => String::new(),
-    }
-}
-
-/// Pixel mapping of the plotting area.
-pub(super) struct Frame {
-    pub(super) x0: f64,
-    pub(super) x1: f64,
-    pub(super) y0: f64,
-    pub(super) row: f64,
-    pub(super) t0: u64,
-    pub(super) t1: u64,
-}
-
-impl Frame {
-    pub(super) fn x(&self, ns: u64) -> f64 {
-        let ns = ns.clamp(self.t0, self.t1);
-        self.x0 + (ns - self.t0) as f64 / (self.t1 - self.t0) as f64 * (self.x1 - self.x0)
-    }
-
-    pub(super) fn visible(&self, start: u64, end: u64) -> bool {
-        end >= self.t0 && start <= self.t1
-    }
-}
-
-impl TimeAxis for Frame {
-    fn x_of(&self, ns: u64) -> f64 {
-        self.x(ns)
-    }
-
-    fn span(&self) -> (u64, u64) {
-        (self.t0, self.t1)
     }
 }
 
