@@ -428,57 +428,11 @@ fn report_is_one_self_contained_page_with_its_change_points_and_breaks() {
 #[test]
 #[ignore = "needs chromium; .ci/run runs it"]
 fn history_report_renders_in_headless_chromium() {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("chromium is not installed (apt-get install chromium; .ci/run does)");
     let dir = tempfile::tempdir().unwrap();
     let db = stepped_history(dir.path());
     let out = dir.path().join("report");
     assert!(report(&db, &out).status.success());
-    let shot = dir.path().join("shot.png");
-    let profile = dir.path().join("profile");
-    let status = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=1280,1600",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(format!("file://{}", out.join("index.html").display()))
-        .output()
-        .expect("chromium runs");
-    assert!(
-        shot.exists(),
-        "no screenshot: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let pixels = &buf[..info.buffer_size()];
-    let channels = info.line_size / info.width as usize;
-    let mut colors: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
-    for px in pixels.chunks(channels) {
-        colors.insert(px);
-        if colors.len() > 50 {
-            break;
-        }
-    }
-    assert!(
-        colors.len() > 50,
-        "the screenshot is (nearly) blank: {} colours",
-        colors.len()
-    );
+    let (pixels, channels) = common::chromium_screenshot(&out.join("index.html"), dir.path());
     // The change point's red is on screen.
     assert!(
         pixels.chunks(channels).any(|px| px[0] > 0xF0

@@ -156,3 +156,51 @@ pub fn poll_bars(doc: &roxmltree::Document<'_>) -> usize {
         })
         .sum()
 }
+
+/// A page's screenshot in a real headless Chromium: its pixels and the
+/// bytes per pixel. Fails when Chromium is missing, or the screenshot is
+/// (nearly) blank.
+pub fn chromium_screenshot(page: &Path, dir: &Path) -> (Vec<u8>, usize) {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("chromium is not installed (apt-get install chromium; .ci/run does)");
+    let shot = dir.join("shot.png");
+    let profile = dir.join("profile");
+    let status = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    let channels = info.line_size / info.width as usize;
+    let colors: std::collections::HashSet<&[u8]> = buf.chunks(channels).take(4_000_000).collect();
+    assert!(
+        colors.len() > 50,
+        "the screenshot is (nearly) blank: {} colours",
+        colors.len()
+    );
+    (buf, channels)
+}
