@@ -222,3 +222,16 @@ below = 1000
         );
     }
 }
+
+#[test]
+fn two_claims_with_one_id_are_bad_input() {
+    let text = "name = \"twice\"\n[[future]]\nname = \"tick\"\nplacement = \"inline\"\ncost = \"10us\"\n\
+                [[claim]]\nfuture = \"tick\"\nmetric = \"busy\"\nbelow = \"1s\"\n\
+                [[claim]]\nfuture = \"tick\"\nmetric = \"busy\"\nbelow = \"2s\"\n";
+    let scenario = pollscope::parse_experiment(Path::new("twice.toml"), text);
+    let message = match scenario.and_then(|s| s.validate().map(|()| s)) {
+        Ok(_) => panic!("two claims with one id accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(message.contains("`user.tick.busy`"), "{message}");
+}

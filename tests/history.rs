@@ -435,3 +435,20 @@ fn a_series_is_the_machine_runs_csv_names() {
     models.sort();
     assert_eq!(models, expected);
 }
+
+#[test]
+fn an_empty_label_or_one_with_a_newline_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = small_run(dir.path(), "r");
+    let db = dir.path().join("h.sqlite");
+    for extra in [["--label", ""], ["--label", "a\nb"], ["--commit", "\t"]] {
+        let out = add(&db, &run, &extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert!(!db.exists(), "{extra:?}");
+    }
+    let out = add(&db, &run, &["--label", "v1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("a new history database"), "{said}");
+}

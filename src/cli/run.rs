@@ -105,6 +105,7 @@ fn record_db(args: &RunArgs) -> Result<Option<std::path::PathBuf>> {
         .db
         .clone()
         .unwrap_or_else(|| crate::history::DEFAULT_DB.into());
+    crate::history::check_stamp(r.label.as_deref(), r.commit.as_deref())?;
     crate::history::check_db(&db)?;
     Ok(Some(db))
 }

@@ -189,6 +189,12 @@ pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
         Ok(meta) if meta.is_file() && meta.len() > 0 => {}
         Ok(meta) if meta.is_file() => return Err(refuse(path, "an empty history (nothing added)")),
         Ok(_) => return Err(refuse(path, "not a regular file")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::bad_input(format!(
+                "{}: no history yet: add result folders with `pollscope history add DIR` or `pollscope run … --record`",
+                crate::error::shown_path(path)
+            )));
+        }
         Err(e) => return Err(Error::io(path, e)),
     }
     check_existing(path)?;

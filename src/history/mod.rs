@@ -45,6 +45,8 @@ pub(crate) struct AddOptions<'a> {
 /// Every folder is read before the database is opened, so bad input
 /// changes nothing.
 pub(crate) fn add(options: &AddOptions<'_>) -> Result<Vec<String>> {
+    check_stamp(options.label.as_deref(), options.commit.as_deref())?;
+    let created = !options.db.exists();
     let folders = options
         .folders
         .iter()
@@ -58,6 +60,9 @@ pub(crate) fn add(options: &AddOptions<'_>) -> Result<Vec<String>> {
     };
     let mut conn = db::open(options.db)?;
     let mut lines = Vec::new();
+    if created {
+        lines.push(format!("{}: a new history database", options.db.display()));
+    }
     for (dir, records) in folders {
         // Stored absolute, so the report's links hold wherever it is run.
         let source = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
@@ -70,6 +75,29 @@ pub(crate) fn add(options: &AddOptions<'_>) -> Result<Vec<String>> {
         ));
     }
     Ok(lines)
+}
+
+/// Checks a label and a commit given on the command line: not empty, no
+/// control character (a newline would split the tables that print them),
+/// at most 200 characters.
+pub(crate) fn check_stamp(label: Option<&str>, commit: Option<&str>) -> Result<()> {
+    for (what, text) in [("--label", label), ("--commit", commit)] {
+        let Some(text) = text else { continue };
+        let problem = if text.trim().is_empty() {
+            format!("{what} is empty: leave it out for the default")
+        } else if text.chars().any(char::is_control) {
+            format!(
+                "{what} {} holds a control character (a newline, a tab)",
+                crate::error::shown(text)
+            )
+        } else if text.chars().count() > 200 {
+            format!("{what} is longer than 200 characters")
+        } else {
+            continue;
+        };
+        return Err(crate::error::Error::bad_input(problem));
+    }
+    Ok(())
 }
 
 /// Checks, without writing, that `history add` would accept the database

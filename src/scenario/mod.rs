@@ -326,6 +326,15 @@ impl Scenario {
         {
             return bad(format!("{knob} is tokio's: it does not apply to smol"));
         }
+        let mut ids = std::collections::HashSet::with_capacity(self.claims.len());
+        for claim in &self.claims {
+            let id = claim.id();
+            if !ids.insert(id.clone()) {
+                return bad(format!(
+                    "two claims have the id `{id}` (one future pattern, metric and percentile): keep one bound per claim id"
+                ));
+            }
+        }
         let mut seen = std::collections::HashSet::with_capacity(self.futures.len());
         for future in &self.futures {
             names::check_name("future name", &future.name)?;
