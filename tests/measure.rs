@@ -6,29 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Table, pollscope, pollscope_ok};
+use common::{Table, pollscope, pollscope_ok, set_column};
 use pollscope::{MeasureOptions, Pictures, Probed, ResultFolder, Session};
-
-/// Sets every cell of `column` in the CSV file at `path` to `value`.
-fn set_column(path: &Path, column: &str, value: &str) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let at = header.iter().position(|c| c == column).unwrap();
-    let rows: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| {
-            r.unwrap()
-                .iter()
-                .enumerate()
-                .map(|(k, cell)| if k == at { value } else { cell }.to_string())
-                .collect()
-        })
-        .collect();
-    let mut writer = csv::Writer::from_path(path).unwrap();
-    writer.write_record(&header).unwrap();
-    rows.iter().for_each(|r| writer.write_record(r).unwrap());
-    writer.flush().unwrap();
-}
 
 /// Three repeats of a small ticker + handler workload into `dir/name`,
 /// marked undisturbed (this machine may be busy).

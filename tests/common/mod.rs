@@ -204,3 +204,24 @@ pub fn chromium_screenshot(page: &Path, dir: &Path) -> (Vec<u8>, usize) {
     );
     (buf, channels)
 }
+
+/// Sets every cell of `column` in the CSV file at `path` to `value`.
+pub fn set_column(path: &Path, column: &str, value: &str) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let at = header.iter().position(|c| c == column).unwrap();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| {
+            r.unwrap()
+                .iter()
+                .enumerate()
+                .map(|(k, cell)| if k == at { value } else { cell }.to_string())
+                .collect()
+        })
+        .collect();
+    let mut writer = csv::Writer::from_path(path).unwrap();
+    writer.write_record(&header).unwrap();
+    rows.iter().for_each(|r| writer.write_record(r).unwrap());
+    writer.flush().unwrap();
+}
