@@ -265,34 +265,29 @@ fn record_alone(session: &Session, prefix: &str) {
 
 /// Two tests in parallel (the harness runs them on two threads), each with
 /// its own session: neither sees the other's futures.
-#[test]
-fn parallel_sessions_record_independently_a() {
-    let session = Session::start("parallel_a").unwrap();
-    record_alone(&session, "a");
-    let names: Vec<String> = session
+/// The names of the futures a session of its own records through
+/// [`record_alone`] with `prefix`.
+fn recorded_alone(session_name: &str, prefix: &str) -> Vec<String> {
+    let session = Session::start(session_name).unwrap();
+    record_alone(&session, prefix);
+    session
         .finish()
         .unwrap()
         .trace
         .futures
         .iter()
         .map(|f| f.name.clone())
-        .collect();
-    assert_eq!(names, ["a0", "a1", "a2", "a3"]);
+        .collect()
+}
+
+#[test]
+fn parallel_sessions_record_independently_a() {
+    assert_eq!(recorded_alone("parallel_a", "a"), ["a0", "a1", "a2", "a3"]);
 }
 
 #[test]
 fn parallel_sessions_record_independently_b() {
-    let session = Session::start("parallel_b").unwrap();
-    record_alone(&session, "b");
-    let names: Vec<String> = session
-        .finish()
-        .unwrap()
-        .trace
-        .futures
-        .iter()
-        .map(|f| f.name.clone())
-        .collect();
-    assert_eq!(names, ["b0", "b1", "b2", "b3"]);
+    assert_eq!(recorded_alone("parallel_b", "b"), ["b0", "b1", "b2", "b3"]);
 }
 
 #[test]

@@ -32,6 +32,9 @@ struct TaskPoll {
 
 type Buffer = Arc<Mutex<Vec<TaskPoll>>>;
 
+/// A thread's buffer in one session's hooks, and its thread index there.
+type Served = Option<(Buffer, u16)>;
+
 /// What a session's hooks share.
 #[derive(Debug)]
 pub(crate) struct Hooks {
@@ -45,9 +48,9 @@ pub(crate) struct Hooks {
 }
 
 thread_local! {
-    /// This thread's buffer in the hooks it last served (by id), and the
-    /// start of the poll in progress.
-    static LOCAL: RefCell<(u64, Option<Buffer>, Ticks)> = const { RefCell::new((0, None, 0)) };
+    /// The hooks this thread last served (by id), its buffer and thread
+    /// index there, and the start of the poll in progress.
+    static LOCAL: RefCell<(u64, Served, Ticks)> = const { RefCell::new((0, None, 0)) };
 }
 
 /// tokio's task id as a number, without formatting it: tokio's `Id`
@@ -124,16 +127,16 @@ impl Hooks {
         }
         LOCAL.with_borrow_mut(|local| {
             if local.0 != self.id || local.1.is_none() {
-                *local = (self.id, Some(self.register()), local.2);
+                let thread = self.recording.thread_index(ThreadKind::Worker);
+                *local = (self.id, Some((self.register(), thread)), local.2);
             }
-            let thread = self.recording.thread_index(ThreadKind::Worker);
-            let record = TaskPoll {
-                task,
-                start: local.2,
-                end,
-                thread,
-            };
-            if let Some(buffer) = &local.1 {
+            if let Some((buffer, thread)) = &local.1 {
+                let record = TaskPoll {
+                    task,
+                    start: local.2,
+                    end,
+                    thread: *thread,
+                };
                 buffer
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
