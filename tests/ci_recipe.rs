@@ -2,8 +2,6 @@
 //! its `measure` job (two shards) and `merge` job, as written, on a small
 //! matrix, with the test's binary as `bin/pollscope`. The `uses:` steps
 //! (downloads, cache) are stood in for by the folder layout they produce.
-//! Where this build has no `pollscope history check`, the check step and the
-//! steps reading its outputs are skipped, and say so on stderr.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -160,7 +158,6 @@ const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 struct Scratch {
     dir: tempfile::TempDir,
     workflow: Workflow,
-    has_check: bool,
 }
 
 impl Scratch {
@@ -172,16 +169,9 @@ impl Scratch {
             dir.path().join("bin/pollscope"),
         )
         .unwrap();
-        let has_check = Command::new(env!("CARGO_BIN_EXE_pollscope"))
-            .args(["history", "check", "--help"])
-            .output()
-            .unwrap()
-            .status
-            .success();
         Self {
             dir,
             workflow: parse(&workflow_text()),
-            has_check,
         }
     }
 
@@ -228,11 +218,9 @@ impl Scratch {
         (out, outputs)
     }
 
-    /// Runs every `run:` step of `job` in order, each expected to succeed,
-    /// except those this build cannot run (see the module's notes);
+    /// Runs every `run:` step of `job` in order, each expected to succeed;
     /// returns the steps' outputs by `steps.ID.outputs.KEY`.
     fn job(&self, job: &str, mut locals: HashMap<String, String>) -> HashMap<String, String> {
-        let mut skipped: Vec<String> = Vec::new();
         let steps: Vec<&Step> = self
             .workflow
             .steps
@@ -249,20 +237,6 @@ impl Scratch {
                 "run step `{}` has an `if:` the test cannot decide",
                 step.name
             );
-            let reads_skipped = step.env.iter().any(|(_, v)| {
-                skipped
-                    .iter()
-                    .any(|id| v.contains(&format!("steps.{id}.outputs")))
-            });
-            let needs_check = step.run.as_deref().unwrap_or("").contains("history check");
-            if reads_skipped || (needs_check && !self.has_check) {
-                eprintln!(
-                    "ci_recipe: skipped step `{}` (this build has no `pollscope history check`)",
-                    step.name
-                );
-                skipped.extend(step.id.clone());
-                continue;
-            }
             let (out, outputs) = self.run(step, &locals);
             assert!(
                 out.status.success(),
@@ -369,17 +343,13 @@ fn the_recipe_runs_two_shards_merges_records_and_gates() {
         )
         .unwrap();
     assert_eq!(stored as usize, matrix.len());
-    if scratch.has_check {
-        let code = &outputs["steps.check.outputs.code"];
-        assert!(
-            ["0", "1", "3"].contains(&code.as_str()),
-            "check exited {code}"
-        );
-        let summary = std::fs::read_to_string(scratch.path().join(".summary.md")).unwrap();
-        assert!(!summary.trim().is_empty(), "the check wrote no summary");
-    } else {
-        eprintln!("ci_recipe: `pollscope history check` is missing here: its step was skipped");
-    }
+    let code = &outputs["steps.check.outputs.code"];
+    assert!(
+        ["0", "1", "3"].contains(&code.as_str()),
+        "check exited {code}"
+    );
+    let summary = std::fs::read_to_string(scratch.path().join(".summary.md")).unwrap();
+    assert!(!summary.trim().is_empty(), "the check wrote no summary");
 }
 
 #[test]
