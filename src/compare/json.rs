@@ -24,6 +24,7 @@ struct Document<'a> {
     counts: BTreeMap<&'static str, usize>,
     only_in_base: Vec<BTreeMap<&'static str, String>>,
     only_in_new: Vec<BTreeMap<&'static str, String>>,
+    without_varied: Vec<BTreeMap<&'static str, String>>,
     exit_code: i32,
 }
 
@@ -144,6 +145,7 @@ fn assemble(c: &Comparison) -> Document<'_> {
         counts: c.counts().iter().map(|(v, n)| (v.as_str(), *n)).collect(),
         only_in_base: c.only_in_base.iter().map(configuration).collect(),
         only_in_new: c.only_in_new.iter().map(configuration).collect(),
+        without_varied: c.without_varied.iter().map(configuration).collect(),
         exit_code: c.exit_code(),
     }
 }

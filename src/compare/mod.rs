@@ -69,7 +69,8 @@ impl ConfigKey {
 
     /// The configuration back from its settings as [`ConfigKey::value`]
     /// spells them (what the history stores): the inverse of `value`
-    /// over every setting; `None` where a name or value does not read.
+    /// over every setting, less the knobs the scenario does not use;
+    /// `None` where a name or value does not read.
     pub(crate) fn from_spelled<'a>(
         scenario: &str,
         settings: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -82,8 +83,12 @@ impl ConfigKey {
                 .map(SettingValue::Micros)
         };
         let mut values = BTreeMap::new();
+        let unused = crate::scenario::builtins::unused_knobs(scenario);
         for (name, text) in settings {
             let setting: Setting = name.parse().ok()?;
+            if unused.contains(&setting) {
+                continue;
+            }
             let value = match setting {
                 Setting::Tokio(_) if text == "default" => continue,
                 Setting::Tokio(knob) => match knob.spec().unit {
@@ -288,6 +293,9 @@ pub(crate) struct Comparison {
     pub only_in_base: Vec<ConfigKey>,
     /// New configurations without a partner.
     pub only_in_new: Vec<ConfigKey>,
+    /// With one folder, configurations that have no value of any varied
+    /// setting (a knob their scenario does not use).
+    pub without_varied: Vec<ConfigKey>,
     /// The threshold used, %.
     pub threshold_pct: f64,
     /// The false-discovery rate held.
@@ -445,6 +453,7 @@ pub(crate) fn compare(options: &Options) -> Result<Comparison> {
         rows,
         only_in_base: pairing.only_in_base,
         only_in_new: pairing.only_in_new,
+        without_varied: pairing.without_varied,
         threshold_pct: options.threshold_pct,
         fdr: options.fdr,
         warnings: new

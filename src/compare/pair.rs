@@ -58,6 +58,9 @@ pub(crate) struct Pairing<'a> {
     pub pairs: Vec<Pair<'a>>,
     /// Base configurations without a partner.
     pub only_in_base: Vec<ConfigKey>,
+    /// Configurations of one folder with no value of any varied setting
+    /// (`two_futures` has no heavy cost): nothing to vary.
+    pub without_varied: Vec<ConfigKey>,
     /// New configurations without a partner.
     pub only_in_new: Vec<ConfigKey>,
 }
@@ -176,6 +179,13 @@ pub(crate) fn within_folder<'a>(
     }
     let mut pairing = Pairing::default();
     for (common, members) in groups {
+        if members
+            .iter()
+            .all(|k| values(k, vary).iter().all(Option::is_none))
+        {
+            pairing.without_varied.extend(members.into_iter().cloned());
+            continue;
+        }
         let Some(&at_base) = members.iter().find(|k| values(k, vary) == base) else {
             pairing.only_in_new.extend(members.into_iter().cloned());
             continue;

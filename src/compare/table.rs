@@ -246,9 +246,24 @@ fn one_sided(out: &mut String, c: &Comparison, format: Format) {
     } else {
         "  "
     };
-    for (side, configs) in [("base", &c.only_in_base), ("new", &c.only_in_new)] {
+    let vary: Vec<&str> = c.vary.iter().map(|s| s.as_str()).collect();
+    let without = format!(
+        "left out, they have no {} to vary (their scenario or executor does not use it):",
+        vary.join(" or ")
+    );
+    for (heading, configs) in [
+        (
+            "only in base (no partner to compare with):".to_string(),
+            &c.only_in_base,
+        ),
+        (
+            "only in new (no partner to compare with):".to_string(),
+            &c.only_in_new,
+        ),
+        (without, &c.without_varied),
+    ] {
         if !configs.is_empty() {
-            let _ = writeln!(out, "\nonly in {side} (no partner to compare with):");
+            let _ = writeln!(out, "\n{heading}");
             for k in configs {
                 let k = match format {
                     Format::Markdown => markdown_cell(&k.to_string()),

@@ -13,7 +13,7 @@ use super::rows::{
 use crate::analysis::RunResult;
 use crate::error::{Error, Result};
 use crate::probe::ThreadInfo;
-use crate::scenario::{Origin, builtins};
+use crate::scenario::{Origin, Setting, builtins};
 use crate::trace::Interference;
 use crate::trace::{
     Environment, FutureKind, FutureTrace, Poll, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
@@ -45,6 +45,9 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
     let interference = interference(&row);
     let busy = list(row.tokio_worker_busy_ns.as_deref());
     let parks = list(row.tokio_worker_parks.as_deref());
+    // A knob its scenario does not use is blank, as a run writes it now.
+    let unused = builtins::unused_knobs(&row.scenario);
+    let used = |knob: Setting| !unused.contains(&knob);
     let config = match (
         row.flavor,
         row.workers,
@@ -65,10 +68,12 @@ fn run_info(row: RunRow<'_>) -> RunInfo {
             workers: to_usize(workers),
             max_blocking_threads: to_usize(max_blocking),
             cost_kind,
-            light_cost: cost(row.light_cost_ns, row.light_cost_us),
-            heavy_cost: cost(row.heavy_cost_ns, row.heavy_cost_us),
+            light_cost: cost(row.light_cost_ns, row.light_cost_us)
+                .filter(|_| used(Setting::LightCost)),
+            heavy_cost: cost(row.heavy_cost_ns, row.heavy_cost_us)
+                .filter(|_| used(Setting::HeavyCost)),
             samples: to_u32(samples),
-            tasks: row.tasks.map(to_u32),
+            tasks: row.tasks.map(to_u32).filter(|_| used(Setting::Tasks)),
             repeat: to_u32(repeat),
             blocking_permits: row.blocking_permits.map(to_usize),
             pool_threads: to_usize(row.pool_threads.unwrap_or(row.cores)),

@@ -221,6 +221,7 @@ pub(crate) fn check(
             rows,
             only_in_base,
             only_in_new,
+            without_varied: Vec::new(),
             threshold_pct: rules.threshold_pct,
             fdr: rules.fdr,
             warnings: Vec::new(),

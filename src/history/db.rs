@@ -10,15 +10,20 @@
 use std::path::Path;
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+use super::series_key::SeriesKey;
+use crate::compare::ConfigKey;
 use crate::error::{Error, Result};
+use crate::scenario::builtins::unused_knobs;
 
 /// `PRAGMA application_id` of a pollscope history: "POLL" in ASCII.
 pub(crate) const APPLICATION_ID: i32 = 0x504F_4C4C;
 
 /// The schema this pollscope writes (`PRAGMA user_version`).
-pub(crate) const SCHEMA_VERSION: i32 = 2;
+pub(crate) const SCHEMA_VERSION: i32 = 3;
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -130,13 +135,10 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Each schema version's step from the one before, in order: index 0
-/// takes version 1 to 2.
-const MIGRATIONS: [&str; 1] = [
-    // 2: a histogram is one row, its points a JSON array of
-    // [percentile, value_ns, count] (about a third of the size of a row
-    // per point); runs gain runs.csv's `started_at`.
-    "
+/// 2: a histogram is one row, its points a JSON array of
+/// [percentile, value_ns, count] (about a third of the size of a row per
+/// point); runs gain runs.csv's `started_at`.
+const TO_2: &str = "
 CREATE TABLE histograms_v2 (
     run_key INTEGER NOT NULL REFERENCES runs(run_key),
     future TEXT NOT NULL,
@@ -152,21 +154,87 @@ DROP INDEX histograms_by_run;
 DROP TABLE histograms;
 ALTER TABLE histograms_v2 RENAME TO histograms;
 ALTER TABLE runs ADD COLUMN started_at TEXT;
-",
-];
+";
 
 /// Migrates a history of schema `from` to [`SCHEMA_VERSION`] inside the
 /// caller's transaction: all steps land, or none.
 fn migrate(tx: &rusqlite::Transaction<'_>, from: i32) -> rusqlite::Result<()> {
-    for version in from..SCHEMA_VERSION {
-        let step = usize::try_from(version - 1).unwrap_or(0);
-        tx.execute_batch(MIGRATIONS[step])?;
+    for version in from + 1..=SCHEMA_VERSION {
+        match version {
+            2 => tx.execute_batch(TO_2)?,
+            3 => drop_unused_knobs(tx)?,
+            _ => unreachable!("no step to schema {version}"),
+        }
     }
     tx.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
         [SCHEMA_VERSION.to_string()],
     )?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+}
+
+/// 3: a knob a built-in scenario does not use (`two_futures`' heavy cost
+/// and task count) is no part of its configuration: its series lose it,
+/// its runs lose the setting, and series that differed only in it become
+/// one.
+fn drop_unused_knobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    type Stored = (String, String, String, String, u64, String);
+    let series: Vec<Stored> = tx
+        .prepare("SELECT series_id, scenario, configuration, cpu_model, cores, kernel FROM series")?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, scenario, configuration, cpu_model, cores, kernel) in series {
+        let unused: Vec<&str> = unused_knobs(&scenario)
+            .iter()
+            .map(|s| s.spec().name)
+            .collect();
+        let Ok(settings) = serde_json::from_str::<BTreeMap<String, String>>(&configuration) else {
+            continue;
+        };
+        if !settings.keys().any(|k| unused.contains(&k.as_str())) {
+            continue;
+        }
+        let spelled = settings.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let Some(key) = ConfigKey::from_spelled(&scenario, spelled) else {
+            continue;
+        };
+        let s = SeriesKey::new(&key, &cpu_model, cores, &kernel);
+        tx.execute(
+            "INSERT OR IGNORE INTO series (series_id, scenario, configuration, cpu_model, cores, \
+             kernel, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![
+                s.id,
+                s.scenario,
+                s.configuration,
+                s.cpu_model,
+                s.cores,
+                s.kernel,
+                s.description
+            ],
+        )?;
+        tx.execute(
+            "UPDATE runs SET series_id = ?1 WHERE series_id = ?2",
+            [&s.id, &id],
+        )?;
+        for name in &unused {
+            tx.execute(
+                "DELETE FROM settings WHERE setting = ?1 AND run_key IN \
+                 (SELECT run_key FROM runs WHERE series_id = ?2)",
+                [name, &s.id.as_str()],
+            )?;
+        }
+        tx.execute("DELETE FROM series WHERE series_id = ?1", [&id])?;
+    }
+    Ok(())
 }
 
 /// The checks [`open`] makes before writing, without writing: whether
@@ -342,8 +410,14 @@ mod tests {
         conn.execute_batch(&format!(
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              INSERT INTO meta VALUES ('format', '{FORMAT}'), ('schema_version', '1');
-             CREATE TABLE runs (run_key INTEGER PRIMARY KEY, run_id TEXT NOT NULL);
-             INSERT INTO runs VALUES (1, 'a-r0');
+             CREATE TABLE series (series_id TEXT PRIMARY KEY, scenario TEXT NOT NULL,
+                 configuration TEXT NOT NULL, cpu_model TEXT NOT NULL, cores INTEGER NOT NULL,
+                 kernel TEXT NOT NULL, description TEXT NOT NULL);
+             CREATE TABLE runs (run_key INTEGER PRIMARY KEY, run_id TEXT NOT NULL,
+                 series_id TEXT NOT NULL);
+             INSERT INTO runs VALUES (1, 'a-r0', 's');
+             CREATE TABLE settings (run_key INTEGER NOT NULL, setting TEXT NOT NULL,
+                 value TEXT NOT NULL, PRIMARY KEY (run_key, setting)) WITHOUT ROWID;
              CREATE TABLE histograms (run_key INTEGER NOT NULL, future TEXT NOT NULL,
                  metric TEXT NOT NULL, percentile REAL NOT NULL, value_ns INTEGER NOT NULL,
                  count INTEGER NOT NULL);
@@ -389,5 +463,110 @@ mod tests {
         // A second open finds nothing to do.
         drop(conn);
         open(&path).unwrap();
+    }
+
+    /// A history of schema 2: two series of `two_futures` that differ
+    /// only in the heavy cost it does not use, and one of
+    /// `many_spawn_task`, which uses it; a run in each.
+    fn version_2(path: &Path) -> [String; 3] {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(&schema_script()).unwrap();
+        conn.execute_batch(
+            "UPDATE meta SET value = '2' WHERE key = 'schema_version'; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        let configs = [
+            ("two_futures", "100us"),
+            ("two_futures", "500us"),
+            ("many_spawn_task", "500us"),
+        ];
+        configs.map(|(scenario, heavy)| {
+            let spelled = [
+                ("executor", "tokio"),
+                ("workers", "2"),
+                ("heavy_cost", heavy),
+                ("tasks", "6"),
+            ];
+            let config: BTreeMap<&str, &str> = spelled.into_iter().collect();
+            let configuration = serde_json::to_string(&config).unwrap();
+            let id = format!("{scenario}-{heavy}");
+            conn.execute(
+                "INSERT INTO series VALUES (?1, ?2, ?3, 'cpu', 2, 'linux', 'old')",
+                [&id, scenario, &configuration],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO runs (content_id, series_id, label, commit_sha, added_at, source, \
+                 run_id, scenario, cores, makespan_us) \
+                 VALUES (?1, ?1, 'a', 'a', '2026-12-04T00:00:00Z', 'f', ?2, ?3, 2, 1000)",
+                [&id, &format!("{scenario}-w2-cpu{heavy}-r0"), scenario],
+            )
+            .unwrap();
+            let run_key = conn.last_insert_rowid();
+            for (setting, value) in spelled {
+                conn.execute(
+                    "INSERT INTO settings VALUES (?1, ?2, ?3)",
+                    rusqlite::params![run_key, setting, value],
+                )
+                .unwrap();
+            }
+            id
+        })
+    }
+
+    #[test]
+    fn a_version_2_history_drops_the_knobs_a_scenario_does_not_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        let [old_100, old_500, spawn] = version_2(&path);
+        let conn = open(&path).unwrap();
+        let series_of = |content_id: &str| -> String {
+            conn.query_row(
+                "SELECT series_id FROM runs WHERE content_id = ?1",
+                [content_id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        // The two two_futures series are one now, as a run added today
+        // would key it; many_spawn_task keeps its own.
+        let merged = series_of(&old_100);
+        assert_eq!(merged, series_of(&old_500));
+        let key = ConfigKey::from_spelled("two_futures", [("executor", "tokio"), ("workers", "2")])
+            .unwrap();
+        assert_eq!(merged, SeriesKey::new(&key, "cpu", 2, "linux").id);
+        assert_eq!(series_of(&spawn), spawn);
+        let (configuration, description): (String, String) = conn
+            .query_row(
+                "SELECT configuration, description FROM series WHERE series_id = ?1",
+                [&merged],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            configuration,
+            r#"{"event_interval":"default","executor":"tokio","global_queue_interval":"default","thread_keep_alive":"default","workers":"2"}"#
+        );
+        assert_eq!(description, "two_futures w2");
+        let series: i64 = conn
+            .query_row("SELECT count(*) FROM series", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(series, 2);
+        let settings = |scenario: &str| -> Vec<String> {
+            conn.prepare(
+                "SELECT DISTINCT setting FROM settings JOIN runs USING (run_key) \
+                 WHERE runs.scenario = ?1 ORDER BY setting",
+            )
+            .unwrap()
+            .query_map([scenario], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        };
+        assert_eq!(settings("two_futures"), ["executor", "workers"]);
+        assert_eq!(
+            settings("many_spawn_task"),
+            ["executor", "heavy_cost", "tasks", "workers"]
+        );
     }
 }

@@ -2,14 +2,14 @@
 //! configuration, metrics (what `compare` judges), histograms and
 //! findings, identified by a hash of its content.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
+use super::series_key::{SeriesKey, spelled_settings};
 use crate::common::hash::Fnv;
 use crate::compare::{Better, ConfigKey, Unit, future_metrics, run_metrics};
 use crate::error::{Error, Result};
 use crate::export::rows::{FindingRow, FutureRow, HistogramRow, Row, RunRow, read_rows};
-use crate::scenario::Setting;
 
 /// One run of a folder, ready to store.
 pub(crate) struct RunRecord {
@@ -27,27 +27,6 @@ pub(crate) struct RunRecord {
     pub histograms: Vec<HistogramRow<'static>>,
     /// Its findings.csv rows.
     pub findings: Vec<FindingRow<'static>>,
-}
-
-/// A series: one configuration on one machine fingerprint.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct SeriesKey {
-    /// The short stable id (a hash of everything below).
-    pub id: String,
-    /// The scenario.
-    pub scenario: String,
-    /// The settings as a JSON object, name → value.
-    pub configuration: String,
-    /// The configuration for people (`two_futures w2 heavy=500us …`).
-    pub description: String,
-    /// runs.csv's `cpu_model`; in a folder written before runs.csv had
-    /// it, /proc/cpuinfo's model name of the machine that adds it
-    /// (`unknown` where neither says).
-    pub cpu_model: String,
-    /// Cores available to the run.
-    pub cores: u64,
-    /// The kernel's release (`unknown` where runs.csv has none).
-    pub kernel: String,
 }
 
 /// Reads every run of the result folder `dir`.
@@ -97,27 +76,9 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<RunRecord>> {
 /// A run's record from its runs.csv row, before its futures' metrics.
 fn record(row: RunRow<'static>, content_id: String, cpu_model: &str) -> RunRecord {
     let key = ConfigKey::of(&row);
-    let settings: Vec<(&'static str, String)> = Setting::ALL
-        .iter()
-        .filter_map(|&s| Some((s.spec().name, key.value(s)?)))
-        .collect();
-    let configuration: BTreeMap<&str, &str> =
-        settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let configuration = serde_json::to_string(&configuration).expect("a map of strings serializes");
-    let kernel = row.kernel.as_deref().unwrap_or("unknown").to_string();
-    let fingerprint = format!(
-        "{}\u{1f}{configuration}\u{1f}{cpu_model}\u{1f}{}\u{1f}{kernel}",
-        key.scenario, row.cores
-    );
-    let series = SeriesKey {
-        id: Fnv::default().write(fingerprint.as_bytes()).hex()[..10].to_string(),
-        scenario: key.scenario.clone(),
-        configuration,
-        description: key.to_string(),
-        cpu_model: cpu_model.to_string(),
-        cores: row.cores,
-        kernel,
-    };
+    let kernel = row.kernel.as_deref().unwrap_or("unknown");
+    let series = SeriesKey::new(&key, cpu_model, row.cores, kernel);
+    let settings = spelled_settings(&key);
     RunRecord {
         content_id,
         metrics: run_metrics(&row)

@@ -15,6 +15,7 @@ mod folder;
 mod load;
 mod query;
 mod report;
+mod series_key;
 mod store;
 mod trend_chart;
 

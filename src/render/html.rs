@@ -316,9 +316,8 @@ fn key_figures(r: &RunResult) -> String {
     line
 }
 
-/// Every run's settings and figures; a setting the run's scenario does not
-/// use (a heavy cost without a heavy future, a task count that names no
-/// futures) is blank.
+/// Every run's settings and figures; a knob the run's scenario does not
+/// use (`two_futures`' heavy cost and task count) is blank, as in runs.csv.
 fn runs_table(h: &mut String, results: &[RunResult]) {
     h.push_str(
         "<table><tr><th>run</th><th>scenario</th><th>executor</th><th>flavor</th><th>workers</th><th>tokio knobs</th>\
@@ -330,10 +329,9 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
         let c = i.config.as_ref();
         let cost = c.map_or_else(dash, |c| {
             let d = |v: Option<std::time::Duration>| v.map_or_else(dash, format_duration);
-            if heavy_applies(r) {
-                format!("{} {} / {}", c.cost_kind, d(c.light_cost), d(c.heavy_cost))
-            } else {
-                format!("{} {}", c.cost_kind, d(c.light_cost))
+            match c.heavy_cost {
+                Some(_) => format!("{} {} / {}", c.cost_kind, d(c.light_cost), d(c.heavy_cost)),
+                None => format!("{} {}", c.cost_kind, d(c.light_cost)),
             }
         });
         let _ = writeln!(
@@ -345,7 +343,8 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
             c.map_or_else(dash, |c| c.workers.to_string()),
             c.map_or_else(dash, tokio_knobs),
             c.map_or_else(dash, |c| c.samples.to_string()),
-            tasks_applied(r).map_or_else(String::new, |t| t.to_string()),
+            c.and_then(|c| c.tasks)
+                .map_or_else(String::new, |t| t.to_string()),
             human_ns(r.analysis.makespan_ns),
             r.analysis.lower_bound_ns.map_or_else(dash, human_ns),
             r.analysis
@@ -355,26 +354,6 @@ fn runs_table(h: &mut String, results: &[RunResult]) {
         );
     }
     h.push_str("</table>\n");
-}
-
-/// Whether some future of `r` has the heavy cost.
-fn heavy_applies(r: &RunResult) -> bool {
-    let heavy = r.trace.info.config.as_ref().and_then(|c| c.heavy_cost);
-    heavy.is_some() && r.trace.futures.iter().any(|f| f.cost == heavy)
-}
-
-/// The run's task count where it names futures (`spawned1`..`spawnedT`,
-/// `client1`..`clientT`): some future's name ends in T and the same name
-/// ending in 1 exists too.
-fn tasks_applied(r: &RunResult) -> Option<u32> {
-    let t = r.trace.info.config.as_ref()?.tasks?;
-    let names: Vec<&str> = r.trace.futures.iter().map(|f| f.name.as_str()).collect();
-    names
-        .iter()
-        .filter_map(|n| n.strip_suffix(&t.to_string()))
-        .filter(|stem| !stem.is_empty() && !stem.ends_with(|c: char| c.is_ascii_digit()))
-        .any(|stem| names.contains(&format!("{stem}1").as_str()))
-        .then_some(t)
 }
 
 /// The tokio knobs a run set, e.g. `gqi 7 · ei 31`; `default` when none,

@@ -99,19 +99,27 @@ fn distinct(results: &[RunResult], f: impl Fn(&RunResult) -> Option<String>) -> 
 /// The introduction: a sentence on the runs, one on how to read the page,
 /// and a line per scenario (what it shows, what to look for).
 pub(crate) fn introduction(h: &mut String, results: &[RunResult]) {
-    let config = |f: fn(&crate::trace::RunConfig) -> String| {
-        distinct(results, move |r| r.trace.info.config.as_ref().map(f))
+    let config = |f: fn(&crate::trace::RunConfig) -> Option<String>| {
+        distinct(results, move |r| r.trace.info.config.as_ref().and_then(f))
     };
-    // The settings, where the runs have them (a library session's have none).
+    // The settings, where the runs have them (a library session's have none);
+    // a cost no run uses is left out.
     let settings = if results.iter().any(|r| r.trace.info.config.is_some()) {
+        let costs: Vec<String> = [
+            (config(|c| c.light_cost.map(format_duration)), "light"),
+            (config(|c| c.heavy_cost.map(format_duration)), "heavy"),
+        ]
+        .into_iter()
+        .filter(|(values, _)| !values.is_empty())
+        .map(|(values, which)| format!("{values} {which}"))
+        .collect();
         format!(
-            " on {} ({} worker(s), {} cost {} light / {} heavy, {} samples per future)",
-            config(|c| c.executor.to_string()),
-            config(|c| c.workers.to_string()),
-            config(|c| c.cost_kind.to_string()),
-            config(|c| c.light_cost.map_or("–".into(), format_duration)),
-            config(|c| c.heavy_cost.map_or("–".into(), format_duration)),
-            config(|c| c.samples.to_string()),
+            " on {} ({} worker(s), {} cost {}, {} samples per future)",
+            config(|c| Some(c.executor.to_string())),
+            config(|c| Some(c.workers.to_string())),
+            config(|c| Some(c.cost_kind.to_string())),
+            costs.join(" / "),
+            config(|c| Some(c.samples.to_string())),
         )
     } else {
         String::new()

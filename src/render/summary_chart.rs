@@ -73,10 +73,11 @@ impl SummaryAxis {
     /// The configuration's other settings, for a line's label: cost, and
     /// each setting off this axis that is not at its default.
     fn others(self, config: &RunConfig) -> String {
+        // The heavy cost where the scenario has one, as in run ids.
         let mut parts = vec![format!(
             "{}{}",
             config.cost_kind.as_str(),
-            format_duration(config.heavy_cost.unwrap_or_default())
+            config.heavy_cost.map(format_duration).unwrap_or_default()
         )];
         if self != SummaryAxis::Workers {
             parts.push(format!("w{}", config.workers));

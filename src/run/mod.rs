@@ -24,7 +24,7 @@ use crate::probe::{Recorded, Recording, ThreadKind, clock};
 use crate::run::producer::{Producer, StepEnv, expected_polls};
 use crate::run::resources::{available_memory, check_memory};
 use crate::run::workloads::Wiring;
-use crate::scenario::{Placement, Scenario, cores};
+use crate::scenario::{Placement, Scenario, Setting, cores};
 use crate::trace::{
     Environment, FutureKind, FutureTrace, RunConfig, RunInfo, RunTrace, RuntimeMetrics,
     TokioWorker, Versions,
@@ -118,10 +118,10 @@ pub fn run_with(scenario: &Scenario, repeat: u32, options: RunOptions) -> Result
         workers: runtime.effective_workers(),
         max_blocking_threads: runtime.effective_max_blocking_threads(),
         cost_kind: scenario.cost_kind,
-        light_cost: scenario.light_cost,
-        heavy_cost: scenario.heavy_cost,
+        light_cost: scenario.used(Setting::LightCost, scenario.light_cost),
+        heavy_cost: scenario.used(Setting::HeavyCost, scenario.heavy_cost),
         samples: scenario.samples,
-        tasks: scenario.tasks,
+        tasks: scenario.used(Setting::Tasks, scenario.tasks),
         repeat,
         blocking_permits: runtime.blocking_permits,
         pool_threads: runtime.effective_pool_threads(),

@@ -229,6 +229,28 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The value of a knob (`light_cost`, `heavy_cost`, `tasks`) where the
+    /// scenario uses it. A built-in scenario may not use them all
+    /// (`two_futures` has no heavy future and no task count): runs.csv
+    /// leaves such a knob blank and `compare` and the history leave it out
+    /// of the configuration. The heavy cost still names its runs, so a
+    /// list of heavy costs still gives one run per value.
+    ///
+    /// ```
+    /// use pollscope::{builtin, JourneyParams, settings::Setting};
+    /// let p = JourneyParams::default();
+    /// let two = builtin("two_futures", &p).unwrap();
+    /// assert_eq!(two.used(Setting::HeavyCost, two.heavy_cost), None);
+    /// assert_eq!(two.used(Setting::LightCost, two.light_cost), Some(p.light_cost));
+    /// ```
+    pub fn used<T>(&self, knob: Setting, value: Option<T>) -> Option<T> {
+        let unused = match self.origin {
+            Origin::Builtin => builtins::unused_knobs(&self.name),
+            Origin::File | Origin::Session => &[],
+        };
+        value.filter(|_| !unused.contains(&knob))
+    }
+
     /// Steps of `future`.
     pub fn samples_of(&self, future: &FutureSpec) -> u32 {
         future.samples.unwrap_or(self.samples)
