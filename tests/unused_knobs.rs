@@ -112,7 +112,27 @@ fn runs_csv_leaves_a_knob_blank_where_the_scenario_does_not_use_it() {
     // `plot` reads the blanks back.
     pollscope_ok(&["plot", out.to_str().unwrap(), "-q"]);
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(page.contains("<td>cpu 20µs</td>") || page.contains("<td>cpu 20us</td>"));
+    // The runs table: cost kind, light, heavy, samples, tasks.
+    let cells = |run_id: &str| -> Vec<String> {
+        let start = page
+            .find(&format!("<tr><td><a href=\"#{run_id}\">"))
+            .unwrap_or_else(|| panic!("no row for {run_id}"));
+        let row = &page[start..start + page[start..].find("</tr>").unwrap()];
+        row.split("<td>")
+            .skip(7)
+            .take(5)
+            .map(|c| c.trim_end_matches("</td>").to_string())
+            .collect()
+    };
+    assert_eq!(
+        cells("two_futures-w1-cpu60us-r0"),
+        ["cpu", "20us", "", "6", ""]
+    );
+    assert_eq!(cells("timers-w1-cpu80us-r0"), ["cpu", "", "80us", "6", "2"]);
+    assert_eq!(
+        cells("many_spawn_task-w1-cpu60us-r0"),
+        ["cpu", "20us", "60us", "6", "2"]
+    );
 }
 
 #[test]

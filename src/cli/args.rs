@@ -264,7 +264,7 @@ pub(crate) struct RunArgs {
     /// Steps per future [default: 500].
     #[arg(short = 'n', long, value_name = "N", value_parser = parse_count_u32, allow_hyphen_values = true)]
     pub samples: Option<u32>,
-    /// Heavy tasks T of the many_* scenarios [default: 6].
+    /// Task count T of the scenarios that have one (spawned1..T, client1..T, ...) [default: 6].
     #[arg(long, value_name = "T", value_parser = parse_count_u32, allow_hyphen_values = true)]
     pub tasks: Option<u32>,
     /// Runs per configuration (run ids end in -r0, -r1, ...).

@@ -186,7 +186,15 @@ pub(crate) fn within_folder<'a>(
             pairing.without_varied.extend(members.into_iter().cloned());
             continue;
         }
-        let Some(&at_base) = members.iter().find(|k| values(k, vary) == base) else {
+        // A setting the configuration has no value of (a knob its scenario
+        // does not use) matches any base value.
+        let is_base = |k: &ConfigKey| {
+            values(k, vary)
+                .iter()
+                .zip(&base)
+                .all(|(value, base)| value.is_none() || value == base)
+        };
+        let Some(&at_base) = members.iter().find(|k| is_base(k)) else {
             pairing.only_in_new.extend(members.into_iter().cloned());
             continue;
         };
@@ -354,6 +362,52 @@ mod tests {
         );
         assert_eq!(pairing.only_in_new, [key(2, Some(1))]);
         assert!(same_settings(&base, &new).pairs.is_empty());
+    }
+
+    /// `scenario` on `workers`, with a heavy cost where it uses one.
+    fn heavy(scenario: &str, workers: u64, heavy_us: Option<u64>) -> ConfigKey {
+        let mut k = key(workers, None);
+        k.scenario = scenario.into();
+        if let Some(us) = heavy_us {
+            k.values
+                .insert(Setting::HeavyCost, SettingValue::Micros(us));
+        }
+        k
+    }
+
+    #[test]
+    fn a_setting_a_configuration_has_no_value_of_is_not_varied() {
+        let f = folder(&[
+            heavy("two_futures", 1, None),
+            heavy("two_futures", 2, None),
+            heavy("spawn_task", 1, Some(100)),
+            heavy("spawn_task", 1, Some(500)),
+        ]);
+        // Alone, the heavy cost leaves two_futures out.
+        let pairing = within_folder(&f, Path::new("d"), &[Setting::HeavyCost], &[]).unwrap();
+        let shown: Vec<String> = pairing.pairs.iter().map(|p| p.config.to_string()).collect();
+        assert_eq!(shown, ["spawn_task w1"]);
+        assert_eq!(
+            pairing.without_varied,
+            [heavy("two_futures", 1, None), heavy("two_futures", 2, None)]
+        );
+        assert!(pairing.only_in_base.is_empty() && pairing.only_in_new.is_empty());
+        // Beside workers, two_futures varies in workers alone.
+        let vary = [Setting::HeavyCost, Setting::Workers];
+        let pairing = within_folder(&f, Path::new("d"), &vary, &[]).unwrap();
+        let shown: Vec<String> = pairing
+            .pairs
+            .iter()
+            .map(|p| format!("{} | {} | {}", p.config.scenario, p.vary[0], p.vary[1]))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "spawn_task | heavy_cost: 100us → 500us | workers: 1 → 1",
+                "two_futures | heavy_cost: – → – | workers: 1 → 2"
+            ]
+        );
+        assert!(pairing.without_varied.is_empty() && pairing.only_in_new.is_empty());
     }
 
     #[test]

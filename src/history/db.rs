@@ -7,10 +7,9 @@
 //! refused before a single byte is written: the checks run on a read-only
 //! connection.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
-
-use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
@@ -372,6 +371,11 @@ PRAGMA user_version = {SCHEMA_VERSION};"
     )
 }
 
+/// The file's schema version (`PRAGMA user_version`).
+pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
 /// (application_id, user_version, tables in the schema).
 fn identity(conn: &Connection) -> rusqlite::Result<(i32, i32, i64)> {
     let app = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -503,6 +507,11 @@ mod tests {
             )
             .unwrap();
             let run_key = conn.last_insert_rowid();
+            conn.execute(
+                "INSERT INTO metrics VALUES (?1, 'makespan', 'ns', 'lower', 1e6)",
+                [run_key],
+            )
+            .unwrap();
             for (setting, value) in spelled {
                 conn.execute(
                     "INSERT INTO settings VALUES (?1, ?2, ?3)",
@@ -512,6 +521,38 @@ mod tests {
             }
             id
         })
+    }
+
+    #[test]
+    fn a_version_2_history_reads_as_migrated_without_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite");
+        version_2(&path);
+        let before = std::fs::read(&path).unwrap();
+        let conn = open_read_only(&path).unwrap();
+        let history = super::super::load::history(&conn, &path).unwrap();
+        let shown: Vec<(String, usize)> = history
+            .series
+            .iter()
+            .map(|s| (s.config.to_string(), s.points[0].runs.len()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("many_spawn_task w2 heavy=500us T=6".to_string(), 1),
+                ("two_futures w2".to_string(), 2)
+            ]
+        );
+        assert_eq!(history.series[1].info.runs, 2);
+        drop(conn);
+        // `list` shows the series as stored, and says a write migrates them.
+        let list = super::super::list(&path).unwrap();
+        assert_eq!(list.matches("  two_futures-").count(), 2, "{list}");
+        assert!(
+            list.contains("schema 2: the next `history add` migrates it to 3"),
+            "{list}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use rusqlite::Connection;
 
 use super::db::sqlite;
 use super::query::{SeriesInfo, all_series};
+use super::series_key::SeriesKey;
 use crate::compare::{Better, ConfigKey, Unit};
 use crate::error::Result;
 
@@ -106,22 +107,29 @@ struct Cell {
 /// Reads the whole history.
 pub(crate) fn history(conn: &Connection, db: &Path) -> Result<History> {
     let err = |e: rusqlite::Error| sqlite(db, &e);
-    let series: Vec<Series> = all_series(conn)
-        .map_err(err)?
-        .into_iter()
-        .map(|info| Series {
-            config: config_of(&info),
-            info,
-            metrics: Vec::new(),
-            points: Vec::new(),
-        })
-        .collect();
+    let mut series: Vec<Series> = Vec::new();
+    let mut series_at = HashMap::new();
+    // A history not yet migrated to schema 3 may hold series that differ
+    // only in a knob their scenario does not use: read as one, as the
+    // migration stores them.
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for info in all_series(conn).map_err(err)? {
+        let config = config_of(&info);
+        let key = SeriesKey::new(&config, &info.cpu_model, info.cores, &info.kernel).id;
+        let at = *by_key.entry(key).or_insert(series.len());
+        series_at.insert(info.id.clone(), at);
+        match series.get_mut(at) {
+            Some(first) => first.info.runs += info.runs,
+            None => series.push(Series {
+                config,
+                info,
+                metrics: Vec::new(),
+                points: Vec::new(),
+            }),
+        }
+    }
     let mut builder = Builder {
-        series_at: series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.info.id.clone(), i))
-            .collect(),
+        series_at,
         out: History {
             labels: Vec::new(),
             series,

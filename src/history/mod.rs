@@ -110,7 +110,15 @@ pub(crate) fn check_db(db: &Path) -> Result<()> {
 /// `history list`.
 pub(crate) fn list(db: &Path) -> Result<String> {
     let conn = db::open_read_only(db)?;
-    query::list(&conn, db)
+    let mut out = query::list(&conn, db)?;
+    let version = db::schema_version(&conn).map_err(|e| db::sqlite(db, &e))?;
+    if version < db::SCHEMA_VERSION {
+        out.push_str(&format!(
+            "schema {version}: the next `history add` migrates it to {} (series that differ only in a knob their scenario does not use, such as two_futures' heavy_cost, become one; `check` and `report` read them as one already)\n",
+            db::SCHEMA_VERSION
+        ));
+    }
+    Ok(out)
 }
 
 /// `history show SERIES METRIC`.

@@ -317,34 +317,31 @@ fn key_figures(r: &RunResult) -> String {
 }
 
 /// Every run's settings and figures; a knob the run's scenario does not
-/// use (`two_futures`' heavy cost and task count) is blank, as in runs.csv.
+/// use (`two_futures`' heavy cost and task count) is blank, as in runs.csv;
+/// `–` marks a figure the run has none of (a library session's settings).
 fn runs_table(h: &mut String, results: &[RunResult]) {
     h.push_str(
         "<table><tr><th>run</th><th>scenario</th><th>executor</th><th>flavor</th><th>workers</th><th>tokio knobs</th>\
-         <th>cost</th><th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
+         <th>cost kind</th><th>light</th><th>heavy</th><th>samples</th><th>tasks</th><th>makespan</th><th>lower bound</th><th>efficiency</th></tr>\n",
     );
     let dash = || "–".to_string();
     for r in results {
         let i = &r.trace.info;
         let c = i.config.as_ref();
-        let cost = c.map_or_else(dash, |c| {
-            let d = |v: Option<std::time::Duration>| v.map_or_else(dash, format_duration);
-            match c.heavy_cost {
-                Some(_) => format!("{} {} / {}", c.cost_kind, d(c.light_cost), d(c.heavy_cost)),
-                None => format!("{} {}", c.cost_kind, d(c.light_cost)),
-            }
-        });
+        let blank_unused = |v: Option<String>| v.unwrap_or_default();
+        let light = blank_unused(c.and_then(|c| c.light_cost).map(format_duration));
+        let heavy = blank_unused(c.and_then(|c| c.heavy_cost).map(format_duration));
+        let tasks = blank_unused(c.and_then(|c| c.tasks).map(|t| t.to_string()));
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{cost}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><a href=\"#{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{light}</td><td>{heavy}</td><td>{}</td><td>{tasks}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&i.scenario),
             c.map_or_else(dash, |c| c.executor.to_string()),
             c.map_or_else(dash, |c| c.flavor.to_string()),
             c.map_or_else(dash, |c| c.workers.to_string()),
             c.map_or_else(dash, tokio_knobs),
+            c.map_or_else(dash, |c| c.cost_kind.to_string()),
             c.map_or_else(dash, |c| c.samples.to_string()),
-            c.and_then(|c| c.tasks)
-                .map_or_else(String::new, |t| t.to_string()),
             human_ns(r.analysis.makespan_ns),
             r.analysis.lower_bound_ns.map_or_else(dash, human_ns),
             r.analysis

@@ -113,12 +113,14 @@ pub(crate) fn introduction(h: &mut String, results: &[RunResult]) {
         .filter(|(values, _)| !values.is_empty())
         .map(|(values, which)| format!("{values} {which}"))
         .collect();
+        let mut cost = format!("{} cost", config(|c| Some(c.cost_kind.to_string())));
+        if !costs.is_empty() {
+            cost = format!("{cost} {}", costs.join(" / "));
+        }
         format!(
-            " on {} ({} worker(s), {} cost {}, {} samples per future)",
+            " on {} ({} worker(s), {cost}, {} samples per future)",
             config(|c| Some(c.executor.to_string())),
             config(|c| Some(c.workers.to_string())),
-            config(|c| Some(c.cost_kind.to_string())),
-            costs.join(" / "),
             config(|c| Some(c.samples.to_string())),
         )
     } else {

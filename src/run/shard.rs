@@ -35,11 +35,20 @@ impl FromStr for Shard {
 
     /// `K/N` with 1 ≤ K ≤ N.
     fn from_str(text: &str) -> Result<Self, String> {
-        let parsed = text.trim().split_once('/').and_then(|(k, n)| {
+        let parts = text.trim().split_once('/');
+        let parsed = parts.and_then(|(k, n)| {
             Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
         });
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         match parsed {
             Some((index, count)) if index >= 1 && index <= count => Ok(Self { index, count }),
+            None if parts.is_some_and(|(k, n)| digits(k.trim()) && digits(n.trim())) => {
+                Err(format!(
+                    "`{}` is not a shard: K and N are at most {} (e.g. 2/4)",
+                    crate::error::shown(text),
+                    u32::MAX
+                ))
+            }
             _ => Err(format!(
                 "`{}` is not a shard: K/N with 1 ≤ K ≤ N (e.g. 2/4)",
                 crate::error::shown(text)
@@ -180,6 +189,8 @@ mod tests {
             let e = bad.parse::<Shard>().unwrap_err();
             assert!(e.contains("K/N"), "{bad}: {e}");
         }
+        let e = "1/99999999999999999999".parse::<Shard>().unwrap_err();
+        assert!(e.contains("at most 4294967295"), "{e}");
         assert_eq!(Shard { index: 3, count: 5 }.to_string(), "3/5");
     }
 

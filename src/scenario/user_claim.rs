@@ -101,6 +101,8 @@ impl Bound {
 /// assert_eq!(claim.bound, Bound::Below(1_000_000));
 /// assert_eq!(claim.id(), "user.ticker.sched_delay.p99");
 /// assert_eq!(claim.to_string(), "ticker sched_delay p99 < 1ms");
+/// let whole: UserClaim = "main completion < 1s".parse().unwrap();
+/// assert_eq!(whole.to_string(), "main completion < 1s");
 ///
 /// let moves: UserClaim = "handler* migrations > 0".parse().unwrap();
 /// assert_eq!(moves.id(), "user.handler*.migrations");
@@ -196,6 +198,8 @@ impl UserClaim {
         let limit = self.bound.limit();
         if self.metric.is_count() {
             limit.to_string()
+        } else if limit != 0 && limit.is_multiple_of(1_000_000_000) {
+            format!("{}s", limit / 1_000_000_000)
         } else {
             format_duration(Duration::from_nanos(limit))
         }
