@@ -52,6 +52,17 @@ fn the_example_experiment_runs_every_placement_it_declares() {
     }
     let samples = Table::read(&out.join("samples.csv"));
     assert_eq!(samples.rows.len(), 6 * 10);
+    // An experiment has none of the built-in knobs: blank, and the report's
+    // introduction names no cost.
+    for knob in ["light_cost_us", "heavy_cost_us", "tasks"] {
+        assert_eq!(runs.rows[0][knob], "", "{knob}");
+    }
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("(2 worker(s), cpu cost, 10 samples per future)"),
+        "{}",
+        &page[page.find("What this is").unwrap()..][..300]
+    );
 }
 
 #[test]
