@@ -207,19 +207,7 @@ fn drop_unused_knobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
             continue;
         };
         let s = SeriesKey::new(&key, &cpu_model, cores, &kernel);
-        tx.execute(
-            "INSERT OR IGNORE INTO series (series_id, scenario, configuration, cpu_model, cores, \
-             kernel, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![
-                s.id,
-                s.scenario,
-                s.configuration,
-                s.cpu_model,
-                s.cores,
-                s.kernel,
-                s.description
-            ],
-        )?;
+        s.store(tx)?;
         tx.execute(
             "UPDATE runs SET series_id = ?1 WHERE series_id = ?2",
             [&s.id, &id],

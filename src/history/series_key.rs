@@ -51,6 +51,24 @@ impl SeriesKey {
             kernel: kernel.to_string(),
         }
     }
+
+    /// Stores the series in the `series` table, unless it is there.
+    pub(crate) fn store(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO series (series_id, scenario, configuration, cpu_model, cores, \
+             kernel, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(rusqlite::params![
+            self.id,
+            self.scenario,
+            self.configuration,
+            self.cpu_model,
+            self.cores,
+            self.kernel,
+            self.description
+        ])?;
+        Ok(())
+    }
 }
 
 /// Every setting `key` has a value of, by name, as the history stores it.

@@ -58,20 +58,7 @@ fn insert(
     record: &RunRecord,
     stamp: &Stamp,
 ) -> rusqlite::Result<()> {
-    let s = &record.series;
-    tx.prepare_cached(
-        "INSERT OR IGNORE INTO series (series_id, scenario, configuration, cpu_model, cores, \
-         kernel, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        s.id,
-        s.scenario,
-        s.configuration,
-        s.cpu_model,
-        s.cores,
-        s.kernel,
-        s.description
-    ])?;
+    record.series.store(tx)?;
     insert_run(tx, source, record, stamp)?;
     let id = tx.last_insert_rowid();
     let mut setting =
