@@ -532,6 +532,7 @@ mod tests {
             ]
         );
         assert_eq!(history.series[1].info.runs, 2);
+        assert_eq!(history.series[1].info.description, "two_futures w2");
         drop(conn);
         // `list` shows the series as stored, and says a write migrates them.
         let list = super::super::list(&path).unwrap();

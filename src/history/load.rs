@@ -113,8 +113,11 @@ pub(crate) fn history(conn: &Connection, db: &Path) -> Result<History> {
     // only in a knob their scenario does not use: read as one, as the
     // migration stores them.
     let mut by_key: HashMap<String, usize> = HashMap::new();
-    for info in all_series(conn).map_err(err)? {
+    for mut info in all_series(conn).map_err(err)? {
         let config = config_of(&info);
+        if !config.values.is_empty() {
+            info.description = config.to_string();
+        }
         let key = SeriesKey::new(&config, &info.cpu_model, info.cores, &info.kernel).id;
         let at = *by_key.entry(key).or_insert(series.len());
         series_at.insert(info.id.clone(), at);
