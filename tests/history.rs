@@ -302,12 +302,28 @@ fn bad_folders_are_one_line_and_exit_2() {
     let db = dir.path().join("h.sqlite");
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    for folder in [dir.path().join("missing"), empty] {
+    // A folder holding runs.csv alone is no result folder either.
+    let runs_only = dir.path().join("runs_only");
+    std::fs::create_dir(&runs_only).unwrap();
+    std::fs::write(runs_only.join("runs.csv"), "run_id\n").unwrap();
+    for folder in [dir.path().join("missing"), empty, runs_only] {
         let out = add(&db, &folder, &[]);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
         assert!(stderr(&out).contains(folder.to_str().unwrap()));
+        assert!(
+            stderr(&out).contains("not a result folder"),
+            "{}",
+            stderr(&out)
+        );
         assert!(!db.exists(), "bad input created the database");
+        let compared = pollscope(&[
+            "compare",
+            folder.to_str().unwrap(),
+            folder.to_str().unwrap(),
+        ]);
+        assert_eq!(compared.status.code(), Some(2));
+        assert_eq!(String::from_utf8_lossy(&compared.stderr).lines().count(), 1);
     }
     let missing_db = pollscope(&["history", "list", "--db", db.to_str().unwrap()]);
     assert_eq!(missing_db.status.code(), Some(2));

@@ -733,6 +733,14 @@ pub(crate) fn read_rows<R: Row>(dir: &Path) -> Result<Vec<(u64, R)>> {
     Ok(rows)
 }
 
+/// The error of a folder that lacks one of a result folder's files.
+pub(crate) fn lacks(dir: &Path, file: &str) -> Error {
+    Error::bad_input(format!(
+        "{}: not a result folder (it has no {file})",
+        crate::error::shown_path(dir)
+    ))
+}
+
 /// [`read_rows`] one row at a time, handing each (with its line) to
 /// `each`, so that a large file is never held whole.
 pub(crate) fn for_each_row<R: Row>(
@@ -742,6 +750,9 @@ pub(crate) fn for_each_row<R: Row>(
     let path = dir.join(R::FILE);
     if path.exists() && !path.is_file() {
         return Err(Error::csv(&path, None, "not a regular file"));
+    }
+    if !path.exists() && dir.is_dir() {
+        return Err(lacks(dir, R::FILE));
     }
     let mut reader = csv::Reader::from_path(&path).map_err(|e| match e.kind() {
         csv::ErrorKind::Io(io) => Error::csv(&path, None, io.to_string()),

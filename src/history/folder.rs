@@ -9,7 +9,7 @@ use super::series_key::{SeriesKey, spelled_settings};
 use crate::common::hash::Fnv;
 use crate::compare::{Better, ConfigKey, Unit, future_metrics, run_metrics};
 use crate::error::{Error, Result};
-use crate::export::rows::{FindingRow, FutureRow, HistogramRow, Row, RunRow, read_rows};
+use crate::export::rows::{FindingRow, FutureRow, HistogramRow, Row, RunRow, lacks, read_rows};
 
 /// One run of a folder, ready to store.
 pub(crate) struct RunRecord {
@@ -109,6 +109,9 @@ fn content_ids(dir: &Path) -> Result<HashMap<String, String>> {
     let mut states: HashMap<String, Fnv> = HashMap::new();
     for file in [RunRow::FILE, FutureRow::FILE] {
         let path = dir.join(file);
+        if !path.exists() {
+            return Err(lacks(dir, file));
+        }
         let mut reader =
             csv::Reader::from_path(&path).map_err(|e| Error::csv(&path, None, e.to_string()))?;
         let header = reader
