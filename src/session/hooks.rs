@@ -9,12 +9,19 @@
 //! and a push per poll; no waker is wrapped, so these tasks have no wake
 //! times (and no scheduling delays): wrap a future with
 //! [`Session::instrument`](super::Session::instrument) for those.
+//!
+//! A task's last poll wakes its `JoinHandle` (and tokio calls the
+//! terminate hook) before the poll returns, so whoever awaited it may
+//! finish the session while that poll is still open. Each thread marks the
+//! poll it is in, and finishing waits for the marks to clear (up to
+//! [`CLOSE_WAIT`]; a poll that runs longer is left out).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::runtime::{Builder, TaskMeta};
 
@@ -30,7 +37,18 @@ struct TaskPoll {
     thread: u16,
 }
 
-type Buffer = Arc<Mutex<Vec<TaskPoll>>>;
+/// How long finishing waits for the polls in progress to close.
+const CLOSE_WAIT: Duration = Duration::from_millis(100);
+
+/// A thread's polls, and whether it is in one that started while the
+/// session recorded.
+#[derive(Debug, Default)]
+struct ThreadPolls {
+    polls: Mutex<Vec<TaskPoll>>,
+    polling: AtomicBool,
+}
+
+type Buffer = Arc<ThreadPolls>;
 
 /// A thread's buffer in one session's hooks, and its thread index there.
 type Served = Option<(Buffer, u16)>;
@@ -47,10 +65,22 @@ pub(crate) struct Hooks {
     tasks: Mutex<HashMap<u64, (&'static Location<'static>, bool)>>,
 }
 
+/// What a thread keeps between a poll's two hooks.
+struct Local {
+    /// The hooks it last served (by id).
+    hooks: u64,
+    /// Its buffer and thread index there.
+    served: Served,
+    /// The start of the poll in progress.
+    start: Ticks,
+    /// Whether that poll is recorded (it started while the session was).
+    recorded: bool,
+}
+
 thread_local! {
-    /// The hooks this thread last served (by id), its buffer and thread
-    /// index there, and the start of the poll in progress.
-    static LOCAL: RefCell<(u64, Served, Ticks)> = const { RefCell::new((0, None, 0)) };
+    static LOCAL: RefCell<Local> = const {
+        RefCell::new(Local { hooks: 0, served: None, start: 0, recorded: false })
+    };
 }
 
 /// tokio's task id as a number, without formatting it: tokio's `Id`
@@ -102,10 +132,12 @@ impl Hooks {
     }
 
     fn task(&self, id: u64, at: Option<&'static Location<'static>>, done: bool) {
-        if !self.recording.is_active() {
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        // A task's end comes inside its last poll, which finishing waits for.
+        let wanted = self.recording.is_active() || (done && tasks.contains_key(&id));
+        if !wanted {
             return;
         }
-        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         let entry = tasks.entry(id).or_insert((Location::caller(), false));
         if let Some(at) = at {
             entry.0 = at;
@@ -115,32 +147,44 @@ impl Hooks {
 
     #[inline]
     fn before(&self) {
-        let start = clock::now();
-        LOCAL.with_borrow_mut(|local| local.2 = start);
+        if !self.recording.is_active() {
+            return;
+        }
+        LOCAL.with_borrow_mut(|local| {
+            if local.hooks != self.id || local.served.is_none() {
+                let thread = self.recording.thread_index(ThreadKind::Worker);
+                local.hooks = self.id;
+                local.served = Some((self.register(), thread));
+            }
+            if let Some((buffer, _)) = &local.served {
+                buffer.polling.store(true, Ordering::Release);
+            }
+            local.recorded = true;
+            local.start = clock::now();
+        });
     }
 
     #[inline]
     fn after(&self, task: u64) {
         let end = clock::now();
-        if !self.recording.is_active() {
-            return;
-        }
         LOCAL.with_borrow_mut(|local| {
-            if local.0 != self.id || local.1.is_none() {
-                let thread = self.recording.thread_index(ThreadKind::Worker);
-                *local = (self.id, Some((self.register(), thread)), local.2);
+            if !local.recorded || local.hooks != self.id {
+                return;
             }
-            if let Some((buffer, thread)) = &local.1 {
+            local.recorded = false;
+            if let Some((buffer, thread)) = &local.served {
                 let record = TaskPoll {
                     task,
-                    start: local.2,
+                    start: local.start,
                     end,
                     thread: *thread,
                 };
                 buffer
+                    .polls
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .push(record);
+                buffer.polling.store(false, Ordering::Release);
             }
         });
     }
@@ -157,14 +201,19 @@ impl Hooks {
     /// spawn (made safe), its polls in time order, its last poll `Ready`
     /// when the task terminated.
     pub(crate) fn logs(&self) -> Vec<FutureLog> {
-        let mut polls: Vec<TaskPoll> = Vec::new();
-        for buffer in self
+        let buffers = self
             .buffers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .iter()
+            .clone();
+        let deadline = Instant::now() + CLOSE_WAIT;
+        while buffers.iter().any(|b| b.polling.load(Ordering::Acquire)) && Instant::now() < deadline
         {
-            polls.append(&mut buffer.lock().unwrap_or_else(|e| e.into_inner()));
+            std::thread::yield_now();
+        }
+        let mut polls: Vec<TaskPoll> = Vec::new();
+        for buffer in &buffers {
+            polls.append(&mut buffer.polls.lock().unwrap_or_else(|e| e.into_inner()));
         }
         polls.sort_by_key(|p| (p.task, p.start));
         let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
