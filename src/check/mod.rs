@@ -86,17 +86,28 @@ pub(crate) fn render(check: &Check, format: Format) -> String {
 fn text(check: &Check) -> String {
     let mut out = String::new();
     for f in &check.findings {
-        let j = &f.judgement;
-        let why = if j.verdict == Verdict::Holds {
-            &j.evidence
-        } else {
-            &j.reason
-        };
-        let verdict = j.verdict.as_str().to_uppercase();
-        let _ = writeln!(out, "{verdict:<15} {}  {}  {why}", f.run_id, f.claim.text);
+        let verdict = f.judgement.verdict.as_str().to_uppercase();
+        let _ = writeln!(
+            out,
+            "{verdict:<15} {}  {}  {}",
+            f.run_id,
+            f.claim.text,
+            why(f)
+        );
     }
     let _ = writeln!(out, "{}", counts_line(check));
     out
+}
+
+/// What a finding's line says: the evidence where it holds, else the
+/// reason.
+fn why(f: &Finding) -> &str {
+    let j = &f.judgement;
+    if j.verdict == Verdict::Holds {
+        &j.evidence
+    } else {
+        &j.reason
+    }
 }
 
 fn counts_line(check: &Check) -> String {
@@ -111,21 +122,18 @@ fn counts_line(check: &Check) -> String {
 /// A Markdown table, for a CI comment.
 fn markdown(check: &Check) -> String {
     let mut out = String::from("| verdict | run | claim | why |\n|---|---|---|---|\n");
+    // Only `|` is escaped: run ids and claims sit in code spans, where an
+    // HTML entity would show as written.
     let cell = |s: &str| s.replace('|', "\\|");
     for f in &check.findings {
         let j = &f.judgement;
-        let why = if j.verdict == Verdict::Holds {
-            &j.evidence
-        } else {
-            &j.reason
-        };
         let _ = writeln!(
             out,
             "| {} | `{}` | `{}` | {} |",
             j.verdict.as_str(),
             cell(&f.run_id),
             cell(f.claim.text),
-            cell(why)
+            cell(why(f))
         );
     }
     let _ = writeln!(out, "\n{}", counts_line(check));

@@ -42,12 +42,22 @@ impl ConfigKey {
     /// The configuration of a runs.csv row: its scenario and every
     /// setting it has a value for.
     pub(crate) fn of(row: &RunRow<'_>) -> Self {
+        let values = Setting::ALL
+            .iter()
+            .filter_map(|&setting| Some((setting, row.setting(setting)?)))
+            .collect();
+        Self::new(&row.scenario, values)
+    }
+
+    /// `scenario`'s configuration, less the knobs it does not use: a
+    /// folder or a history written when their cells were filled keeps
+    /// them, and they are no part of it.
+    fn new(scenario: &str, mut values: BTreeMap<Setting, SettingValue>) -> Self {
+        let unused = crate::scenario::builtins::unused_knobs(scenario);
+        values.retain(|setting, _| !unused.contains(setting));
         Self {
-            scenario: row.scenario.to_string(),
-            values: Setting::ALL
-                .iter()
-                .filter_map(|&setting| Some((setting, row.setting(setting)?)))
-                .collect(),
+            scenario: scenario.to_string(),
+            values,
         }
     }
 
@@ -83,12 +93,8 @@ impl ConfigKey {
                 .map(SettingValue::Micros)
         };
         let mut values = BTreeMap::new();
-        let unused = crate::scenario::builtins::unused_knobs(scenario);
         for (name, text) in settings {
             let setting: Setting = name.parse().ok()?;
-            if unused.contains(&setting) {
-                continue;
-            }
             let value = match setting {
                 Setting::Tokio(_) if text == "default" => continue,
                 Setting::Tokio(knob) => match knob.spec().unit {
@@ -104,10 +110,7 @@ impl ConfigKey {
             };
             values.insert(setting, value);
         }
-        Some(Self {
-            scenario: scenario.to_string(),
-            values,
-        })
+        Some(Self::new(scenario, values))
     }
 
     /// Whether the configuration runs on tokio.

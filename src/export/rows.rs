@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::findings::Verdict;
 use crate::probe::ThreadKind;
 use crate::scenario::CostKind;
-use crate::scenario::builtins::unused_knobs;
 use crate::scenario::{Bound, ClaimMetric, UserClaim};
 use crate::scenario::{
     Executor, Flavor, KnobUnit, Origin, Setting, SettingValue, TokioKnob, TokioKnobs,
@@ -229,11 +228,6 @@ impl RunRow<'_> {
         use SettingValue::{Count, Micros, Text};
         let executor = self.executor.unwrap_or_default();
         if setting.spec().tokio_only && executor != Executor::Tokio {
-            return None;
-        }
-        // A folder may hold a knob its scenario does not use (written before
-        // such cells were left blank): it is no part of the configuration.
-        if unused_knobs(&self.scenario).contains(&setting) {
             return None;
         }
         match setting {

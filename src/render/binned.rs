@@ -174,16 +174,21 @@ fn binned_numbers(out: &mut String, bins: &[Column], frame: &Frame, (y, height):
 mod tests {
     use super::*;
 
-    #[test]
-    fn binned_columns_are_shaded_by_their_busy_share() {
-        let frame = Frame {
+    /// 10 px for 1,000 ns, one 10 px row.
+    fn frame() -> Frame {
+        Frame {
             x0: 0.0,
             x1: 10.0,
             y0: 0.0,
             row: 10.0,
             t0: 0,
             t1: 1000,
-        };
+        }
+    }
+
+    #[test]
+    fn binned_columns_are_shaded_by_their_busy_share() {
+        let frame = frame();
         // Alternating 10 ns polls of two threads: every column half busy.
         let bars = (0..50).map(|i| Bar {
             cpu: None,
@@ -201,14 +206,7 @@ mod tests {
 
     #[test]
     fn binned_columns_hatch_their_off_cpu_share_by_height() {
-        let frame = Frame {
-            x0: 0.0,
-            x1: 10.0,
-            y0: 0.0,
-            row: 10.0,
-            t0: 0,
-            t1: 1000,
-        };
+        let frame = frame();
         // One step over the whole window, 30 % of it off the CPU.
         let bars = std::iter::once(Bar {
             cpu: Some(700),
